@@ -1,0 +1,406 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// PlatformRole says whether a platform is the city's Scientific Data Center
+// or a department's data management platform.
+// +kubebuilder:validation:Enum=Center;Department
+type PlatformRole string
+
+const (
+	// RoleCenter is the single city Scientific Data Center (市科学数据中心).
+	RoleCenter PlatformRole = "Center"
+	// RoleDepartment is a competent department's data management platform.
+	RoleDepartment PlatformRole = "Department"
+)
+
+// CenterName is the only name a DataPlatform with role Center may have, so
+// that the apiserver's name uniqueness guarantees one Center per cluster.
+const CenterName = "center"
+
+// RetentionPolicy says what happens to a platform's data when the platform is deleted.
+// +kubebuilder:validation:Enum=Retain;Delete
+type RetentionPolicy string
+
+const (
+	// RetentionRetain keeps the namespace, volumes, credentials and keys,
+	// labelled as retained, for a platform of the same name to adopt.
+	RetentionRetain RetentionPolicy = "Retain"
+	// RetentionDelete deletes the namespace and everything in it.
+	RetentionDelete RetentionPolicy = "Delete"
+)
+
+// ObjectStoreMode says who runs a platform's S3 object store.
+// +kubebuilder:validation:Enum=Managed;External
+type ObjectStoreMode string
+
+const (
+	// ObjectStoreManaged runs an S3 server in the platform's namespace.
+	ObjectStoreManaged ObjectStoreMode = "Managed"
+	// ObjectStoreExternal uses an S3 endpoint the city already runs.
+	ObjectStoreExternal ObjectStoreMode = "External"
+)
+
+// DataPlatform condition types, besides Ready, Reconciling and Stalled.
+const (
+	// ConditionStorageReady is True when the object store answers and its
+	// volumes are bound at the requested size.
+	ConditionStorageReady = "StorageReady"
+	// ConditionPortalReady is True when the portal's pods are available.
+	ConditionPortalReady = "PortalReady"
+	// ConditionNetworkIsolated is True when the platform's NetworkPolicies
+	// match the city's network table.
+	ConditionNetworkIsolated = "NetworkIsolated"
+)
+
+// DataPlatformSpec declares a platform.
+// +kubebuilder:validation:XValidation:rule="self.role == 'Center' || !has(self.upstream)",message="upstream: only the Center connects to the provincial Scientific Data Center; remove spec.upstream from a Department platform",fieldPath=".upstream"
+// +kubebuilder:validation:XValidation:rule="self.role == 'Center' || !has(self.network) || !has(self.network.publicNamespaces) || size(self.network.publicNamespaces) == 0",message="network.publicNamespaces: only the Center's portal is public; list public namespaces on the DataPlatform named center",fieldPath=".network.publicNamespaces"
+// +kubebuilder:validation:XValidation:rule="self.role == 'Center' || !has(self.network) || !has(self.network.publicCIDRs) || size(self.network.publicCIDRs) == 0",message="network.publicCIDRs: only the Center's portal is public; list public CIDRs on the DataPlatform named center",fieldPath=".network.publicCIDRs"
+type DataPlatformSpec struct {
+	// role is Center for the city Scientific Data Center or Department for a
+	// department's platform. Only the DataPlatform named "center" may be the
+	// Center. Immutable.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="role is immutable: a platform cannot change between Center and Department; create a new DataPlatform instead"
+	Role PlatformRole `json:"role"`
+
+	// department is the competent department that runs this platform. For
+	// the Center it is the institute that runs it (the city's S&T
+	// information institute). department.code is immutable.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self.code == oldSelf.code",message="department.code is immutable: it names the platform's data and receipts"
+	Department Department `json:"department"`
+
+	// owners are the people and groups who manage this platform's catalog
+	// entries and submission policies. They are bound to the
+	// scidata-platform-admin ClusterRole in the platform's namespace.
+	// +optional
+	Owners Owners `json:"owners,omitempty"`
+
+	// storage sizes and keeps the platform's data volume.
+	// +required
+	Storage Storage `json:"storage"`
+
+	// objectStore says who runs the platform's S3 store. Defaults to Managed.
+	// +optional
+	// +kubebuilder:default={}
+	ObjectStore ObjectStore `json:"objectStore,omitempty"`
+
+	// portal configures the catalog portal the platform runs.
+	// +optional
+	// +kubebuilder:default={}
+	Portal Portal `json:"portal,omitempty"`
+
+	// quota bounds what the platform's namespace may consume.
+	// +optional
+	Quota *Quota `json:"quota,omitempty"`
+
+	// maxClassification is the highest classification of data this platform
+	// may hold. A platform above Internal takes no traffic from outside its
+	// namespace except the Center's sync pods, and only when the Center is
+	// cleared for that level. Defaults to Internal.
+	// +optional
+	// +kubebuilder:default=Internal
+	MaxClassification ClassificationLevel `json:"maxClassification,omitempty"`
+
+	// network lists who else may reach this platform's portal.
+	// +optional
+	Network *PlatformNetwork `json:"network,omitempty"`
+
+	// upstream is the provincial Scientific Data Center the city Center
+	// connects to. Center only.
+	// +optional
+	Upstream *Upstream `json:"upstream,omitempty"`
+
+	// suspend stops reconciliation; the platform keeps running as it is.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+}
+
+// Owners are the subjects who administer a platform.
+type Owners struct {
+	// groups are the names of groups, as the cluster's authenticator reports them.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=253
+	Groups []string `json:"groups,omitempty"`
+
+	// users are the names of users, as the cluster's authenticator reports them.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=253
+	Users []string `json:"users,omitempty"`
+}
+
+// Storage sizes and keeps a platform's data volume.
+// +kubebuilder:validation:XValidation:rule="quantity(string(self.size)).compareTo(quantity(string(oldSelf.size))) >= 0",message="storage.size may grow but not shrink: volumes cannot be made smaller without losing data",fieldPath=".size"
+// +kubebuilder:validation:XValidation:rule="has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)",message="storage.storageClassName is immutable: moving data between classes is a migration, not an edit",fieldPath=".storageClassName"
+type Storage struct {
+	// size of the data volume, for example 100Gi. It may grow, never shrink.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).isGreaterThan(quantity('0'))",message="storage.size must be greater than zero"
+	Size resource.Quantity `json:"size"`
+
+	// storageClassName of the data volume; the cluster's default class when unset.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	StorageClassName *string `json:"storageClassName,omitempty"`
+
+	// retention says what happens to the data when the platform is deleted:
+	// Retain (the default) keeps the namespace, volumes, credentials and
+	// receipts for a platform of the same name to adopt; Delete removes them.
+	// +optional
+	// +kubebuilder:default=Retain
+	Retention RetentionPolicy `json:"retention,omitempty"`
+}
+
+// ObjectStore says who runs a platform's S3 object store.
+// +kubebuilder:validation:XValidation:rule="self.mode != 'External' || has(self.external)",message="objectStore.external is required when objectStore.mode is External",fieldPath=".external"
+// +kubebuilder:validation:XValidation:rule="self.mode == 'External' || !has(self.external)",message="objectStore.external may be set only when objectStore.mode is External",fieldPath=".external"
+// +kubebuilder:validation:XValidation:rule="has(self.mode) == has(oldSelf.mode) && (!has(self.mode) || self.mode == oldSelf.mode)",message="objectStore.mode is immutable: moving data between stores is a migration, not an edit",fieldPath=".mode"
+type ObjectStore struct {
+	// mode is Managed (the operator runs an S3 server in the platform's
+	// namespace) or External (an S3 endpoint the city already runs).
+	// +optional
+	// +kubebuilder:default=Managed
+	Mode ObjectStoreMode `json:"mode,omitempty"`
+
+	// resources of the managed S3 server's container.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// external describes an S3 endpoint run outside the operator.
+	// +optional
+	External *ExternalObjectStore `json:"external,omitempty"`
+}
+
+// ExternalObjectStore is an S3 endpoint the city already runs (Ceph RGW,
+// MinIO, SeaweedFS, ...).
+type ExternalObjectStore struct {
+	// endpoint is the store's HTTPS URL.
+	// +required
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() == 'https'",message="objectStore.external.endpoint must be an https:// URL: data moves only over TLS"
+	Endpoint string `json:"endpoint"`
+
+	// bucket that holds the platform's data.
+	// +required
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`
+	Bucket string `json:"bucket"`
+
+	// credentialsSecret holds the platform's own read-write keys
+	// (accessKeyID, secretAccessKey), in the operator's namespace.
+	// +required
+	CredentialsSecret SecretKeyReference `json:"credentialsSecret"`
+
+	// centerReadCredentialsSecret holds read-only keys for the Center's sync
+	// jobs (Department platforms only).
+	// +optional
+	CenterReadCredentialsSecret *SecretKeyReference `json:"centerReadCredentialsSecret,omitempty"`
+
+	// caSecret holds the CA bundle (ca.crt) that signs the endpoint's
+	// certificate, when it is not a public CA.
+	// +optional
+	CASecret *SecretKeyReference `json:"caSecret,omitempty"`
+}
+
+// Portal configures the catalog portal a platform runs.
+type Portal struct {
+	// replicas of the portal Deployment. Defaults to 1; 0 stops the portal.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=10
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// resources of the portal's container.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+}
+
+// Quota bounds a platform namespace's consumption. Each set field becomes a
+// hard limit of the namespace's ResourceQuota.
+type Quota struct {
+	// cpu is the total CPU that the namespace's pods may request.
+	// +optional
+	CPU *resource.Quantity `json:"cpu,omitempty"`
+
+	// memory is the total memory that the namespace's pods may request.
+	// +optional
+	Memory *resource.Quantity `json:"memory,omitempty"`
+
+	// storage is the total storage that the namespace's claims may request.
+	// +optional
+	Storage *resource.Quantity `json:"storage,omitempty"`
+
+	// pods is the number of pods the namespace may run.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10000
+	Pods *int32 `json:"pods,omitempty"`
+}
+
+// PlatformNetwork lists who else may reach a platform's portal.
+type PlatformNetwork struct {
+	// allowedNamespaces are further namespaces whose pods may reach this
+	// platform's portal, for example a department's own analysis tools.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=63
+	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	AllowedNamespaces []string `json:"allowedNamespaces,omitempty"`
+
+	// publicNamespaces (Center only) are the namespaces, such as an ingress
+	// controller's, whose pods may reach the Center's public portal.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=63
+	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	PublicNamespaces []string `json:"publicNamespaces,omitempty"`
+
+	// publicCIDRs (Center only) are address ranges that may reach the
+	// Center's public portal.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=43
+	// +kubebuilder:validation:items:XValidation:rule="isCIDR(self)",message="network.publicCIDRs must be CIDRs such as 203.0.113.0/24"
+	PublicCIDRs []string `json:"publicCIDRs,omitempty"`
+}
+
+// Upstream is the provincial Scientific Data Center.
+type Upstream struct {
+	// name of the provincial center, for status and events.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=200
+	Name string `json:"name"`
+
+	// endpoint is the provincial center's HTTPS URL.
+	// +required
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() == 'https'",message="upstream.endpoint must be an https:// URL: transmission to the province must be encrypted"
+	Endpoint string `json:"endpoint"`
+
+	// cidrs are the address ranges the Center's pods may send to; nothing
+	// else outside the cluster is reachable.
+	// +required
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=43
+	// +kubebuilder:validation:items:XValidation:rule="isCIDR(self)",message="upstream.cidrs must be CIDRs such as 198.51.100.0/24"
+	CIDRs []string `json:"cidrs"`
+
+	// port is the TCP port of the provincial endpoint. Defaults to 443.
+	// +optional
+	// +kubebuilder:default=443
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+}
+
+// DataPlatformStatus is what the operator observed of a platform.
+type DataPlatformStatus struct {
+	// observedGeneration is the metadata.generation that status describes;
+	// -1 until the first complete reconcile.
+	// +optional
+	// +kubebuilder:default=-1
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready, Reconciling, Stalled, StorageReady, PortalReady and
+	// NetworkIsolated.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=16
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// namespace the platform runs in (scidata-<name>).
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Namespace string `json:"namespace,omitempty"`
+
+	// endpoints where the platform is reached from inside the cluster.
+	// +optional
+	Endpoints PlatformEndpoints `json:"endpoints,omitempty"`
+
+	// storage is the capacity the data volume has, as bound.
+	// +optional
+	Storage *resource.Quantity `json:"storage,omitempty"`
+
+	// adopted is true when the platform took over a namespace and data that
+	// an earlier platform of the same name retained.
+	// +optional
+	Adopted bool `json:"adopted,omitempty"`
+}
+
+// PlatformEndpoints are the in-cluster URLs of a platform's services.
+type PlatformEndpoints struct {
+	// objectStore is the S3 endpoint URL.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	ObjectStore string `json:"objectStore,omitempty"`
+
+	// portal is the catalog portal URL.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	Portal string `json:"portal,omitempty"`
+}
+
+// DataPlatform is a department's scientific data management platform or the
+// city's Scientific Data Center: a namespace with its object store, portal,
+// quota, owners' access and network isolation.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Cluster,shortName=dp;dps,categories=scidata
+// +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.spec.role`
+// +kubebuilder:printcolumn:name="Department",type=string,JSONPath=`.spec.department.code`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Storage",type=string,JSONPath=`.spec.storage.size`
+// +kubebuilder:printcolumn:name="Max-Class",type=string,JSONPath=`.spec.maxClassification`,priority=1
+// +kubebuilder:printcolumn:name="Namespace",type=string,JSONPath=`.status.namespace`,priority=1
+// +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.spec.role != 'Center' || self.metadata.name == 'center'",message="spec.role: the role Center is reserved for the DataPlatform named \"center\": a city has exactly one Scientific Data Center",fieldPath=".spec.role"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name != 'center' || self.spec.role == 'Center'",message="spec.role: the name \"center\" is reserved for the city Scientific Data Center; choose another name for a Department platform",fieldPath=".spec.role"
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 55 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must be a DNS label of at most 55 characters: the platform's namespace is scidata-<name>"
+type DataPlatform struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec declares the platform.
+	// +required
+	Spec DataPlatformSpec `json:"spec"`
+
+	// status is what the operator observed.
+	// +optional
+	Status DataPlatformStatus `json:"status,omitempty"`
+}
+
+// DataPlatformList is a list of DataPlatforms.
+//
+// +kubebuilder:object:root=true
+type DataPlatformList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []DataPlatform `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&DataPlatform{}, &DataPlatformList{})
+}

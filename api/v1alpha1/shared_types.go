@@ -1,0 +1,79 @@
+package v1alpha1
+
+// Condition types shared by every kind. Ready, Reconciling and Stalled follow
+// kstatus (sigs.k8s.io/cli-utils/pkg/kstatus), so Flux, Argo CD and
+// `kubectl wait` read every object the same way.
+const (
+	// ConditionReady is True when the object's desired state is fully realised.
+	ConditionReady = "Ready"
+	// ConditionReconciling is True while the controller is working towards the
+	// desired state; it is removed when the work is done (kstatus
+	// abnormal-true polarity).
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when progress needs a person: the reason and
+	// message say what to change (kstatus abnormal-true polarity).
+	ConditionStalled = "Stalled"
+)
+
+// ClassificationLevel is the secrecy level of data, from least to most
+// restricted: Public, Internal, Confidential (秘密), Secret (机密) and
+// TopSecret (绝密). Levels above Internal are classified.
+// +kubebuilder:validation:Enum=Public;Internal;Confidential;Secret;TopSecret
+type ClassificationLevel string
+
+// Classification levels, in increasing order of restriction.
+const (
+	ClassificationPublic       ClassificationLevel = "Public"
+	ClassificationInternal     ClassificationLevel = "Internal"
+	ClassificationConfidential ClassificationLevel = "Confidential"
+	ClassificationSecret       ClassificationLevel = "Secret"
+	ClassificationTopSecret    ClassificationLevel = "TopSecret"
+)
+
+// Department identifies a competent department (主管部门) of the city.
+type Department struct {
+	// code is the department's stable identifier, a DNS label such as
+	// "natural-resources". It names the department in namespaces, object
+	// store paths, receipts and admission rules, so it never changes.
+	// +required
+	// +kubebuilder:validation:MinLength=2
+	// +kubebuilder:validation:MaxLength=40
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Code string `json:"code"`
+
+	// name is the department's official name in English, as shown on the portal.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=200
+	Name string `json:"name"`
+
+	// localName is the department's official name in the city's language,
+	// for example 市自然资源和规划局.
+	// +optional
+	// +kubebuilder:validation:MaxLength=200
+	LocalName string `json:"localName,omitempty"`
+}
+
+// LocalObjectReference names an object in the same namespace.
+type LocalObjectReference struct {
+	// name of the referent.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
+
+// SecretKeyReference names a key of a Secret in a known namespace.
+type SecretKeyReference struct {
+	// name of the Secret.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// namespace of the Secret. Defaults to the operator's namespace for
+	// DataPlatform references.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Namespace string `json:"namespace,omitempty"`
+}

@@ -1,0 +1,36 @@
+package controllers
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+)
+
+// DataPlatformReconciler reconciles DataPlatform objects. It watches its kind and
+// reads each object; the steps that realise it arrive with issue #8.
+type DataPlatformReconciler struct {
+	client.Client
+}
+
+// +kubebuilder:rbac:groups=scidata.io,resources=dataplatforms,verbs=get;list;watch
+
+// Reconcile reads the DataPlatform. It writes nothing yet: status is written
+// only once the object is really reconciled, so that status never claims
+// what was not done.
+func (r *DataPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var obj scidatav1.DataPlatform
+	if err := r.Get(ctx, req.NamespacedName, &obj); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	log.FromContext(ctx).V(1).Info("observed", "generation", obj.Generation)
+	return ctrl.Result{}, nil
+}
+
+// SetupWithManager registers the reconciler.
+func (r *DataPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).For(&scidatav1.DataPlatform{}).Named("dataplatform").Complete(r)
+}

@@ -1,0 +1,119 @@
+package cmd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/receipt"
+)
+
+func newReceiptCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "receipt",
+		Short: "Work with submission receipts (汇交凭证)",
+	}
+	c.AddCommand(newReceiptVerifyCommand())
+	return c
+}
+
+type verifyOptions struct {
+	receiptFile string
+	keySetFile  string
+	fingerprint string
+	manifest    string
+}
+
+func newReceiptVerifyCommand() *cobra.Command {
+	var o verifyOptions
+	c := &cobra.Command{
+		Use:   "verify --receipt FILE --keyset FILE --fingerprint KEYID [--manifest FILE]",
+		Short: "Verify a receipt offline against a pinned key fingerprint",
+		Long: "verify checks a receipt's Ed25519 signature with the public key whose SHA-256\n" +
+			"fingerprint you pinned (obtain it from the Center out of band, not from whoever shows\n" +
+			"the receipt), and with --manifest that the manifest is exactly the one the receipt\n" +
+			"attests. The receipt file may be a receipt ({payload, signature, keyID}) or a whole\n" +
+			"Submission (YAML or JSON, as `kubectl get submission -o yaml` prints it). The key set\n" +
+			"is the Center's published list of public keys (its portal, or the ConfigMap).\n" +
+			"Exit status 0: genuine; 1: not genuine or unreadable.",
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			p, err := verifyReceipt(o)
+			if err != nil {
+				fmt.Fprintf(c.ErrOrStderr(), "receipt NOT verified: %v\n", err)
+				return err
+			}
+			out, _ := json.MarshalIndent(p, "", "  ")
+			fmt.Fprintf(c.OutOrStdout(), "receipt verified: signed by key %s\n%s\n", o.fingerprint, out)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.receiptFile, "receipt", "", "file holding the receipt or the Submission")
+	f.StringVar(&o.keySetFile, "keyset", "", "file holding the Center's public key set (JSON)")
+	f.StringVar(&o.fingerprint, "fingerprint", "", "the pinned SHA-256 fingerprint (hex) of the Center's signing key")
+	f.StringVar(&o.manifest, "manifest", "", "the manifest read from the Center's store, to check against the receipt")
+	for _, n := range []string{"receipt", "keyset", "fingerprint"} {
+		_ = c.MarkFlagRequired(n)
+	}
+	return c
+}
+
+func verifyReceipt(o verifyOptions) (receipt.Payload, error) {
+	r, err := readReceipt(o.receiptFile)
+	if err != nil {
+		return receipt.Payload{}, err
+	}
+	ksBytes, err := os.ReadFile(o.keySetFile)
+	if err != nil {
+		return receipt.Payload{}, fmt.Errorf("read key set: %w", err)
+	}
+	ks, err := receipt.ParseKeySet(ksBytes)
+	if err != nil {
+		return receipt.Payload{}, err
+	}
+	pub, err := ks.Lookup(o.fingerprint)
+	if err != nil {
+		return receipt.Payload{}, err
+	}
+	p, err := receipt.Verify(r, o.fingerprint, pub)
+	if err != nil {
+		return receipt.Payload{}, err
+	}
+	if o.manifest != "" {
+		m, err := os.ReadFile(o.manifest)
+		if err != nil {
+			return receipt.Payload{}, fmt.Errorf("read manifest: %w", err)
+		}
+		if err := receipt.VerifyManifest(p, m); err != nil {
+			return receipt.Payload{}, err
+		}
+	}
+	return p, nil
+}
+
+// readReceipt accepts a bare receipt or a Submission holding one.
+func readReceipt(path string) (receipt.Receipt, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return receipt.Receipt{}, fmt.Errorf("read receipt: %w", err)
+	}
+	var sub scidatav1.Submission
+	if err := yaml.Unmarshal(b, &sub); err == nil && sub.Kind == "Submission" {
+		if sub.Status.Receipt == nil {
+			return receipt.Receipt{}, errors.New("the Submission has no receipt yet")
+		}
+		rr := sub.Status.Receipt
+		return receipt.Receipt{Payload: rr.Payload, Signature: rr.Signature, KeyID: rr.KeyID}, nil
+	}
+	var r receipt.Receipt
+	if err := yaml.UnmarshalStrict(b, &r); err != nil || r.Payload == "" {
+		return receipt.Receipt{}, fmt.Errorf("%s is neither a receipt nor a Submission", path)
+	}
+	return r, nil
+}
