@@ -1,0 +1,295 @@
+// Package admission proves the API's admission rules against a real
+// kube-apiserver: every sample is accepted, and every row of a table of
+// invalid objects is refused with the field and the message a department
+// needs to fix it.
+package admission
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { testenv.Main(m, &env) }
+
+const ns = "admission-test"
+
+// row is one invalid object. Without update, create() itself must be
+// refused. With update, create() must be accepted and the update refused:
+// that is how transition rules (immutability, growth only, final review)
+// are proven. status says the update goes through the status subresource;
+// prepare, if set, is a valid status write made first.
+type row struct {
+	name    string
+	create  func(name string) client.Object
+	prepare func(client.Object)
+	update  func(client.Object)
+	status  bool
+	field   string
+	message string
+}
+
+func invalidRows() []row {
+	dp := func(mut func(*scidatav1.DataPlatform)) func(string) client.Object {
+		return func(name string) client.Object { p := department(name); mut(p); return p }
+	}
+	ce := func(mut func(*scidatav1.CatalogEntry)) func(string) client.Object {
+		return func(name string) client.Object { e := entry(ns, name); mut(e); return e }
+	}
+	onDP := func(mut func(*scidatav1.DataPlatform)) func(client.Object) {
+		return func(o client.Object) { mut(o.(*scidatav1.DataPlatform)) }
+	}
+	onCE := func(mut func(*scidatav1.CatalogEntry)) func(client.Object) {
+		return func(o client.Object) { mut(o.(*scidatav1.CatalogEntry)) }
+	}
+	sub := func(mut func(*scidatav1.Submission)) func(string) client.Object {
+		return func(name string) client.Object { s := submission(ns, name); mut(s); return s }
+	}
+	onSub := func(mut func(*scidatav1.Submission)) func(client.Object) {
+		return func(o client.Object) { mut(o.(*scidatav1.Submission)) }
+	}
+	same := func(*scidatav1.Submission) {}
+	return []row{
+		// DataPlatform: one Center, names, role and department.
+		{name: "a Department platform cannot take the Center role", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Role = scidatav1.RoleCenter }),
+			field: "spec.role", message: `the role Center is reserved for the DataPlatform named "center"`},
+		{name: "the name center is reserved for the Center", create: func(string) client.Object { return department(scidatav1.CenterName) },
+			field: "spec.role", message: `the name "center" is reserved for the city Scientific Data Center`},
+		{name: "a platform name longer than 55 characters", create: func(string) client.Object { return department(strings.Repeat("a", 56)) },
+			field: "metadata.name", message: "must be a DNS label of at most 55 characters"},
+		{name: "an unknown role", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Role = "Hub" }),
+			field: "spec.role", message: `supported values: "Center", "Department"`},
+		{name: "the role cannot change", create: dp(func(*scidatav1.DataPlatform) {}), update: onDP(func(p *scidatav1.DataPlatform) { p.Spec.Role = scidatav1.RoleCenter }),
+			field: "spec.role", message: "role is immutable"},
+		{name: "the department code cannot change", create: dp(func(*scidatav1.DataPlatform) {}), update: onDP(func(p *scidatav1.DataPlatform) { p.Spec.Department.Code = "water" }),
+			field: "spec.department", message: "department.code is immutable"},
+		{name: "a department code that is not a DNS label", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Department.Code = "Water_Resources" }),
+			field: "spec.department.code", message: "should match"},
+		{name: "storage cannot shrink", create: dp(func(*scidatav1.DataPlatform) {}), update: onDP(func(p *scidatav1.DataPlatform) { p.Spec.Storage.Size = resource.MustParse("5Gi") }),
+			field: "spec.storage.size", message: "storage.size may grow but not shrink"},
+		{name: "storage of zero bytes", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Storage.Size = resource.MustParse("0") }),
+			field: "spec.storage.size", message: "storage.size must be greater than zero"},
+		{name: "the storage class cannot change", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Storage.StorageClassName = ptr.To("standard") }),
+			update: onDP(func(p *scidatav1.DataPlatform) { p.Spec.Storage.StorageClassName = ptr.To("fast") }),
+			field: "spec.storage.storageClassName", message: "storage.storageClassName is immutable"},
+		{name: "retention is Retain or Delete", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Storage.Retention = "Archive" }),
+			field: "spec.storage.retention", message: `supported values: "Retain", "Delete"`},
+		{name: "an unknown classification level", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.MaxClassification = "Restricted" }),
+			field: "spec.maxClassification", message: `supported values: "Public", "Internal", "Confidential", "Secret", "TopSecret"`},
+		{name: "only the Center has a provincial upstream", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Upstream = center().Spec.Upstream }),
+			field: "spec.upstream", message: "only the Center connects to the provincial Scientific Data Center"},
+		{name: "only the Center lists public namespaces", create: dp(func(p *scidatav1.DataPlatform) {
+			p.Spec.Network = &scidatav1.PlatformNetwork{PublicNamespaces: []string{"ingress-nginx"}}
+		}), field: "spec.network.publicNamespaces", message: "only the Center's portal is public"},
+		{name: "the upstream is reached over TLS only", create: func(string) client.Object {
+			c := center()
+			c.Spec.Upstream.Endpoint = "http://data.province.example.org"
+			return c
+		}, field: "spec.upstream.endpoint", message: "upstream.endpoint must be an https:// URL"},
+		{name: "upstream CIDRs must be CIDRs", create: func(string) client.Object {
+			c := center()
+			c.Spec.Upstream.CIDRs = []string{"198.51.100.300/24"}
+			return c
+		}, field: "spec.upstream.cidrs[0]", message: "upstream.cidrs must be CIDRs"},
+		{name: "an External object store needs its endpoint", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.ObjectStore.Mode = scidatav1.ObjectStoreExternal }),
+			field: "spec.objectStore.external", message: "objectStore.external is required when objectStore.mode is External"},
+
+		// CatalogEntry: sharing, secrecy, funding and identifiers.
+		{name: "classified data cannot be Open", create: ce(func(e *scidatav1.CatalogEntry) {
+			classified(e)
+			e.Spec.Sharing.Mode = scidatav1.SharingOpen
+		}), field: "spec.sharing.mode", message: "classified data (classification.level above Internal) cannot be Open"},
+		{name: "personal information cannot be Open", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Classification = &scidatav1.Classification{Sensitivities: []scidatav1.Sensitivity{scidatav1.SensitivityPersonalInformation}}
+		}), field: "spec.sharing.mode", message: "personal information or trade secrets cannot be Open"},
+		{name: "sensitive data shared on conditions needs a review procedure", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Classification = &scidatav1.Classification{Sensitivities: []scidatav1.Sensitivity{scidatav1.SensitivityTradeSecret}}
+			e.Spec.Sharing = scidatav1.Sharing{Mode: scidatav1.SharingConditional, Conditions: "Research use only"}
+		}), field: "spec.sharing.reviewProcedure", message: "sharing.reviewProcedure is required when classified or sensitive data is shared Conditionally"},
+		{name: "Conditional sharing states its conditions", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.Sharing.Mode = scidatav1.SharingConditional }),
+			field: "spec.sharing.conditions", message: "sharing.conditions is required when sharing.mode is Conditional"},
+		{name: "an embargo states its reason", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Sharing.Embargo = &scidatav1.Embargo{Until: later}
+		}), field: "spec.sharing.embargo.reason", message: "Required value"},
+		{name: "an embargo reason outside the plan's list", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Sharing.Embargo = &scidatav1.Embargo{Until: later, Reason: "Convenience"}
+		}), field: "spec.sharing.embargo.reason", message: `supported values: "Paper", "Patent", "Monograph", "TechnicalSecret"`},
+		{name: "an embargo on Closed data", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Sharing = scidatav1.Sharing{Mode: scidatav1.SharingClosed, Embargo: &scidatav1.Embargo{Until: later, Reason: scidatav1.EmbargoPaper}}
+		}), field: "spec.sharing.embargo", message: "applies only to Open or Conditional data"},
+		{name: "charged access follows a published fee standard", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Sharing.Fees = &scidatav1.Fees{Model: scidatav1.FeeCharged}
+		}), field: "spec.sharing.fees.standardURL", message: "a fee must follow a published standard"},
+		{name: "public-interest use cannot be charged", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Sharing.Fees = &scidatav1.Fees{Model: scidatav1.FeeCharged, StandardURL: "https://data.example.org/fees", PublicInterestExemption: ptr.To(false)}
+		}), field: "spec.sharing.fees.publicInterestExemption", message: "public-interest research is free"},
+		{name: "government-funded data names its project", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Funding = &scidatav1.Funding{Source: scidatav1.FundingGovernment, Programme: "City S&T Plan"}
+		}), field: "spec.funding.projectID", message: "funding.projectID is required for Government or Mixed funding"},
+		{name: "classified data has a secrecy period", create: ce(func(e *scidatav1.CatalogEntry) {
+			classified(e)
+			e.Spec.Classification.SecrecyPeriodEnd = nil
+		}), field: "spec.classification.secrecyPeriodEnd", message: "classification.secrecyPeriodEnd is required for classified data"},
+		{name: "a data prefix that climbs out of the bucket", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.Data.Prefix = "hydrology/../center/" }),
+			field: "spec.data.prefix", message: "data.prefix must not contain '.' or '..' segments"},
+		{name: "a dataset has at least one data type", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.DataTypes = nil }),
+			field: "spec.dataTypes", message: "Required value"},
+		{name: "moving the data needs a new content version", create: ce(func(*scidatav1.CatalogEntry) {}),
+			update: onCE(func(e *scidatav1.CatalogEntry) { e.Spec.Data.Prefix = "hydrology/rainfall-v2/" }),
+			field: "spec.data.contentVersion", message: "data.contentVersion must change when data.prefix changes"},
+		{name: "an entry cannot move to another department", create: ce(func(*scidatav1.CatalogEntry) {}),
+			update: onCE(func(e *scidatav1.CatalogEntry) { e.Spec.ResponsibleDepartment.Code = "meteorology" }),
+			field: "spec.responsibleDepartment", message: "responsibleDepartment.code is immutable"},
+		{name: "a malformed DOI", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.Identifiers = &scidatav1.Identifiers{DOI: "doi:12345"} }),
+			field: "spec.identifiers.doi", message: "should match"},
+		{name: "a malformed CSTR", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.Identifiers = &scidatav1.Identifiers{CSTR: "31253.11.bz"} }),
+			field: "spec.identifiers.cstr", message: "should match"},
+		{name: "download access names its URL", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.AccessMethod = scidatav1.AccessMethod{Type: scidatav1.AccessDownload} }),
+			field: "spec.accessMethod.url", message: "accessMethod.url is required for Download, API and OnlineService access"},
+
+		// SubmissionPolicy.
+		{name: "a schedule that is not cron", create: func(name string) client.Object {
+			p := policy(ns, name)
+			p.Spec.Schedule = "every night"
+			return p
+		}, field: "spec.schedule", message: "should match"},
+		{name: "too many retries", create: func(name string) client.Object {
+			p := policy(ns, name)
+			p.Spec.BackoffLimit = ptr.To[int32](50)
+			return p
+		}, field: "spec.backoffLimit", message: "should be less than or equal to 10"},
+
+		// Submission: a record, reviewed once, with a receipt written once.
+		{name: "a Submission's spec cannot change", create: sub(same),
+			update: onSub(func(s *scidatav1.Submission) { s.Spec.ContentVersion = "2024.07" }),
+			field: "spec", message: "spec is immutable"},
+		{name: "a denial says why", create: sub(same), status: true,
+			update: onSub(func(s *scidatav1.Submission) {
+				s.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewDenied, By: "reviewer@water", At: at}
+			}), field: "status.review.comment", message: "status.review.comment is required when the decision is Denied"},
+		{name: "a review decision is final", create: sub(same), status: true, prepare: onSub(func(s *scidatav1.Submission) { approved(s) }),
+			update: onSub(func(s *scidatav1.Submission) {
+				s.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewDenied, By: "reviewer@water", At: later, Comment: "changed my mind"}
+			}), field: "status.review", message: "status.review is final"},
+		{name: "a review cannot be removed", create: sub(same), status: true, prepare: onSub(func(s *scidatav1.Submission) { approved(s) }),
+			update: onSub(func(s *scidatav1.Submission) { s.Status.Review = nil }),
+			field: "status.review", message: "status.review is final"},
+		{name: "a receipt needs a completed, verified transfer", create: sub(same), status: true,
+			update: onSub(func(s *scidatav1.Submission) {
+				approved(s)
+				s.Status.Receipt = &scidatav1.Receipt{Payload: "eyJ9", Signature: "c2ln", KeyID: keyID64}
+			}), field: "status.receipt", message: "status.receipt requires a completed, verified transfer"},
+		{name: "a receipt is never rewritten", create: sub(same), status: true, prepare: onSub(func(s *scidatav1.Submission) { received(s) }),
+			update: onSub(func(s *scidatav1.Submission) { s.Status.Receipt.Signature = "Zm9yZ2Vk" }),
+			field: "status.receipt", message: "status.receipt is immutable"},
+		{name: "a receipt is never removed", create: sub(same), status: true, prepare: onSub(func(s *scidatav1.Submission) { received(s) }),
+			update: onSub(func(s *scidatav1.Submission) { s.Status.Receipt = nil }),
+			field: "status.receipt", message: "status.receipt is immutable"},
+		{name: "a denied submission is never transferred", create: sub(same), status: true,
+			update: onSub(func(s *scidatav1.Submission) {
+				s.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewDenied, By: "reviewer@water", At: at, Comment: "metadata incomplete"}
+				s.Status.Transfer = &scidatav1.Transfer{JobName: "sync-1"}
+			}), field: "status.transfer", message: "a denied submission is never transferred"},
+		{name: "a transfer cannot complete before it starts", create: sub(same), status: true,
+			update: onSub(func(s *scidatav1.Submission) {
+				approved(s)
+				s.Status.Transfer = &scidatav1.Transfer{JobName: "sync-1", StartedAt: &later, CompletedAt: &at}
+			}), field: "status.transfer.completedAt", message: "must not be before transfer.startedAt"},
+		{name: "a receipt key ID is a SHA-256 in hex", create: sub(same), status: true,
+			update: onSub(func(s *scidatav1.Submission) {
+				received(s)
+				s.Status.Receipt.KeyID = strings.ToUpper(keyID64)
+			}), field: "status.receipt.keyID", message: "should match"},
+	}
+}
+
+func TestInvalidObjectsAreRejected(t *testing.T) {
+	ctx := context.Background()
+	ensureNamespace(t, ns)
+	rows := invalidRows()
+	if len(rows) < 25 {
+		t.Fatalf("the invalid-object table has %d rows; keep at least 25", len(rows))
+	}
+	for i, r := range rows {
+		t.Run(r.name, func(t *testing.T) {
+			obj := r.create(fmt.Sprintf("invalid-%d", i))
+			err := env.Client.Create(ctx, obj)
+			if r.update != nil {
+				if err != nil {
+					t.Fatalf("the valid object before the update was refused: %v", err)
+				}
+				t.Cleanup(func() { _ = env.Client.Delete(ctx, obj) })
+				write := func() error {
+					if r.status {
+						return env.Client.Status().Update(ctx, obj)
+					}
+					return env.Client.Update(ctx, obj)
+				}
+				if r.prepare != nil {
+					r.prepare(obj)
+					if err := write(); err != nil {
+						t.Fatalf("the valid status write before the update was refused: %v", err)
+					}
+				}
+				r.update(obj)
+				err = write()
+			} else if err == nil {
+				t.Cleanup(func() { _ = env.Client.Delete(ctx, obj) })
+			}
+			assertRejected(t, err, r.field, r.message)
+		})
+	}
+}
+
+// assertRejected checks that err is the apiserver's Invalid answer with a
+// cause on field whose message contains message.
+func assertRejected(t *testing.T, err error, field, message string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("accepted; want refused on %s with %q", field, message)
+	}
+	if !apierrors.IsInvalid(err) {
+		t.Fatalf("refused with %v; want Invalid on %s", err, field)
+	}
+	var status apierrors.APIStatus
+	if !errorsAs(err, &status) || status.Status().Details == nil {
+		t.Fatalf("no details in %v", err)
+	}
+	var seen []string
+	for _, c := range status.Status().Details.Causes {
+		if c.Field == field && strings.Contains(c.Message, message) {
+			return
+		}
+		seen = append(seen, fmt.Sprintf("%s: %s", c.Field, c.Message))
+	}
+	t.Fatalf("no cause on %s containing %q; causes:\n  %s", field, message, strings.Join(seen, "\n  "))
+}
+
+func errorsAs(err error, status *apierrors.APIStatus) bool {
+	s, ok := err.(apierrors.APIStatus)
+	if ok {
+		*status = s
+	}
+	return ok
+}
+
+func ensureNamespace(t *testing.T, name string) {
+	t.Helper()
+	err := env.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatalf("create namespace %s: %v", name, err)
+	}
+}

@@ -1,0 +1,107 @@
+package admission
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+)
+
+// Valid objects that each row of the invalid table breaks in one way.
+
+func department(name string) *scidatav1.DataPlatform {
+	return &scidatav1.DataPlatform{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: scidatav1.DataPlatformSpec{
+			Role:       scidatav1.RoleDepartment,
+			Department: scidatav1.Department{Code: "water-resources", Name: "Water Resources Bureau", LocalName: "市水利局"},
+			Owners:     scidatav1.Owners{Groups: []string{"dept-water-admins"}},
+			Storage:    scidatav1.Storage{Size: resource.MustParse("10Gi")},
+		},
+	}
+}
+
+func center() *scidatav1.DataPlatform {
+	p := department(scidatav1.CenterName)
+	p.Spec.Role = scidatav1.RoleCenter
+	p.Spec.Department = scidatav1.Department{Code: "st-info-institute", Name: "S&T Information Institute"}
+	p.Spec.MaxClassification = scidatav1.ClassificationConfidential
+	p.Spec.Upstream = &scidatav1.Upstream{Name: "Provincial Scientific Data Center", Endpoint: "https://data.province.example.org", CIDRs: []string{"198.51.100.0/24"}}
+	p.Spec.Network = &scidatav1.PlatformNetwork{PublicNamespaces: []string{"ingress-nginx"}}
+	return p
+}
+
+func entry(ns, name string) *scidatav1.CatalogEntry {
+	return &scidatav1.CatalogEntry{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: scidatav1.CatalogEntrySpec{
+			Title:                 "Hourly rainfall at hydrological stations",
+			Description:           "Hourly rainfall measured at the city's hydrological stations.",
+			Subject:               "Hydrology",
+			DataTypes:             []scidatav1.DataType{scidatav1.DataTypeTable, scidatav1.DataTypeNumeric},
+			ResponsibleDepartment: scidatav1.Department{Code: "water-resources", Name: "Water Resources Bureau"},
+			ProvidingDepartment:   scidatav1.Provider{Name: "Hydrology and Water Resources Survey Bureau"},
+			Data:                  scidatav1.DataLocation{Prefix: "hydrology/rainfall/", ContentVersion: "2024.06"},
+			Sharing:               scidatav1.Sharing{Mode: scidatav1.SharingOpen},
+			AccessMethod:          scidatav1.AccessMethod{Type: scidatav1.AccessDownload, URL: "https://data.example.org/rainfall"},
+		},
+	}
+}
+
+func classified(e *scidatav1.CatalogEntry) *scidatav1.CatalogEntry {
+	e.Spec.Classification = &scidatav1.Classification{
+		Level:            scidatav1.ClassificationConfidential,
+		SecrecyPeriodEnd: &metav1.Time{Time: time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	e.Spec.Sharing = scidatav1.Sharing{Mode: scidatav1.SharingClosed}
+	return e
+}
+
+func policy(ns, name string) *scidatav1.SubmissionPolicy {
+	return &scidatav1.SubmissionPolicy{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: scidatav1.SubmissionPolicySpec{
+			Selector:       metav1.LabelSelector{MatchLabels: map[string]string{"scidata.io/funding": "government"}},
+			ReviewRequired: ptr.To(true),
+		},
+	}
+}
+
+func submission(ns, name string) *scidatav1.Submission {
+	return &scidatav1.Submission{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: scidatav1.SubmissionSpec{
+			Entry:          scidatav1.LocalObjectReference{Name: "rainfall"},
+			EntryUID:       "6f1d3c1e-0000-4000-8000-000000000001",
+			Department:     "water-resources",
+			ContentVersion: "2024.06",
+			SourcePrefix:   "hydrology/rainfall/",
+			Policy:         ns + "/government-funded",
+			ReviewRequired: true,
+		},
+	}
+}
+
+var (
+	at      = metav1.NewTime(time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC))
+	later   = metav1.NewTime(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	keyID64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+)
+
+func approved(s *scidatav1.Submission) *scidatav1.Submission {
+	s.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewApproved, By: "reviewer@water", At: at}
+	return s
+}
+
+func received(s *scidatav1.Submission) *scidatav1.Submission {
+	approved(s)
+	s.Status.Transfer = &scidatav1.Transfer{
+		JobName: "sync-water-resources-rainfall-1", StartedAt: &at, CompletedAt: &later,
+		Destination: "water-resources/rainfall/2024.06/", ManifestDigest: "sha256:" + keyID64, Objects: 3, Bytes: 1024,
+	}
+	s.Status.Receipt = &scidatav1.Receipt{Payload: "eyJ9", Signature: "c2ln", KeyID: keyID64}
+	return s
+}
