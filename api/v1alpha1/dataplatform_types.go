@@ -88,7 +88,7 @@ type DataPlatformSpec struct {
 
 	// objectStore says who runs the platform's S3 store. Defaults to Managed.
 	// +optional
-	// +kubebuilder:default={}
+	// +kubebuilder:default={mode: "Managed"}
 	ObjectStore ObjectStore `json:"objectStore,omitempty"`
 
 	// portal configures the catalog portal the platform runs.
@@ -164,8 +164,8 @@ type Storage struct {
 }
 
 // ObjectStore says who runs a platform's S3 object store.
-// +kubebuilder:validation:XValidation:rule="self.mode != 'External' || has(self.external)",message="objectStore.external is required when objectStore.mode is External",fieldPath=".external"
-// +kubebuilder:validation:XValidation:rule="self.mode == 'External' || !has(self.external)",message="objectStore.external may be set only when objectStore.mode is External",fieldPath=".external"
+// +kubebuilder:validation:XValidation:rule="!has(self.mode) || self.mode != 'External' || has(self.external)",message="objectStore.external is required when objectStore.mode is External",fieldPath=".external"
+// +kubebuilder:validation:XValidation:rule="(has(self.mode) && self.mode == 'External') || !has(self.external)",message="objectStore.external may be set only when objectStore.mode is External",fieldPath=".external"
 // +kubebuilder:validation:XValidation:rule="has(self.mode) == has(oldSelf.mode) && (!has(self.mode) || self.mode == oldSelf.mode)",message="objectStore.mode is immutable: moving data between stores is a migration, not an edit",fieldPath=".mode"
 type ObjectStore struct {
 	// mode is Managed (the operator runs an S3 server in the platform's

@@ -44,12 +44,18 @@ type SubmissionPolicySpec struct {
 	// deadline is how long after an entry version appears it must be
 	// received by the Center; later submissions are reported overdue.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="deadline must be a positive duration such as 720h"
 	Deadline *metav1.Duration `json:"deadline,omitempty"`
 
 	// beforeAcceptance is how long before a funded project's acceptance date
 	// its data must be received ("submit data first, then accept the
 	// project"). Defaults to 0: by the acceptance date.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="beforeAcceptance must be a duration of zero or more, such as 720h"
 	BeforeAcceptance *metav1.Duration `json:"beforeAcceptance,omitempty"`
 
 	// verification says how a transfer is checked.
@@ -125,18 +131,25 @@ type SubmissionPolicyStatus struct {
 
 // SubmissionCounts counts entries by the state of their latest submission.
 type SubmissionCounts struct {
+	// pending: a submission exists and waits for its turn (schedule, retry).
 	// +optional
 	Pending int32 `json:"pending,omitempty"`
+	// awaitingReview: the submission waits for a reviewer's decision.
 	// +optional
 	AwaitingReview int32 `json:"awaitingReview,omitempty"`
+	// transferring: a sync job is copying the data into the Center.
 	// +optional
 	Transferring int32 `json:"transferring,omitempty"`
+	// received: the Center issued a receipt for the entry's current version.
 	// +optional
 	Received int32 `json:"received,omitempty"`
+	// denied: a reviewer denied the submission of the current version.
 	// +optional
 	Denied int32 `json:"denied,omitempty"`
+	// failed: the transfer failed after every retry.
 	// +optional
 	Failed int32 `json:"failed,omitempty"`
+	// overdue: the deadline passed without a receipt (counted besides the state above).
 	// +optional
 	Overdue int32 `json:"overdue,omitempty"`
 }

@@ -9,15 +9,20 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/cmd"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -40,6 +45,26 @@ type row struct {
 	status  bool
 	field   string
 	message string
+	// prepareUnstructured edits the object as JSON before it is created, for
+	// values the Go types cannot hold.
+	prepareUnstructured func(map[string]any)
+}
+
+// without returns create with the field at path removed, for required
+// fields the Go types always send.
+func without(create func(string) client.Object, path ...string) func(string) client.Object {
+	return func(name string) client.Object {
+		o := create(name)
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		if err != nil {
+			panic(err)
+		}
+		unstructured.RemoveNestedField(m, path...)
+		u := &unstructured.Unstructured{Object: m}
+		gvk, _ := apiutil.GVKForObject(o, cmd.Scheme())
+		u.SetGroupVersionKind(gvk)
+		return u
+	}
 }
 
 func invalidRows() []row {
@@ -69,7 +94,8 @@ func invalidRows() []row {
 		{name: "the name center is reserved for the Center", create: func(string) client.Object { return department(scidatav1.CenterName) },
 			field: "spec.role", message: `the name "center" is reserved for the city Scientific Data Center`},
 		{name: "a platform name longer than 55 characters", create: func(string) client.Object { return department(strings.Repeat("a", 56)) },
-			field: "metadata.name", message: "must be a DNS label of at most 55 characters"},
+			// A rule on the object root has no field path (the apiserver says "<nil>"); its message names metadata.name.
+			field: "<nil>", message: "metadata.name must be a DNS label of at most 55 characters"},
 		{name: "an unknown role", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Role = "Hub" }),
 			field: "spec.role", message: `supported values: "Center", "Department"`},
 		{name: "the role cannot change", create: dp(func(*scidatav1.DataPlatform) {}), update: onDP(func(p *scidatav1.DataPlatform) { p.Spec.Role = scidatav1.RoleCenter }),
@@ -121,9 +147,12 @@ func invalidRows() []row {
 		}), field: "spec.sharing.reviewProcedure", message: "sharing.reviewProcedure is required when classified or sensitive data is shared Conditionally"},
 		{name: "Conditional sharing states its conditions", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.Sharing.Mode = scidatav1.SharingConditional }),
 			field: "spec.sharing.conditions", message: "sharing.conditions is required when sharing.mode is Conditional"},
-		{name: "an embargo states its reason", create: ce(func(e *scidatav1.CatalogEntry) {
-			e.Spec.Sharing.Embargo = &scidatav1.Embargo{Until: later}
-		}), field: "spec.sharing.embargo.reason", message: "Required value"},
+		{name: "an embargo states its reason", create: without(ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Sharing.Embargo = &scidatav1.Embargo{Until: later, Reason: scidatav1.EmbargoPaper}
+		}), "spec", "sharing", "embargo", "reason"), field: "spec.sharing.embargo.reason", message: "Required value"},
+		{name: "data touching the public interest cannot be Open", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Classification = &scidatav1.Classification{Sensitivities: []scidatav1.Sensitivity{scidatav1.SensitivityPublicInterest}}
+		}), field: "spec.sharing.mode", message: "public interest, personal information or trade secrets cannot be Open"},
 		{name: "an embargo reason outside the plan's list", create: ce(func(e *scidatav1.CatalogEntry) {
 			e.Spec.Sharing.Embargo = &scidatav1.Embargo{Until: later, Reason: "Convenience"}
 		}), field: "spec.sharing.embargo.reason", message: `supported values: "Paper", "Patent", "Monograph", "TechnicalSecret"`},
@@ -166,6 +195,14 @@ func invalidRows() []row {
 			p.Spec.Schedule = "every night"
 			return p
 		}, field: "spec.schedule", message: "should match"},
+		{name: "a deadline that is not a duration", create: without(func(name string) client.Object { return policy(ns, name) }, "spec", "deadline"),
+			prepareUnstructured: func(u map[string]any) { _ = unstructured.SetNestedField(u, "a month", "spec", "deadline") },
+			field: "spec.deadline", message: "deadline must be a positive duration"},
+		{name: "a negative deadline", create: func(name string) client.Object {
+			p := policy(ns, name)
+			p.Spec.Deadline = &metav1.Duration{Duration: -time.Hour}
+			return p
+		}, field: "spec.deadline", message: "deadline must be a positive duration"},
 		{name: "too many retries", create: func(name string) client.Object {
 			p := policy(ns, name)
 			p.Spec.BackoffLimit = ptr.To[int32](50)
@@ -226,6 +263,9 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 	for i, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
 			obj := r.create(fmt.Sprintf("invalid-%d", i))
+			if r.prepareUnstructured != nil {
+				r.prepareUnstructured(obj.(*unstructured.Unstructured).Object)
+			}
 			err := env.Client.Create(ctx, obj)
 			if r.update != nil {
 				if err != nil {
