@@ -110,7 +110,7 @@ func invalidRows() []row {
 			field: "spec.storage.size", message: "storage.size must be greater than zero"},
 		{name: "the storage class cannot change", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Storage.StorageClassName = ptr.To("standard") }),
 			update: onDP(func(p *scidatav1.DataPlatform) { p.Spec.Storage.StorageClassName = ptr.To("fast") }),
-			field: "spec.storage.storageClassName", message: "storage.storageClassName is immutable"},
+			field:  "spec.storage.storageClassName", message: "storage.storageClassName is immutable"},
 		{name: "retention is Retain or Delete", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Storage.Retention = "Archive" }),
 			field: "spec.storage.retention", message: `supported values: "Retain", "Delete"`},
 		{name: "an unknown classification level", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.MaxClassification = "Restricted" }),
@@ -178,15 +178,17 @@ func invalidRows() []row {
 			field: "spec.dataTypes", message: "Required value"},
 		{name: "moving the data needs a new content version", create: ce(func(*scidatav1.CatalogEntry) {}),
 			update: onCE(func(e *scidatav1.CatalogEntry) { e.Spec.Data.Prefix = "hydrology/rainfall-v2/" }),
-			field: "spec.data.contentVersion", message: "data.contentVersion must change when data.prefix changes"},
+			field:  "spec.data.contentVersion", message: "data.contentVersion must change when data.prefix changes"},
 		{name: "an entry cannot move to another department", create: ce(func(*scidatav1.CatalogEntry) {}),
 			update: onCE(func(e *scidatav1.CatalogEntry) { e.Spec.ResponsibleDepartment.Code = "meteorology" }),
-			field: "spec.responsibleDepartment", message: "responsibleDepartment.code is immutable"},
+			field:  "spec.responsibleDepartment", message: "responsibleDepartment.code is immutable"},
 		{name: "a malformed DOI", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.Identifiers = &scidatav1.Identifiers{DOI: "doi:12345"} }),
 			field: "spec.identifiers.doi", message: "should match"},
 		{name: "a malformed CSTR", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.Identifiers = &scidatav1.Identifiers{CSTR: "31253.11.bz"} }),
 			field: "spec.identifiers.cstr", message: "should match"},
-		{name: "download access names its URL", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.AccessMethod = scidatav1.AccessMethod{Type: scidatav1.AccessDownload} }),
+		{name: "download access names its URL", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.AccessMethod = scidatav1.AccessMethod{Type: scidatav1.AccessDownload}
+		}),
 			field: "spec.accessMethod.url", message: "accessMethod.url is required for Download, API and OnlineService access"},
 
 		// SubmissionPolicy.
@@ -197,7 +199,7 @@ func invalidRows() []row {
 		}, field: "spec.schedule", message: "should match"},
 		{name: "a deadline that is not a duration", create: without(func(name string) client.Object { return policy(ns, name) }, "spec", "deadline"),
 			prepareUnstructured: func(u map[string]any) { _ = unstructured.SetNestedField(u, "a month", "spec", "deadline") },
-			field: "spec.deadline", message: "deadline must be a positive duration"},
+			field:               "spec.deadline", message: "deadline must be a positive duration"},
 		{name: "a negative deadline", create: func(name string) client.Object {
 			p := policy(ns, name)
 			p.Spec.Deadline = &metav1.Duration{Duration: -time.Hour}
@@ -212,7 +214,7 @@ func invalidRows() []row {
 		// Submission: a record, reviewed once, with a receipt written once.
 		{name: "a Submission's spec cannot change", create: sub(same),
 			update: onSub(func(s *scidatav1.Submission) { s.Spec.ContentVersion = "2024.07" }),
-			field: "spec", message: "spec is immutable"},
+			field:  "spec", message: "spec is immutable"},
 		{name: "a denial says why", create: sub(same), status: true,
 			update: onSub(func(s *scidatav1.Submission) {
 				s.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewDenied, By: "reviewer@water", At: at}
@@ -223,7 +225,7 @@ func invalidRows() []row {
 			}), field: "status.review", message: "status.review is final"},
 		{name: "a review cannot be removed", create: sub(same), status: true, prepare: onSub(func(s *scidatav1.Submission) { approved(s) }),
 			update: onSub(func(s *scidatav1.Submission) { s.Status.Review = nil }),
-			field: "status.review", message: "status.review is final"},
+			field:  "status.review", message: "status.review is final"},
 		{name: "a receipt needs a completed, verified transfer", create: sub(same), status: true,
 			update: onSub(func(s *scidatav1.Submission) {
 				approved(s)
@@ -231,10 +233,10 @@ func invalidRows() []row {
 			}), field: "status.receipt", message: "status.receipt requires a completed, verified transfer"},
 		{name: "a receipt is never rewritten", create: sub(same), status: true, prepare: onSub(func(s *scidatav1.Submission) { received(s) }),
 			update: onSub(func(s *scidatav1.Submission) { s.Status.Receipt.Signature = "Zm9yZ2Vk" }),
-			field: "status.receipt", message: "status.receipt is immutable"},
+			field:  "status.receipt", message: "status.receipt is immutable"},
 		{name: "a receipt is never removed", create: sub(same), status: true, prepare: onSub(func(s *scidatav1.Submission) { received(s) }),
 			update: onSub(func(s *scidatav1.Submission) { s.Status.Receipt = nil }),
-			field: "status.receipt", message: "status.receipt is immutable"},
+			field:  "status.receipt", message: "status.receipt is immutable"},
 		{name: "a denied submission is never transferred", create: sub(same), status: true,
 			update: onSub(func(s *scidatav1.Submission) {
 				s.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewDenied, By: "reviewer@water", At: at, Comment: "metadata incomplete"}
