@@ -2,35 +2,210 @@ package controllers
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/platform"
 )
 
-// DataPlatformReconciler reconciles DataPlatform objects. It watches its kind and
-// reads each object; the steps that realise it arrive with issue #8.
+// PlatformFinalizer holds a DataPlatform until its workloads are stopped
+// and its data is retained (or, with retention Delete, deleted).
+const PlatformFinalizer = "scidata.io/platform-protection"
+
+// DataPlatformReconciler turns a DataPlatform into a running platform: its
+// namespace, quota, owners' access, object store, portal and network
+// isolation. What it builds comes from internal/platform; this file holds
+// the control flow, dataplatform_phases.go the steps, dataplatform_status.go
+// the conditions and dataplatform_delete.go the deletion path.
 type DataPlatformReconciler struct {
 	client.Client
+	// APIReader reads what the manager does not cache: Secrets not made by
+	// the operator (External store credentials) and PersistentVolumes.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	Clock     clock.PassiveClock
+	Config    platform.Config
+	// DNSService is the cluster DNS Service whose endpoints the DNS egress
+	// rule names.
+	DNSService types.NamespacedName
+	// Rand is the source of generated credentials (crypto/rand).
+	Rand io.Reader
 }
 
-// +kubebuilder:rbac:groups=scidata.io,resources=dataplatforms,verbs=get;list;watch
+// +kubebuilder:rbac:groups=scidata.io,resources=dataplatforms,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=scidata.io,resources=dataplatforms/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=scidata.io,resources=dataplatforms/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services;serviceaccounts;resourcequotas;limitranges;configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups="",resources=persistentvolumes,verbs=get;patch
+// +kubebuilder:rbac:groups=storage.k8s.io,resources=storageclasses,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps,resources=statefulsets;deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings;clusterrolebindings,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=scidata-platform-admin;scidata-platform-auditor;scidata-portal-reader
+// +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile reads the DataPlatform. It writes nothing yet: status is written
-// only once the object is really reconciled, so that status never claims
-// what was not done.
-func (r *DataPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	var obj scidatav1.DataPlatform
-	if err := r.Get(ctx, req.NamespacedName, &obj); err != nil {
+// Reconcile brings one DataPlatform to its declared state: fetch, then
+// deletion or the ordered steps, then one status write if anything changed.
+func (r *DataPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	var dp scidatav1.DataPlatform
+	if err := r.Get(ctx, req.NamespacedName, &dp); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	log.FromContext(ctx).V(1).Info("observed", "generation", obj.Generation)
+	if !dp.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, &dp)
+	}
+	if !controllerutil.ContainsFinalizer(&dp, PlatformFinalizer) {
+		// The finalizer is added in a write of its own, before anything
+		// is made, so that nothing can exist that deletion would miss.
+		// The update this makes is filtered out by the predicates (no
+		// generation change), so the pass goes on rather than waiting.
+		patch := client.MergeFrom(dp.DeepCopy())
+		controllerutil.AddFinalizer(&dp, PlatformFinalizer)
+		if err := r.Patch(ctx, &dp, patch); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+	}
+	if dp.Spec.Suspend {
+		log.FromContext(ctx).V(1).Info("suspended; nothing reconciled")
+		return ctrl.Result{}, nil
+	}
+
+	s := &platformScope{dp: &dp, before: dp.Status.DeepCopy(), now: r.Clock.Now()}
+	defer func() {
+		r.summarize(s, retErr)
+		result = s.result(result, retErr)
+		var st *stalledError
+		if errors.As(retErr, &st) {
+			retErr = nil // a person must act; retrying changes nothing
+		}
+		if err := r.writeStatus(ctx, s); err != nil {
+			retErr = errors.Join(retErr, err)
+		}
+	}()
+	for _, step := range []platformStep{
+		r.reconcileNamespace,
+		r.reconcileQuota,
+		r.reconcileAccess,
+		r.reconcileCredentials,
+		r.reconcileTLS,
+		r.reconcileObjectStore,
+		r.reconcilePortal,
+		r.reconcileNetwork,
+	} {
+		if err := step(ctx, s); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	return ctrl.Result{}, nil
 }
 
-// SetupWithManager registers the reconciler.
+// platformStep is one step of a reconcile; it records what it observed in
+// the scope and returns an error only when the pass cannot go on.
+type platformStep func(context.Context, *platformScope) error
+
+// writeStatus patches status once, and only when it changed.
+func (r *DataPlatformReconciler) writeStatus(ctx context.Context, s *platformScope) error {
+	if equality.Semantic.DeepEqual(s.before, &s.dp.Status) {
+		return nil
+	}
+	base := s.dp.DeepCopy()
+	base.Status = *s.before
+	if err := r.Status().Patch(ctx, s.dp, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			return nil // a newer version is queued and will be reconciled
+		}
+		return fmt.Errorf("write status: %w", err)
+	}
+	return nil
+}
+
+// SetupWithManager registers the reconciler and what wakes it.
 func (r *DataPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).For(&scidatav1.DataPlatform{}).Named("dataplatform").Complete(r)
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	all := handler.EnqueueRequestsFromMapFunc(r.allPlatforms)
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("dataplatform").
+		// Status writes do not change the generation, so they wake nothing.
+		For(&scidatav1.DataPlatform{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Owns(&appsv1.StatefulSet{}).
+		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.Service{}).
+		Owns(&corev1.ServiceAccount{}).
+		Owns(&corev1.ResourceQuota{}).
+		Owns(&corev1.LimitRange{}).
+		Owns(&networkingv1.NetworkPolicy{}).
+		Owns(&rbacv1.Role{}).
+		Owns(&rbacv1.RoleBinding{}).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
+		Watches(&corev1.PersistentVolumeClaim{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
+		// The Center's clearance decides departments' network rules; the
+		// cluster's DNS and apiserver endpoints decide everyone's.
+		Watches(&scidatav1.DataPlatform{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfCenter), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&discoveryv1.EndpointSlice{}, all).
+		Complete(r)
+}
+
+// byPlatformLabel maps an object to the platform its label names.
+func byPlatformLabel(_ context.Context, o client.Object) []reconcile.Request {
+	if name := o.GetLabels()[scidatav1.LabelPlatform]; name != "" {
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: name}}}
+	}
+	return nil
+}
+
+func (r *DataPlatformReconciler) allPlatforms(ctx context.Context, _ client.Object) []reconcile.Request {
+	var list scidatav1.DataPlatformList
+	if err := r.List(ctx, &list); err != nil {
+		log.FromContext(ctx).Error(err, "list platforms")
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, p := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Name: p.Name}})
+	}
+	return reqs
+}
+
+func (r *DataPlatformReconciler) departmentsOfCenter(ctx context.Context, o client.Object) []reconcile.Request {
+	if o.GetName() != scidatav1.CenterName {
+		return nil
+	}
+	return r.allPlatforms(ctx, o)
+}
+
+// requeueAfter is how soon to look again when waiting on something that
+// sends no event the controller watches (a certificate's renewal time).
+func requeueAt(now, at time.Time) time.Duration {
+	if d := at.Sub(now); d > 0 {
+		return d
+	}
+	return time.Second
 }

@@ -1,15 +1,39 @@
 package controllers
 
 import (
+	"crypto/rand"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/scidata-io/scidata-operator/internal/platform"
 )
 
+// Options are what the reconcilers need from the manager's flags.
+type Options struct {
+	Platform   platform.Config
+	DNSService types.NamespacedName
+	Clock      clock.PassiveClock
+}
+
 // SetupAll registers every reconciler with the manager.
-func SetupAll(mgr ctrl.Manager) error {
+func SetupAll(mgr ctrl.Manager, o Options) error {
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	dp := &DataPlatformReconciler{
+		Client:     mgr.GetClient(),
+		APIReader:  mgr.GetAPIReader(),
+		Recorder:   mgr.GetEventRecorder("dataplatform-controller"),
+		Clock:      o.Clock,
+		Config:     o.Platform,
+		DNSService: o.DNSService,
+		Rand:       rand.Reader,
+	}
 	for name, setup := range map[string]func(ctrl.Manager) error{
-		"DataPlatform":     (&DataPlatformReconciler{Client: mgr.GetClient()}).SetupWithManager,
+		"DataPlatform":     dp.SetupWithManager,
 		"CatalogEntry":     (&CatalogEntryReconciler{Client: mgr.GetClient()}).SetupWithManager,
 		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient()}).SetupWithManager,
 		"Submission":       (&SubmissionReconciler{Client: mgr.GetClient()}).SetupWithManager,

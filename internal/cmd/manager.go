@@ -3,33 +3,34 @@ package cmd
 import (
 	"flag"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/controllers"
+	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/scheme"
 )
 
 // Scheme holds every kind the manager reads or writes.
-func Scheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(scidatav1.AddToScheme(s))
-	return s
-}
+func Scheme() *runtime.Scheme { return scheme.New() }
 
 type managerOptions struct {
 	metricsAddr    string
 	probeAddr      string
 	leaderElection bool
 	leaderElectNS  string
+	dnsService     string
+	platform       platform.Config
+	pullPolicy     string
 	zap            zap.Options
 }
 
@@ -49,6 +50,11 @@ func newManagerCommand() *cobra.Command {
 	f.BoolVar(&o.leaderElection, "leader-elect", false, "elect a leader, so that several replicas can run and only one reconciles")
 	f.StringVar(&o.leaderElectNS, "leader-election-namespace", "", "namespace of the leader election Lease; the pod's own namespace when empty")
 	zapFlags := flag.NewFlagSet("zap", flag.ContinueOnError)
+	f.StringVar(&o.dnsService, "dns-service", "kube-system/kube-dns", "namespace/name of the cluster DNS Service, whose endpoints the platforms' DNS egress rules name")
+	f.StringVar(&o.platform.OperatorNamespace, "operator-namespace", envOr("POD_NAMESPACE", "scidata-system"), "namespace the manager runs in (holds the CA)")
+	f.StringVar(&o.platform.ObjectStoreImage, "object-store-image", "scidata-objectstore:dev", "image of the managed S3 server")
+	f.StringVar(&o.platform.PortalImage, "portal-image", "scidata-operator:dev", "image run with the portal subcommand (the operator's own)")
+	f.StringVar(&o.pullPolicy, "image-pull-policy", string(corev1.PullIfNotPresent), "pull policy of the images the operator runs")
 	o.zap.BindFlags(zapFlags)
 	f.AddGoFlagSet(zapFlags)
 	return c
@@ -62,8 +68,14 @@ func runManager(o managerOptions) error {
 	if err != nil {
 		return fmt.Errorf("find the cluster: %w", err)
 	}
+	dns, err := parseNamespacedName(o.dnsService)
+	if err != nil {
+		return fmt.Errorf("--dns-service: %w", err)
+	}
+	o.platform.ImagePullPolicy = corev1.PullPolicy(o.pullPolicy)
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  Scheme(),
+		Cache:                   scheme.CacheOptions(dns),
 		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress:  o.probeAddr,
 		LeaderElection:          o.leaderElection,
@@ -76,7 +88,7 @@ func runManager(o managerOptions) error {
 	if err != nil {
 		return fmt.Errorf("create the manager: %w", err)
 	}
-	if err := controllers.SetupAll(mgr); err != nil {
+	if err := controllers.SetupAll(mgr, controllers.Options{Platform: o.platform, DNSService: dns}); err != nil {
 		return err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
@@ -87,4 +99,19 @@ func runManager(o managerOptions) error {
 	}
 	log.Info("starting manager")
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func parseNamespacedName(s string) (types.NamespacedName, error) {
+	ns, name, ok := strings.Cut(s, "/")
+	if !ok || ns == "" || name == "" {
+		return types.NamespacedName{}, fmt.Errorf("want namespace/name, got %q", s)
+	}
+	return types.NamespacedName{Namespace: ns, Name: name}, nil
 }

@@ -17,7 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/scidata-io/scidata-operator/internal/cmd"
+	"github.com/scidata-io/scidata-operator/internal/scheme"
 )
 
 // Env is a running control plane and a client for it.
@@ -54,7 +54,7 @@ func Start() (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start envtest: %w", err)
 	}
-	c, err := client.New(cfg, client.Options{Scheme: cmd.Scheme()})
+	c, err := client.New(cfg, client.Options{Scheme: scheme.New()})
 	if err != nil {
 		_ = e.Stop()
 		return nil, fmt.Errorf("client: %w", err)

@@ -1,0 +1,354 @@
+package controllers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
+	rbacv1ac "k8s.io/client-go/applyconfigurations/rbac/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/apply"
+	"github.com/scidata-io/scidata-operator/internal/platform"
+)
+
+var testConfig = platform.Config{
+	OperatorNamespace: operatorNamespace,
+	ObjectStoreImage:  "scidata-objectstore:test",
+	PortalImage:       "scidata-operator:test",
+	ImagePullPolicy:   "IfNotPresent",
+}
+
+func newPlatform(name string, role scidatav1.PlatformRole, code string) *scidatav1.DataPlatform {
+	return &scidatav1.DataPlatform{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: scidatav1.DataPlatformSpec{
+			Role:       role,
+			Department: scidatav1.Department{Code: code, Name: "Department " + code},
+			Owners:     scidatav1.Owners{Groups: []string{code + "-admins"}, Users: []string{"chief@" + code}},
+			Storage:    scidatav1.Storage{Size: resource.MustParse("10Gi")},
+			Quota:      &scidatav1.Quota{CPU: ptr.To(resource.MustParse("4")), Pods: ptr.To[int32](40)},
+		},
+	}
+}
+
+// clusterFixture creates what a real cluster shows and envtest lacks: the
+// operator's namespace and the cluster DNS Service with a host endpoint (as
+// on the local real node, where CoreDNS is a host process).
+func clusterFixture(t *testing.T) {
+	ctx := context.Background()
+	for _, ns := range []string{operatorNamespace, dnsService.Namespace} {
+		_ = env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	}
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: dnsService.Name, Namespace: dnsService.Namespace},
+		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP}}}}
+	if err := env.Client.Create(ctx, svc); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	udp := corev1.ProtocolUDP
+	slice := &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Name: "kube-dns-host", Namespace: dnsService.Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: dnsService.Name}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{"192.0.2.10"}}},
+		Ports:       []discoveryv1.EndpointPort{{Name: ptr.To("dns"), Port: ptr.To[int32](53), Protocol: &udp}},
+	}
+	if err := env.Client.Create(ctx, slice); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+func getPlatform(t *testing.T, name string) *scidatav1.DataPlatform {
+	t.Helper()
+	var dp scidatav1.DataPlatform
+	if err := env.Client.Get(context.Background(), types.NamespacedName{Name: name}, &dp); err != nil {
+		t.Fatal(err)
+	}
+	return &dp
+}
+
+func condition(dp *scidatav1.DataPlatform, typ string) string {
+	c := meta.FindStatusCondition(dp.Status.Conditions, typ)
+	if c == nil {
+		return "<none>"
+	}
+	return fmt.Sprintf("%s/%s: %s", c.Status, c.Reason, c.Message)
+}
+
+// assertApplied checks that the live object holds exactly what the builder
+// builds, field by field: the fields the operator's field manager owns,
+// with the values the builder gives them.
+func assertApplied[O client.Object, AC apply.Named](t *testing.T, desired AC, live O, extract func(O, string) (AC, error)) {
+	t.Helper()
+	key := types.NamespacedName{Name: *desired.GetName()}
+	if ns := desired.GetNamespace(); ns != nil {
+		key.Namespace = *ns
+	}
+	eventually(t, "applied "+key.String(), func() error {
+		if err := env.Client.Get(context.Background(), key, live); err != nil {
+			return err
+		}
+		got, err := extract(live, apply.FieldManager)
+		if err != nil {
+			return err
+		}
+		if !equality.Semantic.DeepEqual(got, desired) {
+			g, _ := json.Marshal(got)
+			d, _ := json.Marshal(desired)
+			return fmt.Errorf("live object differs from the builder's:\n live: %s\n want: %s", g, d)
+		}
+		return nil
+	})
+}
+
+// makeWorkloadsReady does what kube-controller-manager and a kubelet would
+// do on a real node: bind the store's claim and report pods ready.
+func makeWorkloadsReady(t *testing.T, dp *scidatav1.DataPlatform) {
+	t.Helper()
+	ctx := context.Background()
+	ns := platform.Namespace(dp)
+	pvc := &corev1.PersistentVolumeClaim{
+		ObjectMeta: metav1.ObjectMeta{Name: "data-objectstore-0", Namespace: ns, Labels: platform.Labels(dp, platform.ComponentObjectStore)},
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: dp.Spec.Storage.Size}},
+			VolumeName:  "pv-" + dp.Name,
+		},
+	}
+	pv := &corev1.PersistentVolume{
+		ObjectMeta: metav1.ObjectMeta{Name: "pv-" + dp.Name},
+		Spec: corev1.PersistentVolumeSpec{
+			Capacity:                      corev1.ResourceList{corev1.ResourceStorage: dp.Spec.Storage.Size},
+			AccessModes:                   []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimDelete,
+			PersistentVolumeSource:        corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/tmp/" + dp.Name}},
+		},
+	}
+	for _, o := range []client.Object{pv, pvc} {
+		if err := env.Client.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	pvc.Status = corev1.PersistentVolumeClaimStatus{Phase: corev1.ClaimBound, Capacity: corev1.ResourceList{corev1.ResourceStorage: dp.Spec.Storage.Size}}
+	if err := env.Client.Status().Update(ctx, pvc); err != nil {
+		t.Fatal(err)
+	}
+	var sts appsv1.StatefulSet
+	eventually(t, "store StatefulSet", func() error {
+		return env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: platform.ObjectStoreName}, &sts)
+	})
+	sts.Status = appsv1.StatefulSetStatus{ObservedGeneration: sts.Generation, Replicas: 1, ReadyReplicas: 1, AvailableReplicas: 1, UpdatedReplicas: 1, CurrentReplicas: 1}
+	if err := env.Client.Status().Update(ctx, &sts); err != nil {
+		t.Fatal(err)
+	}
+	var d appsv1.Deployment
+	eventually(t, "portal Deployment", func() error {
+		return env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: platform.PortalName}, &d)
+	})
+	d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: 1, ReadyReplicas: 1, AvailableReplicas: 1, UpdatedReplicas: 1,
+		Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable"}}}
+	if err := env.Client.Status().Update(ctx, &d); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitReady(t *testing.T, name string) *scidatav1.DataPlatform {
+	t.Helper()
+	var dp *scidatav1.DataPlatform
+	eventually(t, name+" Ready", func() error {
+		dp = getPlatform(t, name)
+		if !meta.IsStatusConditionTrue(dp.Status.Conditions, scidatav1.ConditionReady) || dp.Status.ObservedGeneration != dp.Generation {
+			var d appsv1.Deployment
+			_ = env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.PortalName}, &d)
+			return fmt.Errorf("Ready is %s (observedGeneration %d of %d); portal generation %d status %+v", condition(dp, scidatav1.ConditionReady), dp.Status.ObservedGeneration, dp.Generation, d.Generation, d.Status)
+		}
+		return nil
+	})
+	return dp
+}
+
+func assertOwnedObjects(t *testing.T, dp *scidatav1.DataPlatform, net platform.ClusterNetwork) {
+	t.Helper()
+	assertApplied(t, platform.NamespaceObject(dp), &corev1.Namespace{}, corev1ac.ExtractNamespace)
+	assertApplied(t, platform.ResourceQuota(dp), &corev1.ResourceQuota{}, corev1ac.ExtractResourceQuota)
+	assertApplied(t, platform.LimitRange(dp), &corev1.LimitRange{}, corev1ac.ExtractLimitRange)
+	assertApplied(t, platform.OwnersRoleBinding(dp), &rbacv1.RoleBinding{}, rbacv1ac.ExtractRoleBinding)
+	assertApplied(t, platform.UploadSecretRole(dp), &rbacv1.Role{}, rbacv1ac.ExtractRole)
+	assertApplied(t, platform.UploadSecretRoleBinding(dp), &rbacv1.RoleBinding{}, rbacv1ac.ExtractRoleBinding)
+	assertApplied(t, platform.PortalServiceAccount(dp), &corev1.ServiceAccount{}, corev1ac.ExtractServiceAccount)
+	assertApplied(t, platform.PortalReaderBinding(dp), &rbacv1.RoleBinding{}, rbacv1ac.ExtractRoleBinding)
+	assertApplied(t, platform.ObjectStoreService(dp), &corev1.Service{}, corev1ac.ExtractService)
+	assertApplied(t, platform.ObjectStoreHeadlessService(dp), &corev1.Service{}, corev1ac.ExtractService)
+	assertApplied(t, platform.ObjectStoreStatefulSet(dp, testConfig, dp.Spec.Storage.Size), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet)
+	assertApplied(t, platform.PortalService(dp), &corev1.Service{}, corev1ac.ExtractService)
+	assertApplied(t, platform.PortalDeployment(dp, testConfig), &appsv1.Deployment{}, appsv1ac.ExtractDeployment)
+	for _, np := range platform.NetworkPolicies(dp, testConfig, net) {
+		assertApplied(t, np, &networkingv1.NetworkPolicy{}, networkingv1ac.ExtractNetworkPolicy)
+	}
+	if crb := platform.PortalReaderClusterBinding(dp); crb != nil {
+		assertApplied(t, crb, &rbacv1.ClusterRoleBinding{}, rbacv1ac.ExtractClusterRoleBinding)
+	}
+}
+
+func ensureAPIServerEndpoints(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	var slices discoveryv1.EndpointSliceList
+	if err := env.Client.List(ctx, &slices, client.InNamespace("default"), client.MatchingLabels{discoveryv1.LabelServiceName: "kubernetes"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(slices.Items) > 0 {
+		return
+	}
+	tcp := corev1.ProtocolTCP
+	// envtest runs the apiserver without its endpoint reconciler; write
+	// the slice the reconciler would, pointing at a host address.
+	slice := &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Name: "kubernetes", Namespace: "default", Labels: map[string]string{discoveryv1.LabelServiceName: "kubernetes"}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{"192.0.2.1"}}},
+		Ports:       []discoveryv1.EndpointPort{{Name: ptr.To("https"), Port: ptr.To[int32](6443), Protocol: &tcp}},
+	}
+	if err := env.Client.Create(ctx, slice); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+func observedNetwork(t *testing.T) platform.ClusterNetwork {
+	t.Helper()
+	net, err := (&DataPlatformReconciler{Client: env.Client, DNSService: dnsService}).clusterNetwork(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net
+}
+
+func create(t *testing.T, objs ...client.Object) {
+	t.Helper()
+	for _, o := range objs {
+		if err := env.Client.Create(context.Background(), o); err != nil {
+			t.Fatalf("create %s: %v", o.GetName(), err)
+		}
+	}
+}
+
+// A Center and three departments become fully reconciled: every owned
+// object is what the builders build, credentials and certificates exist,
+// the departments' read-only accounts reach the Center, and Ready follows
+// the workloads' own status.
+func TestCenterAndDepartmentsBecomeReady(t *testing.T) {
+	ctx := context.Background()
+	clusterFixture(t)
+	ensureAPIServerEndpoints(t)
+	center := newPlatform(scidatav1.CenterName, scidatav1.RoleCenter, "st-info-institute")
+	center.Spec.MaxClassification = scidatav1.ClassificationConfidential
+	center.Spec.Upstream = &scidatav1.Upstream{Name: "Province", Endpoint: "https://data.province.example.org", CIDRs: []string{"198.51.100.0/24"}}
+	center.Spec.Network = &scidatav1.PlatformNetwork{PublicNamespaces: []string{"ingress-nginx"}, PublicCIDRs: []string{"203.0.113.0/24"}}
+	water := newPlatform("water-resources", scidatav1.RoleDepartment, "water-resources")
+	weather := newPlatform("meteorology", scidatav1.RoleDepartment, "meteorology")
+	weather.Spec.Network = &scidatav1.PlatformNetwork{AllowedNamespaces: []string{"weather-tools"}}
+	survey := newPlatform("natural-resources", scidatav1.RoleDepartment, "natural-resources")
+	survey.Spec.MaxClassification = scidatav1.ClassificationSecret
+	create(t, center, water, weather, survey)
+
+	for _, dp := range []*scidatav1.DataPlatform{center, water, weather, survey} {
+		t.Run(dp.Name, func(t *testing.T) {
+			live := getPlatform(t, dp.Name)
+			eventually(t, "finalizer", func() error {
+				live = getPlatform(t, dp.Name)
+				if len(live.Finalizers) == 0 {
+					return fmt.Errorf("no finalizer")
+				}
+				return nil
+			})
+			assertOwnedObjects(t, live, observedNetwork(t))
+			makeWorkloadsReady(t, live)
+			live = waitReady(t, dp.Name)
+			for _, typ := range []string{scidatav1.ConditionStorageReady, scidatav1.ConditionPortalReady, scidatav1.ConditionNetworkIsolated} {
+				if !meta.IsStatusConditionTrue(live.Status.Conditions, typ) {
+					t.Errorf("%s is %s", typ, condition(live, typ))
+				}
+			}
+			if live.Status.Namespace != platform.Namespace(live) || live.Status.Endpoints.ObjectStore != platform.ObjectStoreURL(live) || live.Status.Endpoints.Portal != platform.PortalURL(live) {
+				t.Errorf("status names the wrong places: %+v", live.Status)
+			}
+			if live.Status.Storage == nil || live.Status.Storage.Cmp(live.Spec.Storage.Size) != 0 {
+				t.Errorf("status.storage = %v, want the bound %s", live.Status.Storage, live.Spec.Storage.Size.String())
+			}
+			var pv corev1.PersistentVolume
+			eventually(t, "volume retained", func() error {
+				if err := env.Client.Get(ctx, types.NamespacedName{Name: "pv-" + dp.Name}, &pv); err != nil {
+					return err
+				}
+				if pv.Spec.PersistentVolumeReclaimPolicy != corev1.PersistentVolumeReclaimRetain {
+					return fmt.Errorf("reclaim policy %s", pv.Spec.PersistentVolumeReclaimPolicy)
+				}
+				return nil
+			})
+			assertSecrets(t, live)
+		})
+	}
+
+	t.Run("a platform above the Center's clearance takes no sync traffic", func(t *testing.T) {
+		var np networkingv1.NetworkPolicy
+		err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.Namespace(survey), Name: platform.PolicyStoreFromSync}, &np)
+		if !apierrors.IsNotFound(err) {
+			t.Errorf("natural-resources (Secret) admits the Center (Confidential) sync pods: %v", err)
+		}
+		if c := meta.FindStatusCondition(getPlatform(t, survey.Name).Status.Conditions, scidatav1.ConditionNetworkIsolated); c == nil || c.Reason != "IsolatedUncleared" {
+			t.Errorf("NetworkIsolated does not say the Center is not cleared: %+v", c)
+		}
+	})
+}
+
+func assertSecrets(t *testing.T, dp *scidatav1.DataPlatform) {
+	t.Helper()
+	ctx := context.Background()
+	ns := platform.Namespace(dp)
+	names := []string{platform.RootCredentialsName, platform.UploadCredentialsName, platform.TLSSecretName}
+	if dp.Spec.Role == scidatav1.RoleDepartment {
+		names = append(names, platform.CenterReadCredentialsName)
+	}
+	for _, n := range names {
+		var s corev1.Secret
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: n}, &s); err != nil {
+			t.Errorf("secret %s: %v", n, err)
+			continue
+		}
+		if len(s.OwnerReferences) > 0 && n != platform.TLSSecretName {
+			t.Errorf("credentials %s carry an owner reference: deleting the platform would delete them", n)
+		}
+	}
+	if dp.Spec.Role != scidatav1.RoleDepartment {
+		return
+	}
+	eventually(t, "read-only account mirrored into the Center", func() error {
+		var src, mirror corev1.Secret
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: platform.CenterReadCredentialsName}, &src); err != nil {
+			return err
+		}
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.MirroredReadSecretName(dp.Name)}, &mirror); err != nil {
+			return err
+		}
+		if !sameCredentials(src.Data, mirror.Data) {
+			return fmt.Errorf("mirror differs from the department's account")
+		}
+		return nil
+	})
+}

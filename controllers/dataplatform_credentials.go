@@ -1,0 +1,231 @@
+package controllers
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/apply"
+	"github.com/scidata-io/scidata-operator/internal/pki"
+	"github.com/scidata-io/scidata-operator/internal/platform"
+)
+
+// CASecretName is the Secret in the operator's namespace that holds the CA
+// every store certificate is issued from. Kept like data: no owner.
+const CASecretName = "scidata-ca"
+
+// reconcileCredentials makes the store's accounts: the root account, the
+// owners' upload account and, for a department, the Center's read-only
+// account, mirrored into the Center's namespace for its sync jobs. Each
+// Secret is generated once with crypto/rand and never rewritten.
+func (r *DataPlatformReconciler) reconcileCredentials(ctx context.Context, s *platformScope) error {
+	ns := platform.Namespace(s.dp)
+	if !platform.Managed(s.dp) {
+		return r.reconcileExternalCredentials(ctx, s)
+	}
+	accounts := []struct{ name, component string }{
+		{platform.RootCredentialsName, platform.ComponentObjectStore},
+		{platform.UploadCredentialsName, platform.ComponentObjectStore},
+	}
+	if s.dp.Spec.Role == scidatav1.RoleDepartment {
+		accounts = append(accounts, struct{ name, component string }{platform.CenterReadCredentialsName, platform.ComponentSync})
+	}
+	var read *corev1.Secret
+	for _, a := range accounts {
+		sec, err := r.ensureCredentials(ctx, s.dp, ns, a.name, a.component)
+		if err != nil {
+			return err
+		}
+		read = sec
+	}
+	if s.dp.Spec.Role == scidatav1.RoleDepartment {
+		return r.mirrorCenterRead(ctx, s.dp, read)
+	}
+	return nil
+}
+
+// ensureCredentials creates a credentials Secret if it does not exist.
+func (r *DataPlatformReconciler) ensureCredentials(ctx context.Context, dp *scidatav1.DataPlatform, ns, name, component string) (*corev1.Secret, error) {
+	var sec corev1.Secret
+	err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &sec)
+	if err == nil {
+		return &sec, nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("get secret %s/%s: %w", ns, name, err)
+	}
+	access, secret, err := platform.NewCredentials(r.Rand)
+	if err != nil {
+		return nil, err
+	}
+	want := platform.CredentialsSecret(dp, ns, name, component, access, secret)
+	if err := r.Create(ctx, want); err != nil && !apierrors.IsAlreadyExists(err) {
+		return nil, fmt.Errorf("create secret %s/%s: %w", ns, name, err)
+	}
+	return want, nil
+}
+
+// mirrorCenterRead copies a department's read-only account into the
+// Center's namespace, where the sync jobs mount it. It waits for the
+// Center's namespace; a changed source (rotation) replaces the copy.
+func (r *DataPlatformReconciler) mirrorCenterRead(ctx context.Context, dp *scidatav1.DataPlatform, source *corev1.Secret) error {
+	var center corev1.Namespace
+	if err := r.Get(ctx, types.NamespacedName{Name: platform.CenterNamespace}, &center); err != nil {
+		// No Center yet: its namespace's creation brings every platform back.
+		return client.IgnoreNotFound(err)
+	}
+	if source.Data == nil { // just created: the keys are in StringData
+		source = source.DeepCopy()
+		source.Data = map[string][]byte{}
+		for k, v := range source.StringData {
+			source.Data[k] = []byte(v)
+		}
+	}
+	name := types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.MirroredReadSecretName(dp.Name)}
+	var mirror corev1.Secret
+	err := r.Get(ctx, name, &mirror)
+	if err == nil && sameCredentials(mirror.Data, source.Data) {
+		return nil
+	}
+	if err == nil {
+		if err := r.Delete(ctx, &mirror); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("replace rotated %s: %w", name, err)
+		}
+	} else if !apierrors.IsNotFound(err) {
+		return fmt.Errorf("get %s: %w", name, err)
+	}
+	copied := platform.CredentialsSecret(dp, name.Namespace, name.Name, platform.ComponentSync, "", "")
+	copied.StringData = nil
+	copied.Data = map[string][]byte{
+		platform.AccessKeyField: source.Data[platform.AccessKeyField],
+		platform.SecretKeyField: source.Data[platform.SecretKeyField],
+	}
+	if err := r.Create(ctx, copied); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create %s: %w", name, err)
+	}
+	return nil
+}
+
+func sameCredentials(a, b map[string][]byte) bool {
+	return bytes.Equal(a[platform.AccessKeyField], b[platform.AccessKeyField]) &&
+		bytes.Equal(a[platform.SecretKeyField], b[platform.SecretKeyField])
+}
+
+// reconcileExternalCredentials checks the Secrets an External store names
+// and mirrors the Center's read-only account.
+func (r *DataPlatformReconciler) reconcileExternalCredentials(ctx context.Context, s *platformScope) error {
+	ext := s.dp.Spec.ObjectStore.External
+	ref := func(n scidatav1.SecretKeyReference) types.NamespacedName {
+		ns := n.Namespace
+		if ns == "" {
+			ns = r.Config.OperatorNamespace
+		}
+		return types.NamespacedName{Namespace: ns, Name: n.Name}
+	}
+	var sec corev1.Secret
+	if err := r.APIReader.Get(ctx, ref(ext.CredentialsSecret), &sec); err != nil {
+		if apierrors.IsNotFound(err) {
+			return stalled("CredentialsMissing", fmt.Sprintf("objectStore.external.credentialsSecret %s does not exist; create it with the keys %s and %s", ref(ext.CredentialsSecret), platform.AccessKeyField, platform.SecretKeyField))
+		}
+		return fmt.Errorf("read external credentials: %w", err)
+	}
+	if s.dp.Spec.Role == scidatav1.RoleDepartment && ext.CenterReadCredentialsSecret != nil {
+		var read corev1.Secret
+		if err := r.APIReader.Get(ctx, ref(*ext.CenterReadCredentialsSecret), &read); err != nil {
+			return fmt.Errorf("read the Center's read-only credentials: %w", err)
+		}
+		return r.mirrorCenterRead(ctx, s.dp, &read)
+	}
+	return nil
+}
+
+// reconcileTLS issues the store's serving certificate from the operator's
+// CA, renews it when two thirds of its life are gone, and publishes the CA
+// bundle in the namespace for the store's clients.
+func (r *DataPlatformReconciler) reconcileTLS(ctx context.Context, s *platformScope) error {
+	if !platform.Managed(s.dp) {
+		return nil
+	}
+	ca, err := r.ensureCA(ctx)
+	if err != nil {
+		return err
+	}
+	ns := platform.Namespace(s.dp)
+	bundle := corev1ac.ConfigMap(platform.CABundleName, ns).
+		WithLabels(platform.Labels(s.dp, "")).
+		WithData(map[string]string{"ca.crt": string(ca.CertPEM)})
+	if _, err := apply.Ensure(ctx, r.Client, bundle, &corev1.ConfigMap{}, corev1ac.ExtractConfigMap); err != nil {
+		return err
+	}
+	names := platform.ObjectStoreDNSNames(s.dp)
+	var sec corev1.Secret
+	err = r.Get(ctx, types.NamespacedName{Namespace: ns, Name: platform.TLSSecretName}, &sec)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("get store certificate: %w", err)
+	}
+	exists := err == nil
+	if exists && !ca.NeedsRenewal(sec.Data[corev1.TLSCertKey], names, s.now) {
+		s.requeueAt = pki.RenewAt(sec.Data[corev1.TLSCertKey])
+		return nil
+	}
+	certPEM, keyPEM, err := ca.Issue(names, s.now)
+	if err != nil {
+		return err
+	}
+	return r.writeServingCert(ctx, s, &sec, exists, certPEM, keyPEM)
+}
+
+func (r *DataPlatformReconciler) writeServingCert(ctx context.Context, s *platformScope, sec *corev1.Secret, exists bool, certPEM, keyPEM []byte) error {
+	data := map[string][]byte{corev1.TLSCertKey: certPEM, corev1.TLSPrivateKeyKey: keyPEM}
+	if exists {
+		sec.Data = data
+		if err := r.Update(ctx, sec); err != nil {
+			return fmt.Errorf("renew store certificate: %w", err)
+		}
+	} else {
+		sec = &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: platform.TLSSecretName, Namespace: platform.Namespace(s.dp), Labels: platform.Labels(s.dp, platform.ComponentObjectStore)},
+			Type:       corev1.SecretTypeTLS,
+			Data:       data,
+		}
+		if err := r.Create(ctx, sec); err != nil {
+			return fmt.Errorf("create store certificate: %w", err)
+		}
+	}
+	s.requeueAt = pki.RenewAt(certPEM)
+	return nil
+}
+
+// ensureCA loads the operator's CA, creating it on first use.
+func (r *DataPlatformReconciler) ensureCA(ctx context.Context) (*pki.CA, error) {
+	key := types.NamespacedName{Namespace: r.Config.OperatorNamespace, Name: CASecretName}
+	var sec corev1.Secret
+	err := r.Get(ctx, key, &sec)
+	if err == nil {
+		return pki.LoadCA(sec.Data[corev1.TLSCertKey], sec.Data[corev1.TLSPrivateKeyKey])
+	}
+	if !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("get CA: %w", err)
+	}
+	ca, err := pki.NewCA("scidata-operator CA", r.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	sec = corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace, Labels: map[string]string{scidatav1.LabelManagedBy: scidatav1.ManagedBy}},
+		Type:       corev1.SecretTypeTLS,
+		Data:       map[string][]byte{corev1.TLSCertKey: ca.CertPEM, corev1.TLSPrivateKeyKey: ca.KeyPEM},
+	}
+	if err := r.Create(ctx, &sec); err != nil {
+		return nil, fmt.Errorf("create CA: %w", err)
+	}
+	return ca, nil
+}

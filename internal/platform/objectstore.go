@@ -1,0 +1,151 @@
+package platform
+
+import (
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+)
+
+// Paths inside the object store's container.
+const (
+	storeDataPath = "/data"
+	storeTLSPath  = "/etc/scidata/tls"
+)
+
+// ObjectStoreURL is the in-cluster HTTPS endpoint of a managed store.
+func ObjectStoreURL(p *scidatav1.DataPlatform) string {
+	return fmt.Sprintf("https://%s.%s.svc:%d", ObjectStoreName, Namespace(p), ObjectStorePort)
+}
+
+// ObjectStoreDNSNames are the names the store's certificate is valid for.
+func ObjectStoreDNSNames(p *scidatav1.DataPlatform) []string {
+	ns := Namespace(p)
+	return []string{
+		ObjectStoreName,
+		ObjectStoreName + "." + ns,
+		ObjectStoreName + "." + ns + ".svc",
+		ObjectStoreName + "." + ns + ".svc.cluster.local",
+	}
+}
+
+// Managed reports whether the operator runs the platform's S3 server.
+func Managed(p *scidatav1.DataPlatform) bool {
+	return p.Spec.ObjectStore.Mode != scidatav1.ObjectStoreExternal
+}
+
+// ObjectStoreStatefulSet runs the managed S3 server on one volume claimed
+// from spec.storage. The claim template is immutable once created; growth
+// is done by patching the claims (see the controller), so the template
+// keeps the size the store was created with.
+func ObjectStoreStatefulSet(p *scidatav1.DataPlatform, cfg Config, templateSize resource.Quantity) *appsv1ac.StatefulSetApplyConfiguration {
+	labels := Labels(p, ComponentObjectStore)
+	// volumeClaimTemplates is an atomic list: the field manager owns each
+	// template whole, defaults included. The template states the
+	// apiserver's defaults (volumeMode, status phase) so that what was
+	// applied compares equal to what is built, and a steady state writes
+	// nothing.
+	claim := (&corev1ac.PersistentVolumeClaimApplyConfiguration{}).
+		WithName(ObjectStoreDataVolume).
+		WithLabels(Labels(p, ComponentObjectStore)).
+		WithSpec(corev1ac.PersistentVolumeClaimSpec().
+			WithAccessModes(corev1.ReadWriteOnce).
+			WithVolumeMode(corev1.PersistentVolumeFilesystem).
+			WithResources(corev1ac.VolumeResourceRequirements().WithRequests(corev1.ResourceList{corev1.ResourceStorage: templateSize}))).
+		WithStatus(corev1ac.PersistentVolumeClaimStatus().WithPhase(corev1.ClaimPending))
+	if p.Spec.Storage.StorageClassName != nil {
+		claim.Spec.WithStorageClassName(*p.Spec.Storage.StorageClassName)
+	}
+	return appsv1ac.StatefulSet(ObjectStoreName, Namespace(p)).
+		WithLabels(labels).
+		WithOwnerReferences(ownerRef(p)).
+		WithSpec(appsv1ac.StatefulSetSpec().
+			WithReplicas(1).
+			WithServiceName(ObjectStoreHeadlessName).
+			WithSelector(metaSelector(Selector(p, ComponentObjectStore))).
+			// Retain: the claims outlive the StatefulSet (DESIGN: data is
+			// never deleted as a side effect).
+			WithPersistentVolumeClaimRetentionPolicy(appsv1ac.StatefulSetPersistentVolumeClaimRetentionPolicy().
+				WithWhenDeleted(appsv1.RetainPersistentVolumeClaimRetentionPolicyType).
+				WithWhenScaled(appsv1.RetainPersistentVolumeClaimRetentionPolicyType)).
+			WithVolumeClaimTemplates(claim).
+			WithTemplate(corev1ac.PodTemplateSpec().
+				WithLabels(labels).
+				WithSpec(objectStorePod(p, cfg))))
+}
+
+func objectStorePod(p *scidatav1.DataPlatform, cfg Config) *corev1ac.PodSpecApplyConfiguration {
+	probe := func() *corev1ac.ProbeApplyConfiguration {
+		return corev1ac.Probe().WithTCPSocket(corev1ac.TCPSocketAction().WithPort(intstr.FromString("s3")))
+	}
+	secretEnv := func(name, key string) *corev1ac.EnvVarApplyConfiguration {
+		return corev1ac.EnvVar().WithName(name).WithValueFrom(corev1ac.EnvVarSource().
+			WithSecretKeyRef(corev1ac.SecretKeySelector().WithName(RootCredentialsName).WithKey(key)))
+	}
+	return corev1ac.PodSpec().
+		WithAutomountServiceAccountToken(false).
+		WithEnableServiceLinks(false).
+		WithSecurityContext(restrictedPod()).
+		WithContainers(corev1ac.Container().
+			WithName("s3").
+			WithImage(cfg.ObjectStoreImage).
+			WithImagePullPolicy(cfg.ImagePullPolicy).
+			WithArgs(
+				"--port", fmt.Sprintf(":%d", ObjectStorePort),
+				"--cert", storeTLSPath+"/tls.crt",
+				"--key", storeTLSPath+"/tls.key",
+				"--iam-dir", storeDataPath+"/iam",
+				"posix", storeDataPath+"/buckets",
+			).
+			WithEnv(secretEnv("ROOT_ACCESS_KEY", AccessKeyField), secretEnv("ROOT_SECRET_KEY", SecretKeyField)).
+			WithPorts(corev1ac.ContainerPort().WithName("s3").WithContainerPort(ObjectStorePort).WithProtocol(corev1.ProtocolTCP)).
+			WithReadinessProbe(probe().WithPeriodSeconds(5)).
+			WithLivenessProbe(probe().WithPeriodSeconds(20).WithFailureThreshold(3)).
+			WithResources(resources(p.Spec.ObjectStore.Resources, corev1.ResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+				Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
+			})).
+			WithSecurityContext(restrictedContainer()).
+			WithVolumeMounts(
+				corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath),
+				corev1ac.VolumeMount().WithName("tls").WithMountPath(storeTLSPath).WithReadOnly(true),
+			)).
+		WithVolumes(corev1ac.Volume().WithName("tls").WithSecret(corev1ac.SecretVolumeSource().
+			WithSecretName(TLSSecretName).WithDefaultMode(0o440)))
+}
+
+// ObjectStoreService is the store's client Service.
+func ObjectStoreService(p *scidatav1.DataPlatform) *corev1ac.ServiceApplyConfiguration {
+	return service(p, ObjectStoreName, ComponentObjectStore, ObjectStorePort, "s3", false)
+}
+
+// ObjectStoreHeadlessService gives the StatefulSet's pod its stable name.
+func ObjectStoreHeadlessService(p *scidatav1.DataPlatform) *corev1ac.ServiceApplyConfiguration {
+	return service(p, ObjectStoreHeadlessName, ComponentObjectStore, ObjectStorePort, "s3", true)
+}
+
+func service(p *scidatav1.DataPlatform, name, component string, port int32, portName string, headless bool) *corev1ac.ServiceApplyConfiguration {
+	spec := corev1ac.ServiceSpec().
+		WithSelector(Selector(p, component)).
+		WithPorts(corev1ac.ServicePort().WithName(portName).WithPort(port).WithTargetPort(intstr.FromString(portName)).WithProtocol(corev1.ProtocolTCP))
+	if headless {
+		spec.WithClusterIP(corev1.ClusterIPNone).WithPublishNotReadyAddresses(true)
+	} else {
+		spec.WithType(corev1.ServiceTypeClusterIP)
+	}
+	return corev1ac.Service(name, Namespace(p)).
+		WithLabels(Labels(p, component)).
+		WithOwnerReferences(ownerRef(p)).
+		WithSpec(spec)
+}
+
+func metaSelector(labels map[string]string) *metav1ac.LabelSelectorApplyConfiguration {
+	return metav1ac.LabelSelector().WithMatchLabels(labels)
+}

@@ -1,0 +1,47 @@
+// Package scheme builds the runtime scheme and the cache options the
+// manager runs with, shared by main and by the test suites that start the
+// manager as main does.
+package scheme
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/platform"
+)
+
+// New holds every kind the manager reads or writes.
+func New() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(scidatav1.AddToScheme(s))
+	return s
+}
+
+// CacheOptions limits what the manager caches to what it needs: Secrets,
+// ConfigMaps and claims only of the operator's own making (never every
+// Secret of the cluster), EndpointSlices only of the apiserver and DNS
+// Services.
+func CacheOptions(dns types.NamespacedName) cache.Options {
+	managed := labels.SelectorFromSet(labels.Set{scidatav1.LabelManagedBy: scidatav1.ManagedBy})
+	endpoints, err := labels.Parse(fmt.Sprintf("%s in (%s,%s)", discoveryv1.LabelServiceName, platform.APIServerService.Name, dns.Name))
+	if err != nil {
+		panic(err) // both names are validated DNS names
+	}
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.Secret{}:                {Label: managed},
+		&corev1.ConfigMap{}:             {Label: managed},
+		&corev1.PersistentVolumeClaim{}: {Label: managed},
+		&discoveryv1.EndpointSlice{}:    {Label: endpoints},
+	}}
+}
