@@ -137,9 +137,11 @@ func (r *DataPlatformReconciler) writeStatus(ctx context.Context, s *platformSco
 	base := s.dp.DeepCopy()
 	base.Status = *s.before
 	if err := r.Status().Patch(ctx, s.dp, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-			return nil // a newer version is queued and will be reconciled
+		if apierrors.IsNotFound(err) {
+			return nil
 		}
+		// A conflict means this pass read a stale platform; it is retried
+		// (status writes wake nothing, so dropping it would lose it).
 		return fmt.Errorf("write status: %w", err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -23,6 +24,7 @@ import (
 	rbacv1ac "k8s.io/client-go/applyconfigurations/rbac/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/apply"
@@ -351,4 +353,249 @@ func assertSecrets(t *testing.T, dp *scidatav1.DataPlatform) {
 		}
 		return nil
 	})
+}
+
+// readyDepartment creates a department platform and brings it to Ready.
+func readyDepartment(t *testing.T, name string, mut func(*scidatav1.DataPlatform)) *scidatav1.DataPlatform {
+	t.Helper()
+	clusterFixture(t)
+	ensureAPIServerEndpoints(t)
+	dp := newPlatform(name, scidatav1.RoleDepartment, name)
+	if mut != nil {
+		mut(dp)
+	}
+	create(t, dp)
+	eventually(t, "store created", func() error {
+		var sts appsv1.StatefulSet
+		return env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.ObjectStoreName}, &sts)
+	})
+	makeWorkloadsReady(t, getPlatform(t, name))
+	return waitReady(t, name)
+}
+
+// A hand edit of an owned object is reverted on the next reconcile.
+func TestDriftIsReverted(t *testing.T) {
+	ctx := context.Background()
+	dp := readyDepartment(t, "drift", nil)
+	key := types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.PortalName}
+	var d appsv1.Deployment
+	if err := env.Client.Get(ctx, key, &d); err != nil {
+		t.Fatal(err)
+	}
+	d.Spec.Template.Spec.Containers[0].Image = "attacker/portal:latest"
+	d.Spec.Template.Spec.Containers[0].SecurityContext.ReadOnlyRootFilesystem = ptr.To(false)
+	if err := env.Client.Update(ctx, &d); err != nil {
+		t.Fatal(err)
+	}
+	var np networkingv1.NetworkPolicy
+	npKey := types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.PolicyDefaultDeny}
+	if err := env.Client.Get(ctx, npKey, &np); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Delete(ctx, &np); err != nil {
+		t.Fatal(err)
+	}
+	assertApplied(t, platform.PortalDeployment(dp, testConfig), &appsv1.Deployment{}, appsv1ac.ExtractDeployment)
+	eventually(t, "default-deny policy restored", func() error { return env.Client.Get(ctx, npKey, &np) })
+}
+
+// A reconcile that finds nothing to change issues no write: no PATCH, no
+// PUT, no POST, no DELETE.
+func TestSteadyStateReconcileWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	dp := readyDepartment(t, "steady", nil)
+	before := reconciles(t)
+	w0 := writes.Load()
+	// An annotation change wakes the controller without changing anything
+	// it manages.
+	patch := client.MergeFrom(dp.DeepCopy())
+	dp.Annotations = map[string]string{"example.org/touched": "yes"}
+	if err := env.Client.Patch(ctx, dp, patch); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a reconcile after the annotation", func() error {
+		if reconciles(t) <= before {
+			return fmt.Errorf("no reconcile yet")
+		}
+		return nil
+	})
+	if got := writes.Load() - w0; got != 0 {
+		t.Fatalf("a steady-state reconcile made %d write requests; want 0", got)
+	}
+}
+
+// reconciles is how many DataPlatform reconciles finished without error,
+// from the manager's own metrics.
+func reconciles(t *testing.T) float64 {
+	t.Helper()
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for _, f := range families {
+		if f.GetName() != "controller_runtime_reconcile_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["controller"] == "dataplatform" && labels["result"] != "error" {
+				total += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return total
+}
+
+// Deleting a Retain platform stops its workloads and keeps its namespace,
+// claims and credentials, labelled as retained; a platform of the same name
+// and department adopts them, and one of another department is refused.
+func TestRetainedPlatformIsKeptAndAdopted(t *testing.T) {
+	ctx := context.Background()
+	dp := readyDepartment(t, "ecology", nil)
+	ns := platform.Namespace(dp)
+	var root corev1.Secret
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: platform.RootCredentialsName}, &root); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Delete(ctx, dp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "platform gone", func() error {
+		err := env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("still there: %v", err)
+	})
+	var live corev1.Namespace
+	if err := env.Client.Get(ctx, types.NamespacedName{Name: ns}, &live); err != nil {
+		t.Fatalf("namespace not kept: %v", err)
+	}
+	if live.Labels[scidatav1.LabelRetained] != "true" || !live.DeletionTimestamp.IsZero() {
+		t.Fatalf("namespace not retained: labels %v, deleting %v", live.Labels, live.DeletionTimestamp)
+	}
+	var pvc corev1.PersistentVolumeClaim
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "data-objectstore-0"}, &pvc); err != nil || pvc.Labels[scidatav1.LabelRetained] != "true" {
+		t.Fatalf("claim not retained: %v %v", err, pvc.Labels)
+	}
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: platform.ObjectStoreName}, &appsv1.StatefulSet{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("the store's StatefulSet still runs: %v", err)
+	}
+
+	t.Run("another department cannot adopt it", func(t *testing.T) {
+		other := newPlatform(dp.Name, scidatav1.RoleDepartment, "planning")
+		create(t, other)
+		eventually(t, "stalled on the conflict", func() error {
+			got := getPlatform(t, dp.Name)
+			if c := meta.FindStatusCondition(got.Status.Conditions, scidatav1.ConditionStalled); c == nil || c.Reason != "NamespaceConflict" {
+				return fmt.Errorf("Stalled is %s", condition(got, scidatav1.ConditionStalled))
+			}
+			return nil
+		})
+		if err := env.Client.Delete(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "conflicting platform gone", func() error {
+			if err := env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{}); !apierrors.IsNotFound(err) {
+				return fmt.Errorf("still there: %v", err)
+			}
+			return nil
+		})
+		if err := env.Client.Get(ctx, types.NamespacedName{Name: ns}, &live); err != nil || live.Labels[scidatav1.LabelDepartment] != dp.Spec.Department.Code {
+			t.Fatalf("the refused platform touched the retained namespace: %v %v", err, live.Labels)
+		}
+	})
+
+	t.Run("the same name and department adopt it", func(t *testing.T) {
+		again := newPlatform(dp.Name, scidatav1.RoleDepartment, dp.Spec.Department.Code)
+		create(t, again)
+		eventually(t, "adopted", func() error {
+			got := getPlatform(t, dp.Name)
+			if !got.Status.Adopted {
+				return fmt.Errorf("not adopted: %s", condition(got, scidatav1.ConditionReady))
+			}
+			if err := env.Client.Get(ctx, types.NamespacedName{Name: ns}, &live); err != nil {
+				return err
+			}
+			if _, ok := live.Labels[scidatav1.LabelRetained]; ok {
+				return fmt.Errorf("namespace still labelled retained")
+			}
+			return nil
+		})
+		var rootAgain corev1.Secret
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: platform.RootCredentialsName}, &rootAgain); err != nil {
+			t.Fatal(err)
+		}
+		if !sameCredentials(root.Data, rootAgain.Data) {
+			t.Fatal("adoption rewrote the store's root credentials")
+		}
+	})
+}
+
+// With retention Delete, deletion marks the namespace as approved for
+// deletion by the operator and deletes it.
+func TestDeleteRetentionDeletesTheNamespace(t *testing.T) {
+	ctx := context.Background()
+	dp := readyDepartment(t, "scratch", func(p *scidatav1.DataPlatform) { p.Spec.Storage.Retention = scidatav1.RetentionDelete })
+	if err := env.Client.Delete(ctx, dp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "namespace deleting", func() error {
+		var ns corev1.Namespace
+		if err := env.Client.Get(ctx, types.NamespacedName{Name: platform.Namespace(dp)}, &ns); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		if ns.Annotations[scidatav1.AnnotationDeletionApproved] != "true" || ns.DeletionTimestamp.IsZero() {
+			return fmt.Errorf("annotations %v, deleting %v", ns.Annotations, ns.DeletionTimestamp)
+		}
+		return nil
+	})
+}
+
+// Storage grows by patching the claims; where the class cannot expand, the
+// platform says so and stalls instead of failing the whole reconcile.
+func TestStorageGrowth(t *testing.T) {
+	ctx := context.Background()
+	for _, expand := range []bool{true, false} {
+		name := fmt.Sprintf("grow-%v", expand)
+		sc := &storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: name}, Provisioner: "example.org/test", AllowVolumeExpansion: ptr.To(expand)}
+		create(t, sc)
+		dp := readyDepartment(t, name, func(p *scidatav1.DataPlatform) { p.Spec.Storage.StorageClassName = ptr.To(name) })
+		var pvc corev1.PersistentVolumeClaim
+		key := types.NamespacedName{Namespace: platform.Namespace(dp), Name: "data-objectstore-0"}
+		if err := env.Client.Get(ctx, key, &pvc); err != nil {
+			t.Fatal(err)
+		}
+		pvc.Spec.StorageClassName = ptr.To(name)
+		// The test's claim was made before the class was named on it.
+		if err := env.Client.Update(ctx, &pvc); err != nil && !apierrors.IsInvalid(err) {
+			t.Fatal(err)
+		}
+		patch := client.MergeFrom(dp.DeepCopy())
+		dp.Spec.Storage.Size = resource.MustParse("20Gi")
+		if err := env.Client.Patch(ctx, dp, patch); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, name, func() error {
+			got := getPlatform(t, name)
+			stalledC := meta.FindStatusCondition(got.Status.Conditions, scidatav1.ConditionStalled)
+			if !expand {
+				if stalledC == nil || stalledC.Reason != ReasonResizeUnsup {
+					return fmt.Errorf("Stalled is %s", condition(got, scidatav1.ConditionStalled))
+				}
+				return nil
+			}
+			if err := env.Client.Get(ctx, key, &pvc); err != nil {
+				return err
+			}
+			if q := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; q.Cmp(resource.MustParse("20Gi")) != 0 {
+				return fmt.Errorf("claim requests %s (Ready %s)", q.String(), condition(got, scidatav1.ConditionReady))
+			}
+			return nil
+		})
+	}
 }

@@ -29,6 +29,17 @@ func (r *DataPlatformReconciler) reconcileDelete(ctx context.Context, dp *scidat
 		return ctrl.Result{}, nil
 	}
 	ns := platform.Namespace(dp)
+	var live corev1.Namespace
+	err := r.Get(ctx, types.NamespacedName{Name: ns}, &live)
+	if client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, fmt.Errorf("get namespace: %w", err)
+	}
+	if err == nil && checkOwnership(dp, &live) != nil {
+		// The namespace was never this platform's (it stalled on the
+		// conflict): leave it exactly as it is.
+		r.Recorder.Eventf(dp, nil, corev1.EventTypeNormal, "Deleted", "Delete", "namespace %s belongs to another platform and was left untouched", ns)
+		return ctrl.Result{}, r.removeFinalizer(ctx, dp)
+	}
 	if err := r.stopWorkloads(ctx, ns); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -36,7 +47,6 @@ func (r *DataPlatformReconciler) reconcileDelete(ctx context.Context, dp *scidat
 		return ctrl.Result{}, err
 	}
 	var note string
-	var err error
 	if dp.Spec.Storage.Retention == scidatav1.RetentionDelete {
 		note, err = r.deleteNamespace(ctx, dp)
 	} else {
@@ -46,9 +56,13 @@ func (r *DataPlatformReconciler) reconcileDelete(ctx context.Context, dp *scidat
 		return ctrl.Result{}, err
 	}
 	r.Recorder.Eventf(dp, nil, corev1.EventTypeNormal, "Deleted", "Delete", "%s", note)
+	return ctrl.Result{}, r.removeFinalizer(ctx, dp)
+}
+
+func (r *DataPlatformReconciler) removeFinalizer(ctx context.Context, dp *scidatav1.DataPlatform) error {
 	patch := client.MergeFrom(dp.DeepCopy())
 	controllerutil.RemoveFinalizer(dp, PlatformFinalizer)
-	return ctrl.Result{}, client.IgnoreNotFound(r.Patch(ctx, dp, patch))
+	return client.IgnoreNotFound(r.Patch(ctx, dp, patch))
 }
 
 func (r *DataPlatformReconciler) stopWorkloads(ctx context.Context, ns string) error {
