@@ -157,14 +157,11 @@ fi
 # v0.0.0-master was built wrong and fails here instead of in a test.
 for name in "${want[@]}"; do
 	case $name in
-	etcd) v=$("$out/etcd" --version | head -1) ;;
-	kubectl) v=$("$out/kubectl" version --client 2>/dev/null | head -1) ;;
-	kwok) v=$("$out/kwok" --version 2>&1 | head -1) ;;
-	coredns) v=$("$out/coredns" -version 2>&1 | head -1) ;;
-	kube-router) v=$("$out/kube-router" --version 2>&1 | grep -m1 -i version) ;;
-	local-path-provisioner) v=$("$out/local-path-provisioner" --version 2>&1 | head -1) ;;
-	*) v=$("$out/$name" --version 2>&1 | head -1) ;;
+	kubectl) v=$("$out/kubectl" version --client 2>&1) ;;
+	coredns) v=$("$out/coredns" -version 2>&1) ;;
+	*) v=$("$out/$name" --version 2>&1) ;;
 	esac
+	v=${v%%$'\n'*} # the first line; no `head`, whose early exit breaks the pipe
 	case $v in
 	*v0.0.0* | *master*) log "$name reports '$v': the version ldflags did not take"; exit 1 ;;
 	esac
