@@ -398,7 +398,7 @@ func (cl *Cluster) startControllers(ctx context.Context) error {
 // kubectlApply applies manifests server-side under the tool's field manager.
 func (cl *Cluster) kubectlApply(ctx context.Context, manifests string) error {
 	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, cl.bin("kubectl"), "--kubeconfig", cl.kubeconfigFor("admin"),
+	cmd := exec.CommandContext(ctx, cl.bin("kubectl"), "--kubeconfig", cl.kubeconfigFor("admin"), "--cache-dir", cl.path("kubectl-cache"),
 		"apply", "--server-side", "--force-conflicts", "--field-manager=localcluster", "-f", "-")
 	cmd.Stdin = strings.NewReader(manifests)
 	cmd.Stdout, cmd.Stderr = &out, &out

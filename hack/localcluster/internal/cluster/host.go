@@ -73,7 +73,7 @@ func tail(b []byte) string {
 var fixedPaths = []string{
 	"/var/lib/kubelet", "/var/log/containers", "/var/log/pods", "/run/containerd",
 	"/var/lib/containerd", "/opt/containerd", "/var/lib/cni", "/run/netns",
-	"/var/lib/kube-router", "/run/xtables.lock", "/etc/cni", "/opt/cni",
+	"/var/lib/kube-router", "/run/xtables.lock", "/etc/cni", "/opt/cni", "/run/mount",
 }
 
 // sysctls the node changes: ip_forward (by the tool), and what the kubelet
