@@ -112,6 +112,17 @@ func (cl *Cluster) Up(ctx context.Context, lock *Lock) error {
 			return err
 		}
 	}
+	if st, err := LoadState(cl.StateDir); err == nil && st.Mode == cl.Mode {
+		if err := Status(ctx, io.Discard, cl.StateDir, cl.RepoRoot); err == nil {
+			fmt.Fprintf(cl.Out, "The %s cluster is already up (since %s); `down` first to start afresh.\n",
+				st.Mode, st.Started.Format(time.RFC3339))
+			if len(cl.LoadImages) > 0 && cl.Mode == ModeReal {
+				return cl.runActions(ctx, []action{{"Importing images into containerd", cl.importLoadImages}})
+			}
+			return nil
+		}
+		fmt.Fprintf(cl.Out, "A %s cluster was recorded but is not healthy: starting afresh.\n", st.Mode)
+	}
 	actions := []action{{"Cleaning what an earlier run left", cl.cleanEarlier}}
 	if cl.Mode == ModeReal {
 		actions = append(actions,
@@ -274,12 +285,12 @@ func (cl *Cluster) writeConfig(ctx context.Context) error {
 		return nil
 	}
 	files := map[string]string{
-		cl.path("containerd", "config.toml"):              containerdConfig(&cl.Config),
+		cl.path("containerd", "config.toml"):                containerdConfig(&cl.Config),
 		cl.path("cni", "net.d", "10-localcluster.conflist"): cniConflist(&cl.Config),
-		cl.path("kubelet", "config.yaml"):                 kubeletConfig(&cl.Config),
-		cl.path("kubelet", "resolv.conf"):                 "",
-		cl.path("kube-proxy", "config.yaml"):              kubeProxyConfig(&cl.Config),
-		cl.path("coredns", "Corefile"):                    corefile(&cl.Config),
+		cl.path("kubelet", "config.yaml"):                   kubeletConfig(&cl.Config),
+		cl.path("kubelet", "resolv.conf"):                   "",
+		cl.path("kube-proxy", "config.yaml"):                kubeProxyConfig(&cl.Config),
+		cl.path("coredns", "Corefile"):                      corefile(&cl.Config),
 	}
 	for p, content := range files {
 		if err := writeFile(p, content); err != nil {
@@ -331,8 +342,16 @@ func (cl *Cluster) startContainerd(ctx context.Context) error {
 	})
 }
 
+// importImages loads the built images and those of --load-image.
 func (cl *Cluster) importImages(ctx context.Context) error {
-	for _, t := range append([]string{cl.imageTar("pause"), cl.imageTar("busybox")}, cl.LoadImages...) {
+	return cl.importTars(append([]string{cl.imageTar("pause"), cl.imageTar("busybox")}, cl.LoadImages...))
+}
+
+// importLoadImages loads only the images of --load-image.
+func (cl *Cluster) importLoadImages(ctx context.Context) error { return cl.importTars(cl.LoadImages) }
+
+func (cl *Cluster) importTars(tars []string) error {
+	for _, t := range tars {
 		if err := cl.ImportImage(t); err != nil {
 			return err
 		}

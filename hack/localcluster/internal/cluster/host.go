@@ -413,9 +413,15 @@ func (c *Config) Cleanup(say func(string, ...any)) error {
 		}
 	}
 	// Links: the bridge and any veth left (they go with their netns).
+	// A veth vanishes by itself once its netns is freed, which happens
+	// asynchronously after the unmount: one already gone is no error.
 	for _, l := range added(b.Links, links()) {
 		if l == c.BridgeName || strings.HasPrefix(l, "veth") {
-			note(run("ip", "link", "delete", l))
+			err := run("ip", "link", "delete", l)
+			if err != nil && strings.Contains(err.Error(), "Cannot find device") {
+				continue
+			}
+			note(err)
 			say("deleted link %s", l)
 		}
 	}

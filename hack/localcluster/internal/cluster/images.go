@@ -137,7 +137,7 @@ func WriteOCITarball(path, ref string, img v1.Image) error {
 	}
 	err = lp.AppendImage(img,
 		layout.WithAnnotations(map[string]string{
-			"io.containerd.image.name":         ref,
+			"io.containerd.image.name":          ref,
 			"org.opencontainers.image.ref.name": ref,
 		}),
 		layout.WithPlatform(v1.Platform{OS: "linux", Architecture: "amd64"}))

@@ -49,6 +49,7 @@ func Status(ctx context.Context, out io.Writer, stateDir, repoRoot string) error
 	fmt.Fprintf(out, "apiserver:  %s\n", c.APIServerURL())
 	fmt.Fprintf(out, "kubeconfig: %s\n", c.Kubeconfig)
 	bad := 0
+	var total int64
 	fmt.Fprintf(out, "processes:\n")
 	for _, name := range componentsFor(st.Mode) {
 		p := c.process(name)
@@ -60,9 +61,12 @@ func Status(ctx context.Context, out io.Writer, stateDir, repoRoot string) error
 			fmt.Fprintf(out, "  %-24s NOT RUNNING (pid %d gone; log %s)\n", name, p.PID, p.Log)
 			bad++
 		default:
-			fmt.Fprintf(out, "  %-24s running, pid %d, %s RSS\n", name, p.PID, rss(p.PID))
+			r := rss(p.PID)
+			total += r
+			fmt.Fprintf(out, "  %-24s running, pid %d, %d MiB RSS\n", name, p.PID, r>>20)
 		}
 	}
+	fmt.Fprintf(out, "  %-24s %d MiB RSS (pods not counted)\n", "total", total>>20)
 	cl := &Cluster{Config: c}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -107,15 +111,15 @@ func Status(ctx context.Context, out io.Writer, stateDir, repoRoot string) error
 	return nil
 }
 
-// rss reads a process's resident memory from /proc.
-func rss(pid int) string {
+// rss reads a process's resident memory in bytes from /proc.
+func rss(pid int) int64 {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/statm", pid))
 	if err != nil {
-		return "?"
+		return 0
 	}
 	var size, res int64
 	if _, err := fmt.Sscan(string(data), &size, &res); err != nil {
-		return "?"
+		return 0
 	}
-	return fmt.Sprintf("%d MiB", res*int64(os.Getpagesize())>>20)
+	return res * int64(os.Getpagesize())
 }
