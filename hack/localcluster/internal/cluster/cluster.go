@@ -112,7 +112,9 @@ func (cl *Cluster) Up(ctx context.Context, lock *Lock) error {
 			return err
 		}
 	}
-	if st, err := LoadState(cl.StateDir); err == nil && st.Mode == cl.Mode {
+	if st, err := LoadState(cl.StateDir); err == nil && st.Mode != cl.Mode {
+		fmt.Fprintf(cl.Out, "A %s cluster is recorded here: replacing it with a %s one.\n", st.Mode, cl.Mode)
+	} else if err == nil {
 		if err := Status(ctx, io.Discard, cl.StateDir, cl.RepoRoot); err == nil {
 			fmt.Fprintf(cl.Out, "The %s cluster is already up (since %s); `down` first to start afresh.\n",
 				st.Mode, st.Started.Format(time.RFC3339))
