@@ -380,17 +380,23 @@ func (c *Config) Cleanup(say func(string, ...any)) error {
 		}
 		c.stop(p, 10*time.Second)
 	}
-	if n := killPods(); n > 0 {
-		say("killed %d pod processes", n)
+	// Pods are killed through the kubelet's cgroups only when this state
+	// directory's node ran (its baseline exists): a kubepods cgroup of
+	// anything else on the machine is none of our business.
+	b, err := c.loadBaseline()
+	if err == nil {
+		if n := killPods(); n > 0 {
+			say("killed %d pod processes", n)
+		}
 	}
 	if stray := strayProcesses(c.StateDir); len(stray) > 0 {
 		say("stopping %d leftover processes of this state directory (shims, components)", len(stray))
 		killAndWait(stray, syscall.SIGTERM, 3*time.Second)
 		killAndWait(stray, syscall.SIGKILL, 3*time.Second)
 	}
-	killPods() // a shim killed late may have left a cgroup
-
-	b, err := c.loadBaseline()
+	if err == nil {
+		killPods() // a shim killed late may have left a cgroup
+	}
 	if err != nil {
 		if os.IsNotExist(err) {
 			// Nothing was recorded, so nothing of the host was changed yet
