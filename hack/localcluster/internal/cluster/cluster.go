@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -228,18 +229,42 @@ func (cl *Cluster) ensurePackages(ctx context.Context) error {
 }
 
 func (cl *Cluster) ensureBinaries(ctx context.Context) error {
+	// The script only checks stamps when everything is built; a cold build
+	// takes many minutes, so what it says is shown as it says it.
 	cmd := exec.CommandContext(ctx, filepath.Join(cl.RepoRoot, "hack", "build-k8s.sh"), binariesFor(cl.Mode)...)
 	cmd.Dir = cl.RepoRoot
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%v: %s", err, tail(out))
-	}
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if strings.Contains(l, "building") {
-			cl.say("%s", l)
-		}
+	w := &lineWriter{out: cl.Out, keep: func(l string) bool { return !versionReport.MatchString(l) }}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("hack/build-k8s.sh: %v", err)
 	}
 	return nil
+}
+
+// versionReport matches build-k8s.sh's closing "<binary>: <its version>"
+// lines, which a successful check need not show.
+var versionReport = regexp.MustCompile(`build-k8s: [a-z-]+: [^']*$`)
+
+// lineWriter indents each line it is given, keeping only those keep says.
+type lineWriter struct {
+	out  io.Writer
+	keep func(string) bool
+	buf  []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := string(w.buf[:i])
+		w.buf = w.buf[i+1:]
+		if w.keep == nil || w.keep(line) {
+			fmt.Fprintf(w.out, "   %s\n", line)
+		}
+	}
 }
 
 func (cl *Cluster) recordBaseline(ctx context.Context) error {

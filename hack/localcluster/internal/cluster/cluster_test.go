@@ -385,3 +385,17 @@ func TestImagesAreReproducibleOCITarballsNamedForContainerd(t *testing.T) {
 		t.Fatalf("index.json %s", names["index.json"])
 	}
 }
+
+func TestBuildOutputHidesOnlyTheVersionReport(t *testing.T) {
+	for line, hide := range map[string]bool{
+		"16:26:06 build-k8s: kube-apiserver: Kubernetes v1.37.2":                                     true,
+		"16:26:06 build-k8s: coredns: CoreDNS-1.15.0":                                                true,
+		"16:17:31 build-k8s: building etcd (a cold build takes minutes)":                             false,
+		"16:17:31 build-k8s: kubelet reports 'v0.0.0-master': the version ldflags did not take":      false,
+		"16:17:31 build-k8s: hack/tools/kube/go.mod does not require k8s.io/kubernetes v1.37.2 as x": false,
+	} {
+		if got := versionReport.MatchString(line); got != hide {
+			t.Errorf("%q hidden=%v, want %v", line, got, hide)
+		}
+	}
+}
