@@ -158,7 +158,7 @@ func downCmd() *cobra.Command {
 				return fmt.Errorf("the machine's cluster belongs to %s: run down there", o.StateDir)
 			}
 			cl := &cluster.Cluster{Config: cfg, Out: cmd.OutOrStdout()}
-			err = cl.Down(lock)
+			err = cl.Down()
 			lock.Release(err == nil)
 			return err
 		},

@@ -591,7 +591,7 @@ func (cl *Cluster) writeUserKubeconfig(ctx context.Context) error {
 }
 
 // Down stops everything and puts the host back as `up` found it.
-func (cl *Cluster) Down(lock *Lock) error {
+func (cl *Cluster) Down() error {
 	t := time.Now()
 	fmt.Fprintf(cl.Out, " • Stopping the cluster in %s ...\n", cl.StateDir)
 	err := cl.Cleanup(cl.say)
