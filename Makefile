@@ -65,6 +65,27 @@ run: manifests ## Run the manager against the cluster in $$KUBECONFIG.
 
 ##@ Local cluster
 
+# MODE=real|simulated (default: real on Linux as root, else simulated),
+# NODES=<n> KWOK nodes in simulated mode, LOAD_IMAGES="a.tar b.tar" image
+# tarballs to import into the node's containerd. See docs/local-cluster.md.
+LOCALCLUSTER = go run ./hack/localcluster
+
+.PHONY: cluster-up
+cluster-up: ## Bring up the local cluster (host processes) and write .local/kubeconfig.
+	$(LOCALCLUSTER) up $(if $(MODE),--mode $(MODE)) $(if $(NODES),--nodes $(NODES)) $(foreach i,$(LOAD_IMAGES),--load-image $(i))
+
+.PHONY: cluster-down
+cluster-down: ## Stop the local cluster and undo every change it made to the host.
+	$(LOCALCLUSTER) down
+
+.PHONY: cluster-status
+cluster-status: ## Say what of the local cluster runs and what does not.
+	$(LOCALCLUSTER) status
+
+.PHONY: cluster-e2e
+cluster-e2e: ## Prove on a real node that down leaves the host as up found it (root; no cluster may be up).
+	SCIDATA_E2E=1 go test ./hack/localcluster -run TestE2E -v -count=1
+
 .PHONY: demo
 demo: ## Run the sample city on an embedded local cluster.
 	@hack/demo.sh

@@ -1,0 +1,141 @@
+package cluster
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// dnsManifests: the kube-dns Service at the fixed cluster DNS address, with
+// no selector and one EndpointSlice naming the node IP, where CoreDNS runs
+// as a host process. Policies see this endpoint as a host address (an
+// ipBlock), as they would any host-network DNS.
+func dnsManifests(c *Config) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Service
+metadata:
+  name: kube-dns
+  namespace: kube-system
+  labels:
+    k8s-app: kube-dns
+    kubernetes.io/name: CoreDNS
+spec:
+  clusterIP: %[1]s
+  ports:
+  - {name: dns, port: 53, protocol: UDP, targetPort: 53}
+  - {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kube-dns-host
+  namespace: kube-system
+  labels:
+    kubernetes.io/service-name: kube-dns
+    endpointslice.kubernetes.io/managed-by: localcluster.scidata.io
+addressType: IPv4
+ports:
+- {name: dns, port: 53, protocol: UDP}
+- {name: dns-tcp, port: 53, protocol: TCP}
+endpoints:
+- addresses: [%[2]q]
+  conditions: {ready: true}
+  nodeName: %[3]s
+`, c.DNSServiceIP, c.NodeIP, c.NodeName)
+}
+
+// storageManifests: the default StorageClass and what local-path-provisioner
+// reads: its namespace, the service account of its helper pods, and its
+// ConfigMap (where volumes go, the setup and teardown scripts, and the
+// helper pod, which runs the locally built busybox image).
+func storageManifests(c *Config) string {
+	cfg, _ := json.Marshal(map[string]any{
+		"nodePathMap": []map[string]any{{
+			"node":  "DEFAULT_PATH_FOR_NON_LISTED_NODES",
+			"paths": []string{c.LocalPathDir()},
+		}},
+	})
+	setup := "#!/bin/sh\nset -eu\nmkdir -m 0777 -p \"$VOL_DIR\"\n"
+	teardown := "#!/bin/sh\nset -eu\nrm -rf \"$VOL_DIR\"\n"
+	helper := fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata:
+  name: helper-pod
+spec:
+  priorityClassName: system-node-critical
+  tolerations:
+  - {key: node.kubernetes.io/disk-pressure, operator: Exists, effect: NoSchedule}
+  containers:
+  - name: helper-pod
+    image: %s
+    imagePullPolicy: Never
+`, c.BusyboxImage)
+	return fmt.Sprintf(`apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: local-path
+  annotations:
+    storageclass.kubernetes.io/is-default-class: "true"
+provisioner: %s
+volumeBindingMode: WaitForFirstConsumer
+reclaimPolicy: Delete
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: %s
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: %s
+  namespace: %s
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: local-path-config
+  namespace: %s
+data:
+  config.json: '%s'
+  setup: |
+%s
+  teardown: |
+%s
+  helperPod.yaml: |
+%s
+`, c.StorageProvName, localPathNamespace, localPathServiceAccount, localPathNamespace, localPathNamespace,
+		string(cfg), indent(setup, "    "), indent(teardown, "    "), indent(helper, "    "))
+}
+
+// kwokNodeName is the name of the i-th simulated node.
+func kwokNodeName(i int) string { return fmt.Sprintf("kwok-node-%d", i) }
+
+// kwokNodeManifests: nodes that KWOK manages (by annotation), sized so
+// that scale tests are limited by the control plane, not by capacity.
+func kwokNodeManifests(c *Config) string {
+	var b strings.Builder
+	for i := 0; i < c.SimulatedNodes; i++ {
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		fmt.Fprintf(&b, `apiVersion: v1
+kind: Node
+metadata:
+  name: %[1]s
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    type: kwok
+    kubernetes.io/hostname: %[1]s
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    scidata.io/localcluster: "true"
+status:
+  allocatable: {cpu: "32", memory: 256Gi, pods: "250"}
+  capacity: {cpu: "32", memory: 256Gi, pods: "250"}
+`, kwokNodeName(i))
+	}
+	return b.String()
+}

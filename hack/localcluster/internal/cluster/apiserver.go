@@ -1,0 +1,54 @@
+package cluster
+
+import (
+	"fmt"
+	"strings"
+)
+
+// admissionPlugins are enabled explicitly so that the cluster admits what a
+// production cluster admits: PodSecurity for the restricted standard the
+// operator's pods meet, ValidatingAdmissionPolicy for the operator's own
+// policies, NodeRestriction for the kubelet.
+var admissionPlugins = []string{
+	"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction",
+	"PodSecurity", "Priority", "DefaultTolerationSeconds", "DefaultStorageClass",
+	"StorageObjectInUseProtection", "PersistentVolumeClaimResize", "RuntimeClass",
+	"CertificateApproval", "CertificateSigning", "CertificateSubjectRestriction",
+	"DefaultIngressClass", "TaintNodesByCondition",
+	"MutatingAdmissionWebhook", "ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook",
+	"ResourceQuota",
+}
+
+func apiserverArgs(c *Config) []string {
+	pki := func(f string) string { return c.path("pki", f) }
+	args := []string{
+		"--etcd-servers=" + c.EtcdURL(),
+		"--bind-address=" + c.APIServerHost(),
+		fmt.Sprintf("--secure-port=%d", c.APIServerPort),
+		"--tls-cert-file=" + pki("apiserver.crt"),
+		"--tls-private-key-file=" + pki("apiserver.key"),
+		"--client-ca-file=" + pki("ca.crt"),
+		"--service-cluster-ip-range=" + c.ServiceCIDR,
+		"--service-account-issuer=https://kubernetes.default.svc." + c.ClusterDomain,
+		"--service-account-key-file=" + pki("sa.pub"),
+		"--service-account-signing-key-file=" + pki("sa.key"),
+		"--authorization-mode=Node,RBAC",
+		"--enable-admission-plugins=" + strings.Join(admissionPlugins, ","),
+		"--allow-privileged=true",
+		// The hostname resolves to 127.0.0.1 here while the kubelet listens
+		// on the node IP: without this, logs/exec/port-forward dial loopback.
+		"--kubelet-preferred-address-types=InternalIP,Hostname",
+		"--profiling=false",
+		"--v=1",
+	}
+	if c.Mode == ModeReal {
+		// The kubernetes Service's endpoint: pods reach the apiserver at
+		// 10.96.0.1:443, translated to the node IP.
+		args = append(args, "--advertise-address="+c.NodeIP)
+	} else {
+		// Loopback cannot be a Service endpoint, and simulated pods never
+		// call the apiserver: no endpoint for the kubernetes Service.
+		args = append(args, "--endpoint-reconciler-type=none")
+	}
+	return args
+}

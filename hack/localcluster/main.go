@@ -1,0 +1,208 @@
+// Command localcluster runs the project's local Kubernetes cluster as host
+// processes, from binaries built by hack/build-k8s.sh and Debian packages:
+//
+//	go run ./hack/localcluster up [--mode real|simulated] [--load-image FILE]...
+//	go run ./hack/localcluster status
+//	go run ./hack/localcluster load-image FILE...
+//	go run ./hack/localcluster down
+//
+// A real node (the default on Linux as root) runs pods in containerd;
+// simulated nodes (KWOK) serve scale tests and hosts that cannot run a
+// node. See docs/local-cluster.md.
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scidata-io/scidata-operator/hack/localcluster/internal/cluster"
+)
+
+const module = "github.com/scidata-io/scidata-operator"
+
+func main() {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	if err := root().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "localcluster:", err)
+		os.Exit(1)
+	}
+}
+
+func root() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:           "localcluster",
+		Short:         "A local Kubernetes cluster of host processes: a real node or simulated (KWOK) nodes",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.AddCommand(upCmd(), downCmd(), statusCmd(), loadImageCmd())
+	return cmd
+}
+
+// repoRoot finds the module's root from the working directory upwards.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if f, err := os.Open(filepath.Join(dir, "go.mod")); err == nil {
+			s := bufio.NewScanner(f)
+			isOurs := s.Scan() && strings.TrimSpace(s.Text()) == "module "+module
+			f.Close()
+			if isOurs {
+				return dir, nil
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("not inside the %s checkout", module)
+		}
+		dir = parent
+	}
+}
+
+func binDir(root string) (string, error) {
+	out, err := exec.Command(filepath.Join(root, "hack", "build-k8s.sh"), "--print-dir").Output()
+	if err != nil {
+		return "", fmt.Errorf("hack/build-k8s.sh --print-dir: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func upCmd() *cobra.Command {
+	var mode, nodeIP string
+	var images []string
+	var nodes int
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Bring the cluster up (cleaning what a killed earlier run left)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			root, err := repoRoot()
+			if err != nil {
+				return err
+			}
+			m, reason, err := cluster.HostMode(mode)
+			if err != nil {
+				return err
+			}
+			bin, err := binDir(root)
+			if err != nil {
+				return err
+			}
+			if m == cluster.ModeReal && nodeIP == "" {
+				if nodeIP, err = cluster.DetectNodeIP(); err != nil {
+					return fmt.Errorf("node IP: %w (set --node-ip)", err)
+				}
+			}
+			cfg := cluster.Defaults(root, bin, m, cluster.NodeName(), nodeIP)
+			cfg.SimulatedNodes = nodes
+			lock, err := cluster.AcquireLock()
+			if err != nil {
+				return err
+			}
+			defer lock.Release(false)
+			cl := &cluster.Cluster{Config: cfg, Out: cmd.OutOrStdout(), Reason: reason, LoadImages: images}
+			return cl.Up(cmd.Context(), lock)
+		},
+	}
+	cmd.Flags().StringVar(&mode, "mode", "", "real or simulated (default: real on Linux as root, else simulated)")
+	cmd.Flags().StringArrayVar(&images, "load-image", nil, "an image tarball (OCI layout or docker save) to import into the node's containerd; repeatable")
+	cmd.Flags().IntVar(&nodes, "nodes", 1, "how many KWOK nodes in simulated mode")
+	cmd.Flags().StringVar(&nodeIP, "node-ip", "", "the node's IP (default: the address of the default route's interface)")
+	return cmd
+}
+
+// current is the configuration of the cluster recorded in the state
+// directory, or a bare one naming the state directory when none is.
+func current() (cluster.Config, bool, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return cluster.Config{}, false, err
+	}
+	bare := cluster.Defaults(root, "", "", "", "")
+	st, err := cluster.LoadState(bare.StateDir)
+	if err != nil {
+		return bare, false, nil
+	}
+	return cluster.ConfigFromState(root, st), true, nil
+}
+
+func downCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "down",
+		Short: "Stop the cluster and put the host back as up found it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := current()
+			if err != nil {
+				return err
+			}
+			lock, err := cluster.AcquireLock()
+			if err != nil {
+				return err
+			}
+			if o := lock.Owner(); o != nil && o.StateDir != cfg.StateDir {
+				lock.Release(false)
+				return fmt.Errorf("the machine's cluster belongs to %s: run down there", o.StateDir)
+			}
+			cl := &cluster.Cluster{Config: cfg, Out: cmd.OutOrStdout()}
+			err = cl.Down()
+			lock.Release(err == nil)
+			return err
+		},
+	}
+}
+
+func statusCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Say what runs and what does not",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := current()
+			if err != nil {
+				return err
+			}
+			return cluster.Status(cmd.Context(), cmd.OutOrStdout(), cfg.StateDir, cfg.RepoRoot)
+		},
+	}
+}
+
+func loadImageCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "load-image FILE...",
+		Short: "Import image tarballs (OCI layout or docker save) into the running node's containerd",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			cfg, ok, err := current()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("no cluster is up")
+			}
+			if cfg.Mode != cluster.ModeReal {
+				return fmt.Errorf("the cluster runs simulated nodes: there is no containerd to load images into")
+			}
+			for _, f := range files {
+				if err := cfg.ImportImage(f); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "imported %s\n", f)
+			}
+			return nil
+		},
+	}
+}
