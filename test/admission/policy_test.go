@@ -1,0 +1,141 @@
+package admission
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/scheme"
+	"github.com/scidata-io/scidata-operator/internal/testenv"
+)
+
+const managerUser = "system:serviceaccount:scidata-system:scidata-operator-manager"
+
+// installAdmission creates every object of config/admission.
+func installAdmission(t *testing.T) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "config", "admission", "*.yaml"))
+	for _, f := range files {
+		if filepath.Base(f) == "kustomization.yaml" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
+		for {
+			u := &unstructured.Unstructured{}
+			if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if err := env.Client.Create(context.Background(), u); err != nil && !apierrors.IsAlreadyExists(err) {
+				t.Fatalf("%s: %v", f, err)
+			}
+		}
+	}
+}
+
+// asManager is a client that acts as the operator's service account, with
+// the RBAC the manager's generated ClusterRole gives it over namespaces.
+func asManager(t *testing.T) client.Client {
+	t.Helper()
+	ctx := context.Background()
+	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "test-manager-namespaces"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "patch", "update", "delete"}}}}
+	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "test-manager-namespaces"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "scidata-operator-manager", Namespace: "scidata-system"}}}
+	for _, o := range []client.Object{role, binding} {
+		if err := env.Client.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: managerUser}
+	c, err := client.New(cfg, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// A platform's namespace cannot be deleted directly, by anyone; only the
+// operator may mark it for deletion, and then delete it.
+func TestPlatformNamespaceIsProtected(t *testing.T) {
+	ctx := context.Background()
+	installAdmission(t)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "scidata-protected", Labels: map[string]string{scidatav1.LabelPlatform: "protected"}}}
+	if err := env.Client.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	// The policy is live a moment after it is created: wait until it refuses.
+	var last error
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		last = env.Client.Delete(ctx, ns, client.DryRunAll)
+		return last != nil, nil
+	})
+	if err != nil {
+		t.Fatalf("deleting a platform namespace was never refused: %v", last)
+	}
+	if !apierrors.IsForbidden(last) || !strings.Contains(last.Error(), "delete the DataPlatform with spec.storage.retention Delete") {
+		t.Fatalf("refused with %v; want Forbidden naming the way to delete it", last)
+	}
+
+	t.Run("nobody but the operator marks it for deletion", func(t *testing.T) {
+		patch := client.MergeFrom(ns.DeepCopy())
+		ns.Annotations = map[string]string{scidatav1.AnnotationDeletionApproved: "true"}
+		err := env.Client.Patch(ctx, ns, patch)
+		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "is set only by the operator") {
+			t.Fatalf("an administrator marked the namespace: %v", err)
+		}
+	})
+	t.Run("other namespaces are not touched by the policy", func(t *testing.T) {
+		plain := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "not-a-platform"}}
+		if err := env.Client.Create(ctx, plain); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Client.Delete(ctx, plain); err != nil {
+			t.Fatalf("deleting an ordinary namespace: %v", err)
+		}
+	})
+	t.Run("the operator marks it and deletes it", func(t *testing.T) {
+		mgr := asManager(t)
+		var live corev1.Namespace
+		if err := mgr.Get(ctx, types.NamespacedName{Name: ns.Name}, &live); err != nil {
+			t.Fatal(err)
+		}
+		patch := client.MergeFrom(live.DeepCopy())
+		live.Annotations = map[string]string{scidatav1.AnnotationDeletionApproved: "true"}
+		if err := mgr.Patch(ctx, &live, patch); err != nil {
+			t.Fatalf("the operator could not mark the namespace: %v", err)
+		}
+		if err := mgr.Delete(ctx, &live); err != nil {
+			t.Fatalf("the operator could not delete the marked namespace: %v", err)
+		}
+		if err := env.Client.Get(ctx, types.NamespacedName{Name: ns.Name}, &live); err == nil && live.DeletionTimestamp.IsZero() {
+			t.Fatal(fmt.Errorf("namespace not deleting"))
+		}
+	})
+}
