@@ -52,8 +52,15 @@ verify: manifests generate ## Fail when generated code, manifests or formatting 
 	@echo "verify: generated code, manifests and formatting are current"
 
 .PHONY: test
-test: k8s-envtest ## Run every test against a real kube-apiserver (envtest).
+test: test-envtest test-e2e ## Run every test: unit and envtest, then end-to-end on a real node.
+
+.PHONY: test-envtest
+test-envtest: k8s-envtest ## Unit tests and every controller and admission rule against a real kube-apiserver (envtest).
 	KUBEBUILDER_ASSETS=$(K8S_ASSETS) go test $(GO_TEST_FLAGS) $(PKGS)
+
+.PHONY: test-e2e
+test-e2e: k8s-all ## End-to-end on a real node (root): pods run, PVCs bind, DNS answers, policies block, down leaves nothing.
+	SCIDATA_E2E=1 go test ./hack/localcluster -run TestE2E -v -count=1
 
 .PHONY: build
 build: ## Build the operator binary (manager, receipt) into bin/.

@@ -16,6 +16,7 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/apply"
+	"github.com/scidata-io/scidata-operator/internal/metrics"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 )
 
@@ -60,6 +61,7 @@ func (r *DataPlatformReconciler) reconcileDelete(ctx context.Context, dp *scidat
 }
 
 func (r *DataPlatformReconciler) removeFinalizer(ctx context.Context, dp *scidatav1.DataPlatform) error {
+	metrics.ForgetPlatform(dp.Name)
 	patch := client.MergeFrom(dp.DeepCopy())
 	controllerutil.RemoveFinalizer(dp, PlatformFinalizer)
 	return client.IgnoreNotFound(r.Patch(ctx, dp, patch))

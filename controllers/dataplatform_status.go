@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/metrics"
 )
 
 // Reasons of the summary conditions.
@@ -28,6 +29,7 @@ func (r *DataPlatformReconciler) summarize(s *platformScope, err error) {
 	setConcern(s, scidatav1.ConditionNetworkIsolated, s.isolated)
 	setPlatformSummary(s, err)
 	isReady := meta.IsStatusConditionTrue(s.dp.Status.Conditions, scidatav1.ConditionReady)
+	recordMetrics(s, err)
 	if isReady != wasReady {
 		c := meta.FindStatusCondition(s.dp.Status.Conditions, scidatav1.ConditionReady)
 		kind := corev1.EventTypeNormal
@@ -107,4 +109,26 @@ func setCondition(s *platformScope, typ string, status metav1.ConditionStatus, r
 		ObservedGeneration: s.dp.Generation,
 		LastTransitionTime: metav1.NewTime(s.now),
 	})
+}
+
+// recordMetrics exports the platform's conditions and the pass's outcome.
+func recordMetrics(s *platformScope, err error) {
+	outcome := "success"
+	var st *stalledError
+	switch {
+	case errors.As(err, &st):
+		outcome = "stalled"
+	case err != nil:
+		outcome = "error"
+	}
+	metrics.PlatformReconciles.WithLabelValues(s.dp.Name, outcome).Inc()
+	// Every type, present or not, so that a removed condition reads 0.
+	for _, typ := range []string{scidatav1.ConditionReady, scidatav1.ConditionReconciling, scidatav1.ConditionStalled,
+		scidatav1.ConditionStorageReady, scidatav1.ConditionPortalReady, scidatav1.ConditionNetworkIsolated} {
+		v := 0.0
+		if meta.IsStatusConditionTrue(s.dp.Status.Conditions, typ) {
+			v = 1
+		}
+		metrics.PlatformCondition.WithLabelValues(s.dp.Name, string(s.dp.Spec.Role), s.dp.Spec.Department.Code, typ).Set(v)
+	}
 }
