@@ -1,4 +1,7 @@
-package admission
+// Package policies proves the ValidatingAdmissionPolicies of config/admission
+// against a real kube-apiserver, acting as the users they tell apart
+// (impersonated): the operator, reviewers, editors, administrators.
+package policies
 
 import (
 	"bytes"
@@ -30,6 +33,10 @@ import (
 
 const managerUser = "system:serviceaccount:scidata-system:scidata-operator-manager"
 
+var env *testenv.Env
+
+func TestMain(m *testing.M) { testenv.Main(m, &env) }
+
 // installAdmission creates every object of config/admission.
 func installAdmission(t *testing.T) {
 	t.Helper()
@@ -57,23 +64,50 @@ func installAdmission(t *testing.T) {
 	}
 }
 
-// asManager is a client that acts as the operator's service account, with
-// the RBAC the manager's generated ClusterRole gives it over namespaces.
-func asManager(t *testing.T) client.Client {
+// waitForPolicies waits until every policy of config/admission is live:
+// the apiserver compiles a policy a moment after it is created. A probe
+// namespace is refused deletion once the namespace policy is live, and the
+// others are created with it.
+func waitForPolicies(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "test-manager-namespaces"},
-		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "patch", "update", "delete"}}}}
-	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "test-manager-namespaces"},
-		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
-		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "scidata-operator-manager", Namespace: "scidata-system"}}}
-	for _, o := range []client.Object{role, binding} {
-		if err := env.Client.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
-			t.Fatal(err)
+	probe := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "scidata-policy-probe", Labels: map[string]string{scidatav1.LabelPlatform: "policy-probe"}}}
+	if err := env.Client.Create(ctx, probe); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	var last error
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		last = env.Client.Delete(ctx, probe, client.DryRunAll)
+		return last != nil, nil
+	})
+	if err != nil {
+		t.Fatalf("the admission policies never became live: %v", last)
+	}
+}
+
+// as is a client acting as user in groups, with the given RBAC rules
+// granted cluster-wide.
+func as(t *testing.T, user string, rules ...rbacv1.PolicyRule) client.Client {
+	t.Helper()
+	ctx := context.Background()
+	name := "test-" + strings.NewReplacer(":", "-", "@", "-").Replace(user)
+	if len(rules) > 0 {
+		role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}
+		binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}}}
+		if strings.HasPrefix(user, "system:serviceaccount:") {
+			parts := strings.Split(user, ":")
+			binding.Subjects = []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: parts[2], Name: parts[3]}}
+		}
+		for _, o := range []client.Object{role, binding} {
+			if err := env.Client.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
+				t.Fatal(err)
+			}
 		}
 	}
 	cfg := rest.CopyConfig(env.Config)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: managerUser}
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: []string{"system:authenticated"}}
 	c, err := client.New(cfg, client.Options{Scheme: scheme.New()})
 	if err != nil {
 		t.Fatal(err)
@@ -81,24 +115,26 @@ func asManager(t *testing.T) client.Client {
 	return c
 }
 
+// asManager is a client that acts as the operator's service account, with
+// the RBAC the manager's generated ClusterRole gives it over namespaces.
+func asManager(t *testing.T) client.Client {
+	t.Helper()
+	return as(t, managerUser,
+		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "patch", "update", "delete"}},
+		rbacv1.PolicyRule{APIGroups: []string{"scidata.io"}, Resources: []string{"submissions", "submissions/status"}, Verbs: []string{"get", "create", "update", "patch"}})
+}
+
 // A platform's namespace cannot be deleted directly, by anyone; only the
 // operator may mark it for deletion, and then delete it.
 func TestPlatformNamespaceIsProtected(t *testing.T) {
 	ctx := context.Background()
 	installAdmission(t)
+	waitForPolicies(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "scidata-protected", Labels: map[string]string{scidatav1.LabelPlatform: "protected"}}}
 	if err := env.Client.Create(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
-	// The policy is live a moment after it is created: wait until it refuses.
-	var last error
-	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
-		last = env.Client.Delete(ctx, ns, client.DryRunAll)
-		return last != nil, nil
-	})
-	if err != nil {
-		t.Fatalf("deleting a platform namespace was never refused: %v", last)
-	}
+	last := env.Client.Delete(ctx, ns, client.DryRunAll)
 	if !apierrors.IsForbidden(last) || !strings.Contains(last.Error(), "delete the DataPlatform with spec.storage.retention Delete") {
 		t.Fatalf("refused with %v; want Forbidden naming the way to delete it", last)
 	}
