@@ -35,8 +35,8 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 	for name, setup := range map[string]func(ctrl.Manager) error{
 		"DataPlatform":     dp.SetupWithManager,
 		"CatalogEntry":     (&CatalogEntryReconciler{Client: mgr.GetClient()}).SetupWithManager,
-		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient()}).SetupWithManager,
-		"Submission":       (&SubmissionReconciler{Client: mgr.GetClient()}).SetupWithManager,
+		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("submissionpolicy-controller"), Clock: o.Clock}).SetupWithManager,
+		"Submission":       (&SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock}).SetupWithManager,
 	} {
 		if err := setup(mgr); err != nil {
 			return fmt.Errorf("set up the %s controller: %w", name, err)

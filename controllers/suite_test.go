@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
@@ -116,4 +117,10 @@ func eventually(t *testing.T, what string, check func() error) {
 	if err != nil {
 		t.Fatalf("%s: %v", what, last)
 	}
+}
+
+// discardRecorder drops events, for reconcilers a test runs by hand.
+type discardRecorder struct{}
+
+func (discardRecorder) Eventf(runtime.Object, runtime.Object, string, string, string, string, ...interface{}) {
 }

@@ -1,0 +1,153 @@
+// Package submission decides, as pure functions of the objects and the
+// clock, what the submission (汇交) controllers do: which policies cover an
+// entry, what a Submission for an entry version is called and says, where
+// it stands, when it is due, and what a policy's status counts.
+package submission
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/utils/ptr"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+)
+
+// LabelEntry and LabelContentVersionHash are on every Submission, so the
+// controllers and auditors find an entry's submissions by label.
+const (
+	LabelEntry       = "scidata.io/entry"
+	LabelVersionHash = "scidata.io/content-version-hash"
+)
+
+// VersionHash is the short hash of a content version used in names.
+func VersionHash(contentVersion string) string {
+	sum := sha256.Sum256([]byte(contentVersion))
+	return hex.EncodeToString(sum[:])[:10]
+}
+
+// Name is the Submission of an entry at a content version:
+// <entry>-<hash of the version>. Deterministic, so that a crash between
+// creating it and recording it can never make two.
+func Name(entry, contentVersion string) string {
+	const max = 253 - 11
+	if len(entry) > max {
+		entry = entry[:max]
+	}
+	return entry + "-" + VersionHash(contentVersion)
+}
+
+// Covers reports whether policy p covers entry e, whose namespace carries
+// nsLabels. A policy covers entries of its own namespace that its selector
+// matches; a policy in the Center's namespace also covers entries of the
+// namespaces its namespaceSelector matches.
+func Covers(p *scidatav1.SubmissionPolicy, e *scidatav1.CatalogEntry, nsLabels map[string]string, centerNamespace string) bool {
+	sel, err := metav1.LabelSelectorAsSelector(&p.Spec.Selector)
+	if err != nil || !sel.Matches(labels.Set(e.Labels)) {
+		return false
+	}
+	if p.Namespace == e.Namespace {
+		return true
+	}
+	if p.Namespace != centerNamespace || p.Spec.NamespaceSelector == nil {
+		return false
+	}
+	nsSel, err := metav1.LabelSelectorAsSelector(p.Spec.NamespaceSelector)
+	return err == nil && nsSel.Matches(labels.Set(nsLabels))
+}
+
+// ReviewRequired is the stricter rule of the policies covering an entry:
+// review is required when any of them requires it (a department cannot
+// switch off what the city requires). A policy requires review unless it
+// says false.
+func ReviewRequired(covering []*scidatav1.SubmissionPolicy) bool {
+	for _, p := range covering {
+		if ptr.Deref(p.Spec.ReviewRequired, true) {
+			return true
+		}
+	}
+	return false
+}
+
+// Deadline is when the Center must have received the entry version that
+// appeared at appeared: the earliest of every covering policy's deadline
+// after the version appeared, and of the project's acceptance date less
+// the policy's beforeAcceptance. Nil when nothing sets one.
+func Deadline(covering []*scidatav1.SubmissionPolicy, e *scidatav1.CatalogEntry, appeared time.Time) *metav1.Time {
+	var best *time.Time
+	consider := func(t time.Time) {
+		if best == nil || t.Before(*best) {
+			best = &t
+		}
+	}
+	for _, p := range covering {
+		if p.Spec.Deadline != nil {
+			consider(appeared.Add(p.Spec.Deadline.Duration))
+		}
+		if e.Spec.Funding != nil && e.Spec.Funding.AcceptanceDate != nil {
+			before := time.Duration(0)
+			if p.Spec.BeforeAcceptance != nil {
+				before = p.Spec.BeforeAcceptance.Duration
+			}
+			consider(e.Spec.Funding.AcceptanceDate.Add(-before))
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	t := metav1.NewTime(best.UTC().Truncate(time.Second))
+	return &t
+}
+
+// PolicyRef names the policy a Submission records: the first covering
+// policy in namespace/name order, so every policy computes the same one.
+func PolicyRef(covering []*scidatav1.SubmissionPolicy) string {
+	refs := make([]string, 0, len(covering))
+	for _, p := range covering {
+		refs = append(refs, p.Namespace+"/"+p.Name)
+	}
+	sort.Strings(refs)
+	if len(refs) == 0 {
+		return ""
+	}
+	return refs[0]
+}
+
+// State is where a Submission stands, read from its record.
+func State(s *scidatav1.Submission) scidatav1.SubmissionState {
+	st := s.Status
+	switch {
+	case st.Receipt != nil:
+		return scidatav1.SubmissionReceived
+	case st.Review != nil && st.Review.Decision == scidatav1.ReviewDenied:
+		return scidatav1.SubmissionDenied
+	case meta.IsStatusConditionTrue(st.Conditions, scidatav1.ConditionStalled):
+		return scidatav1.SubmissionFailed
+	case st.Transfer != nil && st.Transfer.JobName != "":
+		return scidatav1.SubmissionTransferring
+	case st.Review == nil && (s.Spec.ReviewRequired || awaitingReview(s)):
+		return scidatav1.SubmissionAwaitingReview
+	default:
+		return scidatav1.SubmissionPending
+	}
+}
+
+// Overdue reports whether a Submission's deadline passed without a receipt.
+func Overdue(s *scidatav1.Submission, now time.Time) bool {
+	return s.Spec.Deadline != nil && s.Status.Receipt == nil && !now.Before(s.Spec.Deadline.Time)
+}
+
+// ReasonAwaitingReview is the Ready reason of a Submission held for review.
+const ReasonAwaitingReview = "AwaitingReview"
+
+// awaitingReview reads the Submission controller's verdict, which applies
+// the review rule in force now (a policy added later may require review).
+func awaitingReview(s *scidatav1.Submission) bool {
+	c := meta.FindStatusCondition(s.Status.Conditions, scidatav1.ConditionReady)
+	return c != nil && c.Reason == ReasonAwaitingReview
+}
