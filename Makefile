@@ -9,6 +9,7 @@ SHELL := /usr/bin/env bash -o pipefail
 
 BIN           ?= $(CURDIR)/bin
 CONTROLLER_GEN = $(BIN)/controller-gen
+VERSITYGW      = $(BIN)/versitygw
 K8S_ASSETS     = $(shell hack/build-k8s.sh --print-dir)
 GO_TEST_FLAGS ?= -count=1
 # Packages whose tests need nothing but Go. The envtest packages need the
@@ -52,8 +53,8 @@ verify: manifests generate ## Fail when generated code, manifests or formatting 
 	@echo "verify: generated code, manifests and formatting are current"
 
 .PHONY: test
-test: k8s-envtest ## Run every test against a real kube-apiserver (envtest).
-	KUBEBUILDER_ASSETS=$(K8S_ASSETS) go test $(GO_TEST_FLAGS) $(PKGS)
+test: k8s-envtest $(VERSITYGW) ## Run every test against a real kube-apiserver (envtest) and a real S3 server.
+	KUBEBUILDER_ASSETS=$(K8S_ASSETS) VERSITYGW=$(VERSITYGW) go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: build
 build: ## Build the operator binary (manager, receipt) into bin/.
@@ -78,6 +79,13 @@ k8s-envtest: ## Build etcd, kube-apiserver and kubectl for envtest into bin/k8s/
 .PHONY: k8s-all
 k8s-all: ## Build every control-plane and node binary, and kwok.
 	hack/build-k8s.sh all
+
+.PHONY: versitygw
+versitygw: $(VERSITYGW) ## Build the S3 server (versitygw) for Managed stores and the sync tests into bin/.
+
+# Rebuilt only when its pin (go.mod/go.sum) changes. Static, like every tool.
+$(VERSITYGW): hack/tools/versitygw/go.mod hack/tools/versitygw/go.sum
+	cd hack/tools/versitygw && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $@ github.com/versity/versitygw/cmd/versitygw
 
 $(CONTROLLER_GEN): hack/tools/devtools/go.mod hack/tools/devtools/go.sum
 	cd hack/tools/devtools && CGO_ENABLED=0 go build -trimpath -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
