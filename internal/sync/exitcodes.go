@@ -1,6 +1,8 @@
 package syncer
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 
@@ -42,6 +44,9 @@ const (
 	// ExitSourceInvalid: the source cannot be laid out at the destination
 	// (an object named manifest.json at the top of the prefix).
 	ExitSourceInvalid = 17
+	// ExitUntrusted: a store's TLS certificate does not verify against the
+	// CA bundle (wrong CA, wrong name, expired).
+	ExitUntrusted = 18
 )
 
 // Error is a sync failure with the exit code the worker ends with.
@@ -80,6 +85,12 @@ func classifyS3(err error, what string) error {
 	var e *Error
 	if errors.As(err, &e) {
 		return err
+	}
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) {
+		return &Error{Code: ExitUntrusted, Err: fmt.Errorf("%s: the store's certificate is not trusted: %w", what, err)}
 	}
 	switch minio.ToErrorResponse(err).Code {
 	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidSecurity", "AllAccessDisabled":

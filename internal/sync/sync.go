@@ -156,7 +156,7 @@ func (w *worker) ensure(ctx context.Context, key string, o sourceObject, exists 
 	switch {
 	case st == stateVerified:
 		return sum, false, nil
-	case w.sealed && st == stateSourceChanged:
+	case w.sealed && (st == stateSourceChanged || !exists):
 		return "", false, fail(ExitVersionConflict, "source %s changed after version %s was completed: bump the entry's content version", o.Key, w.cfg.ContentVersion)
 	case w.sealed:
 		return "", false, fail(ExitDestinationCorrupt, "%s of the completed version %s is missing or does not match its recorded SHA-256", key, w.cfg.ContentVersion)
