@@ -88,9 +88,10 @@ func (c *city) seed(t *testing.T, prefix string, n, maxSize int) map[string][]by
 	}
 	g := new(errgroup.Group)
 	g.SetLimit(8)
+	root := c.dept.Root()
 	for rel, b := range objs {
 		g.Go(func() error {
-			_, err := c.dept.Root().PutObject(context.Background(), "data", prefix+"/"+rel, bytes.NewReader(b), int64(len(b)), minio.PutObjectOptions{})
+			_, err := root.PutObject(context.Background(), "data", prefix+"/"+rel, bytes.NewReader(b), int64(len(b)), minio.PutObjectOptions{})
 			return err
 		})
 	}
@@ -144,4 +145,14 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func hashReader(t *testing.T, r io.Reader) (string, int64) {
+	t.Helper()
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n
 }
