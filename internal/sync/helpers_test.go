@@ -36,7 +36,7 @@ type city struct {
 // newCity starts both stores, makes bucket "data" in the department's with
 // the Center's read-only account on it, and bucket "submissions" in the
 // Center's.
-func newCity(t *testing.T) *city {
+func newCity(t testing.TB) *city {
 	t.Helper()
 	var c city
 	var wg sync.WaitGroup
@@ -54,7 +54,7 @@ func newCity(t *testing.T) *city {
 
 // config syncs department "water-resources", entry "rainfall", version v1,
 // from prefix "rainfall/" with the read-only account, counting data PUTs.
-func (c *city) config(t *testing.T) syncer.Config {
+func (c *city) config(t testing.TB) syncer.Config {
 	t.Helper()
 	pool := c.dept.RootCAs.Clone()
 	pool.AppendCertsFromPEM(readFile(t, c.center.CAFile))
@@ -138,7 +138,7 @@ func wantCode(t *testing.T, err error, code int) {
 		t.Fatalf("exit code %d, want %d; error: %v", got, code, err)
 	}
 }
-func readFile(t *testing.T, path string) []byte {
+func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
