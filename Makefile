@@ -57,7 +57,7 @@ test: k8s-envtest $(VERSITYGW) ## Run every test against a real kube-apiserver (
 	KUBEBUILDER_ASSETS=$(K8S_ASSETS) VERSITYGW=$(VERSITYGW) go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: build
-build: ## Build the operator binary (manager, receipt) into bin/.
+build: ## Build the operator binary (manager, receipt, sync) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/scidata-operator .
 
 .PHONY: run
