@@ -9,6 +9,7 @@ SHELL := /usr/bin/env bash -o pipefail
 
 BIN           ?= $(CURDIR)/bin
 CONTROLLER_GEN = $(BIN)/controller-gen
+VERSITYGW      = $(BIN)/versitygw
 K8S_ASSETS     = $(shell hack/build-k8s.sh --print-dir)
 GO_TEST_FLAGS ?= -count=1
 # Packages whose tests need nothing but Go. The envtest packages need the
@@ -55,15 +56,15 @@ verify: manifests generate ## Fail when generated code, manifests or formatting 
 test: test-envtest test-e2e ## Run every test: unit and envtest, then end-to-end on a real node.
 
 .PHONY: test-envtest
-test-envtest: k8s-envtest ## Unit tests and every controller and admission rule against a real kube-apiserver (envtest).
-	KUBEBUILDER_ASSETS=$(K8S_ASSETS) go test $(GO_TEST_FLAGS) $(PKGS)
+test-envtest: k8s-envtest $(VERSITYGW) ## Unit tests, every controller and admission rule against a real kube-apiserver (envtest), the sync worker against a real S3 server.
+	KUBEBUILDER_ASSETS=$(K8S_ASSETS) VERSITYGW=$(VERSITYGW) go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: test-e2e
 test-e2e: k8s-all ## End-to-end on a real node (root): pods run, PVCs bind, DNS answers, policies block, down leaves nothing.
 	SCIDATA_E2E=1 go test ./hack/localcluster -run TestE2E -v -count=1
 
 .PHONY: build
-build: ## Build the operator binary (manager, receipt) into bin/.
+build: ## Build the operator binary (manager, receipt, sync) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/scidata-operator .
 
 .PHONY: run
@@ -106,6 +107,13 @@ k8s-envtest: ## Build etcd, kube-apiserver and kubectl for envtest into bin/k8s/
 .PHONY: k8s-all
 k8s-all: ## Build every control-plane and node binary, and kwok.
 	hack/build-k8s.sh all
+
+.PHONY: versitygw
+versitygw: $(VERSITYGW) ## Build the S3 server (versitygw) for Managed stores and the sync tests into bin/.
+
+# Rebuilt only when its pin (go.mod/go.sum) changes. Static, like every tool.
+$(VERSITYGW): hack/tools/versitygw/go.mod hack/tools/versitygw/go.sum
+	cd hack/tools/versitygw && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $@ github.com/versity/versitygw/cmd/versitygw
 
 $(CONTROLLER_GEN): hack/tools/devtools/go.mod hack/tools/devtools/go.sum
 	cd hack/tools/devtools && CGO_ENABLED=0 go build -trimpath -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen

@@ -1,0 +1,148 @@
+package syncer
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+)
+
+// Store is one S3 endpoint, bucket and account.
+type Store struct {
+	// Endpoint is host:port or an https:// URL. Plain HTTP is refused: the
+	// plan asks for secure transmission.
+	Endpoint  string
+	Bucket    string
+	AccessKey string
+	SecretKey string
+	// Region is sent in signatures; empty means us-east-1.
+	Region string
+}
+
+// Config is one sync: which dataset, from where, to where.
+type Config struct {
+	Source Store
+	// SourcePrefix is the entry's data prefix in the source bucket.
+	SourcePrefix string
+	Dest         Store
+
+	Department     string
+	Entry          string
+	ContentVersion string
+
+	// Classification of the data and the Center's clearance.
+	Classification scidatav1.ClassificationLevel
+	CenterMax      scidatav1.ClassificationLevel
+
+	// RootCAs verifies both stores' certificates; nil means the system pool.
+	RootCAs *x509.CertPool
+	// Parallel is how many objects are copied at once; 0 means 4.
+	Parallel int
+	// Transport, if set, wraps the TLS transport the worker builds (for
+	// instrumentation such as counting requests); it must call base.
+	Transport func(base http.RoundTripper) http.RoundTripper
+	// OnObject, if set, is called after each object is verified at the
+	// destination, with whether it had to be copied.
+	OnObject func(key string, copied bool)
+}
+
+// nameRE is what a department code, entry name or content version may look
+// like: one path segment, no dots-only or slashes, as the API also requires.
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$`)
+
+func (c *Config) validate() error {
+	for _, f := range []struct{ name, v string }{
+		{"department", c.Department}, {"entry", c.Entry}, {"content version", c.ContentVersion},
+	} {
+		if !nameRE.MatchString(f.v) {
+			return fail(ExitUsage, "%s %q is not a single path segment of letters, digits, '.', '_' or '-'", f.name, f.v)
+		}
+	}
+	for _, s := range []struct {
+		name string
+		st   Store
+	}{{"source", c.Source}, {"destination", c.Dest}} {
+		if s.st.Endpoint == "" || s.st.Bucket == "" || s.st.AccessKey == "" || s.st.SecretKey == "" {
+			return fail(ExitUsage, "%s store needs an endpoint, a bucket and credentials", s.name)
+		}
+	}
+	if strings.Trim(c.SourcePrefix, "/") == "" {
+		return fail(ExitUsage, "source prefix is empty: a submission copies one entry's prefix, never a whole bucket")
+	}
+	return nil
+}
+
+func (c *Config) parallel() int {
+	if c.Parallel <= 0 {
+		return 4
+	}
+	return c.Parallel
+}
+
+// destPrefix is <department>/<entry>/<content version>/.
+func (c *Config) destPrefix() string {
+	return c.Department + "/" + c.Entry + "/" + c.ContentVersion + "/"
+}
+
+// srcPrefix is the source prefix with exactly one trailing slash, so that
+// "rain" never matches "rainfall/...".
+func (c *Config) srcPrefix() string {
+	return strings.TrimRight(c.SourcePrefix, "/") + "/"
+}
+
+// LoadCAFile reads a PEM bundle into a pool.
+func LoadCAFile(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fail(ExitUsage, "read CA bundle: %v", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fail(ExitUsage, "CA bundle %s holds no PEM certificate", path)
+	}
+	return pool, nil
+}
+
+// newClient builds a verifying TLS client for one store.
+func newClient(s Store, c *Config) (*minio.Client, error) {
+	host := s.Endpoint
+	if strings.Contains(host, "://") {
+		u, err := url.Parse(host)
+		if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return nil, fail(ExitUsage, "endpoint %q: want host:port or https://host:port", s.Endpoint)
+		}
+		host = u.Host
+	}
+	t, err := minio.DefaultTransport(true)
+	if err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
+	t.TLSClientConfig = &tls.Config{RootCAs: c.RootCAs, MinVersion: tls.VersionTLS12}
+	var rt http.RoundTripper = t
+	if c.Transport != nil {
+		rt = c.Transport(t)
+	}
+	region := s.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	cl, err := minio.New(host, &minio.Options{
+		Creds:     credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
+		Secure:    true,
+		Transport: rt,
+		Region:    region,
+	})
+	if err != nil {
+		return nil, fail(ExitUsage, "S3 client for %s: %v", s.Endpoint, err)
+	}
+	return cl, nil
+}

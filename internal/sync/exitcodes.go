@@ -1,0 +1,102 @@
+package syncer
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+
+	"github.com/minio/minio-go/v7"
+)
+
+// Exit codes of the sync worker. ExitTransient is the only one a retry can
+// fix; the others are final, and a Job's podFailurePolicy should fail the Job
+// on them (action FailJob, operator In) instead of retrying.
+const (
+	// ExitOK: the version is in the Center's store, verified, with its manifest.
+	ExitOK = 0
+	// ExitTransient: network, timeout, server error; retrying may succeed.
+	ExitTransient = 1
+	// ExitUsage: the worker was started with missing or invalid settings.
+	ExitUsage = 2
+	// ExitAccessDenied: a store refused the credentials or the operation
+	// (AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch).
+	ExitAccessDenied = 10
+	// ExitBucketMissing: the source or destination bucket does not exist.
+	ExitBucketMissing = 11
+	// ExitSourceChanged: a source object changed while it was being copied
+	// (its ETag no longer matches the listing, or it yielded a different
+	// number of bytes): the department must finish writing, and bump the
+	// content version if the data changed.
+	ExitSourceChanged = 12
+	// ExitVersionConflict: the destination version already has a manifest
+	// and the source's content differs from it. A version is never rewritten.
+	ExitVersionConflict = 13
+	// ExitClassificationRefused: the data's classification is above what the
+	// Center may hold.
+	ExitClassificationRefused = 14
+	// ExitNothingToSubmit: the source prefix holds no objects.
+	ExitNothingToSubmit = 15
+	// ExitDestinationCorrupt: the Center's store does not return the bytes
+	// written to it, or an object of a completed version no longer matches
+	// its recorded SHA-256.
+	ExitDestinationCorrupt = 16
+	// ExitSourceInvalid: the source cannot be laid out at the destination
+	// (an object named manifest.json at the top of the prefix).
+	ExitSourceInvalid = 17
+	// ExitUntrusted: a store's TLS certificate does not verify against the
+	// CA bundle (wrong CA, wrong name, expired).
+	ExitUntrusted = 18
+)
+
+// Error is a sync failure with the exit code the worker ends with.
+type Error struct {
+	Code int
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// fail wraps a formatted error with an exit code.
+func fail(code int, format string, args ...any) error {
+	return &Error{Code: code, Err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode is the process exit code for err: 0 for nil, the code of an
+// *Error, and otherwise ExitTransient.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ExitTransient
+}
+
+// classifyS3 gives an S3 error the exit code a retry cannot change, and
+// leaves every other error transient. what names the operation and store.
+func classifyS3(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) {
+		return &Error{Code: ExitUntrusted, Err: fmt.Errorf("%s: the store's certificate is not trusted: %w", what, err)}
+	}
+	switch minio.ToErrorResponse(err).Code {
+	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidSecurity", "AllAccessDisabled":
+		return &Error{Code: ExitAccessDenied, Err: fmt.Errorf("%s: %w", what, err)}
+	case "NoSuchBucket":
+		return &Error{Code: ExitBucketMissing, Err: fmt.Errorf("%s: %w", what, err)}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,205 @@
+package syncer
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/minio/minio-go/v7"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/scidata-io/scidata-operator/internal/receipt"
+)
+
+// Result is what a successful run produced.
+type Result struct {
+	// Destination is <department>/<entry>/<content version>/.
+	Destination string
+	// Manifest holds the manifest's exact bytes, as read back.
+	Manifest []byte
+	// ManifestDigest is receipt.Digest(Manifest).
+	ManifestDigest string
+	Objects        int64
+	Bytes          int64
+	// Copied counts objects this run wrote; the rest were already verified.
+	Copied int64
+}
+
+// Summary returns the termination message for r.
+func (r Result) Summary() Summary {
+	return Summary{Destination: r.Destination, ManifestDigest: r.ManifestDigest,
+		Objects: r.Objects, Bytes: r.Bytes, Copied: r.Copied}
+}
+
+type worker struct {
+	cfg      *Config
+	src, dst *minio.Client
+	log      *slog.Logger
+	// sealed: the version's manifest exists, so nothing may be written.
+	sealed bool
+}
+
+// Run copies one dataset version into the Center's store and verifies it.
+// See the package documentation for the protocol; errors carry exit codes.
+func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
+	w, err := newWorker(&cfg, log)
+	if err != nil {
+		return Result{}, err
+	}
+	existing, err := w.readManifest(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	w.sealed = existing != nil
+	objs, err := listSource(ctx, w.src, cfg.Source.Bucket, cfg.srcPrefix())
+	if err != nil {
+		return Result{}, err
+	}
+	if len(objs) == 0 {
+		return Result{}, fail(ExitNothingToSubmit, "nothing to submit: no objects under %s/%s", cfg.Source.Bucket, cfg.srcPrefix())
+	}
+	m, copied, err := w.copyAll(ctx, objs)
+	if err != nil {
+		return Result{}, err
+	}
+	b, err := encodeManifest(m)
+	if err != nil {
+		return Result{}, err
+	}
+	if w.sealed {
+		if !bytes.Equal(b, existing) {
+			return Result{}, fail(ExitVersionConflict, "%s already holds a different manifest: a version is never rewritten; bump the entry's content version", cfg.destPrefix())
+		}
+		w.log.Info("version already complete and verified", "destination", cfg.destPrefix())
+	} else if err := w.writeManifest(ctx, b); err != nil {
+		return Result{}, err
+	}
+	n, size := m.totals()
+	return Result{Destination: cfg.destPrefix(), Manifest: b, ManifestDigest: receipt.Digest(b),
+		Objects: n, Bytes: size, Copied: copied}, nil
+}
+
+func newWorker(cfg *Config, log *slog.Logger) (*worker, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if err := checkClassification(cfg.Classification, cfg.CenterMax); err != nil {
+		return nil, err
+	}
+	src, err := newClient(cfg.Source, cfg)
+	if err != nil {
+		return nil, err
+	}
+	dst, err := newClient(cfg.Dest, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &worker{cfg: cfg, src: src, dst: dst, log: log}, nil
+}
+
+// copyAll makes every source object a verified object at the destination,
+// a few at a time, and returns the manifest and how many it copied.
+func (w *worker) copyAll(ctx context.Context, objs []sourceObject) (Manifest, int64, error) {
+	have, err := listDest(ctx, w.dst, w.cfg.Dest.Bucket, w.cfg.destPrefix())
+	if err != nil {
+		return Manifest{}, 0, err
+	}
+	entries := make([]ManifestEntry, len(objs))
+	var copied atomic.Int64
+	var mu sync.Mutex // serialises OnObject
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(w.cfg.parallel())
+	for i, o := range objs {
+		g.Go(func() error {
+			key := w.cfg.destPrefix() + o.Rel
+			_, exists := have[key]
+			sum, didCopy, err := w.ensure(gctx, key, o, exists)
+			if err != nil {
+				return err
+			}
+			entries[i] = ManifestEntry{Path: o.Rel, Size: o.Size, SHA256: sum}
+			if didCopy {
+				copied.Add(1)
+			}
+			if w.cfg.OnObject != nil {
+				mu.Lock()
+				w.cfg.OnObject(o.Key, didCopy)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Manifest{}, 0, err
+	}
+	m := Manifest{Department: w.cfg.Department, Entry: w.cfg.Entry, ContentVersion: w.cfg.ContentVersion, Objects: entries}
+	return m, copied.Load(), nil
+}
+
+// ensure leaves a verified copy of o at key: it keeps one already there and
+// copies otherwise. In a sealed version it only verifies.
+func (w *worker) ensure(ctx context.Context, key string, o sourceObject, exists bool) (string, bool, error) {
+	st := stateUnrecorded
+	var sum string
+	if exists {
+		var err error
+		if st, sum, err = w.inspect(ctx, key, o); err != nil {
+			return "", false, err
+		}
+	}
+	switch {
+	case st == stateVerified:
+		return sum, false, nil
+	case w.sealed && (st == stateSourceChanged || !exists):
+		return "", false, fail(ExitVersionConflict, "source %s changed after version %s was completed: bump the entry's content version", o.Key, w.cfg.ContentVersion)
+	case w.sealed:
+		return "", false, fail(ExitDestinationCorrupt, "%s of the completed version %s is missing or does not match its recorded SHA-256", key, w.cfg.ContentVersion)
+	case st == stateCorrupt:
+		w.log.Warn("copying again an object whose bytes no longer match", "key", key)
+	}
+	sum, err := w.copyObject(ctx, key, o)
+	return sum, err == nil, err
+}
+
+// readManifest returns the version's manifest bytes, or nil if there is none.
+func (w *worker) readManifest(ctx context.Context) ([]byte, error) {
+	key := w.cfg.destPrefix() + ManifestName
+	obj, err := w.dst.GetObject(ctx, w.cfg.Dest.Bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, classifyS3(err, "read manifest "+key)
+	}
+	defer func() { _ = obj.Close() }()
+	b, err := io.ReadAll(io.LimitReader(obj, 1<<30))
+	if err != nil {
+		if minio.ToErrorResponse(err).Code == "NoSuchKey" {
+			return nil, nil
+		}
+		return nil, classifyS3(err, "read manifest "+key)
+	}
+	return b, nil
+}
+
+// writeManifest stores the manifest last, so its presence means complete,
+// and reads it back: the digest reported is that of the bytes the store holds.
+func (w *worker) writeManifest(ctx context.Context, b []byte) error {
+	key := w.cfg.destPrefix() + ManifestName
+	_, err := w.dst.PutObject(ctx, w.cfg.Dest.Bucket, key, bytes.NewReader(b), int64(len(b)),
+		minio.PutObjectOptions{ContentType: "application/json"})
+	if err != nil {
+		return classifyS3(err, "write manifest "+key)
+	}
+	back, err := w.readManifest(ctx)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(back, b) {
+		return fail(ExitDestinationCorrupt, "manifest %s read back differs from what was written", key)
+	}
+	return nil
+}
