@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 
@@ -8,6 +9,8 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/centerstore"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 )
 
@@ -16,12 +19,18 @@ type Options struct {
 	Platform   platform.Config
 	DNSService types.NamespacedName
 	Clock      clock.PassiveClock
+	// OpenCenterStore overrides how the manager reaches the Center's store
+	// (tests point it at a local S3 server); by default the in-cluster URL.
+	OpenCenterStore func(context.Context, *scidatav1.DataPlatform) (centerstore.Store, error)
 }
 
 // SetupAll registers every reconciler with the manager.
 func SetupAll(mgr ctrl.Manager, o Options) error {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
+	}
+	if o.OpenCenterStore == nil {
+		o.OpenCenterStore = OpenCenterStoreFromCluster(mgr.GetClient(), o.Platform.OperatorNamespace)
 	}
 	dp := &DataPlatformReconciler{
 		Client:     mgr.GetClient(),
@@ -36,7 +45,7 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 		"DataPlatform":     dp.SetupWithManager,
 		"CatalogEntry":     (&CatalogEntryReconciler{Client: mgr.GetClient()}).SetupWithManager,
 		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("submissionpolicy-controller"), Clock: o.Clock}).SetupWithManager,
-		"Submission":       (&SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock}).SetupWithManager,
+		"Submission":       (&SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: o.OpenCenterStore}).SetupWithManager,
 	} {
 		if err := setup(mgr); err != nil {
 			return fmt.Errorf("set up the %s controller: %w", name, err)

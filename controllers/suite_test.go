@@ -19,6 +19,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/centerstore"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/scheme"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
@@ -31,6 +33,9 @@ import (
 
 var (
 	env *testenv.Env
+	// testCenterStore is the Center's store as the manager reaches it: a
+	// real S3 server on loopback, set by the tests that need one.
+	testCenterStore atomic.Pointer[centerstore.Store]
 	// writes counts the manager's writes (POST, PUT, PATCH, DELETE) to the
 	// apiserver, to prove that a steady-state reconcile writes nothing.
 	writes atomic.Int64
@@ -90,6 +95,12 @@ func startManager(ctx context.Context) error {
 			ImagePullPolicy:   "IfNotPresent",
 		},
 		DNSService: dnsService,
+		OpenCenterStore: func(context.Context, *scidatav1.DataPlatform) (centerstore.Store, error) {
+			if st := testCenterStore.Load(); st != nil {
+				return *st, nil
+			}
+			return nil, fmt.Errorf("no Center store in this test")
+		},
 	})
 	if err != nil {
 		return err

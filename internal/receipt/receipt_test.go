@@ -157,3 +157,18 @@ func TestRotationKeepsOldReceiptsVerifiable(t *testing.T) {
 		t.Fatalf("a key set listing a key under another key's ID: got %v, want ErrKeyMismatch", err)
 	}
 }
+
+func TestPrivateKeyRoundTrips(t *testing.T) {
+	_, priv := newKey(t)
+	b, err := MarshalPrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParsePrivateKey(b)
+	if err != nil || !back.Equal(priv) {
+		t.Fatalf("key did not round-trip: %v", err)
+	}
+	if _, err := ParsePrivateKey([]byte("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n")); err == nil {
+		t.Fatal("a certificate parsed as a signing key")
+	}
+}

@@ -6,6 +6,7 @@ package scheme
 import (
 	"fmt"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -38,7 +39,11 @@ func CacheOptions(dns types.NamespacedName) cache.Options {
 	if err != nil {
 		panic(err) // both names are validated DNS names
 	}
+	sync := labels.SelectorFromSet(labels.Set{scidatav1.LabelComponent: platform.ComponentSync})
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		// Only the sync Jobs and their pods, never every pod of the cluster.
+		&batchv1.Job{}:                  {Label: sync},
+		&corev1.Pod{}:                   {Label: sync},
 		&corev1.Secret{}:                {Label: managed},
 		&corev1.ConfigMap{}:             {Label: managed},
 		&corev1.PersistentVolumeClaim{}: {Label: managed},

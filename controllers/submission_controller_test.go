@@ -1,0 +1,286 @@
+package controllers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"testing"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/centerstore"
+	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/receipt"
+	"github.com/scidata-io/scidata-operator/internal/s3test"
+	"github.com/scidata-io/scidata-operator/internal/submission"
+	syncer "github.com/scidata-io/scidata-operator/internal/sync"
+)
+
+// completeJob does what the Job controller and the kubelet do on a real
+// node when the sync pod exits: a finished pod with the worker's
+// termination message, and the Job's success conditions.
+func completeJob(t *testing.T, job *batchv1.Job, exit int32, message string) {
+	t.Helper()
+	ctx := context.Background()
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: job.Name + "-0", Namespace: job.Namespace, Labels: map[string]string{
+			batchv1.JobNameLabel: job.Name, scidatav1.LabelComponent: platform.ComponentSync}},
+		Spec: job.Spec.Template.Spec,
+	}
+	if err := env.Client.Create(ctx, pod); err != nil {
+		t.Fatal(err)
+	}
+	now := metav1.Now()
+	pod.Status = corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{Name: "sync",
+		State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: exit, Message: message, FinishedAt: now, StartedAt: now}}}}}
+	if exit != 0 {
+		pod.Status.Phase = corev1.PodFailed
+	}
+	if err := env.Client.Status().Update(ctx, pod); err != nil {
+		t.Fatal(err)
+	}
+	job.Status.StartTime = &now
+	if exit == 0 {
+		job.Status.Succeeded = 1
+		job.Status.CompletionTime = &now
+		job.Status.Conditions = []batchv1.JobCondition{
+			{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now},
+		}
+	} else {
+		job.Status.Failed = 1
+		job.Status.Conditions = []batchv1.JobCondition{
+			{Type: batchv1.JobFailureTarget, Status: corev1.ConditionTrue, LastTransitionTime: now, Reason: batchv1.JobReasonPodFailurePolicy},
+			{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, LastTransitionTime: now, Reason: batchv1.JobReasonPodFailurePolicy},
+		}
+	}
+	if err := env.Client.Status().Update(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ensureCenter(t *testing.T) *scidatav1.DataPlatform {
+	t.Helper()
+	clusterFixture(t)
+	ensureAPIServerEndpoints(t)
+	c := newPlatform(scidatav1.CenterName, scidatav1.RoleCenter, "st-info-institute")
+	c.Spec.MaxClassification = scidatav1.ClassificationConfidential
+	if err := env.Client.Create(context.Background(), c); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	return getPlatform(t, scidatav1.CenterName)
+}
+
+func waitJob(t *testing.T, s *scidatav1.Submission) *batchv1.Job {
+	t.Helper()
+	var job batchv1.Job
+	eventually(t, "sync job", func() error {
+		return env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.CenterNamespace, Name: submission.JobName(s)}, &job)
+	})
+	return &job
+}
+
+func getSubmission(t *testing.T, s *scidatav1.Submission) *scidatav1.Submission {
+	t.Helper()
+	var live scidatav1.Submission
+	if err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: s.Namespace, Name: s.Name}, &live); err != nil {
+		t.Fatal(err)
+	}
+	return &live
+}
+
+// An approved Submission becomes a sync Job in the Center's namespace; when
+// the worker has really copied the data into a real S3 server, the manager
+// reads the manifest back, signs the receipt, records it and stores it;
+// the receipt verifies against the published key set and the manifest.
+func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
+	ctx := context.Background()
+	center := ensureCenter(t)
+	dept := readyDepartment(t, "hydro-works", nil)
+	srv := s3test.Start(t)
+	srv.MakeBucket(t, "dept")
+	srv.MakeBucket(t, platform.Bucket)
+	srv.Put(t, "dept", "flows/2024/a.csv", []byte("station,flow\n1,2.5\n"))
+	srv.Put(t, "dept", "flows/2024/b.csv", []byte("station,flow\n2,3.5\n"))
+	store, err := centerstore.NewS3(srv.Endpoint, platform.Bucket, s3test.RootAccess, s3test.RootSecret, srv.RootCAs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cs centerstore.Store = store
+	testCenterStore.Store(&cs)
+	t.Cleanup(func() { testCenterStore.Store(nil) })
+
+	sub := &scidatav1.Submission{
+		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name("flows", "v1")},
+		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: "flows"}, EntryUID: "uid-flows", Department: dept.Spec.Department.Code,
+			ContentVersion: "v1", SourcePrefix: "flows/2024/", Policy: "x/y", ReviewRequired: true, Classification: scidatav1.ClassificationPublic},
+	}
+	create(t, sub)
+	eventually(t, "held for review", func() error {
+		if c := meta.FindStatusCondition(getSubmission(t, sub).Status.Conditions, scidatav1.ConditionReady); c == nil || c.Reason != submission.ReasonAwaitingReview {
+			return fmt.Errorf("Ready %+v", c)
+		}
+		return nil
+	})
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: submission.JobName(sub)}, &batchv1.Job{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("a sync job exists before the review: %v", err)
+	}
+	live := getSubmission(t, sub)
+	live.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewApproved, By: "alice@hydro", At: metav1.Now()}
+	if err := env.Client.Status().Update(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	job := waitJob(t, sub)
+	if job.Spec.Template.Labels[scidatav1.LabelComponent] != platform.ComponentSync || *job.Spec.BackoffLimit != 3 {
+		t.Errorf("job labels %v, backoff %d", job.Spec.Template.Labels, *job.Spec.BackoffLimit)
+	}
+
+	// The worker, for real, against the real S3 server.
+	res, err := syncer.Run(ctx, syncer.Config{
+		Source:       syncer.Store{Endpoint: srv.Endpoint, Bucket: "dept", AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
+		SourcePrefix: sub.Spec.SourcePrefix,
+		Dest:         syncer.Store{Endpoint: srv.Endpoint, Bucket: platform.Bucket, AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
+		Department:   sub.Spec.Department, Entry: "flows", ContentVersion: "v1", RootCAs: srv.RootCAs, CenterMax: center.Spec.MaxClassification,
+	}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := json.Marshal(res.Summary())
+	completeJob(t, job, 0, string(msg))
+
+	var got *scidatav1.Submission
+	eventually(t, "receipt", func() error {
+		got = getSubmission(t, sub)
+		if got.Status.Receipt == nil || !meta.IsStatusConditionTrue(got.Status.Conditions, scidatav1.ConditionReceived) || !meta.IsStatusConditionTrue(got.Status.Conditions, scidatav1.ConditionReady) {
+			return fmt.Errorf("conditions %v", got.Status.Conditions)
+		}
+		return nil
+	})
+	if got.Status.Transfer.ManifestDigest != res.ManifestDigest || got.Status.Transfer.Objects != 2 {
+		t.Errorf("transfer %+v, worker %+v", got.Status.Transfer, res)
+	}
+
+	// An auditor verifies it with nothing but the published key set, a
+	// pinned fingerprint and the manifest from the store.
+	var keys corev1.ConfigMap
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: KeySetConfigMap}, &keys); err != nil {
+		t.Fatal(err)
+	}
+	set, err := receipt.ParseKeySet([]byte(keys.Data[KeySetField]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := receipt.Receipt{Payload: got.Status.Receipt.Payload, Signature: got.Status.Receipt.Signature, KeyID: got.Status.Receipt.KeyID}
+	pub, err := set.Lookup(rc.KeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := receipt.Verify(rc, receipt.KeyID(pub), pub)
+	if err != nil {
+		t.Fatalf("the receipt does not verify: %v", err)
+	}
+	manifest, err := store.Get(ctx, got.Status.Transfer.Destination+syncer.ManifestName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := receipt.VerifyManifest(payload, manifest); err != nil {
+		t.Fatal(err)
+	}
+	if payload.Submission.UID != string(got.UID) || payload.Department != sub.Spec.Department || payload.Bytes != res.Bytes {
+		t.Errorf("payload %+v", payload)
+	}
+	stored, err := store.Get(ctx, got.Status.Transfer.Destination+ReceiptName)
+	if err != nil {
+		t.Fatalf("receipt not stored beside the manifest: %v", err)
+	}
+	var storedRc scidatav1.Receipt
+	if err := json.Unmarshal(stored, &storedRc); err != nil || storedRc != *got.Status.Receipt {
+		t.Fatalf("the stored receipt is not the record's: %v", err)
+	}
+	tampered := bytes.Replace(manifest, []byte("a.csv"), []byte("z.csv"), 1)
+	if err := receipt.VerifyManifest(payload, tampered); err == nil {
+		t.Fatal("a tampered manifest verified")
+	}
+}
+
+// A worker's claim that does not match what the Center's store holds gets
+// no receipt; a transfer the worker refused ends Stalled with its reason.
+func TestNoReceiptWithoutProof(t *testing.T) {
+	ctx := context.Background()
+	ensureCenter(t)
+	dept := readyDepartment(t, "proof-works", nil)
+	srv := s3test.Start(t)
+	srv.MakeBucket(t, platform.Bucket)
+	store, err := centerstore.NewS3(srv.Endpoint, platform.Bucket, s3test.RootAccess, s3test.RootSecret, srv.RootCAs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cs centerstore.Store = store
+	testCenterStore.Store(&cs)
+	t.Cleanup(func() { testCenterStore.Store(nil) })
+	newSub := func(entry string) *scidatav1.Submission {
+		s := &scidatav1.Submission{
+			ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name(entry, "v1")},
+			Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: entry}, EntryUID: "uid", Department: dept.Spec.Department.Code,
+				ContentVersion: "v1", SourcePrefix: entry + "/", Policy: "x/y", ReviewRequired: false, Classification: scidatav1.ClassificationPublic},
+		}
+		create(t, s)
+		return s
+	}
+
+	t.Run("a claimed digest the store does not hold", func(t *testing.T) {
+		s := newSub("claimed")
+		manifest := []byte(`{"version":"scidata.io/manifest/v1","department":"proof-works","entry":"claimed","contentVersion":"v1","objects":[]}` + "\n")
+		if err := store.Put(ctx, "proof-works/claimed/v1/"+syncer.ManifestName, manifest); err != nil {
+			t.Fatal(err)
+		}
+		msg, _ := json.Marshal(syncer.Summary{ManifestDigest: receipt.Digest([]byte("something else")), Objects: 1})
+		completeJob(t, waitJob(t, s), 0, string(msg))
+		eventually(t, "stalled", func() error {
+			got := getSubmission(t, s)
+			c := meta.FindStatusCondition(got.Status.Conditions, scidatav1.ConditionStalled)
+			if got.Status.Receipt != nil || c == nil || c.Reason != "ManifestMismatch" {
+				return fmt.Errorf("receipt %v, Stalled %+v", got.Status.Receipt, c)
+			}
+			return nil
+		})
+	})
+	t.Run("a worker's final failure names its reason", func(t *testing.T) {
+		s := newSub("refused")
+		msg, _ := json.Marshal(syncer.Summary{ExitCode: syncer.ExitNothingToSubmit, Error: "nothing under refused/ in bucket dept"})
+		completeJob(t, waitJob(t, s), int32(syncer.ExitNothingToSubmit), string(msg))
+		eventually(t, "failed", func() error {
+			c := meta.FindStatusCondition(getSubmission(t, s).Status.Conditions, scidatav1.ConditionStalled)
+			if c == nil || c.Reason != "TransferFailed" || !bytes.Contains([]byte(c.Message), []byte("nothing under refused/")) {
+				return fmt.Errorf("Stalled %+v", c)
+			}
+			return nil
+		})
+	})
+	t.Run("data above the Center's clearance gets no job", func(t *testing.T) {
+		s := &scidatav1.Submission{
+			ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name("secret", "v1")},
+			Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: "secret"}, EntryUID: "uid", Department: dept.Spec.Department.Code,
+				ContentVersion: "v1", SourcePrefix: "secret/", Policy: "x/y", Classification: scidatav1.ClassificationTopSecret},
+		}
+		create(t, s)
+		eventually(t, "refused", func() error {
+			c := meta.FindStatusCondition(getSubmission(t, s).Status.Conditions, scidatav1.ConditionStalled)
+			if c == nil || c.Reason != "CenterNotCleared" {
+				return fmt.Errorf("Stalled %+v", c)
+			}
+			return nil
+		})
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: submission.JobName(s)}, &batchv1.Job{}); !apierrors.IsNotFound(err) {
+			t.Fatalf("a job exists for data the Center may not hold: %v", err)
+		}
+	})
+}

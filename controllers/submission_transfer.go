@@ -1,0 +1,360 @@
+package controllers
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/centerstore"
+	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/receipt"
+	"github.com/scidata-io/scidata-operator/internal/submission"
+	syncer "github.com/scidata-io/scidata-operator/internal/sync"
+)
+
+// Names of the receipt key material in the Center's namespace, kept like
+// data: no owner reference, never deleted by the operator.
+const (
+	SigningKeySecret = "receipt-signing-key"
+	SigningKeyField  = "ed25519.pem"
+	KeySetConfigMap  = "receipt-keys"
+	KeySetField      = "keys.json"
+	ReceiptName      = "receipt.json"
+)
+
+// transferObservation is where the transfer stands after this pass.
+type transferObservation struct {
+	waiting bool // a transfer is under way or about to start
+	reason  string
+	message string
+}
+
+// reconcileTransfer moves an approved Submission on: it refuses data the
+// Center is not cleared for before any Job, starts the sync Job, follows
+// it, and when it succeeds reads the manifest back, signs the receipt and
+// stores it. It returns a stalledError for what needs a person.
+func (r *SubmissionReconciler) reconcileTransfer(ctx context.Context, s *scidatav1.Submission, reviewRequired bool) (transferObservation, error) {
+	rv := s.Status.Review
+	switch {
+	case s.Status.Receipt != nil:
+		return transferObservation{}, r.storeReceipt(ctx, s)
+	case rv != nil && rv.Decision == scidatav1.ReviewDenied, reviewRequired && rv == nil:
+		return transferObservation{}, nil
+	}
+	center, err := r.center(ctx)
+	if err != nil || center == nil {
+		return transferObservation{waiting: true, reason: "CenterMissing", message: "there is no Center (DataPlatform center) to receive the data yet"}, err
+	}
+	if platform.Rank(s.Spec.Classification) > platform.Rank(platform.MaxClassification(center)) {
+		return transferObservation{}, stalled("CenterNotCleared", fmt.Sprintf("the data is %s and the Center is cleared only up to %s: it is not synced; submit it through the channel the secrecy rules prescribe",
+			s.Spec.Classification, platform.MaxClassification(center)))
+	}
+	if s.Status.Transfer == nil || s.Status.Transfer.JobName == "" {
+		return r.startTransfer(ctx, s, center)
+	}
+	return r.followTransfer(ctx, s, center)
+}
+
+func (r *SubmissionReconciler) center(ctx context.Context) (*scidatav1.DataPlatform, error) {
+	var c scidatav1.DataPlatform
+	if err := r.Get(ctx, types.NamespacedName{Name: scidatav1.CenterName}, &c); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	return &c, nil
+}
+
+// startTransfer creates the deterministic sync Job and records it.
+func (r *SubmissionReconciler) startTransfer(ctx context.Context, s *scidatav1.Submission, center *scidatav1.DataPlatform) (transferObservation, error) {
+	var ns corev1.Namespace
+	if err := r.Get(ctx, types.NamespacedName{Name: s.Namespace}, &ns); err != nil {
+		return transferObservation{}, fmt.Errorf("get namespace: %w", err)
+	}
+	var dept scidatav1.DataPlatform
+	if err := r.Get(ctx, types.NamespacedName{Name: ns.Labels[scidatav1.LabelPlatform]}, &dept); err != nil {
+		if apierrors.IsNotFound(err) {
+			return transferObservation{}, stalled("PlatformMissing", fmt.Sprintf("namespace %s belongs to no DataPlatform, so there is no store to copy from", s.Namespace))
+		}
+		return transferObservation{}, err
+	}
+	backoff, err := r.backoffLimit(ctx, s)
+	if err != nil {
+		return transferObservation{}, err
+	}
+	job := submission.SyncJob(submission.JobInput{Submission: s, Department: &dept, Center: center,
+		Image: r.Config.PortalImage, PullPolicy: r.Config.ImagePullPolicy, BackoffLimit: backoff})
+	if err := r.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
+		return transferObservation{}, fmt.Errorf("create sync job: %w", err)
+	}
+	now := metav1.NewTime(r.Clock.Now())
+	s.Status.Transfer = &scidatav1.Transfer{JobName: job.Name, StartedAt: &now, Attempts: 1,
+		Destination: s.Spec.Department + "/" + s.Spec.Entry.Name + "/" + s.Spec.ContentVersion + "/"}
+	return transferObservation{waiting: true, reason: "Transferring", message: "sync job " + platform.CenterNamespace + "/" + job.Name + " is copying the data"}, nil
+}
+
+// backoffLimit is the largest retry limit of the policies covering the entry.
+func (r *SubmissionReconciler) backoffLimit(ctx context.Context, s *scidatav1.Submission) (int32, error) {
+	var e scidatav1.CatalogEntry
+	if err := r.Get(ctx, types.NamespacedName{Namespace: s.Namespace, Name: s.Spec.Entry.Name}, &e); err != nil {
+		return 3, client.IgnoreNotFound(err)
+	}
+	var ns corev1.Namespace
+	if err := r.Get(ctx, types.NamespacedName{Name: s.Namespace}, &ns); err != nil {
+		return 3, client.IgnoreNotFound(err)
+	}
+	covering, err := coveringPolicies(ctx, r.Client, &e, ns.Labels)
+	if err != nil {
+		return 3, err
+	}
+	limit := int32(-1)
+	for _, p := range covering {
+		limit = max(limit, ptr.Deref(p.Spec.BackoffLimit, 3))
+	}
+	if limit < 0 {
+		return 3, nil
+	}
+	return limit, nil
+}
+
+// followTransfer reads the Job: running, failed (with the worker's own
+// reason), or complete, in which case the receipt is issued.
+func (r *SubmissionReconciler) followTransfer(ctx context.Context, s *scidatav1.Submission, center *scidatav1.DataPlatform) (transferObservation, error) {
+	var job batchv1.Job
+	err := r.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: s.Status.Transfer.JobName}, &job)
+	if apierrors.IsNotFound(err) {
+		// Gone before the receipt (deleted, or cleaned up): the same Job
+		// again; the worker finishes a version without copying it twice.
+		s.Status.Transfer.JobName = ""
+		return transferObservation{waiting: true, reason: "Transferring", message: "the sync job is gone before a receipt; starting it again"}, nil
+	}
+	if err != nil {
+		return transferObservation{}, fmt.Errorf("get sync job: %w", err)
+	}
+	s.Status.Transfer.Attempts = max(s.Status.Transfer.Attempts, job.Status.Failed+ptr.Deref(job.Status.Ready, 0)+job.Status.Succeeded)
+	switch {
+	case jobCondition(&job, batchv1.JobComplete):
+		sum, err := r.workerSummary(ctx, &job)
+		if err != nil {
+			return transferObservation{}, err
+		}
+		return transferObservation{}, r.issueReceipt(ctx, s, center, sum)
+	case jobCondition(&job, batchv1.JobFailed):
+		sum, _ := r.workerSummary(ctx, &job)
+		return transferObservation{}, stalled("TransferFailed", fmt.Sprintf("the sync job failed after %d attempts: %s", job.Status.Failed, describeFailure(sum)))
+	default:
+		return transferObservation{waiting: true, reason: "Transferring", message: fmt.Sprintf("sync job %s/%s is copying the data (attempt %d)", platform.CenterNamespace, job.Name, s.Status.Transfer.Attempts)}, nil
+	}
+}
+
+func jobCondition(j *batchv1.Job, typ batchv1.JobConditionType) bool {
+	for _, c := range j.Status.Conditions {
+		if c.Type == typ && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+// workerSummary is the termination message of the Job's last finished pod:
+// the worker's claim, checked against the store before anything is signed.
+func (r *SubmissionReconciler) workerSummary(ctx context.Context, job *batchv1.Job) (syncer.Summary, error) {
+	var pods corev1.PodList
+	if err := r.List(ctx, &pods, client.InNamespace(job.Namespace), client.MatchingLabels{batchv1.JobNameLabel: job.Name}); err != nil {
+		return syncer.Summary{}, fmt.Errorf("list sync pods: %w", err)
+	}
+	var sum syncer.Summary
+	var last time.Time
+	for _, p := range pods.Items {
+		for _, cs := range p.Status.ContainerStatuses {
+			t := cs.State.Terminated
+			if t == nil || !t.FinishedAt.After(last) {
+				continue
+			}
+			last = t.FinishedAt.Time
+			sum = syncer.Summary{ExitCode: int(t.ExitCode), Error: t.Reason}
+			_ = json.Unmarshal([]byte(t.Message), &sum)
+		}
+	}
+	return sum, nil
+}
+
+func describeFailure(s syncer.Summary) string {
+	if s.Error == "" {
+		return fmt.Sprintf("exit code %d (see docs/sync.md)", s.ExitCode)
+	}
+	return fmt.Sprintf("exit code %d: %s", s.ExitCode, s.Error)
+}
+
+// issueReceipt reads the manifest back from the Center's store, hashes it,
+// checks it against the worker's claim and the Submission, and signs.
+func (r *SubmissionReconciler) issueReceipt(ctx context.Context, s *scidatav1.Submission, center *scidatav1.DataPlatform, claim syncer.Summary) error {
+	store, err := r.OpenCenterStore(ctx, center)
+	if err != nil {
+		return fmt.Errorf("open the Center's store: %w", err)
+	}
+	dest := s.Status.Transfer.Destination
+	manifest, err := store.Get(ctx, dest+syncer.ManifestName)
+	if err != nil {
+		return fmt.Errorf("read the manifest back: %w", err)
+	}
+	digest := receipt.Digest(manifest)
+	var m syncer.Manifest
+	if err := json.Unmarshal(manifest, &m); err != nil {
+		return stalled("ManifestMismatch", fmt.Sprintf("%s%s in the Center's store is not a manifest: %v", dest, syncer.ManifestName, err))
+	}
+	if claim.ManifestDigest != "" && claim.ManifestDigest != digest {
+		return stalled("ManifestMismatch", fmt.Sprintf("the sync worker reported manifest %s but the Center's store holds %s: no receipt is issued", claim.ManifestDigest, digest))
+	}
+	if m.Department != s.Spec.Department || m.Entry != s.Spec.Entry.Name || m.ContentVersion != s.Spec.ContentVersion {
+		return stalled("ManifestMismatch", fmt.Sprintf("the manifest at %s describes %s/%s/%s, not this submission", dest, m.Department, m.Entry, m.ContentVersion))
+	}
+	key, err := r.signingKey(ctx)
+	if err != nil {
+		return err
+	}
+	var bytes int64
+	for _, o := range m.Objects {
+		bytes += o.Size
+	}
+	now := metav1.NewTime(r.Clock.Now().UTC().Truncate(time.Second))
+	rc, err := receipt.Sign(key, receipt.Payload{
+		Submission: receipt.Ref{Namespace: s.Namespace, Name: s.Name, UID: string(s.UID)},
+		Entry:      receipt.Ref{Namespace: s.Namespace, Name: s.Spec.Entry.Name, UID: s.Spec.EntryUID},
+		Department: s.Spec.Department, ContentVersion: s.Spec.ContentVersion, Destination: dest,
+		ManifestDigest: digest, Objects: int64(len(m.Objects)), Bytes: bytes, ReceivedAt: now.Time,
+	})
+	if err != nil {
+		return err
+	}
+	t := s.Status.Transfer
+	t.CompletedAt, t.ManifestDigest, t.Objects, t.Bytes = &now, digest, int64(len(m.Objects)), bytes
+	s.Status.Receipt = &scidatav1.Receipt{Payload: rc.Payload, Signature: rc.Signature, KeyID: rc.KeyID}
+	return nil
+}
+
+// storeReceipt puts the receipt of the status beside the manifest, once.
+// It runs after the status holds the receipt, so the stored copy is always
+// the record's.
+func (r *SubmissionReconciler) storeReceipt(ctx context.Context, s *scidatav1.Submission) error {
+	if c := findCondition(s.Status.Conditions, scidatav1.ConditionReceived); c != nil && c.Status == metav1.ConditionTrue {
+		return nil
+	}
+	center, err := r.center(ctx)
+	if err != nil || center == nil {
+		return err
+	}
+	store, err := r.OpenCenterStore(ctx, center)
+	if err != nil {
+		return fmt.Errorf("open the Center's store: %w", err)
+	}
+	b, err := json.MarshalIndent(s.Status.Receipt, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := store.Put(ctx, s.Status.Transfer.Destination+ReceiptName, append(b, '\n')); err != nil {
+		return fmt.Errorf("store the receipt: %w", err)
+	}
+	meta := metav1.Condition{Type: scidatav1.ConditionReceived, Status: metav1.ConditionTrue, Reason: "ReceiptStored",
+		Message: "the signed receipt is in the status and at " + s.Status.Transfer.Destination + ReceiptName + " in the Center's store"}
+	setCond(s, meta, r.Clock.Now())
+	return nil
+}
+
+// signingKey loads the Center's receipt key, creating it on first use and
+// publishing its public key in the append-only key set.
+func (r *SubmissionReconciler) signingKey(ctx context.Context) (ed25519.PrivateKey, error) {
+	var sec corev1.Secret
+	key := types.NamespacedName{Namespace: platform.CenterNamespace, Name: SigningKeySecret}
+	err := r.Get(ctx, key, &sec)
+	if apierrors.IsNotFound(err) {
+		_, priv, gerr := ed25519.GenerateKey(rand.Reader)
+		if gerr != nil {
+			return nil, gerr
+		}
+		pemBytes, merr := receipt.MarshalPrivateKey(priv)
+		if merr != nil {
+			return nil, merr
+		}
+		sec = corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace,
+			Labels: map[string]string{scidatav1.LabelManagedBy: scidatav1.ManagedBy, scidatav1.LabelPlatform: scidatav1.CenterName}},
+			Immutable: ptr.To(true), Data: map[string][]byte{SigningKeyField: pemBytes}}
+		if err := r.Create(ctx, &sec); err != nil {
+			return nil, fmt.Errorf("create the receipt signing key: %w", err)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("get the receipt signing key: %w", err)
+	}
+	priv, err := receipt.ParsePrivateKey(sec.Data[SigningKeyField])
+	if err != nil {
+		return nil, err
+	}
+	return priv, r.publishKey(ctx, priv.Public().(ed25519.PublicKey))
+}
+
+// publishKey appends pub to the key set ConfigMap; keys are never removed.
+func (r *SubmissionReconciler) publishKey(ctx context.Context, pub ed25519.PublicKey) error {
+	var cm corev1.ConfigMap
+	key := types.NamespacedName{Namespace: platform.CenterNamespace, Name: KeySetConfigMap}
+	err := r.Get(ctx, key, &cm)
+	if client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("get the key set: %w", err)
+	}
+	var set receipt.KeySet
+	if err == nil && cm.Data[KeySetField] != "" {
+		if set, err = receipt.ParseKeySet([]byte(cm.Data[KeySetField])); err != nil {
+			return err
+		}
+	}
+	if !set.Append(pub, r.Clock.Now()) {
+		return nil
+	}
+	b, _ := json.MarshalIndent(set, "", "  ")
+	if cm.Name == "" {
+		cm = corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace,
+			Labels: map[string]string{scidatav1.LabelManagedBy: scidatav1.ManagedBy, scidatav1.LabelPlatform: scidatav1.CenterName}},
+			Data: map[string]string{KeySetField: string(b)}}
+		return r.Create(ctx, &cm)
+	}
+	cm.Data[KeySetField] = string(b)
+	return r.Update(ctx, &cm)
+}
+
+// OpenCenterStoreFromCluster opens the Center's managed store with the
+// Center's upload account, verified against the operator's CA.
+func OpenCenterStoreFromCluster(c client.Reader, operatorNamespace string) func(context.Context, *scidatav1.DataPlatform) (centerstore.Store, error) {
+	return func(ctx context.Context, center *scidatav1.DataPlatform) (centerstore.Store, error) {
+		var creds, ca corev1.Secret
+		if err := c.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.UploadCredentialsName}, &creds); err != nil {
+			return nil, err
+		}
+		if err := c.Get(ctx, types.NamespacedName{Namespace: operatorNamespace, Name: CASecretName}, &ca); err != nil {
+			return nil, err
+		}
+		pool, err := poolOf(ca.Data[corev1.TLSCertKey])
+		if err != nil {
+			return nil, err
+		}
+		return centerstore.NewS3(platform.ObjectStoreURL(center), platform.Bucket,
+			string(creds.Data[platform.AccessKeyField]), string(creds.Data[platform.SecretKeyField]), pool)
+	}
+}
+
+func poolOf(pemBytes []byte) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		return nil, fmt.Errorf("the operator's CA certificate is not PEM")
+	}
+	return pool, nil
+}
