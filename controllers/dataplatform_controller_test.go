@@ -17,12 +17,14 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 	rbacv1ac "k8s.io/client-go/applyconfigurations/rbac/v1"
 	"k8s.io/utils/ptr"
+	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -598,4 +600,37 @@ func TestStorageGrowth(t *testing.T) {
 			return nil
 		})
 	}
+}
+
+// kstatus, as Flux and `kubectl wait` read it, calls a Ready platform
+// Current and a platform waiting on its workloads InProgress.
+func TestKstatusReadsPlatforms(t *testing.T) {
+	ctx := context.Background()
+	dp := readyDepartment(t, "kstatus", nil)
+	compute := func() kstatus.Status {
+		var u unstructured.Unstructured
+		u.SetGroupVersionKind(scidatav1.GroupVersion.WithKind("DataPlatform"))
+		if err := env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &u); err != nil {
+			t.Fatal(err)
+		}
+		res, err := kstatus.Compute(&u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Status
+	}
+	if s := compute(); s != kstatus.CurrentStatus {
+		t.Fatalf("a Ready platform is %s to kstatus", s)
+	}
+	patch := client.MergeFrom(dp.DeepCopy())
+	dp.Spec.Portal.Replicas = ptr.To[int32](2)
+	if err := env.Client.Patch(ctx, dp, patch); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "InProgress while the portal scales", func() error {
+		if s := compute(); s != kstatus.InProgressStatus {
+			return fmt.Errorf("kstatus %s", s)
+		}
+		return nil
+	})
 }
