@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -46,7 +45,7 @@ func observeEntry(e *scidatav1.CatalogEntry, now time.Time) entryObservation {
 		now:        metav1.NewTime(now.UTC().Truncate(time.Second)),
 		sharing:    sharing.Compute(&e.Spec, now),
 	}
-	if !strings.HasPrefix(e.Namespace, scidatav1.NamespacePrefix) {
+	if !sharing.InPlatformNamespace(e.Namespace) {
 		o.problem = &condition{ReasonNotInPlatformNamespace, fmt.Sprintf(
 			"namespace %q is not a platform namespace (%s<platform>): move the entry into the namespace of the platform of department %q",
 			e.Namespace, scidatav1.NamespacePrefix, e.Spec.ResponsibleDepartment.Code)}

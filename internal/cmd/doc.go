@@ -1,4 +1,4 @@
 // Package cmd wires the subcommands of the scidata-operator binary: manager
-// (the default) and receipt. Each subcommand is thin: flags in, a call into
+// (the default), portal and receipt. Each subcommand is thin: flags in, a call into
 // internal/, errors out.
 package cmd

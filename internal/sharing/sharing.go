@@ -198,3 +198,10 @@ func localLevel(l scidatav1.ClassificationLevel) string {
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// InPlatformNamespace reports whether a namespace is a data platform's by
+// its name (scidata-<platform>). Entries elsewhere are never published: the
+// controller marks them Stalled and the portal leaves them out.
+func InPlatformNamespace(ns string) bool {
+	return strings.HasPrefix(ns, scidatav1.NamespacePrefix) && len(ns) > len(scidatav1.NamespacePrefix)
+}
