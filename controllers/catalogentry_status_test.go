@@ -63,7 +63,9 @@ func TestSetPublishedConditionSaysWhetherTheEntryIsInThePublicCatalog(t *testing
 		{"a stalled entry is not published and says why", obs(sharing.Result{Mode: scidatav1.SharingOpen, Listed: true}, stalled),
 			want{metav1.ConditionFalse, ReasonNotInPlatformNamespace, "not a platform namespace"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) { checkCondition(t, setPublishedCondition, scidatav1.ConditionPublished, tc.o, tc.want) })
+		t.Run(tc.name, func(t *testing.T) {
+			checkCondition(t, setPublishedCondition, scidatav1.ConditionPublished, tc.o, tc.want)
+		})
 	}
 }
 
@@ -98,7 +100,9 @@ func TestSetEmbargoPassedConditionFollowsTheEmbargo(t *testing.T) {
 		{"a passed embargo is True and may be removed", obs(sharing.Result{Mode: scidatav1.SharingOpen, EmbargoPassed: true, EmbargoUntil: &t0}, nil),
 			want{metav1.ConditionTrue, ReasonEmbargoDatePassed, "spec.sharing.embargo may be removed"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) { checkCondition(t, setEmbargoPassedCondition, scidatav1.ConditionEmbargoPassed, tc.o, tc.want) })
+		t.Run(tc.name, func(t *testing.T) {
+			checkCondition(t, setEmbargoPassedCondition, scidatav1.ConditionEmbargoPassed, tc.o, tc.want)
+		})
 	}
 }
 

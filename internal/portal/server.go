@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,16 +56,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	for pattern, h := range map[string]func(http.ResponseWriter, *http.Request, *Snapshot){
-		"GET /{$}":                               s.index,
-		"GET /entries/{namespace}/{name}":        s.entryPage,
-		"GET /scorecard":                         s.scorecardPage,
-		"GET /api/v1/entries":                    s.apiEntries,
-		"GET /api/v1/entries/{namespace}/{name}": s.apiEntry,
-		"GET /api/v1/scorecard":                  s.apiScorecard,
-		"GET /catalog.jsonld":                    s.dcat,
-		"GET /catalog.csv":                       s.csv,
-	} {
+	for pattern, h := range s.routes() {
 		mux.Handle(pattern, s.instrument(pattern, s.withSnapshot(h)))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -73,8 +65,30 @@ func (s *Server) Handler() (http.Handler, error) {
 	return mux, nil
 }
 
-// Routes lists the portal's catalog routes with their wildcards filled, for tests.
-var Routes = []string{"/", "/scorecard", "/api/v1/entries", "/api/v1/scorecard", "/catalog.jsonld", "/catalog.csv", "/metrics", "/healthz", "/readyz"}
+// routes are the catalog's views, each served from one snapshot.
+func (s *Server) routes() map[string]func(http.ResponseWriter, *http.Request, *Snapshot) {
+	return map[string]func(http.ResponseWriter, *http.Request, *Snapshot){
+		"GET /{$}":                               s.index,
+		"GET /entries/{namespace}/{name}":        s.entryPage,
+		"GET /scorecard":                         s.scorecardPage,
+		"GET /api/v1/entries":                    s.apiEntries,
+		"GET /api/v1/entries/{namespace}/{name}": s.apiEntry,
+		"GET /api/v1/scorecard":                  s.apiScorecard,
+		"GET /catalog.jsonld":                    s.dcat,
+		"GET /catalog.csv":                       s.csv,
+	}
+}
+
+// Patterns lists every pattern the portal serves, so that tests can cover
+// each route, including ones added later.
+func Patterns() []string {
+	out := []string{"GET /healthz", "GET /readyz", "GET /metrics"}
+	for p := range (&Server{}).routes() {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
 
 func (s *Server) init() error {
 	t, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
