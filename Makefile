@@ -56,7 +56,7 @@ test: k8s-envtest ## Run every test against a real kube-apiserver (envtest).
 	KUBEBUILDER_ASSETS=$(K8S_ASSETS) go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: build
-build: ## Build the operator binary (manager, receipt) into bin/.
+build: ## Build the operator binary (manager, portal, receipt) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/scidata-operator .
 
 .PHONY: run
