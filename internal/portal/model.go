@@ -1,11 +1,15 @@
 package portal
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+
+	"k8s.io/apimachinery/pkg/types"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -62,6 +66,9 @@ type Source struct {
 	Namespace string
 	// Platforms says whether to read DataPlatforms for department names.
 	Platforms bool
+
+	once  sync.Once
+	cache *memo
 }
 
 // Snapshot reads the cache and computes sharing at now.
@@ -78,7 +85,69 @@ func (s *Source) Snapshot(ctx context.Context, now time.Time) (*Snapshot, error)
 	if err != nil {
 		return nil, err
 	}
-	return buildSnapshot(list.Items, names, now), nil
+	return buildSnapshot(list.Items, names, now, s.memo()), nil
+}
+
+// memo keeps what does not depend on the clock (search text, completeness)
+// per entry version, so a request recomputes only sharing.
+type memo struct {
+	mu      sync.Mutex
+	entries map[types.UID]memoEntry
+	next    map[types.UID]memoEntry
+}
+
+type memoEntry struct {
+	department                DepartmentName
+	resourceVersion, haystack string
+	score                     int32
+}
+
+func (s *Source) memo() *memo {
+	s.once.Do(func() { s.cache = &memo{entries: map[types.UID]memoEntry{}} })
+	return s.cache
+}
+
+// get returns the memo of an entry version, computing it when it is new.
+func (m *memo) get(it *scidatav1.CatalogEntry, d DepartmentName) memoEntry {
+	if m == nil {
+		return computeMemo(it, d)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.next == nil {
+		m.next = make(map[types.UID]memoEntry, len(m.entries))
+	}
+	e, ok := m.entries[it.UID]
+	if !ok || e.resourceVersion != it.ResourceVersion || it.ResourceVersion == "" || e.department != d {
+		e = computeMemo(it, d)
+	}
+	m.next[it.UID] = e
+	return e
+}
+
+// swap drops the memos of entries that were not seen in the last snapshot.
+func (m *memo) swap() {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entries, m.next = m.next, nil
+	if m.entries == nil {
+		m.entries = map[types.UID]memoEntry{}
+	}
+}
+
+func computeMemo(it *scidatav1.CatalogEntry, d DepartmentName) memoEntry {
+	return memoEntry{
+		department:      d,
+		resourceVersion: it.ResourceVersion,
+		score:           completeness.Score(&it.Spec).Score,
+		haystack: strings.ToLower(strings.Join(append([]string{
+			it.Spec.Title, it.Spec.LocalTitle, it.Spec.Description, it.Spec.Subject,
+			d.Name, d.LocalName, d.Code, it.Spec.ProvidingDepartment.Name, it.Spec.ProvidingDepartment.LocalName,
+		}, it.Spec.Keywords...), "\n")),
+	}
 }
 
 func (s *Source) departmentNames(ctx context.Context) (map[string]DepartmentName, error) {
@@ -98,7 +167,8 @@ func (s *Source) departmentNames(ctx context.Context) (map[string]DepartmentName
 }
 
 // buildSnapshot is the pure core of Snapshot.
-func buildSnapshot(items []scidatav1.CatalogEntry, names map[string]DepartmentName, now time.Time) *Snapshot {
+func buildSnapshot(items []scidatav1.CatalogEntry, names map[string]DepartmentName, now time.Time, m *memo) *Snapshot {
+	defer m.swap()
 	snap := &Snapshot{At: now}
 	depts := map[string]DepartmentName{}
 	for i := range items {
@@ -106,7 +176,7 @@ func buildSnapshot(items []scidatav1.CatalogEntry, names map[string]DepartmentNa
 		if !sharing.InPlatformNamespace(it.Namespace) {
 			continue
 		}
-		e := newEntry(it, names, now)
+		e := newEntry(it, names, now, m)
 		depts[e.Department.Code] = e.Department
 		snap.All = append(snap.All, e)
 		if e.Sharing.Listed {
@@ -114,7 +184,8 @@ func buildSnapshot(items []scidatav1.CatalogEntry, names map[string]DepartmentNa
 		}
 	}
 	slices.SortFunc(snap.Entries, func(a, b *Entry) int {
-		return strings.Compare(a.Department.Code+"\x00"+a.Spec.Title+"\x00"+a.ID(), b.Department.Code+"\x00"+b.Spec.Title+"\x00"+b.ID())
+		return cmp.Or(strings.Compare(a.Department.Code, b.Department.Code), strings.Compare(a.Spec.Title, b.Spec.Title),
+			strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
 	})
 	for _, d := range depts {
 		snap.Departments = append(snap.Departments, d)
@@ -123,25 +194,23 @@ func buildSnapshot(items []scidatav1.CatalogEntry, names map[string]DepartmentNa
 	return snap
 }
 
-func newEntry(it *scidatav1.CatalogEntry, names map[string]DepartmentName, now time.Time) *Entry {
+func newEntry(it *scidatav1.CatalogEntry, names map[string]DepartmentName, now time.Time, m *memo) *Entry {
 	d, ok := names[it.Spec.ResponsibleDepartment.Code]
 	if !ok {
 		rd := it.Spec.ResponsibleDepartment
 		d = DepartmentName{Code: rd.Code, Name: rd.Name, LocalName: rd.LocalName}
 	}
+	memo := m.get(it, d)
 	e := &Entry{
 		Namespace: it.Namespace, Name: it.Name, Spec: &it.Spec, Department: d,
-		Sharing: sharing.Compute(&it.Spec, now), Score: completeness.Score(&it.Spec).Score,
+		Sharing: sharing.Compute(&it.Spec, now), Score: memo.score,
 		Created: it.CreationTimestamp.Time,
 	}
 	if it.Status.Submission != nil {
 		e.Submission = it.Status.Submission.State
 	}
 	if e.Sharing.Listed {
-		e.haystack = strings.ToLower(strings.Join(append([]string{
-			it.Spec.Title, it.Spec.LocalTitle, it.Spec.Description, it.Spec.Subject,
-			d.Name, d.LocalName, d.Code, it.Spec.ProvidingDepartment.Name, it.Spec.ProvidingDepartment.LocalName,
-		}, it.Spec.Keywords...), "\n"))
+		e.haystack = memo.haystack
 	}
 	return e
 }

@@ -174,10 +174,14 @@ func page(entries []*Entry, q url.Values, defaultSize, maxSize int) ([]*Entry, i
 	return entries[from:min(from+size, len(entries))], n, size
 }
 
-func writeJSON(w http.ResponseWriter, contentType string, v any) {
+// writeJSON writes v, indented for people unless compact (the catalog
+// export, which machines harvest and which is large).
+func writeJSON(w http.ResponseWriter, contentType string, v any, compact bool) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
+	if !compact {
+		enc.SetIndent("", "  ")
+	}
 	if err := enc.Encode(v); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -187,7 +191,7 @@ func writeJSON(w http.ResponseWriter, contentType string, v any) {
 }
 
 func (s *Server) dcat(w http.ResponseWriter, _ *http.Request, snap *Snapshot) {
-	writeJSON(w, "application/ld+json; charset=utf-8", s.Catalog(snap))
+	writeJSON(w, "application/ld+json; charset=utf-8", s.Catalog(snap), true)
 }
 
 func (s *Server) csv(w http.ResponseWriter, r *http.Request, snap *Snapshot) {
