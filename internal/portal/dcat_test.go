@@ -119,31 +119,8 @@ func TestTheDCATExportHasTheRequiredDCATAPProperties(t *testing.T) {
 	}
 	rights := map[string]string{}
 	for _, d := range datasets {
-		ds := d.(obj)
-		id, _ := ds["@id"].(string)
-		if !slices.Contains(types(ds), "dcat:Dataset") {
-			t.Errorf("%s: type %v", id, types(ds))
-		}
-		requireText(t, id, ds, "dct:title")
-		requireText(t, id, ds, "dct:description")
-		if ar := requireNode(t, id, ds, "dct:accessRights", "dct:RightsStatement"); ar != nil {
-			rights[strings.TrimPrefix(id, "https://catalog.example.org/entries/")] = ar["@id"].(string)
-		}
-		if pub := requireNode(t, id, ds, "dct:publisher", "foaf:Agent"); pub != nil {
-			requireText(t, id+" publisher", pub, "foaf:name")
-		}
-		for _, dist := range values(ds, "dcat:distribution") {
-			dn := dist.(obj)
-			if !slices.Contains(types(dn), "dcat:Distribution") {
-				t.Errorf("%s: distribution type %v", id, types(dn))
-			}
-			if u := requireNode(t, id+" distribution", dn, "dcat:accessURL", "rdfs:Resource"); u != nil && !strings.HasPrefix(u["@id"].(string), "https://") {
-				t.Errorf("%s: accessURL %v", id, u["@id"])
-			}
-			if _, ok := dn["dct:license"]; ok {
-				requireNode(t, id+" distribution", dn, "dct:license", "dct:LicenseDocument")
-			}
-		}
+		id, ar := checkDataset(t, d.(obj))
+		rights[strings.TrimPrefix(id, "https://catalog.example.org/entries/")] = ar
 	}
 	for entry, want := range map[string]string{
 		"scidata-water-resources/rainfall":    portal.AccessPublic,
@@ -159,4 +136,36 @@ func TestTheDCATExportHasTheRequiredDCATAPProperties(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("linked objects without a type: %v", missing)
 	}
+}
+
+// checkDataset checks one dcat:Dataset and its distributions, and returns
+// its @id and access-rights URI.
+func checkDataset(t *testing.T, ds obj) (string, string) {
+	t.Helper()
+	id, _ := ds["@id"].(string)
+	if !slices.Contains(types(ds), "dcat:Dataset") {
+		t.Errorf("%s: type %v", id, types(ds))
+	}
+	requireText(t, id, ds, "dct:title")
+	requireText(t, id, ds, "dct:description")
+	var rights string
+	if ar := requireNode(t, id, ds, "dct:accessRights", "dct:RightsStatement"); ar != nil {
+		rights, _ = ar["@id"].(string)
+	}
+	if pub := requireNode(t, id, ds, "dct:publisher", "foaf:Agent"); pub != nil {
+		requireText(t, id+" publisher", pub, "foaf:name")
+	}
+	for _, dist := range values(ds, "dcat:distribution") {
+		dn := dist.(obj)
+		if !slices.Contains(types(dn), "dcat:Distribution") {
+			t.Errorf("%s: distribution type %v", id, types(dn))
+		}
+		if u := requireNode(t, id+" distribution", dn, "dcat:accessURL", "rdfs:Resource"); u != nil && !strings.HasPrefix(u["@id"].(string), "https://") {
+			t.Errorf("%s: accessURL %v", id, u["@id"])
+		}
+		if _, ok := dn["dct:license"]; ok {
+			requireNode(t, id+" distribution", dn, "dct:license", "dct:LicenseDocument")
+		}
+	}
+	return id, rights
 }
