@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 
@@ -96,10 +97,14 @@ func Run(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, o Option
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: o.Listen, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	l, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.Listen, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 2)
 	go func() { errs <- c.Start(ctx) }()
-	go func() { errs <- srv.ListenAndServe() }()
+	go func() { errs <- srv.Serve(l) }()
 	select {
 	case <-ctx.Done():
 	case err := <-errs:
