@@ -86,6 +86,11 @@ func benchEntry(i int) *scidatav1.CatalogEntry {
 //
 //	KUBEBUILDER_ASSETS=$(hack/build-k8s.sh --print-dir) go test ./internal/portal -run '^$' -bench Portal10000 -benchtime 200x
 func BenchmarkPortal10000Entries(b *testing.B) {
+	b.Run("snapshot-per-request", func(b *testing.B) { benchPortal(b, false) })
+	b.Run("snapshot-reused", func(b *testing.B) { benchPortal(b, true) })
+}
+
+func benchPortal(b *testing.B, reuse bool) {
 	benchCity(b)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -96,7 +101,13 @@ func BenchmarkPortal10000Entries(b *testing.B) {
 	}
 	go func() { _ = c.Start(ctx) }()
 	c.WaitForCacheSync(ctx)
-	s := &portal.Server{Source: &portal.Source{Reader: c, Platforms: true}, Clock: clocktesting.NewFakeClock(t0),
+	src := &portal.Source{Reader: c, Platforms: true}
+	if reuse {
+		if err := src.Watch(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s := &portal.Server{Source: src, Clock: clocktesting.NewFakeClock(t0),
 		BaseURL: "https://catalog.example.org", Title: "Bench", Description: "Bench", Publisher: "Bench"}
 	h, err := s.Handler()
 	if err != nil {

@@ -7,9 +7,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -57,6 +60,8 @@ type Snapshot struct {
 	// All holds every entry the portal reads, listed or not, for the
 	// scorecard's counts. Views never show its titles.
 	All []*Entry
+	// validUntil is the earliest time-based change of any entry.
+	validUntil *time.Time
 }
 
 // Source lists what the portal shows.
@@ -69,10 +74,80 @@ type Source struct {
 
 	once  sync.Once
 	cache *memo
+
+	// Snapshots are reused while nothing the portal reads has changed
+	// (informer events bump version) and no time-based change is due.
+	watching atomic.Bool
+	version  atomic.Uint64
+	mu       sync.Mutex
+	last     *Snapshot
+	lastVer  uint64
+}
+
+// Watch makes the source reuse a snapshot until the cache reports a change
+// to any CatalogEntry or DataPlatform, or the earliest time-based change of
+// any entry (an embargo's or a secrecy period's end) is reached. Without
+// Watch every request builds a new snapshot.
+func (s *Source) Watch(ctx context.Context, c cache.Cache) error {
+	kinds := []client.Object{&scidatav1.CatalogEntry{}}
+	if s.Platforms {
+		kinds = append(kinds, &scidatav1.DataPlatform{})
+	}
+	bump := func(any) { s.version.Add(1) }
+	for _, k := range kinds {
+		inf, err := c.GetInformer(ctx, k)
+		if err != nil {
+			return fmt.Errorf("watch %T: %w", k, err)
+		}
+		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc: bump, UpdateFunc: func(_, n any) { bump(n) }, DeleteFunc: bump,
+		}); err != nil {
+			return fmt.Errorf("watch %T: %w", k, err)
+		}
+	}
+	s.watching.Store(true)
+	return nil
+}
+
+// reusable returns the last snapshot if it still holds at now.
+func (s *Source) reusable(now time.Time) (*Snapshot, uint64) {
+	ver := s.version.Load()
+	if !s.watching.Load() {
+		return nil, ver
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.last
+	if l == nil || s.lastVer != ver || now.Before(l.At) || (l.validUntil != nil && !now.Before(*l.validUntil)) {
+		return nil, ver
+	}
+	return l, ver
+}
+
+func (s *Source) keep(snap *Snapshot, ver uint64) {
+	if !s.watching.Load() {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.last, s.lastVer = snap, ver
 }
 
 // Snapshot reads the cache and computes sharing at now.
 func (s *Source) Snapshot(ctx context.Context, now time.Time) (*Snapshot, error) {
+	snap, ver := s.reusable(now)
+	if snap != nil {
+		return snap, nil
+	}
+	snap, err := s.build(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	s.keep(snap, ver)
+	return snap, nil
+}
+
+func (s *Source) build(ctx context.Context, now time.Time) (*Snapshot, error) {
 	var list scidatav1.CatalogEntryList
 	opts := []client.ListOption{client.UnsafeDisableDeepCopy}
 	if s.Namespace != "" {
@@ -179,6 +254,9 @@ func buildSnapshot(items []scidatav1.CatalogEntry, names map[string]DepartmentNa
 		e := newEntry(it, names, now, m)
 		depts[e.Department.Code] = e.Department
 		snap.All = append(snap.All, e)
+		if n := e.Sharing.NextChangeAt; n != nil && (snap.validUntil == nil || n.Before(*snap.validUntil)) {
+			snap.validUntil = n
+		}
 		if e.Sharing.Listed {
 			snap.Entries = append(snap.Entries, e)
 		}

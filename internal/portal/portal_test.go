@@ -1,8 +1,10 @@
 package portal_test
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,7 +12,12 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/portal"
+	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
 func getJSON(t *testing.T, srv *httptest.Server, path string, v any) {
@@ -233,4 +240,39 @@ func TestTheEmbargoEndsInThePortalAtItsDate(t *testing.T) {
 	if e.AccessRights != portal.AccessPublic || e.AccessURL != "https://data.example.org/flood-model" || e.EmbargoUntil != "" {
 		t.Fatalf("at the date: %+v", e)
 	}
+}
+
+// A reused snapshot never hides a change: a new entry appears, and an entry
+// made Closed disappears, as soon as the cache has them.
+func TestTheCatalogFollowsChangesWhileReusingSnapshots(t *testing.T) {
+	const ns = "scidata-follow"
+	create(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	first, second := base(ns, "first", "First dataset"), base(ns, "second", "Second dataset")
+	create(t, first)
+	// Other tests serve the whole city: leave it as it was.
+	t.Cleanup(func() {
+		_ = env.Client.Delete(context.Background(), first)
+		_ = env.Client.Delete(context.Background(), second)
+	})
+	srv, _ := portalForNamespace(t, ns, 1)
+	create(t, second)
+	waitForIDs(t, srv, "scidata-follow/first,scidata-follow/second")
+
+	second.Spec.Sharing = scidatav1.Sharing{Mode: scidatav1.SharingClosed}
+	if err := env.Client.Update(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	waitForIDs(t, srv, "scidata-follow/first")
+}
+
+func waitForIDs(t *testing.T, srv *httptest.Server, want string) {
+	t.Helper()
+	testenv.Eventually(t, 10*time.Second, func() error {
+		var page portal.EntriesPage
+		getJSON(t, srv, "/api/v1/entries", &page)
+		if ids(page) != want {
+			return fmt.Errorf("listed %q; want %q", ids(page), want)
+		}
+		return nil
+	})
 }

@@ -85,6 +85,9 @@ func Run(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, o Option
 	s := o.Server
 	s.Scope = o.Scope
 	s.Source = &Source{Reader: c, Namespace: o.Namespace, Platforms: o.Platforms}
+	if err := s.Source.Watch(ctx, c); err != nil {
+		return err
+	}
 	s.Ready = func() error {
 		select {
 		case <-synced:

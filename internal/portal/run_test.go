@@ -26,6 +26,7 @@ func TestRunServesTheCatalogOnceItsCacheHasSynced(t *testing.T) {
 	addr := l.Addr().String()
 	_ = l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // also when the test fails early, so the apiserver can stop
 	done := make(chan error, 1)
 	go func() {
 		done <- portal.Run(ctx, env.Config, cmd.Scheme(), portal.Options{Scope: portal.ScopeCity, Listen: addr, Platforms: true,

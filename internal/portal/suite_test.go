@@ -151,6 +151,17 @@ func create(t *testing.T, o client.Object) {
 func portalFor(t *testing.T, namespace string) (*httptest.Server, *clocktesting.FakeClock) {
 	t.Helper()
 	setup(t)
+	want := listed
+	if namespace == surveyNS {
+		want = 1
+	}
+	return portalForNamespace(t, namespace, want)
+}
+
+// portalForNamespace serves namespace (all when empty) and waits until it
+// lists want entries.
+func portalForNamespace(t *testing.T, namespace string, want int) (*httptest.Server, *clocktesting.FakeClock) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	c, err := portal.NewCache(env.Config, cmd.Scheme(), namespace, true)
@@ -162,7 +173,11 @@ func portalFor(t *testing.T, namespace string) (*httptest.Server, *clocktesting.
 		t.Fatal("cache did not sync")
 	}
 	clk := clocktesting.NewFakeClock(t0)
-	s := &portal.Server{Source: &portal.Source{Reader: c, Namespace: namespace, Platforms: true}, Clock: clk,
+	src := &portal.Source{Reader: c, Namespace: namespace, Platforms: true}
+	if err := src.Watch(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	s := &portal.Server{Source: src, Clock: clk,
 		BaseURL: "https://catalog.example.org", Title: "Bazhong Scientific Data Catalog", LocalTitle: "巴中市科学数据资源目录",
 		Description: "Datasets of the city's departments.", Publisher: "Bazhong Scientific Data Center", LocalPublisher: "巴中市科学数据中心"}
 	h, err := s.Handler()
@@ -171,10 +186,6 @@ func portalFor(t *testing.T, namespace string) (*httptest.Server, *clocktesting.
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	want := listed
-	if namespace == surveyNS {
-		want = 1
-	}
 	testenv.Eventually(t, 10*time.Second, func() error {
 		var page portal.EntriesPage
 		getJSON(t, srv, "/api/v1/entries", &page)
