@@ -2,7 +2,6 @@ package portal
 
 import (
 	"bytes"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -24,7 +23,7 @@ var labels = map[string][2]string{
 	"identifiers": {"标识符", "Identifiers"}, "access": {"获取方式", "Access method"},
 	"conditions": {"共享条件", "Conditions"}, "audience": {"申请对象", "Who may apply"}, "scope": {"共享范围", "Scope"},
 	"review": {"审核程序", "Review procedure"}, "fees": {"收费", "Fees"}, "apply": {"如何申请", "How to apply"},
-	"contact": {"联系人", "Contact"}, "embargo": {"延期开放", "Embargo"}, "why": {"原因", "Why"},
+	"contact": {"联系人", "Contact"}, "embargo": {"延期开放", "Embargo"},
 	"funding": {"资助", "Funding"}, "next": {"下一页", "Next"}, "prev": {"上一页", "Previous"},
 	"exports": {"导出", "Exports"}, "completeness": {"元数据完整度", "Metadata completeness"},
 	"entries": {"条目", "Entries"}, "listed": {"公开", "Listed"}, "classified": {"涉密", "Classified"},
@@ -41,7 +40,6 @@ var funcs = template.FuncMap{
 	},
 	"date":   func(t *time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") },
 	"join":   strings.Join,
-	"open":   func(m scidatav1.SharingMode) bool { return m == scidatav1.SharingOpen },
 	"cond":   func(m scidatav1.SharingMode) bool { return m == scidatav1.SharingConditional },
 	"bar":    func(score int) int { return score * 3 },
 	"add":    func(a, b int) int { return a + b },
@@ -110,9 +108,4 @@ func (s *Server) entryPage(w http.ResponseWriter, r *http.Request, snap *Snapsho
 
 func (s *Server) scorecardPage(w http.ResponseWriter, _ *http.Request, snap *Snapshot) {
 	s.render(w, http.StatusOK, "scorecard.html", pageData{Snap: snap, Cards: Scorecards(snap), Areas: Areas})
-}
-
-// String makes a Filter print as a search summary in logs.
-func (f Filter) String() string {
-	return fmt.Sprintf("q=%q department=%q subject=%q dataType=%q sharing=%q", f.Query, f.Department, f.Subject, f.DataType, f.Sharing)
 }
