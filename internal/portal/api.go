@@ -85,7 +85,7 @@ func (s *Server) apiEntries(w http.ResponseWriter, r *http.Request, snap *Snapsh
 		next.Set("pageSize", strconv.Itoa(size))
 		out.Next = s.url("/api/v1/entries?" + next.Encode())
 	}
-	writeJSON(w, "application/json", out, false)
+	writeJSON(w, "application/json", out)
 }
 
 func (s *Server) apiEntry(w http.ResponseWriter, r *http.Request, snap *Snapshot) {
@@ -94,9 +94,9 @@ func (s *Server) apiEntry(w http.ResponseWriter, r *http.Request, snap *Snapshot
 		http.Error(w, "no such entry in the public catalog", http.StatusNotFound)
 		return
 	}
-	writeJSON(w, "application/json", s.entryJSON(e), false)
+	writeJSON(w, "application/json", s.entryJSON(e))
 }
 
 func (s *Server) apiScorecard(w http.ResponseWriter, _ *http.Request, snap *Snapshot) {
-	writeJSON(w, "application/json", map[string]any{"areas": Areas, "departments": Scorecards(snap)}, false)
+	writeJSON(w, "application/json", map[string]any{"areas": Areas, "departments": Scorecards(snap)})
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,6 +46,7 @@ type Server struct {
 	Ready func() error
 
 	tmpl     *template.Template
+	encoded  *encodedCatalog
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -96,6 +98,7 @@ func (s *Server) init() error {
 		return err
 	}
 	s.tmpl = t
+	s.encoded = &encodedCatalog{}
 	if s.Clock == nil {
 		s.Clock = clock.RealClock{}
 	}
@@ -174,14 +177,11 @@ func page(entries []*Entry, q url.Values, defaultSize, maxSize int) ([]*Entry, i
 	return entries[from:min(from+size, len(entries))], n, size
 }
 
-// writeJSON writes v, indented for people unless compact (the catalog
-// export, which machines harvest and which is large).
-func writeJSON(w http.ResponseWriter, contentType string, v any, compact bool) {
+// writeJSON writes v indented, for people reading the API.
+func writeJSON(w http.ResponseWriter, contentType string, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	if !compact {
-		enc.SetIndent("", "  ")
-	}
+	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -190,8 +190,21 @@ func writeJSON(w http.ResponseWriter, contentType string, v any, compact bool) {
 	_, _ = w.Write(buf.Bytes())
 }
 
+// dcat serves the DCAT-AP export, encoded once per snapshot: harvesters
+// fetch the whole catalog, and between changes it is the same bytes.
 func (s *Server) dcat(w http.ResponseWriter, _ *http.Request, snap *Snapshot) {
-	writeJSON(w, "application/ld+json; charset=utf-8", s.Catalog(snap), true)
+	body := s.encoded.get(snap)
+	if body == nil {
+		b, err := json.Marshal(s.Catalog(snap))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		body = append(b, '\n')
+		s.encoded.put(snap, body)
+	}
+	w.Header().Set("Content-Type", "application/ld+json; charset=utf-8")
+	_, _ = w.Write(body)
 }
 
 func (s *Server) csv(w http.ResponseWriter, r *http.Request, snap *Snapshot) {
@@ -203,4 +216,26 @@ func (s *Server) csv(w http.ResponseWriter, r *http.Request, snap *Snapshot) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="catalog.csv"`)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// encodedCatalog keeps the DCAT export of the latest snapshot.
+type encodedCatalog struct {
+	mu   sync.Mutex
+	snap *Snapshot
+	body []byte
+}
+
+func (c *encodedCatalog) get(snap *Snapshot) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != snap {
+		return nil
+	}
+	return c.body
+}
+
+func (c *encodedCatalog) put(snap *Snapshot, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.snap, c.body = snap, body
 }
