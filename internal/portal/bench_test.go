@@ -84,7 +84,7 @@ func benchEntry(i int) *scidatav1.CatalogEntry {
 // informer cache and reports the p50 and p99 latency of a search and of the
 // DCAT-AP export, and the heap the cache and portal hold.
 //
-//	KUBEBUILDER_ASSETS=$(hack/build-k8s.sh --print-dir) go test ./internal/portal -run '^$' -bench Portal10000 -benchtime 200x
+//	KUBEBUILDER_ASSETS=$(hack/build-k8s.sh --print-dir) go test ./internal/portal -run '^$' -bench Portal10000 -benchtime 50x
 func BenchmarkPortal10000Entries(b *testing.B) {
 	b.Run("snapshot-per-request", func(b *testing.B) { benchPortal(b, false) })
 	b.Run("snapshot-reused", func(b *testing.B) { benchPortal(b, true) })
