@@ -64,7 +64,7 @@ test-e2e: k8s-all ## End-to-end on a real node (root): pods run, PVCs bind, DNS 
 	SCIDATA_E2E=1 go test ./hack/localcluster -run TestE2E -v -count=1
 
 .PHONY: build
-build: ## Build the operator binary (manager, receipt, sync) into bin/.
+build: ## Build the operator binary (manager, portal, receipt, sync) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/scidata-operator .
 
 .PHONY: run

@@ -2,7 +2,15 @@ package controllers
 
 import (
 	"context"
+	"fmt"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -10,24 +18,98 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 )
 
-// CatalogEntryReconciler reconciles CatalogEntry objects. It watches its kind and
-// reads each object; the steps that realise it arrive with issue #4.
+// CatalogEntryReconciler computes a CatalogEntry's status: effective
+// sharing and why, when it changes next, whether the entry is in the public
+// catalog, metadata completeness, and the review conditions
+// (SecrecyReviewDue, EmbargoPassed). It owns no objects.
+//
+// A pass is fetch → compute (pure, in catalogentry_status.go) → at most
+// one status patch → events for what changed → requeue at the next change
+// the clock will bring. A pass that finds nothing to change writes nothing.
 type CatalogEntryReconciler struct {
 	client.Client
+	// Clock is the time the rules are evaluated at; tests inject a fake one.
+	Clock clock.PassiveClock
+	// Recorder emits an Event for each change of sharing, publication or review.
+	Recorder record.EventRecorder
 }
 
 // +kubebuilder:rbac:groups=scidata.io,resources=catalogentries,verbs=get;list;watch
+// +kubebuilder:rbac:groups=scidata.io,resources=catalogentries/status,verbs=update;patch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
-// Reconcile reads the CatalogEntry. It writes nothing yet: status is written
-// only once the object is really reconciled, so that status never claims
-// what was not done.
+// Reconcile brings one CatalogEntry's status up to date with its spec and
+// the clock.
 func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	var obj scidatav1.CatalogEntry
-	if err := r.Get(ctx, req.NamespacedName, &obj); err != nil {
+	var entry scidatav1.CatalogEntry
+	if err := r.Get(ctx, req.NamespacedName, &entry); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	log.FromContext(ctx).V(1).Info("observed", "generation", obj.Generation)
-	return ctrl.Result{}, nil
+	now := r.Clock.Now()
+	o := observeEntry(&entry, now)
+	desired := desiredEntryStatus(entry.Status, &entry.Spec, o)
+	result := requeueAt(o.sharing.NextChangeAt, now)
+	if equality.Semantic.DeepEqual(entry.Status, desired) {
+		return result, nil
+	}
+	before := entry.Status
+	if err := r.patchStatus(ctx, &entry, desired); err != nil {
+		return ctrl.Result{}, err
+	}
+	r.recordChanges(&entry, before, desired)
+	log.FromContext(ctx).V(1).Info("status written", "effectiveSharing", desired.EffectiveSharing, "nextChangeAt", desired.NextChangeAt)
+	return result, nil
+}
+
+// patchStatus writes status through the status subresource in one merge
+// patch, with an optimistic lock so a pass computed from a stale object
+// is retried instead of overwriting a newer status.
+func (r *CatalogEntryReconciler) patchStatus(ctx context.Context, entry *scidatav1.CatalogEntry, desired scidatav1.CatalogEntryStatus) error {
+	base := entry.DeepCopy()
+	entry.Status = desired
+	if err := r.Status().Patch(ctx, entry, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("patch status of CatalogEntry %s/%s: %w", entry.Namespace, entry.Name, err)
+	}
+	return nil
+}
+
+// requeueAt asks to be called again exactly when the next time-based change
+// is due, and not at all otherwise: watches bring every other change.
+func requeueAt(next *time.Time, now time.Time) ctrl.Result {
+	if next == nil {
+		return ctrl.Result{}
+	}
+	d := next.Sub(now)
+	if d <= 0 {
+		d = time.Nanosecond
+	}
+	return ctrl.Result{RequeueAfter: d}
+}
+
+// recordChanges emits one Event per change a person should hear about.
+func (r *CatalogEntryReconciler) recordChanges(entry *scidatav1.CatalogEntry, before, after scidatav1.CatalogEntryStatus) {
+	if r.Recorder == nil {
+		return
+	}
+	if before.EffectiveSharing != after.EffectiveSharing {
+		r.Recorder.Eventf(entry, corev1.EventTypeNormal, "SharingChanged", "effective sharing is now %s: %s", after.EffectiveSharing, after.SharingReason)
+	}
+	for _, t := range []struct {
+		condType, eventType string
+	}{
+		{scidatav1.ConditionPublished, corev1.EventTypeNormal},
+		{scidatav1.ConditionSecrecyReviewDue, corev1.EventTypeWarning},
+		{scidatav1.ConditionEmbargoPassed, corev1.EventTypeNormal},
+		{scidatav1.ConditionStalled, corev1.EventTypeWarning},
+	} {
+		was, now := meta.FindStatusCondition(before.Conditions, t.condType), meta.FindStatusCondition(after.Conditions, t.condType)
+		if now == nil || (was != nil && was.Status == now.Status && was.Reason == now.Reason) {
+			continue
+		}
+		if now.Status == metav1.ConditionTrue || t.condType == scidatav1.ConditionPublished {
+			r.Recorder.Event(entry, t.eventType, now.Reason, now.Message)
+		}
+	}
 }
 
 // SetupWithManager registers the reconciler.

@@ -66,7 +66,7 @@ type DataPlatformReconciler struct {
 // +kubebuilder:rbac:groups=apps,resources=statefulsets;deployments,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings;clusterrolebindings,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=scidata-platform-admin;scidata-platform-auditor;scidata-portal-reader
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=scidata-platform-admin;scidata-platform-auditor;scidata-portal
 // +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
@@ -205,7 +205,7 @@ func (r *DataPlatformReconciler) departmentsOfCenter(ctx context.Context, o clie
 
 // requeueAfter is how soon to look again when waiting on something that
 // sends no event the controller watches (a certificate's renewal time).
-func requeueAt(now, at time.Time) time.Duration {
+func durationUntil(now, at time.Time) time.Duration {
 	if d := at.Sub(now); d > 0 {
 		return d
 	}

@@ -87,7 +87,7 @@ func getPlatform(t *testing.T, name string) *scidatav1.DataPlatform {
 	return &dp
 }
 
-func condition(dp *scidatav1.DataPlatform, typ string) string {
+func platformCondition(dp *scidatav1.DataPlatform, typ string) string {
 	c := meta.FindStatusCondition(dp.Status.Conditions, typ)
 	if c == nil {
 		return "<none>"
@@ -180,7 +180,7 @@ func waitReady(t *testing.T, name string) *scidatav1.DataPlatform {
 		if !meta.IsStatusConditionTrue(dp.Status.Conditions, scidatav1.ConditionReady) || dp.Status.ObservedGeneration != dp.Generation {
 			var d appsv1.Deployment
 			_ = env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.PortalName}, &d)
-			return fmt.Errorf("Ready is %s (observedGeneration %d of %d); portal generation %d status %+v", condition(dp, scidatav1.ConditionReady), dp.Status.ObservedGeneration, dp.Generation, d.Generation, d.Status)
+			return fmt.Errorf("Ready is %s (observedGeneration %d of %d); portal generation %d status %+v", platformCondition(dp, scidatav1.ConditionReady), dp.Status.ObservedGeneration, dp.Generation, d.Generation, d.Status)
 		}
 		return nil
 	})
@@ -286,7 +286,7 @@ func TestCenterAndDepartmentsBecomeReady(t *testing.T) {
 			live = waitReady(t, dp.Name)
 			for _, typ := range []string{scidatav1.ConditionStorageReady, scidatav1.ConditionPortalReady, scidatav1.ConditionNetworkIsolated} {
 				if !meta.IsStatusConditionTrue(live.Status.Conditions, typ) {
-					t.Errorf("%s is %s", typ, condition(live, typ))
+					t.Errorf("%s is %s", typ, platformCondition(live, typ))
 				}
 			}
 			if live.Status.Namespace != platform.Namespace(live) || live.Status.Endpoints.ObjectStore != platform.ObjectStoreURL(live) || live.Status.Endpoints.Portal != platform.PortalURL(live) {
@@ -494,7 +494,7 @@ func TestRetainedPlatformIsKeptAndAdopted(t *testing.T) {
 		eventually(t, "stalled on the conflict", func() error {
 			got := getPlatform(t, dp.Name)
 			if c := meta.FindStatusCondition(got.Status.Conditions, scidatav1.ConditionStalled); c == nil || c.Reason != "NamespaceConflict" {
-				return fmt.Errorf("Stalled is %s", condition(got, scidatav1.ConditionStalled))
+				return fmt.Errorf("Stalled is %s", platformCondition(got, scidatav1.ConditionStalled))
 			}
 			return nil
 		})
@@ -518,7 +518,7 @@ func TestRetainedPlatformIsKeptAndAdopted(t *testing.T) {
 		eventually(t, "adopted", func() error {
 			got := getPlatform(t, dp.Name)
 			if !got.Status.Adopted {
-				return fmt.Errorf("not adopted: %s", condition(got, scidatav1.ConditionReady))
+				return fmt.Errorf("not adopted: %s", platformCondition(got, scidatav1.ConditionReady))
 			}
 			if err := env.Client.Get(ctx, types.NamespacedName{Name: ns}, &live); err != nil {
 				return err
@@ -587,7 +587,7 @@ func TestStorageGrowth(t *testing.T) {
 			stalledC := meta.FindStatusCondition(got.Status.Conditions, scidatav1.ConditionStalled)
 			if !expand {
 				if stalledC == nil || stalledC.Reason != ReasonResizeUnsup {
-					return fmt.Errorf("Stalled is %s", condition(got, scidatav1.ConditionStalled))
+					return fmt.Errorf("Stalled is %s", platformCondition(got, scidatav1.ConditionStalled))
 				}
 				return nil
 			}
@@ -595,7 +595,7 @@ func TestStorageGrowth(t *testing.T) {
 				return err
 			}
 			if q := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; q.Cmp(resource.MustParse("20Gi")) != 0 {
-				return fmt.Errorf("claim requests %s (Ready %s)", q.String(), condition(got, scidatav1.ConditionReady))
+				return fmt.Errorf("claim requests %s (Ready %s)", q.String(), platformCondition(got, scidatav1.ConditionReady))
 			}
 			return nil
 		})

@@ -68,7 +68,7 @@ func (s *platformScope) result(r ctrl.Result, err error) ctrl.Result {
 		return r
 	}
 	if !s.requeueAt.IsZero() {
-		r.RequeueAfter = requeueAt(s.now, s.requeueAt)
+		r.RequeueAfter = durationUntil(s.now, s.requeueAt)
 	}
 	return r
 }

@@ -50,7 +50,7 @@ func setConcern(s *platformScope, typ string, o observation) {
 	if o.ready {
 		status = metav1.ConditionTrue
 	}
-	setCondition(s, typ, status, o.reason, o.message)
+	setPlatformCondition(s, typ, status, o.reason, o.message)
 }
 
 // setPlatformSummary sets Ready, Reconciling and Stalled. A pass that
@@ -63,8 +63,8 @@ func setPlatformSummary(s *platformScope, err error) {
 		stall(s, st.reason, st.message)
 		return
 	case err != nil:
-		setCondition(s, scidatav1.ConditionReady, metav1.ConditionFalse, ReasonReconcileError, err.Error())
-		setCondition(s, scidatav1.ConditionReconciling, metav1.ConditionTrue, ReasonReconcileError, "retrying after: "+err.Error())
+		setPlatformCondition(s, scidatav1.ConditionReady, metav1.ConditionFalse, ReasonReconcileError, err.Error())
+		setPlatformCondition(s, scidatav1.ConditionReconciling, metav1.ConditionTrue, ReasonReconcileError, "retrying after: "+err.Error())
 		meta.RemoveStatusCondition(&s.dp.Status.Conditions, scidatav1.ConditionStalled)
 		return
 	}
@@ -85,22 +85,22 @@ func setPlatformSummary(s *platformScope, err error) {
 		}
 	}
 	if len(waiting) == 0 {
-		setCondition(s, scidatav1.ConditionReady, metav1.ConditionTrue, ReasonReady, "the platform's store, portal and network isolation are in place")
+		setPlatformCondition(s, scidatav1.ConditionReady, metav1.ConditionTrue, ReasonReady, "the platform's store, portal and network isolation are in place")
 		meta.RemoveStatusCondition(&s.dp.Status.Conditions, scidatav1.ConditionReconciling)
 		return
 	}
 	msg := strings.Join(waiting, "; ")
-	setCondition(s, scidatav1.ConditionReady, metav1.ConditionFalse, reason, msg)
-	setCondition(s, scidatav1.ConditionReconciling, metav1.ConditionTrue, ReasonProgressing, msg)
+	setPlatformCondition(s, scidatav1.ConditionReady, metav1.ConditionFalse, reason, msg)
+	setPlatformCondition(s, scidatav1.ConditionReconciling, metav1.ConditionTrue, ReasonProgressing, msg)
 }
 
 func stall(s *platformScope, reason, message string) {
-	setCondition(s, scidatav1.ConditionStalled, metav1.ConditionTrue, reason, message)
-	setCondition(s, scidatav1.ConditionReady, metav1.ConditionFalse, reason, message)
+	setPlatformCondition(s, scidatav1.ConditionStalled, metav1.ConditionTrue, reason, message)
+	setPlatformCondition(s, scidatav1.ConditionReady, metav1.ConditionFalse, reason, message)
 	meta.RemoveStatusCondition(&s.dp.Status.Conditions, scidatav1.ConditionReconciling)
 }
 
-func setCondition(s *platformScope, typ string, status metav1.ConditionStatus, reason, message string) {
+func setPlatformCondition(s *platformScope, typ string, status metav1.ConditionStatus, reason, message string) {
 	meta.SetStatusCondition(&s.dp.Status.Conditions, metav1.Condition{
 		Type:               typ,
 		Status:             status,

@@ -42,8 +42,11 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 		Rand:       rand.Reader,
 	}
 	for name, setup := range map[string]func(ctrl.Manager) error{
-		"DataPlatform":     dp.SetupWithManager,
-		"CatalogEntry":     (&CatalogEntryReconciler{Client: mgr.GetClient()}).SetupWithManager,
+		"DataPlatform": dp.SetupWithManager,
+		"CatalogEntry": (&CatalogEntryReconciler{
+			Client: mgr.GetClient(), Clock: o.Clock,
+			Recorder: mgr.GetEventRecorderFor("catalogentry-controller"), //nolint:staticcheck // the record API keeps core/v1 Events, which kubectl describe shows
+		}).SetupWithManager,
 		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("submissionpolicy-controller"), Clock: o.Clock}).SetupWithManager,
 		"Submission":       (&SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: o.OpenCenterStore}).SetupWithManager,
 	} {

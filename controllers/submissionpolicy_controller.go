@@ -62,7 +62,7 @@ func (r *SubmissionPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	}
 	if !sum.NextAt.IsZero() {
 		// Come back exactly when the next deadline passes.
-		return ctrl.Result{RequeueAfter: requeueAt(now, sum.NextAt)}, nil
+		return ctrl.Result{RequeueAfter: durationUntil(now, sum.NextAt)}, nil
 	}
 	return ctrl.Result{}, nil
 }

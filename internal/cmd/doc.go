@@ -1,4 +1,4 @@
 // Package cmd wires the subcommands of the scidata-operator binary: manager
-// (the default), receipt and sync. Each subcommand is thin: flags in, a call into
+// (the default), portal, receipt and sync. Each subcommand is thin: flags in, a call into
 // internal/, errors out.
 package cmd

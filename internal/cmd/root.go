@@ -24,6 +24,6 @@ func newRoot() *cobra.Command {
 			"catalog and verified submissions (汇交) with signed receipts (汇交凭证).",
 		SilenceUsage: true,
 	}
-	root.AddCommand(newManagerCommand(), newReceiptCommand(), newSyncCommand())
+	root.AddCommand(newManagerCommand(), newPortalCommand(), newReceiptCommand(), newSyncCommand())
 	return root
 }

@@ -49,7 +49,7 @@ const (
 	// config/rbac) that owners and auditors are bound to in the namespace.
 	PlatformAdminRole = "scidata-platform-admin"
 	AuditorRole       = "scidata-platform-auditor"
-	PortalReaderRole  = "scidata-portal-reader"
+	PortalReaderRole  = "scidata-portal"
 )
 
 // Namespace is the namespace of a platform: scidata-<name>.

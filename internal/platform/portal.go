@@ -44,10 +44,15 @@ func PortalDeployment(p *scidatav1.DataPlatform, cfg Config) *appsv1ac.Deploymen
 		WithName("portal").
 		WithImage(cfg.PortalImage).
 		WithImagePullPolicy(cfg.ImagePullPolicy).
+		// A department's portal reads its own namespace only (a
+		// RoleBinding), so it cannot list the cluster-scoped DataPlatforms;
+		// the Center's reads the whole city.
 		WithArgs("portal",
 			"--scope", PortalScope(p),
 			"--namespace", Namespace(p),
-			"--listen", fmt.Sprintf(":%d", PortalPort)).
+			"--listen", fmt.Sprintf(":%d", PortalPort),
+			"--base-url", PortalURL(p),
+			fmt.Sprintf("--department-names-from-platforms=%v", p.Spec.Role == scidatav1.RoleCenter)).
 		WithPorts(corev1ac.ContainerPort().WithName("http").WithContainerPort(PortalPort).WithProtocol(corev1.ProtocolTCP)).
 		WithReadinessProbe(probe("/readyz").WithPeriodSeconds(5)).
 		WithLivenessProbe(probe("/healthz").WithPeriodSeconds(20)).

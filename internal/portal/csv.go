@@ -1,0 +1,55 @@
+package portal
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CSVHeader is the first row of the CSV export.
+var CSVHeader = []string{
+	"id", "title", "local_title", "department_code", "department_name", "subject", "keywords", "data_types",
+	"effective_sharing", "access_rights", "sharing_reason", "embargo_until", "access_type", "access_url",
+	"license", "doi", "cstr", "citation", "landing_page", "completeness",
+}
+
+// WriteCSV writes the listed entries, one row each.
+func (s *Server) WriteCSV(w io.Writer, entries []*Entry) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := cw.Write(s.csvRow(e)); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func (s *Server) csvRow(e *Entry) []string {
+	var embargo, license, doi, cstr string
+	if e.Sharing.Embargoed {
+		embargo = e.Sharing.EmbargoUntil.Format(time.RFC3339)
+	}
+	if e.Spec.License != nil {
+		license = e.Spec.License.Name
+	}
+	if ids := e.Spec.Identifiers; ids != nil {
+		doi, cstr = ids.DOI, ids.CSTR
+	}
+	types := make([]string, len(e.Spec.DataTypes))
+	for i, t := range e.Spec.DataTypes {
+		types[i] = string(t)
+	}
+	return []string{
+		e.ID(), e.Spec.Title, e.Spec.LocalTitle, e.Department.Code, e.Department.Name, e.Spec.Subject,
+		strings.Join(e.Spec.Keywords, ";"), strings.Join(types, ";"),
+		string(e.Sharing.Mode), AccessRights(e.Sharing), e.Sharing.Reason, embargo,
+		string(e.Spec.AccessMethod.Type), e.AccessURL(), license, doi, cstr, e.Spec.Citation,
+		s.url("/entries/" + e.ID()), strconv.Itoa(int(e.Score)),
+	}
+}

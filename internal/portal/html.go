@@ -1,0 +1,111 @@
+package portal
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+)
+
+// labels are the page's bilingual labels: Chinese first, then English.
+var labels = map[string][2]string{
+	"search": {"搜索", "Search"}, "department": {"部门", "Department"}, "subject": {"学科", "Subject"},
+	"dataType": {"数据类型", "Data type"}, "sharing": {"共享属性", "Sharing"}, "any": {"全部", "Any"},
+	"results": {"条结果", "results"}, "catalog": {"科学数据资源目录", "Scientific data catalog"},
+	"scorecard": {"评估记分卡", "Scorecard"}, "description": {"描述", "Description"},
+	"provider": {"提供单位", "Provider"}, "keywords": {"关键词", "Keywords"}, "formats": {"格式", "Formats"},
+	"version": {"版本", "Version"}, "license": {"许可", "Licence"}, "citation": {"引用", "Citation"},
+	"identifiers": {"标识符", "Identifiers"}, "access": {"获取方式", "Access method"},
+	"conditions": {"共享条件", "Conditions"}, "audience": {"申请对象", "Who may apply"}, "scope": {"共享范围", "Scope"},
+	"review": {"审核程序", "Review procedure"}, "fees": {"收费", "Fees"}, "apply": {"如何申请", "How to apply"},
+	"contact": {"联系人", "Contact"}, "embargo": {"延期开放", "Embargo"},
+	"funding": {"资助", "Funding"}, "next": {"下一页", "Next"}, "prev": {"上一页", "Previous"},
+	"exports": {"导出", "Exports"}, "completeness": {"元数据完整度", "Metadata completeness"},
+	"entries": {"条目", "Entries"}, "listed": {"公开", "Listed"}, "classified": {"涉密", "Classified"},
+	"withheld": {"延期开放期间不提供", "withheld until the embargo ends"}, "publicInterest": {"公益用途免费", "free for public-interest use"},
+}
+
+var funcs = template.FuncMap{
+	"t": func(key string) string {
+		l, ok := labels[key]
+		if !ok {
+			panic("portal: no label " + key)
+		}
+		return l[0] + " " + l[1]
+	},
+	"date":   func(t *time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") },
+	"join":   strings.Join,
+	"cond":   func(m scidatav1.SharingMode) bool { return m == scidatav1.SharingConditional },
+	"bar":    func(score int) int { return score * 3 },
+	"add":    func(a, b int) int { return a + b },
+	"mul":    func(a, b int) int { return a * b },
+	"scores": func(sc Scorecard, key string) int { return sc.Scores[key] },
+}
+
+type pageData struct {
+	S      *Server
+	Snap   *Snapshot
+	Filter Filter
+	Items  []*Entry
+	Total  int
+	Prev   string
+	Next   string
+	Entry  *Entry
+	Cards  []Scorecard
+	Areas  []Area
+	Types  []scidatav1.DataType
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, name string, d pageData) {
+	var buf bytes.Buffer
+	d.S = s
+	if err := s.tmpl.ExecuteTemplate(&buf, name, d); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request, snap *Snapshot) {
+	q := r.URL.Query()
+	all := snap.Select(filterFrom(q))
+	items, n, size := page(all, q, 25, 100)
+	d := pageData{Snap: snap, Filter: filterFrom(q), Items: items, Total: len(all),
+		Types: []scidatav1.DataType{scidatav1.DataTypeAudio, scidatav1.DataTypeVideo, scidatav1.DataTypeImage,
+			scidatav1.DataTypeTable, scidatav1.DataTypeText, scidatav1.DataTypeNumeric, scidatav1.DataTypeOther}}
+	link := func(p int) string {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = vs
+		}
+		v.Set("page", strconv.Itoa(p))
+		return "/?" + v.Encode()
+	}
+	if n > 1 {
+		d.Prev = link(n - 1)
+	}
+	if n*size < len(all) {
+		d.Next = link(n + 1)
+	}
+	s.render(w, http.StatusOK, "index.html", d)
+}
+
+func (s *Server) entryPage(w http.ResponseWriter, r *http.Request, snap *Snapshot) {
+	e := snap.Find(r.PathValue("namespace"), r.PathValue("name"))
+	if e == nil {
+		s.render(w, http.StatusNotFound, "notfound.html", pageData{Snap: snap})
+		return
+	}
+	s.render(w, http.StatusOK, "entry.html", pageData{Snap: snap, Entry: e})
+}
+
+func (s *Server) scorecardPage(w http.ResponseWriter, _ *http.Request, snap *Snapshot) {
+	s.render(w, http.StatusOK, "scorecard.html", pageData{Snap: snap, Cards: Scorecards(snap), Areas: Areas})
+}

@@ -1,0 +1,278 @@
+package portal_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/portal"
+	"github.com/scidata-io/scidata-operator/internal/testenv"
+)
+
+func getJSON(t *testing.T, srv *httptest.Server, path string, v any) {
+	t.Helper()
+	code, body, _ := get(t, srv, path)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, code, body)
+	}
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		t.Fatalf("GET %s: %v\n%s", path, err, body)
+	}
+}
+
+func ids(p portal.EntriesPage) string {
+	var out []string
+	for _, it := range p.Items {
+		out = append(out, it.ID)
+	}
+	return strings.Join(out, ",")
+}
+
+func TestTheWebPageSearchesAndFilters(t *testing.T) {
+	srv, _ := portalFor(t, "")
+	for _, tc := range []struct {
+		query       string
+		want, avoid []string
+	}{
+		{"", []string{"Hourly rainfall", "Groundwater well owners", "Flash flood model runs", "Land use survey 2023", "4 条结果 results", "搜索 Search", "部门 Department"}, nil},
+		{"q=precipitation", []string{"Hourly rainfall", "1 条结果"}, []string{"Groundwater"}},
+		{"q=逐时", []string{"Hourly rainfall"}, []string{"Land use"}},
+		{"department=natural-resources", []string{"Land use survey 2023"}, []string{"Hourly rainfall"}},
+		{"subject=Hydrogeology", []string{"Groundwater well owners"}, []string{"Hourly rainfall"}},
+		{"dataType=Image", []string{"Land use survey 2023"}, []string{"Groundwater"}},
+		{"sharing=Conditional", []string{"Groundwater well owners"}, []string{"Hourly rainfall"}},
+		{"sharing=Embargoed", []string{"Flash flood model runs", "延期开放 Embargo"}, []string{"Hourly rainfall"}},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			code, body, h := get(t, srv, "/?"+tc.query)
+			if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+				t.Fatalf("%d %s", code, h.Get("Content-Type"))
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, a := range tc.avoid {
+				if strings.Contains(body, a) {
+					t.Errorf("page shows %q, which the filter excludes", a)
+				}
+			}
+			if strings.Contains(body, "<script") {
+				t.Error("the page uses JavaScript; it must work without it")
+			}
+		})
+	}
+}
+
+func TestTheEntryPageShowsMetadataCitationIdentifiersAndAccess(t *testing.T) {
+	srv, _ := portalFor(t, "")
+	for _, tc := range []struct {
+		path        string
+		want, avoid []string
+	}{
+		{"/entries/scidata-water-resources/rainfall", []string{"Hourly rainfall", "逐时降水量", "巴中市水利局", "CC-BY-4.0",
+			"Water Resources Bureau (2024). Hourly rainfall.", "10.12345/bz.rain", "CSTR:31253.11.bz.rain",
+			"https://data.example.org/rainfall", "获取方式 Access method", "data@water.example.org"}, []string{"如何申请"}},
+		{"/entries/scidata-water-resources/wells", []string{"如何申请 How to apply", "Research use, names removed", "universities",
+			"reviews purpose and safeguards", "personal information", "公益用途免费"}, nil},
+		{"/entries/scidata-water-resources/flood-model", []string{"embargoed until 2026-12-05", "withheld until the embargo ends"},
+			[]string{"https://data.example.org/flood-model"}},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			code, body, _ := get(t, srv, tc.path)
+			if code != 200 {
+				t.Fatalf("%d", code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, a := range tc.avoid {
+				if strings.Contains(body, a) {
+					t.Errorf("page shows %q", a)
+				}
+			}
+		})
+	}
+}
+
+func TestTheJSONAPIPagesAndFilters(t *testing.T) {
+	srv, _ := portalFor(t, "")
+	var first portal.EntriesPage
+	getJSON(t, srv, "/api/v1/entries?pageSize=3", &first)
+	if first.Total != listed || len(first.Items) != 3 || first.Next == "" {
+		t.Fatalf("first page: total %d, %d items, next %q", first.Total, len(first.Items), first.Next)
+	}
+	next, _ := url.Parse(first.Next)
+	var second portal.EntriesPage
+	getJSON(t, srv, next.RequestURI(), &second)
+	if len(second.Items) != 1 || second.Next != "" || second.Page != 2 || strings.Contains(ids(first), second.Items[0].ID) {
+		t.Fatalf("second page: %+v after %s", second, ids(first))
+	}
+	var filtered portal.EntriesPage
+	getJSON(t, srv, "/api/v1/entries?department=water-resources&sharing=Conditional", &filtered)
+	if ids(filtered) != "scidata-water-resources/wells" || filtered.Items[0].AccessRights != portal.AccessRestricted || filtered.Items[0].Conditions == "" {
+		t.Fatalf("filtered: %+v", filtered)
+	}
+	var one portal.EntryJSON
+	getJSON(t, srv, "/api/v1/entries/scidata-water-resources/flood-model", &one)
+	if one.EmbargoUntil != embargoUntil.Format(time.RFC3339) || one.AccessURL != "" || one.AccessRights != portal.AccessEmbargoed || one.EffectiveSharing != "Closed" {
+		t.Fatalf("embargoed entry: %+v", one)
+	}
+}
+
+func TestTheCSVExportParsesBack(t *testing.T) {
+	srv, _ := portalFor(t, "")
+	code, body, h := get(t, srv, "/catalog.csv")
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") {
+		t.Fatalf("%d %s", code, h.Get("Content-Type"))
+	}
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rows[0], ",") != strings.Join(portal.CSVHeader, ",") || len(rows) != listed+1 {
+		t.Fatalf("header %v and %d rows; want %v and %d", rows[0], len(rows)-1, portal.CSVHeader, listed)
+	}
+	col := map[string]int{}
+	for i, c := range rows[0] {
+		col[c] = i
+	}
+	byID := map[string][]string{}
+	for _, r := range rows[1:] {
+		byID[r[col["id"]]] = r
+	}
+	rain := byID["scidata-water-resources/rainfall"]
+	if rain == nil || rain[col["doi"]] != "10.12345/bz.rain" || rain[col["access_rights"]] != portal.AccessPublic || rain[col["keywords"]] != "precipitation;flood" ||
+		rain[col["landing_page"]] != "https://catalog.example.org/entries/scidata-water-resources/rainfall" || rain[col["local_title"]] != "逐时降水量" {
+		t.Errorf("rainfall row: %v", rain)
+	}
+	if f := byID["scidata-water-resources/flood-model"]; f == nil || f[col["access_url"]] != "" || f[col["embargo_until"]] == "" {
+		t.Errorf("embargoed row must carry its date and no access URL: %v", f)
+	}
+}
+
+func TestTheScorecardShowsEveryAreaWithAnSVGChart(t *testing.T) {
+	srv, _ := portalFor(t, "")
+	code, body, _ := get(t, srv, "/scorecard")
+	if code != 200 || strings.Count(body, "<svg") != 2 || strings.Contains(body, "<script") {
+		t.Fatalf("%d; want one inline SVG chart per department and no script:\n%s", code, body)
+	}
+	for _, a := range portal.Areas {
+		if !strings.Contains(body, a.LocalName+" "+a.Name) {
+			t.Errorf("scorecard lacks the area %s", a.Name)
+		}
+	}
+	var sc struct {
+		Departments []portal.Scorecard `json:"departments"`
+	}
+	getJSON(t, srv, "/api/v1/scorecard", &sc)
+	got := map[string]portal.Scorecard{}
+	for _, d := range sc.Departments {
+		got[d.Department.Code] = d
+	}
+	water, survey := got["water-resources"], got["natural-resources"]
+	// water: 4 entries, 3 listed (the Closed one is not); the one publicly
+	// funded entry has no received submission yet.
+	if water.Entries != 4 || water.Listed != 3 || water.Scores["sharing"] != 75 || water.Scores["submission"] != 0 || water.Scores["preservation"] != 25 {
+		t.Errorf("water-resources: %+v", water)
+	}
+	// survey: 3 entries, 2 classified, none overdue for review.
+	if survey.Entries != 3 || survey.Classified != 2 || survey.Scores["security"] != 100 || survey.Scores["sharing"] != 33 {
+		t.Errorf("natural-resources: %+v", survey)
+	}
+	if water.Department.LocalName != "巴中市水利局" {
+		t.Errorf("the department's name comes from its DataPlatform: %+v", water.Department)
+	}
+}
+
+func TestHealthReadinessAndMetrics(t *testing.T) {
+	srv, _ := portalFor(t, "")
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if code, _, _ := get(t, srv, p); code != 200 {
+			t.Errorf("%s: %d", p, code)
+		}
+	}
+	_, body, _ := get(t, srv, "/metrics")
+	if !strings.Contains(body, `scidata_portal_requests_total{code="200",route="GET /api/v1/entries"}`) || !strings.Contains(body, "go_memstats_heap_alloc_bytes") {
+		t.Errorf("metrics lack request counts or memory:\n%.2000s", body)
+	}
+}
+
+func TestADepartmentPortalServesOnlyItsOwnNamespace(t *testing.T) {
+	srv, _ := portalFor(t, surveyNS)
+	var page portal.EntriesPage
+	getJSON(t, srv, "/api/v1/entries", &page)
+	if ids(page) != "scidata-natural-resources/land-use" {
+		t.Fatalf("department portal lists %s", ids(page))
+	}
+	if code, _, _ := get(t, srv, "/entries/scidata-water-resources/rainfall"); code != 404 {
+		t.Errorf("another department's entry: %d; want 404", code)
+	}
+}
+
+// The portal computes sharing with its own clock: at the embargo's date the
+// entry opens in every view, whatever its status says.
+func TestTheEmbargoEndsInThePortalAtItsDate(t *testing.T) {
+	srv, clk := portalFor(t, "")
+	clk.SetTime(embargoUntil.Add(-time.Second))
+	var e portal.EntryJSON
+	getJSON(t, srv, "/api/v1/entries/scidata-water-resources/flood-model", &e)
+	if e.AccessRights != portal.AccessEmbargoed {
+		t.Fatalf("a second before the date: %s", e.AccessRights)
+	}
+	clk.SetTime(embargoUntil)
+	e = portal.EntryJSON{}
+	getJSON(t, srv, "/api/v1/entries/scidata-water-resources/flood-model", &e)
+	if e.AccessRights != portal.AccessPublic || e.AccessURL != "https://data.example.org/flood-model" || e.EmbargoUntil != "" {
+		t.Fatalf("at the date: %+v", e)
+	}
+}
+
+// A reused snapshot never hides a change: a new entry appears, and an entry
+// made Closed disappears, as soon as the cache has them.
+func TestTheCatalogFollowsChangesWhileReusingSnapshots(t *testing.T) {
+	const ns = "scidata-follow"
+	create(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	first, second := base(ns, "first", "First dataset"), base(ns, "second", "Second dataset")
+	create(t, first)
+	// Other tests serve the whole city: leave it as it was.
+	t.Cleanup(func() {
+		_ = env.Client.Delete(context.Background(), first)
+		_ = env.Client.Delete(context.Background(), second)
+	})
+	srv, _ := portalForNamespace(t, ns, 1)
+	create(t, second)
+	waitForIDs(t, srv, "scidata-follow/first,scidata-follow/second")
+
+	second.Spec.Sharing = scidatav1.Sharing{Mode: scidatav1.SharingClosed}
+	if err := env.Client.Update(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	waitForIDs(t, srv, "scidata-follow/first")
+}
+
+func waitForIDs(t *testing.T, srv *httptest.Server, want string) {
+	t.Helper()
+	testenv.Eventually(t, 10*time.Second, func() error {
+		var page portal.EntriesPage
+		getJSON(t, srv, "/api/v1/entries", &page)
+		if ids(page) != want {
+			return fmt.Errorf("listed %q; want %q", ids(page), want)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,248 @@
+// Package samplecity runs the sample city (config/samples) end to end on a
+// real kube-apiserver: the admission policies admit every sample entry
+// into namespaces labelled as the DataPlatform controller will label them,
+// the CatalogEntry controller reconciles each one, and the Center's portal
+// shows exactly the entries that may be shown.
+package samplecity
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"k8s.io/apimachinery/pkg/types"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	clocktesting "k8s.io/utils/clock/testing"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/controllers"
+	"github.com/scidata-io/scidata-operator/internal/cmd"
+	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/portal"
+	"github.com/scidata-io/scidata-operator/internal/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { testenv.Main(m, &env) }
+
+// now is the sample city's day: before the sample embargo ends (2027-06-30).
+var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// decodeDir reads every object of the YAML files a kustomization lists.
+func decodeDir(t *testing.T, dir string) []*unstructured.Unstructured {
+	t.Helper()
+	var objs []*unstructured.Unstructured
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	for _, f := range files {
+		if filepath.Base(f) == "kustomization.yaml" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
+		for {
+			u := &unstructured.Unstructured{}
+			if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if len(u.Object) > 0 {
+				objs = append(objs, u)
+			}
+		}
+	}
+	return objs
+}
+
+// labelPlatformNamespaces creates scidata-<platform> for every DataPlatform,
+// labelled as the DataPlatform controller (issue #8) will label it.
+func labelPlatformNamespaces(t *testing.T, ctx context.Context) {
+	t.Helper()
+	var dps scidatav1.DataPlatformList
+	if err := env.Client.List(ctx, &dps); err != nil {
+		t.Fatal(err)
+	}
+	for _, dp := range dps.Items {
+		role := scidatav1.RoleLabelDepartment
+		if dp.Spec.Role == scidatav1.RoleCenter {
+			role = scidatav1.RoleLabelCenter
+		}
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: scidatav1.NamespacePrefix + dp.Name, Labels: map[string]string{
+			scidatav1.LabelPlatform: dp.Name, scidatav1.LabelDepartment: dp.Spec.Department.Code,
+			scidatav1.LabelRole: role, scidatav1.LabelMaxClassification: string(dp.Spec.MaxClassification),
+		}}}
+		if err := env.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+}
+
+// applyCity creates the admission policies, the platforms, their labelled
+// namespaces and every other sample, in that order.
+func applyCity(t *testing.T, ctx context.Context) []*unstructured.Unstructured {
+	t.Helper()
+	for _, o := range decodeDir(t, filepath.Join(testenv.RepoRoot(), "config", "admission")) {
+		if err := env.Client.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	samples := decodeDir(t, filepath.Join(testenv.RepoRoot(), "config", "samples"))
+	for _, o := range samples {
+		if o.GetKind() == "DataPlatform" {
+			if err := env.Client.Create(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	labelPlatformNamespaces(t, ctx)
+	// The policy is in force once it refuses an entry outside a platform namespace.
+	probe := probeEntry()
+	testenv.Eventually(t, 30*time.Second, func() error {
+		err := env.Client.Create(ctx, probe.DeepCopy(), client.DryRunAll)
+		if err == nil || !strings.Contains(err.Error(), "not a data platform namespace") {
+			return fmt.Errorf("the admission policy is not in force yet (%v)", err)
+		}
+		return nil
+	})
+	var entries []*unstructured.Unstructured
+	for _, o := range samples {
+		if o.GetKind() == "DataPlatform" {
+			continue
+		}
+		if err := env.Client.Create(ctx, o); err != nil {
+			t.Fatalf("the admission policy refuses the sample %s %s/%s: %v", o.GetKind(), o.GetNamespace(), o.GetName(), err)
+		}
+		if o.GetKind() == "CatalogEntry" {
+			entries = append(entries, o)
+		}
+	}
+	return entries
+}
+
+// probeEntry is a valid entry outside any platform namespace.
+func probeEntry() *scidatav1.CatalogEntry {
+	e := &scidatav1.CatalogEntry{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "probe"}}
+	e.Spec = scidatav1.CatalogEntrySpec{Title: "probe", Description: "probe", Subject: "probe",
+		DataTypes:             []scidatav1.DataType{scidatav1.DataTypeTable},
+		ResponsibleDepartment: scidatav1.Department{Code: "probe", Name: "probe"},
+		ProvidingDepartment:   scidatav1.Provider{Name: "probe"},
+		Data:                  scidatav1.DataLocation{Prefix: "p/", ContentVersion: "v1"},
+		Sharing:               scidatav1.Sharing{Mode: scidatav1.SharingClosed},
+		AccessMethod:          scidatav1.AccessMethod{Type: scidatav1.AccessOnSite}}
+	return e
+}
+
+func startController(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: cmd.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := controllers.SetupAll(mgr, controllers.Options{Clock: clocktesting.NewFakeClock(now), Platform: platform.Config{OperatorNamespace: "scidata-system"}, DNSService: types.NamespacedName{Namespace: "kube-system", Name: "kube-dns"}}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// What the sample city must show on its day: each sample entry's Published
+// condition, decided by hand from the sample YAML.
+var published = map[string]string{
+	"scidata-science-technology/selenium-tea-field-trials":          "True/ListedUnderEmbargo",
+	"scidata-natural-resources/high-precision-survey-results-2023":  "False/Classified",
+	"scidata-natural-resources/geohazard-site-inspection-records":   "False/SharingClosed",
+	"scidata-ecology-environment/surface-water-quality-raw":         "True/Listed",
+	"scidata-ecology-environment/environmental-complaint-records":   "True/Listed",
+	"scidata-meteorology/surface-observations-hourly-1981-2020":     "True/Listed",
+	"scidata-meteorology/climate-normals-1991-2020":                 "True/Listed",
+	"scidata-water-resources/hourly-rainfall-hydrological-stations": "True/Listed",
+	"scidata-water-resources/flash-flood-forecasting-model-runs":    "True/Listed",
+}
+
+func TestTheSampleCityIsAdmittedReconciledAndPublishedAsItShouldBe(t *testing.T) {
+	ctx := context.Background()
+	entries := applyCity(t, ctx)
+	if len(entries) != len(published) {
+		t.Fatalf("config/samples has %d CatalogEntries; this test knows %d: update the table", len(entries), len(published))
+	}
+	startController(t)
+	for _, o := range entries {
+		id := o.GetNamespace() + "/" + o.GetName()
+		testenv.Eventually(t, 30*time.Second, func() error {
+			var e scidatav1.CatalogEntry
+			if err := env.Client.Get(ctx, client.ObjectKeyFromObject(o), &e); err != nil {
+				return err
+			}
+			ready, pub := meta.FindStatusCondition(e.Status.Conditions, scidatav1.ConditionReady), meta.FindStatusCondition(e.Status.Conditions, scidatav1.ConditionPublished)
+			if ready == nil || ready.Status != metav1.ConditionTrue || pub == nil || e.Status.ObservedGeneration != e.Generation {
+				return fmt.Errorf("%s not reconciled yet: %+v", id, e.Status)
+			}
+			if got := string(pub.Status) + "/" + pub.Reason; got != published[id] {
+				return fmt.Errorf("%s: Published %s (%s); want %s", id, got, pub.Message, published[id])
+			}
+			return nil
+		})
+	}
+	checkCenterPortal(t, entries)
+}
+
+// checkCenterPortal serves the city catalog and checks that its DCAT
+// export holds exactly the published samples and no other title.
+func checkCenterPortal(t *testing.T, entries []*unstructured.Unstructured) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c, err := portal.NewCache(env.Config, cmd.Scheme(), "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = c.Start(ctx) }()
+	c.WaitForCacheSync(ctx)
+	s := &portal.Server{Source: &portal.Source{Reader: c, Platforms: true}, Clock: clocktesting.NewFakeClock(now),
+		BaseURL: "https://data.bazhong.example.org", Title: "Bazhong", Description: "Bazhong", Publisher: "Bazhong Center"}
+	h, err := s.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	testenv.Eventually(t, 10*time.Second, func() error {
+		resp, err := srv.Client().Get(srv.URL + "/catalog.jsonld")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		for _, o := range entries {
+			id := o.GetNamespace() + "/" + o.GetName()
+			title, _, _ := unstructured.NestedString(o.Object, "spec", "title")
+			shown := bytes.Contains(body, []byte(title))
+			if want := strings.HasPrefix(published[id], "True"); shown != want {
+				return fmt.Errorf("%s: in the DCAT export %v; want %v", id, shown, want)
+			}
+		}
+		return nil
+	})
+}
