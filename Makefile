@@ -11,7 +11,7 @@ BIN           ?= $(CURDIR)/bin
 CONTROLLER_GEN = $(BIN)/controller-gen
 VERSITYGW      = $(BIN)/versitygw
 K8S_ASSETS     = $(shell hack/build-k8s.sh --print-dir)
-GO_TEST_FLAGS ?= -count=1
+GO_TEST_FLAGS ?= -count=1 -timeout=30m
 # Packages whose tests need nothing but Go. The envtest packages need the
 # control plane that `k8s-envtest` builds.
 PKGS          ?= ./...

@@ -82,18 +82,35 @@ func TestSyncOfACompletedVersionReportsAnObjectCorruptedSinceAsDestinationCorrup
 }
 
 func TestSyncRefusesToRewriteACompletedVersionWhoseSourceChanged(t *testing.T) {
-	c := newCity(t)
-	c.seed(t, "rainfall", 4, 3000)
-	if _, err := syncer.Run(context.Background(), c.config(t), nil); err != nil {
-		t.Fatal(err)
+	changes := map[string]func(t *testing.T, c *city){
+		"object added": func(t *testing.T, c *city) {
+			c.dept.Put(t, "data", "rainfall/late-addition.csv", []byte("new data without a new content version"))
+		},
+		"object rewritten": func(t *testing.T, c *city) {
+			c.dept.Put(t, "data", "rainfall/station-001/day-00001.csv", []byte("corrected values"))
+		},
+		"object removed": func(t *testing.T, c *city) {
+			if err := c.dept.Root().RemoveObject(context.Background(), "data", "rainfall/station-002/day-00002.csv", minio.RemoveObjectOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		},
 	}
-	before := c.get(t, "water-resources/rainfall/v1/manifest.json")
-	c.dept.Put(t, "data", "rainfall/late-addition.csv", []byte("new data without a new content version"))
-	cfg := c.config(t)
-	_, err := syncer.Run(context.Background(), cfg, nil)
-	wantCode(t, err, syncer.ExitVersionConflict)
-	if !bytes.Equal(c.get(t, "water-resources/rainfall/v1/manifest.json"), before) {
-		t.Fatal("the completed version's manifest was rewritten")
+	for name, change := range changes {
+		t.Run(name, func(t *testing.T) {
+			c := newCity(t)
+			c.seed(t, "rainfall", 4, 3000)
+			if _, err := syncer.Run(context.Background(), c.config(t), nil); err != nil {
+				t.Fatal(err)
+			}
+			before := c.get(t, "water-resources/rainfall/v1/manifest.json")
+			change(t, c)
+			cfg := c.config(t)
+			_, err := syncer.Run(context.Background(), cfg, nil)
+			wantCode(t, err, syncer.ExitVersionConflict)
+			if !bytes.Equal(c.get(t, "water-resources/rainfall/v1/manifest.json"), before) || c.puts.Puts() != 0 {
+				t.Fatalf("the completed version was written to (%d PUTs)", c.puts.Puts())
+			}
+		})
 	}
 }
 

@@ -43,11 +43,13 @@ func (w *worker) inspect(ctx context.Context, key string, src sourceObject) (sta
 		return 0, "", classifyS3(err, "stat destination "+key)
 	}
 	want := userMeta(info, metaSHA256)
-	if want == "" || info.Size != src.Size {
+	switch {
+	case want == "":
 		return stateUnrecorded, "", nil
-	}
-	if userMeta(info, metaSourceETag) != src.ETag {
+	case userMeta(info, metaSourceETag) != src.ETag:
 		return stateSourceChanged, "", nil
+	case info.Size != src.Size:
+		return stateCorrupt, "", nil
 	}
 	got, _, err := hashObject(ctx, w.dst, w.cfg.Dest.Bucket, key, minio.GetObjectOptions{})
 	if err != nil {
