@@ -44,15 +44,7 @@ func PortalDeployment(p *scidatav1.DataPlatform, cfg Config) *appsv1ac.Deploymen
 		WithName("portal").
 		WithImage(cfg.PortalImage).
 		WithImagePullPolicy(cfg.ImagePullPolicy).
-		// A department's portal reads its own namespace only (a
-		// RoleBinding), so it cannot list the cluster-scoped DataPlatforms;
-		// the Center's reads the whole city.
-		WithArgs("portal",
-			"--scope", PortalScope(p),
-			"--namespace", Namespace(p),
-			"--listen", fmt.Sprintf(":%d", PortalPort),
-			"--base-url", PortalURL(p),
-			fmt.Sprintf("--department-names-from-platforms=%v", p.Spec.Role == scidatav1.RoleCenter)).
+		WithArgs(portalArgs(p)...).
 		WithPorts(corev1ac.ContainerPort().WithName("http").WithContainerPort(PortalPort).WithProtocol(corev1.ProtocolTCP)).
 		WithReadinessProbe(probe("/readyz").WithPeriodSeconds(5)).
 		WithLivenessProbe(probe("/healthz").WithPeriodSeconds(20)).
@@ -79,4 +71,16 @@ func PortalDeployment(p *scidatav1.DataPlatform, cfg Config) *appsv1ac.Deploymen
 // PortalService is the portal's Service.
 func PortalService(p *scidatav1.DataPlatform) *corev1ac.ServiceApplyConfiguration {
 	return service(p, PortalName, ComponentPortal, PortalPort, "http", false)
+}
+
+// portalArgs runs the portal for the Center's consolidated catalog (scope
+// city) or a department's own (scope department, its namespace only). A
+// department's portal reads through a RoleBinding in its namespace, so it
+// cannot list the cluster-scoped DataPlatforms; the Center's reads the city.
+func portalArgs(p *scidatav1.DataPlatform) []string {
+	args := []string{"portal", "--scope", PortalScope(p), "--listen", fmt.Sprintf(":%d", PortalPort), "--base-url", PortalURL(p)}
+	if p.Spec.Role == scidatav1.RoleCenter {
+		return append(args, "--department-names-from-platforms=true")
+	}
+	return append(args, "--namespace", Namespace(p), "--department-names-from-platforms=false")
 }
