@@ -7,15 +7,20 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/submission"
 )
 
 // CatalogEntryReconciler computes a CatalogEntry's status: effective
@@ -37,6 +42,7 @@ type CatalogEntryReconciler struct {
 // +kubebuilder:rbac:groups=scidata.io,resources=catalogentries,verbs=get;list;watch
 // +kubebuilder:rbac:groups=scidata.io,resources=catalogentries/status,verbs=update;patch
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=scidata.io,resources=submissions;submissionpolicies,verbs=get;list;watch
 
 // Reconcile brings one CatalogEntry's status up to date with its spec and
 // the clock.
@@ -48,6 +54,11 @@ func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	now := r.Clock.Now()
 	o := observeEntry(&entry, now)
 	desired := desiredEntryStatus(entry.Status, &entry.Spec, o)
+	sub, err := r.submissionStatus(ctx, &entry)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	desired.Submission = sub
 	result := requeueAt(o.sharing.NextChangeAt, now)
 	if equality.Semantic.DeepEqual(entry.Status, desired) {
 		return result, nil
@@ -112,7 +123,51 @@ func (r *CatalogEntryReconciler) recordChanges(entry *scidatav1.CatalogEntry, be
 	}
 }
 
-// SetupWithManager registers the reconciler.
+// submissionStatus is where the entry's current content version stands in
+// submission (汇交): its Submission's state, or Pending when a policy
+// covers the entry and its Submission is not made yet, or NotRequired.
+func (r *CatalogEntryReconciler) submissionStatus(ctx context.Context, e *scidatav1.CatalogEntry) (*scidatav1.EntrySubmissionStatus, error) {
+	var s scidatav1.Submission
+	name := submission.Name(e.Name, e.Spec.Data.ContentVersion)
+	err := r.Get(ctx, types.NamespacedName{Namespace: e.Namespace, Name: name}, &s)
+	if err == nil {
+		st := &scidatav1.EntrySubmissionStatus{State: submission.State(&s), Name: s.Name, ContentVersion: s.Spec.ContentVersion}
+		if s.Status.Receipt != nil {
+			st.ReceiptKeyID = s.Status.Receipt.KeyID
+			if s.Status.Transfer != nil {
+				st.ReceivedAt = s.Status.Transfer.CompletedAt
+			}
+		}
+		return st, nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("get submission %s: %w", name, err)
+	}
+	var ns corev1.Namespace
+	if err := r.Get(ctx, types.NamespacedName{Name: e.Namespace}, &ns); client.IgnoreNotFound(err) != nil {
+		return nil, err
+	}
+	covering, err := coveringPolicies(ctx, r.Client, e, ns.Labels)
+	if err != nil {
+		return nil, err
+	}
+	if len(covering) == 0 {
+		return &scidatav1.EntrySubmissionStatus{State: scidatav1.SubmissionNotRequired}, nil
+	}
+	return &scidatav1.EntrySubmissionStatus{State: scidatav1.SubmissionPending, ContentVersion: e.Spec.Data.ContentVersion}, nil
+}
+
+// SetupWithManager registers the reconciler: an entry wakes for itself and
+// for its Submissions, which carry its name in a label.
 func (r *CatalogEntryReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).For(&scidatav1.CatalogEntry{}).Named("catalogentry").Complete(r)
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&scidatav1.CatalogEntry{}).
+		Watches(&scidatav1.Submission{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+			if e := o.GetLabels()[submission.LabelEntry]; e != "" {
+				return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: e}}}
+			}
+			return nil
+		})).
+		Named("catalogentry").
+		Complete(r)
 }

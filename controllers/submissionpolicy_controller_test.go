@@ -110,6 +110,17 @@ func TestPoliciesMakeOneSubmissionPerVersion(t *testing.T) {
 		})
 	}
 
+	eventually(t, "the entry shows its submission", func() error {
+		var live scidatav1.CatalogEntry
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(e), &live); err != nil {
+			return err
+		}
+		if st := live.Status.Submission; st == nil || st.State != scidatav1.SubmissionAwaitingReview || st.Name != name {
+			return fmt.Errorf("entry submission status %+v", st)
+		}
+		return nil
+	})
+
 	t.Run("a new content version is a new submission; the old one stays", func(t *testing.T) {
 		var live scidatav1.CatalogEntry
 		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(e), &live); err != nil {
