@@ -15,7 +15,10 @@
 // module's root or absolute (make image writes
 // bin/images/scidata-operator.tar); without it the test builds the image
 // itself with hack/image. If another checkout's cluster runs, the test
-// waits for it to go, up to SCIDATA_E2E_WAIT (default 10m).
+// waits for it to go, up to SCIDATA_E2E_WAIT (default 10m). Run it on its
+// own, not beside ./hack/localcluster's TestE2E in one `go test ./...`
+// (packages run in parallel; both need the machine's one cluster):
+// `make test-e2e` runs the two one after the other.
 package e2e
 
 import (
