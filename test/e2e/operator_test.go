@@ -180,10 +180,21 @@ func checkManagerHealth(t *testing.T, k kube) {
 		return
 	}
 	var refused []string
+	retried := map[string]int{} // reconcile errors, retried with backoff
 	for _, l := range strings.Split(out, "\n") {
 		if strings.Contains(strings.ToLower(l), "forbidden") {
 			refused = append(refused, l)
 		}
+		var entry struct{ Msg, Error string }
+		if json.Unmarshal([]byte(l), &entry) == nil && entry.Msg == "Reconciler error" {
+			retried[entry.Error]++
+		}
+	}
+	// Errors that were retried are not failures by themselves (a status
+	// write that lost a race with the cache is retried), but they are
+	// shown, so that a new kind of them is noticed.
+	for e, n := range retried {
+		t.Logf("the manager retried %d times after: %s", n, e)
 	}
 	if len(refused) > 0 {
 		t.Errorf("the manager was refused %d times (RBAC or admission); fix its RBAC markers (make manifests) or manifests:\n%s", len(refused), strings.Join(refused, "\n"))
