@@ -76,7 +76,7 @@ build: ## Build the operator binary (manager, receipt) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/scidata-operator .
 
 .PHONY: image
-image: ## Build the operator's image (static binary, one layer, non-root) into $(IMAGE_TAR), with no container engine.
+image: ## Build the operator's image (static binary, one layer, non-root) into bin/images/scidata-operator.tar, with no container engine.
 	go run ./hack/image --out $(IMAGE_TAR) --ref $(IMAGE)
 
 .PHONY: run
