@@ -12,6 +12,10 @@ CONTROLLER_GEN = $(BIN)/controller-gen
 VERSITYGW      = $(BIN)/versitygw
 K8S_ASSETS     = $(shell hack/build-k8s.sh --print-dir)
 GO_TEST_FLAGS ?= -count=1 -timeout=30m
+# The operator's image: an OCI image layout tarball, loaded into the local
+# node with `go run ./hack/localcluster load-image $(IMAGE_TAR)`.
+IMAGE         ?= scidata-operator:dev
+IMAGE_TAR     ?= $(BIN)/images/scidata-operator.tar
 # Packages whose tests need nothing but Go. The envtest packages need the
 # control plane that `k8s-envtest` builds.
 PKGS          ?= ./...
@@ -60,12 +64,21 @@ test-envtest: k8s-envtest $(VERSITYGW) ## Unit tests, every controller and admis
 	KUBEBUILDER_ASSETS=$(K8S_ASSETS) VERSITYGW=$(VERSITYGW) go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: test-e2e
-test-e2e: k8s-all ## End-to-end on a real node (root): pods run, PVCs bind, DNS answers, policies block, down leaves nothing.
+test-e2e: k8s-all ## End-to-end on a real node (root): the node itself, then the operator installed on it.
 	SCIDATA_E2E=1 go test ./hack/localcluster -run TestE2E -v -count=1
+	$(MAKE) test-e2e-operator
+
+.PHONY: test-e2e-operator
+test-e2e-operator: image k8s-all ## The operator on a real node (root): installed with kubectl -k config/default, platforms made, data kept.
+	SCIDATA_E2E=1 SCIDATA_E2E_IMAGE=$(IMAGE_TAR) go test ./test/e2e -v -count=1 -timeout 20m
 
 .PHONY: build
 build: ## Build the operator binary (manager, portal, receipt, sync) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/scidata-operator .
+
+.PHONY: image
+image: ## Build the operator's image (static binary, one layer, non-root) into bin/images/scidata-operator.tar, with no container engine.
+	go run ./hack/image --out $(IMAGE_TAR) --ref $(IMAGE)
 
 .PHONY: run
 run: manifests ## Run the manager against the cluster in $$KUBECONFIG.

@@ -106,6 +106,9 @@ func (r *DataPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		}
 		if err := r.writeStatus(ctx, s); err != nil {
 			retErr = errors.Join(retErr, err)
+			// The error is retried with backoff; a RequeueAfter beside it
+			// would be ignored (controller-runtime warns of it).
+			result = ctrl.Result{}
 		}
 	}()
 	for _, step := range []platformStep{

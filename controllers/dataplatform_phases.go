@@ -81,6 +81,14 @@ func (r *DataPlatformReconciler) reconcileQuota(ctx context.Context, s *platform
 // reconcileAccess binds the owners and the portal's identity.
 func (r *DataPlatformReconciler) reconcileAccess(ctx context.Context, s *platformScope) error {
 	ns := platform.Namespace(s.dp)
+	// The Role before its binding: without the escalate verb, binding a
+	// role is allowed only to who holds every permission in it, and the
+	// apiserver cannot check that for a role that does not exist yet
+	// (the create fails with the Role NotFound). envtest's admin identity
+	// skips that check; the manager's ServiceAccount does not.
+	if _, err := apply.Ensure(ctx, r.Client, platform.UploadSecretRole(s.dp), &rbacv1.Role{}, rbacv1ac.ExtractRole); err != nil {
+		return err
+	}
 	for _, b := range []struct {
 		name    string
 		desired *rbacv1ac.RoleBindingApplyConfiguration
@@ -98,9 +106,6 @@ func (r *DataPlatformReconciler) reconcileAccess(ctx context.Context, s *platfor
 		if _, err := apply.Ensure(ctx, r.Client, b.desired, &rbacv1.RoleBinding{}, rbacv1ac.ExtractRoleBinding); err != nil {
 			return err
 		}
-	}
-	if _, err := apply.Ensure(ctx, r.Client, platform.UploadSecretRole(s.dp), &rbacv1.Role{}, rbacv1ac.ExtractRole); err != nil {
-		return err
 	}
 	if _, err := apply.Ensure(ctx, r.Client, platform.PortalServiceAccount(s.dp), &corev1.ServiceAccount{}, corev1ac.ExtractServiceAccount); err != nil {
 		return err

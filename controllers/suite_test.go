@@ -5,19 +5,24 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/zap/zapcore"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/yaml"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/centerstore"
@@ -64,8 +69,48 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// managerUser is the identity config/default runs the manager as.
+const managerUser = "system:serviceaccount:" + operatorNamespace + ":scidata-operator-manager"
+
+// actAsManager gives the manager's ServiceAccount the ClusterRole that
+// `make manifests` generates from the RBAC markers (config/rbac/role.yaml)
+// and returns a config that impersonates it: every reconcile in this suite
+// runs with exactly the permissions the installed operator has, so a
+// missing marker, or an order of writes that RBAC refuses to a non-admin
+// (a RoleBinding to a Role that does not exist yet), fails here as it
+// would on a real cluster.
+func actAsManager(ctx context.Context, cfg *rest.Config) (*rest.Config, error) {
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "rbac", "role.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var role rbacv1.ClusterRole
+	if err := yaml.Unmarshal(data, &role); err != nil {
+		return nil, fmt.Errorf("config/rbac/role.yaml: %w", err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: role.Name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "scidata-operator-manager", Namespace: operatorNamespace}},
+	}
+	for _, o := range []client.Object{&role, binding} {
+		if err := env.Client.Create(ctx, o); err != nil {
+			return nil, fmt.Errorf("create %s: %w", o.GetName(), err)
+		}
+	}
+	out := rest.CopyConfig(cfg)
+	out.Impersonate = rest.ImpersonationConfig{
+		UserName: managerUser,
+		Groups:   []string{"system:serviceaccounts", "system:serviceaccounts:" + operatorNamespace, "system:authenticated"},
+	}
+	return out, nil
+}
+
 func startManager(ctx context.Context) error {
-	cfg := rest.CopyConfig(env.Config)
+	cfg, err := actAsManager(ctx, env.Config)
+	if err != nil {
+		return err
+	}
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
 			switch req.Method {

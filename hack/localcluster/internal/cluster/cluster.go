@@ -19,6 +19,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/scidata-io/scidata-operator/hack/imagebuild"
 )
 
 // State is what `up` records for `status`, `down` and `load-image`.
@@ -343,14 +345,14 @@ func (cl *Cluster) buildImages(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := WriteOCITarball(cl.imageTar("pause"), cl.PauseImage, pause); err != nil {
+	if err := imagebuild.WriteOCITarball(cl.imageTar("pause"), cl.PauseImage, pause); err != nil {
 		return err
 	}
 	bb, err := busyboxImage("/bin/busybox")
 	if err != nil {
 		return err
 	}
-	if err := WriteOCITarball(cl.imageTar("busybox"), cl.BusyboxImage, bb); err != nil {
+	if err := imagebuild.WriteOCITarball(cl.imageTar("busybox"), cl.BusyboxImage, bb); err != nil {
 		return err
 	}
 	cl.say("%s, %s", cl.PauseImage, cl.BusyboxImage)

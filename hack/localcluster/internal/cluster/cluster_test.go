@@ -1,9 +1,6 @@
 package cluster
 
 import (
-	"archive/tar"
-	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -322,67 +319,6 @@ func TestGeneratePKIWritesKubeconfigsThatParse(t *testing.T) {
 	}
 	if !strings.Contains(string(data), "server: https://192.0.2.2:16443") {
 		t.Fatalf("admin kubeconfig:\n%s", data)
-	}
-}
-
-func TestImagesAreReproducibleOCITarballsNamedForContainerd(t *testing.T) {
-	dir := t.TempDir()
-	spec := ImageSpec{
-		Files:      []File{{Path: "/bin/tool", Mode: 0o755, Data: []byte("#!/bin/sh\n")}, {Path: "/bin/sh", Linkname: "tool", Mode: 0o777}},
-		Entrypoint: []string{"/bin/tool"},
-		User:       "65532:65532",
-	}
-	a, err := BuildImage(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := BuildImage(spec)
-	da, _ := a.Digest()
-	db, _ := b.Digest()
-	if da != db {
-		t.Fatalf("same files, different digests %s %s", da, db)
-	}
-	cf, _ := a.ConfigFile()
-	if cf.Config.User != "65532:65532" || cf.OS != "linux" || cf.Architecture != "amd64" {
-		t.Fatalf("config %+v", cf.Config)
-	}
-	path := filepath.Join(dir, "img.tar")
-	if err := WriteOCITarball(path, "localcluster.scidata.io/tool:v1", a); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tr := tar.NewReader(f)
-	names := map[string][]byte{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(tr)
-		names[h.Name] = body
-	}
-	if _, ok := names["oci-layout"]; !ok {
-		t.Fatalf("no oci-layout in %v", names)
-	}
-	var idx struct {
-		Manifests []struct {
-			MediaType   string            `json:"mediaType"`
-			Annotations map[string]string `json:"annotations"`
-		} `json:"manifests"`
-	}
-	if err := json.Unmarshal(names["index.json"], &idx); err != nil || len(idx.Manifests) != 1 {
-		t.Fatalf("index.json %s: %v", names["index.json"], err)
-	}
-	m := idx.Manifests[0]
-	if m.MediaType != "application/vnd.oci.image.manifest.v1+json" || m.Annotations["io.containerd.image.name"] != "localcluster.scidata.io/tool:v1" {
-		t.Fatalf("index.json %s", names["index.json"])
 	}
 }
 

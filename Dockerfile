@@ -1,0 +1,24 @@
+# The operator's image for those who build with Docker (or Podman, Buildah).
+#
+# The project itself builds the same image without a container engine:
+# `make image` (hack/image) puts the static binary as the one layer of an
+# empty image that runs as 65532:65532. This Dockerfile is kept equivalent
+# but is NOT tested here: the machines that build and test the project
+# have no container engine and pull nothing from a registry.
+#
+#   docker build -t scidata-operator:dev .
+
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY api/ api/
+COPY controllers/ controllers/
+COPY internal/ internal/
+COPY main.go ./
+RUN CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags="-s -w" -o /scidata-operator .
+
+FROM scratch
+COPY --from=build /scidata-operator /scidata-operator
+USER 65532:65532
+ENTRYPOINT ["/scidata-operator"]
