@@ -114,7 +114,10 @@ func objectStorePod(p *scidatav1.DataPlatform, cfg Config) *corev1ac.PodSpecAppl
 			})).
 			WithSecurityContext(restrictedContainer()).
 			WithVolumeMounts(
-				corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath),
+				// versitygw needs both directories to exist; the kubelet
+				// creates a subPath on the volume when it is missing.
+				corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath+"/buckets").WithSubPath("buckets"),
+				corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath+"/iam").WithSubPath("iam"),
 				corev1ac.VolumeMount().WithName("tls").WithMountPath(storeTLSPath).WithReadOnly(true),
 			)).
 		WithVolumes(corev1ac.Volume().WithName("tls").WithSecret(corev1ac.SecretVolumeSource().
