@@ -23,6 +23,7 @@ import (
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 	rbacv1ac "k8s.io/client-go/applyconfigurations/rbac/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -149,27 +150,24 @@ func makeWorkloadsReady(t *testing.T, dp *scidatav1.DataPlatform) {
 			t.Fatal(err)
 		}
 	}
-	pvc.Status = corev1.PersistentVolumeClaimStatus{Phase: corev1.ClaimBound, Capacity: corev1.ResourceList{corev1.ResourceStorage: dp.Spec.Storage.Size}}
-	if err := env.Client.Status().Update(ctx, pvc); err != nil {
-		t.Fatal(err)
-	}
+	setStatus(t, pvc, func() {
+		pvc.Status = corev1.PersistentVolumeClaimStatus{Phase: corev1.ClaimBound, Capacity: corev1.ResourceList{corev1.ResourceStorage: dp.Spec.Storage.Size}}
+	})
 	var sts appsv1.StatefulSet
 	eventually(t, "store StatefulSet", func() error {
 		return env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: platform.ObjectStoreName}, &sts)
 	})
-	sts.Status = appsv1.StatefulSetStatus{ObservedGeneration: sts.Generation, Replicas: 1, ReadyReplicas: 1, AvailableReplicas: 1, UpdatedReplicas: 1, CurrentReplicas: 1}
-	if err := env.Client.Status().Update(ctx, &sts); err != nil {
-		t.Fatal(err)
-	}
+	setStatus(t, &sts, func() {
+		sts.Status = appsv1.StatefulSetStatus{ObservedGeneration: sts.Generation, Replicas: 1, ReadyReplicas: 1, AvailableReplicas: 1, UpdatedReplicas: 1, CurrentReplicas: 1}
+	})
 	var d appsv1.Deployment
 	eventually(t, "portal Deployment", func() error {
 		return env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: platform.PortalName}, &d)
 	})
-	d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: 1, ReadyReplicas: 1, AvailableReplicas: 1, UpdatedReplicas: 1,
-		Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable"}}}
-	if err := env.Client.Status().Update(ctx, &d); err != nil {
-		t.Fatal(err)
-	}
+	setStatus(t, &d, func() {
+		d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: 1, ReadyReplicas: 1, AvailableReplicas: 1, UpdatedReplicas: 1,
+			Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable"}}}
+	})
 }
 
 func waitReady(t *testing.T, name string) *scidatav1.DataPlatform {
@@ -384,9 +382,15 @@ func TestDriftIsReverted(t *testing.T) {
 	if err := env.Client.Get(ctx, key, &d); err != nil {
 		t.Fatal(err)
 	}
-	d.Spec.Template.Spec.Containers[0].Image = "attacker/portal:latest"
-	d.Spec.Template.Spec.Containers[0].SecurityContext.ReadOnlyRootFilesystem = ptr.To(false)
-	if err := env.Client.Update(ctx, &d); err != nil {
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := env.Client.Get(ctx, key, &d); err != nil {
+			return err
+		}
+		d.Spec.Template.Spec.Containers[0].Image = "attacker/portal:latest"
+		d.Spec.Template.Spec.Containers[0].SecurityContext.ReadOnlyRootFilesystem = ptr.To(false)
+		return env.Client.Update(ctx, &d)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	var np networkingv1.NetworkPolicy
@@ -633,4 +637,21 @@ func TestKstatusReadsPlatforms(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// setStatus writes an object's status as the controller that owns it
+// would, retrying on conflicts with the operator's concurrent writes.
+func setStatus(t *testing.T, obj client.Object, mutate func()) {
+	t.Helper()
+	ctx := context.Background()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		mutate()
+		return env.Client.Status().Update(ctx, obj)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -134,10 +134,9 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 		t.Fatalf("a sync job exists before the review: %v", err)
 	}
 	live := getSubmission(t, sub)
-	live.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewApproved, By: "alice@hydro", At: metav1.Now()}
-	if err := env.Client.Status().Update(ctx, live); err != nil {
-		t.Fatal(err)
-	}
+	setStatus(t, live, func() {
+		live.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewApproved, By: "alice@hydro", At: metav1.Now()}
+	})
 	job := waitJob(t, sub)
 	if job.Spec.Template.Labels[scidatav1.LabelComponent] != platform.ComponentSync || *job.Spec.BackoffLimit != 3 {
 		t.Errorf("job labels %v, backoff %d", job.Spec.Template.Labels, *job.Spec.BackoffLimit)
