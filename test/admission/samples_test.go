@@ -1,17 +1,12 @@
 package admission
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
@@ -29,22 +24,11 @@ func readSamples(t *testing.T) []*unstructured.Unstructured {
 		if filepath.Base(f) == "kustomization.yaml" {
 			continue
 		}
-		b, err := os.ReadFile(f)
+		objs2, err := testenv.ReadObjects(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
-		for {
-			u := &unstructured.Unstructured{}
-			if err := dec.Decode(&u.Object); err != nil {
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				t.Fatalf("%s: %v", f, err)
-			}
-			if len(u.Object) == 0 {
-				continue
-			}
+		for _, u := range objs2 {
 			u.SetAnnotations(map[string]string{"sample-file": filepath.Base(f)})
 			objs = append(objs, u)
 		}

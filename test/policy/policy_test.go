@@ -1,16 +1,13 @@
 // Package policy proves the ValidatingAdmissionPolicies shipped under
 // config/admission against a real kube-apiserver: they are installed as
 // kustomize lists them, on labelled namespaces like those the DataPlatform
-// controller makes.
+// controller makes, and met by the users they tell apart (impersonated):
+// the operator, reviewers, editors, administrators.
 package policy
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,10 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
@@ -36,31 +30,13 @@ func TestMain(m *testing.M) { testenv.Main(m, &env) }
 // kustomization lists.
 func installAdmission(t *testing.T) {
 	t.Helper()
-	dir := filepath.Join(testenv.RepoRoot(), "config", "admission")
-	var k struct{ Resources []string }
-	b, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+	objs, err := testenv.ReadKustomization(filepath.Join(testenv.RepoRoot(), "config", "admission"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := yaml.Unmarshal(b, &k); err != nil || len(k.Resources) == 0 {
-		t.Fatalf("config/admission/kustomization.yaml lists no resources (%v)", err)
-	}
-	for _, f := range k.Resources {
-		b, err := os.ReadFile(filepath.Join(dir, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
-		for {
-			u := &unstructured.Unstructured{}
-			if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			if err := env.Client.Create(context.Background(), u); err != nil && !apierrors.IsAlreadyExists(err) {
-				t.Fatalf("install %s %s: %v", u.GetKind(), u.GetName(), err)
-			}
+	for _, u := range objs {
+		if err := env.Client.Create(context.Background(), u); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatalf("install %s %s: %v", u.GetKind(), u.GetName(), err)
 		}
 	}
 }

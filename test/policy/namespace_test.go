@@ -1,16 +1,8 @@
-// Package policies proves the ValidatingAdmissionPolicies of config/admission
-// against a real kube-apiserver, acting as the users they tell apart
-// (impersonated): the operator, reviewers, editors, administrators.
-package policies
+package policy
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,50 +11,16 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/scheme"
-	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
 const managerUser = "system:serviceaccount:scidata-system:scidata-operator-manager"
-
-var env *testenv.Env
-
-func TestMain(m *testing.M) { testenv.Main(m, &env) }
-
-// installAdmission creates every object of config/admission.
-func installAdmission(t *testing.T) {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "config", "admission", "*.yaml"))
-	for _, f := range files {
-		if filepath.Base(f) == "kustomization.yaml" {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
-		for {
-			u := &unstructured.Unstructured{}
-			if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			if err := env.Client.Create(context.Background(), u); err != nil && !apierrors.IsAlreadyExists(err) {
-				t.Fatalf("%s: %v", f, err)
-			}
-		}
-	}
-}
 
 // waitForPolicies waits until every policy of config/admission is live:
 // the apiserver compiles a policy a moment after it is created. A probe
@@ -148,7 +106,7 @@ func TestPlatformNamespaceIsProtected(t *testing.T) {
 		}
 	})
 	t.Run("other namespaces are not touched by the policy", func(t *testing.T) {
-		plain := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "not-a-platform"}}
+		plain := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ordinary-namespace"}}
 		if err := env.Client.Create(ctx, plain); err != nil {
 			t.Fatal(err)
 		}
