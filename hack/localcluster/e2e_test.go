@@ -199,10 +199,17 @@ kind: NetworkPolicy
 metadata: {name: default-deny, namespace: e2e}
 spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
 `, "apply", "-f", "-")
-		time.Sleep(2 * time.Second)
-		k(t, podYAML(ns, "denied", probe, ""), "apply", "-f", "-")
-		if p, log := phase(t, ns, "denied", 60*time.Second); p != "Failed" {
-			t.Fatalf("under default-deny: phase %s, log %q", p, log)
+		// The enforcer programs a new policy within about a second: probe
+		// until a connection is refused, a bounded number of times, rather
+		// than waiting a fixed time first.
+		var p, log string
+		for i := 0; i < 5 && p != "Failed"; i++ {
+			name := fmt.Sprintf("denied-%d", i)
+			k(t, podYAML(ns, name, probe, ""), "apply", "-f", "-")
+			p, log = phase(t, ns, name, 60*time.Second)
+		}
+		if p != "Failed" {
+			t.Fatalf("under default-deny, five probes still connected: phase %s, log %q", p, log)
 		}
 	})
 	if t.Failed() {

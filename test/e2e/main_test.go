@@ -22,7 +22,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"flag"
 	"fmt"
@@ -36,9 +35,9 @@ import (
 	"time"
 
 	"testing"
-)
 
-const module = "github.com/scidata-io/scidata-operator"
+	"github.com/scidata-io/scidata-operator/internal/testenv"
+)
 
 // lockFile is the local cluster tool's machine lock (one cluster per machine).
 const lockFile = "/run/lock/scidata-localcluster.lock"
@@ -120,10 +119,7 @@ func (n *realNode) up() error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("SCIDATA_E2E=1: a real node needs root")
 	}
-	root, err := repoRoot()
-	if err != nil {
-		return err
-	}
+	root := testenv.RepoRoot()
 	n.root = root
 	n.kubeconfig = filepath.Join(root, ".local", "kubeconfig")
 	dir, err := run(root, filepath.Join(root, "hack", "build-k8s.sh"), "--print-dir")
@@ -258,27 +254,4 @@ func run(dir, name string, args ...string) (string, error) {
 
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "e2e: "+format+"\n", args...)
-}
-
-// repoRoot finds the module's root from the working directory upwards.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if f, err := os.Open(filepath.Join(dir, "go.mod")); err == nil {
-			s := bufio.NewScanner(f)
-			ours := s.Scan() && strings.TrimSpace(s.Text()) == "module "+module
-			f.Close()
-			if ours {
-				return dir, nil
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("not inside the %s checkout", module)
-		}
-		dir = parent
-	}
 }
