@@ -16,6 +16,9 @@ GO_TEST_FLAGS ?= -count=1 -timeout=30m
 # node with `go run ./hack/localcluster load-image $(IMAGE_TAR)`.
 IMAGE         ?= scidata-operator:dev
 IMAGE_TAR     ?= $(BIN)/images/scidata-operator.tar
+# The managed object store's image: bin/versitygw, packaged the same way.
+STORE_IMAGE     ?= scidata-objectstore:dev
+STORE_IMAGE_TAR ?= $(BIN)/images/scidata-objectstore.tar
 # Packages whose tests need nothing but Go. The envtest packages need the
 # control plane that `k8s-envtest` builds.
 PKGS          ?= ./...
@@ -70,15 +73,16 @@ test-e2e: k8s-all ## End-to-end on a real node (root): the node itself, then the
 
 .PHONY: test-e2e-operator
 test-e2e-operator: image k8s-all ## The operator on a real node (root): installed with kubectl -k config/default, platforms made, data kept.
-	SCIDATA_E2E=1 SCIDATA_E2E_IMAGE=$(IMAGE_TAR) go test ./test/e2e -v -count=1 -timeout 20m
+	SCIDATA_E2E=1 SCIDATA_E2E_IMAGES="$(IMAGE_TAR) $(STORE_IMAGE_TAR)" go test ./test/e2e -v -count=1 -timeout 30m
 
 .PHONY: build
 build: ## Build the operator binary (manager, portal, receipt, sync) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/scidata-operator .
 
 .PHONY: image
-image: ## Build the operator's image (static binary, one layer, non-root) into bin/images/scidata-operator.tar, with no container engine.
+image: $(VERSITYGW) ## Build the operator's and the object store's images (static binary, one layer, non-root) into bin/images/, with no container engine.
 	go run ./hack/image --out $(IMAGE_TAR) --ref $(IMAGE)
+	go run ./hack/image --binary $(VERSITYGW) --path /usr/local/bin/versitygw --out $(STORE_IMAGE_TAR) --ref $(STORE_IMAGE)
 
 .PHONY: run
 run: manifests ## Run the manager against the cluster in $$KUBECONFIG.
