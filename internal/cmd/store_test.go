@@ -123,3 +123,55 @@ func TestStoreCommandsRefuseBadFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestObjectsPutListCat uploads a directory laid out as a mounted
+// ConfigMap (files behind ..data symlinks), lists it and reads one back.
+func TestObjectsPutListCat(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.MakeBucket(t, "scidata")
+	keys := mountSecret(t, s3test.RootAccess, s3test.RootSecret)
+	dir := t.TempDir()
+	stamp := filepath.Join(dir, "..2026_11_25_00_00_00.1")
+	if err := os.MkdirAll(stamp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{"plots.csv": "plot,se\n1,0.31\n", "soil.csv": "plot,ph\n1,5.6\n"}
+	for name, v := range files {
+		if err := os.WriteFile(filepath.Join(stamp, name), []byte(v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join("..data", name), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Base(stamp), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--endpoint", "https://" + srv.Endpoint, "--ca-file", srv.CAFile, "--credentials", keys}
+	run := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		root := newRoot()
+		root.SetOut(&out)
+		root.SetArgs(append(append([]string{"objects"}, args...), common...))
+		if err := root.Execute(); err != nil {
+			t.Fatalf("objects %v: %v", args, err)
+		}
+		return out.String()
+	}
+	run("put", dir, "--prefix", "agronomy/trials/")
+	listed := run("ls", "agronomy/")
+	want := "15\tagronomy/trials/plots.csv\n14\tagronomy/trials/soil.csv\n"
+	if listed != want {
+		t.Fatalf("ls printed %q, want %q (only the visible files, under the prefix)", listed, want)
+	}
+	if got := run("cat", "agronomy/trials/soil.csv"); got != files["soil.csv"] {
+		t.Fatalf("cat = %q", got)
+	}
+	empty := t.TempDir()
+	root := newRoot()
+	root.SetArgs(append([]string{"objects", "put", empty}, common...))
+	if err := root.Execute(); err == nil || !strings.Contains(err.Error(), "no file to upload") {
+		t.Fatalf("put of an empty directory: %v", err)
+	}
+}
