@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/spf13/cobra"
 
+	"github.com/scidata-io/scidata-operator/internal/netwait"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/storeboot"
 )
@@ -42,6 +44,11 @@ func (o objectsOptions) client() (*minio.Client, error) {
 	}
 	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	host := strings.TrimPrefix(o.endpoint, "https://")
+	// A new pod's first connections can be refused until the NetworkPolicy
+	// enforcer has seen it; wait for the store, bounded.
+	if err := netwait.Reachable(context.Background(), host, 30*time.Second); err != nil {
+		return nil, err
+	}
 	return minio.New(host, &minio.Options{Creds: credentials.NewStaticV4(acc.Access, acc.Secret, ""), Secure: true, Transport: tr})
 }
 

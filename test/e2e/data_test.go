@@ -78,10 +78,21 @@ func toolJob(t *testing.T, k kube, ns, name string, args []string, volumes []cor
 		t.Fatalf("create job %s/%s: %v\n%s", ns, name, err, out)
 	}
 	t.Cleanup(func() { _, _ = k.try("", "delete", "job", "-n", ns, name, "--wait=false", "--cascade=background") })
-	if out, err := k.try("", "wait", "-n", ns, "--for=jsonpath={.status.conditions[?(@.status==\"True\")].type}=Complete", "--timeout=120s", "job/"+name); err != nil {
-		logs, _ := k.try("", "logs", "-n", ns, "job/"+name)
-		desc, _ := k.try("", "describe", "job", "-n", ns, name)
-		t.Fatalf("job %s/%s did not complete: %v %s\nlogs:\n%s\n%s", ns, name, err, out, logs, desc)
+	var done batchv1.Job
+	eventually(t, 2*time.Minute, "job "+ns+"/"+name+" finishes", func() (bool, string) {
+		k.get(&done, "job", "-n", ns, name)
+		for _, c := range done.Status.Conditions {
+			if (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) && c.Status == corev1.ConditionTrue {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", done.Status)
+	})
+	for _, c := range done.Status.Conditions {
+		if c.Type == batchv1.JobFailed && c.Status == corev1.ConditionTrue {
+			logs, _ := k.try("", "logs", "-n", ns, "job/"+name)
+			t.Fatalf("job %s/%s failed (%s: %s); its log:\n%s", ns, name, c.Reason, c.Message, logs)
+		}
 	}
 	return k.run("logs", "-n", ns, "job/"+name)
 }
