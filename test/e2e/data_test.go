@@ -17,10 +17,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/cityops"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 )
 
@@ -42,35 +42,12 @@ var sampleData = map[string]string{
 	"photo-index.csv": "plot,file\nNJ-01,nj01.jpg\n",
 }
 
-// toolJob runs the operator's own image in ns as a Job with the given
-// arguments, volumes and mounts, restricted like every pod here, waits for
+// toolJob runs the operator's own image in ns as a Job (cityops.ToolJob:
+// restricted, the credentials Secret and the CA bundle mounted), waits for
 // it to finish and returns its log. It fails the test when the Job fails.
-func toolJob(t *testing.T, k kube, ns, name string, args []string, volumes []corev1.Volume, mounts []corev1.VolumeMount) string {
+func toolJob(t *testing.T, k kube, ns, name string, args []string, credentials, data string) string {
 	t.Helper()
-	job := batchv1.Job{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{"app.kubernetes.io/name": "e2e-tool"}},
-		Spec: batchv1.JobSpec{
-			BackoffLimit: ptr.To[int32](0),
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app.kubernetes.io/name": "e2e-tool"}},
-				Spec: corev1.PodSpec{
-					RestartPolicy:                corev1.RestartPolicyNever,
-					AutomountServiceAccountToken: ptr.To(false),
-					SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](65532),
-						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
-					Containers: []corev1.Container{{
-						Name: "tool", Image: "scidata-operator:dev", ImagePullPolicy: corev1.PullNever, Args: args,
-						SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
-							Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}},
-						VolumeMounts: mounts,
-					}},
-					Volumes: volumes,
-				},
-			},
-		},
-	}
-	b, err := yaml.Marshal(job)
+	b, err := yaml.Marshal(cityops.ToolJob("scidata-operator:dev", ns, name, args, credentials, data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,37 +74,17 @@ func toolJob(t *testing.T, k kube, ns, name string, args []string, volumes []cor
 	return k.run("logs", "-n", ns, "job/"+name)
 }
 
-// storeVolumes mounts a credentials Secret and the namespace's CA bundle.
-func storeVolumes(secret string) ([]corev1.Volume, []corev1.VolumeMount) {
-	return []corev1.Volume{
-			{Name: "keys", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: secret}}},
-			{Name: "ca", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "scidata-ca"}}}},
-		}, []corev1.VolumeMount{
-			{Name: "keys", MountPath: "/keys", ReadOnly: true},
-			{Name: "ca", MountPath: "/ca", ReadOnly: true},
-		}
-}
-
-func objectsArgs(ns string, args ...string) []string {
-	return append(append([]string{"objects"}, args...),
-		"--endpoint", "https://objectstore."+ns+".svc:9000", "--ca-file", "/ca/ca.crt", "--credentials", "/keys")
-}
-
 // uploadData loads the sample files into the department's store the way
 // its owners would: from a pod in its own namespace, with its upload
 // account, over verified TLS.
 func uploadData(t *testing.T, k kube) {
-	cm := corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: metav1.ObjectMeta{Name: "selenium-tea-data", Namespace: deptNS}, Data: sampleData}
+	cm := cityops.DataConfigMap(deptNS, "selenium-tea-data", sampleData)
 	b, _ := yaml.Marshal(cm)
 	if out, err := k.try(string(b), "apply", "-f", "-"); err != nil {
 		t.Fatalf("apply data ConfigMap: %v\n%s", err, out)
 	}
-	vols, mounts := storeVolumes("objectstore-upload")
-	vols = append(vols, corev1.Volume{Name: "data", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cm.Name}}}})
-	mounts = append(mounts, corev1.VolumeMount{Name: "data", MountPath: "/data", ReadOnly: true})
 	start := time.Now()
-	out := toolJob(t, k, deptNS, "upload-selenium-tea", objectsArgs(deptNS, "put", "/data", "--prefix", entryPrefix), vols, mounts)
+	out := toolJob(t, k, deptNS, "upload-selenium-tea", cityops.UploadArgs(deptNS, entryPrefix), "objectstore-upload", cm.Name)
 	t.Logf("uploaded in %.1fs:\n%s", time.Since(start).Seconds(), out)
 	listed := listObjects(t, k, deptNS, "objectstore-upload", "list-dept-store", entryPrefix)
 	if len(listed) != len(sampleData) {
@@ -143,8 +100,7 @@ func uploadData(t *testing.T, k kube) {
 // listObjects lists a store from a pod in its namespace: key → size.
 func listObjects(t *testing.T, k kube, ns, secret, job, prefix string) map[string]int64 {
 	t.Helper()
-	vols, mounts := storeVolumes(secret)
-	out := toolJob(t, k, ns, job, objectsArgs(ns, "ls", prefix), vols, mounts)
+	out := toolJob(t, k, ns, job, cityops.ObjectsArgs(ns, "ls", prefix), secret, "")
 	got := map[string]int64{}
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		var size int64
@@ -177,31 +133,13 @@ func submitAndReceive(t *testing.T, k kube) {
 	}
 
 	// The reviewer: approve on reviewers/science-technology, and the
-	// status of Submissions; nothing on CatalogEntries.
-	rbac := fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: e2e-reviewer-%[1]s}
-rules:
-- apiGroups: [scidata.io]
-  resources: [reviewers]
-  resourceNames: [%[1]s]
-  verbs: [approve]
-- apiGroups: [scidata.io]
-  resources: [submissions, submissions/status]
-  verbs: [get, list, watch, patch, update]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: e2e-reviewer, namespace: %[2]s}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-reviewer-%[1]s}
-subjects:
-- {apiGroup: rbac.authorization.k8s.io, kind: User, name: %[3]s}
-`, dept, deptNS, reviewer)
+	// status of Submissions in the department's namespace only.
+	rbac := cityops.ReviewerRBAC(dept, deptNS, reviewer)
 	if out, err := k.try(rbac, "apply", "-f", "-"); err != nil {
 		t.Fatalf("reviewer RBAC: %v\n%s", err, out)
 	}
 	review := func(by string) (string, error) {
-		patch := fmt.Sprintf(`{"status":{"review":{"decision":"Approved","by":%q,"at":%q}}}`, by, time.Now().UTC().Format(time.RFC3339))
+		patch := cityops.ApprovalPatch(by, metav1.Now())
 		return k.try("", "patch", "submission", "-n", deptNS, name, "--subresource=status", "--type=merge", "-p", patch, "--as", reviewer)
 	}
 	// Approving in someone else's name is refused by admission.
@@ -261,8 +199,7 @@ subjects:
 			t.Errorf("the Center's store has no %s%s: %v", dest, n, listed)
 		}
 	}
-	vols, mounts := storeVolumes("objectstore-upload")
-	manifest := toolJob(t, k, centerNS, "read-manifest", objectsArgs(centerNS, "cat", dest+"manifest.json"), vols, mounts)
+	manifest := toolJob(t, k, centerNS, "read-manifest", cityops.ObjectsArgs(centerNS, "cat", dest+"manifest.json"), "objectstore-upload", "")
 	var m struct {
 		Objects []struct {
 			Path   string `json:"path"`
@@ -334,8 +271,7 @@ func dataSurvives(t *testing.T, k kube) {
 	if len(listed) != len(sampleData) {
 		t.Fatalf("after adoption the store lists %v, want the %d objects uploaded before", keys, len(sampleData))
 	}
-	vols, mounts := storeVolumes("objectstore-upload")
-	got := toolJob(t, k, deptNS, "read-after-adoption", objectsArgs(deptNS, "cat", entryPrefix+"soil.csv"), vols, mounts)
+	got := toolJob(t, k, deptNS, "read-after-adoption", cityops.ObjectsArgs(deptNS, "cat", entryPrefix+"soil.csv"), "objectstore-upload", "")
 	if got != sampleData["soil.csv"] {
 		t.Fatalf("soil.csv after adoption reads %q, want %q", got, sampleData["soil.csv"])
 	}
