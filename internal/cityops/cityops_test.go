@@ -30,6 +30,11 @@ func TestToolJobMeetsTheRestrictedStandard(t *testing.T) {
 			t.Errorf("args %q lack %q", args, want)
 		}
 	}
+	// The keys are mounted 0440: only the pod's fsGroup makes them readable
+	// to its non-root user.
+	if sc := job.Spec.Template.Spec.SecurityContext; sc.FSGroup == nil || *sc.FSGroup != *sc.RunAsUser {
+		t.Errorf("fsGroup %v, want the user's group, or the 0440 keys are unreadable", sc.FSGroup)
+	}
 	if n := len(job.Spec.Template.Spec.Volumes); n != 3 {
 		t.Errorf("%d volumes, want keys, ca and data", n)
 	}
