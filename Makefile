@@ -10,6 +10,7 @@ SHELL := /usr/bin/env bash -o pipefail
 BIN           ?= $(CURDIR)/bin
 CONTROLLER_GEN = $(BIN)/controller-gen
 VERSITYGW      = $(BIN)/versitygw
+HELM           = $(BIN)/helm
 K8S_ASSETS     = $(shell hack/build-k8s.sh --print-dir)
 GO_TEST_FLAGS ?= -count=1 -timeout=30m
 # The operator's image: an OCI image layout tarball, loaded into the local
@@ -127,6 +128,21 @@ versitygw: $(VERSITYGW) ## Build the S3 server (versitygw) for Managed stores an
 # Rebuilt only when its pin (go.mod/go.sum) changes. Static, like every tool.
 $(VERSITYGW): hack/tools/versitygw/go.mod hack/tools/versitygw/go.sum
 	cd hack/tools/versitygw && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $@ github.com/versity/versitygw/cmd/versitygw
+
+# Helm, for the chart's tests and installs. Helm's own Makefile stamps its
+# version and the Kubernetes minor its client-go speaks (which `helm
+# template` reports as .Capabilities.KubeVersion); both are read from the pin.
+.PHONY: helm
+helm: $(HELM) ## Build Helm (helm.sh/helm/v3, pinned in hack/tools/helm) into bin/helm.
+
+$(HELM): hack/tools/helm/go.mod hack/tools/helm/go.sum
+	cd hack/tools/helm && v=$$(go list -m -f '{{.Version}}' helm.sh/helm/v3) && \
+	  kminor=$$(go list -m -f '{{.Version}}' k8s.io/client-go | cut -d. -f2) && \
+	  CGO_ENABLED=0 go build -trimpath -o $@ -ldflags "-s -w \
+	    -X helm.sh/helm/v3/internal/version.version=$$v -X helm.sh/helm/v3/internal/version.gitTreeState=clean \
+	    -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$$kminor \
+	    -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$$kminor" \
+	    helm.sh/helm/v3/cmd/helm
 
 $(CONTROLLER_GEN): hack/tools/devtools/go.mod hack/tools/devtools/go.sum
 	cd hack/tools/devtools && CGO_ENABLED=0 go build -trimpath -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
