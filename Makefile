@@ -30,9 +30,14 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate CRDs and the manager's RBAC from the code's markers.
+manifests: $(CONTROLLER_GEN) ## Generate CRDs and the manager's RBAC from the code's markers, and the chart's copies of them.
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=scidata-operator-manager paths=./controllers/... output:rbac:artifacts:config=config/rbac
+	$(MAKE) chart
+
+.PHONY: chart
+chart: ## Generate the Helm chart's CRDs, roles, admission policies and Argo CD check from config/, and the values reference in docs/install.md.
+	go run ./hack/chartgen
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate deep-copy code.
@@ -50,8 +55,8 @@ vet: ## Vet the code.
 verify: manifests generate ## Fail when generated code, manifests or formatting are stale.
 	@unformatted=$$(gofmt -s -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt -s would change: $$unformatted (run make fmt)"; exit 1; fi
-	@if [ -n "$$(git status --porcelain -- api config)" ]; then \
-	  git status --porcelain -- api config; git diff --stat -- api config; \
+	@if [ -n "$$(git status --porcelain -- api config charts docs/install.md)" ]; then \
+	  git status --porcelain -- api config charts docs/install.md; git diff --stat -- api config charts docs/install.md; \
 	  echo "generated files are stale: run 'make manifests generate' and commit the result"; exit 1; fi
 	go vet ./...
 	@for m in hack/tools/*/; do (cd $$m && go mod verify >/dev/null) || exit 1; done
@@ -61,8 +66,8 @@ verify: manifests generate ## Fail when generated code, manifests or formatting 
 test: test-envtest test-e2e ## Run every test: unit and envtest, then end-to-end on a real node.
 
 .PHONY: test-envtest
-test-envtest: k8s-envtest $(VERSITYGW) ## Unit tests, every controller and admission rule against a real kube-apiserver (envtest), the sync worker against a real S3 server.
-	KUBEBUILDER_ASSETS=$(K8S_ASSETS) VERSITYGW=$(VERSITYGW) go test $(GO_TEST_FLAGS) $(PKGS)
+test-envtest: k8s-envtest $(VERSITYGW) $(HELM) ## Unit tests, every controller and admission rule against a real kube-apiserver (envtest), the sync worker against a real S3 server, the Helm chart.
+	KUBEBUILDER_ASSETS=$(K8S_ASSETS) VERSITYGW=$(VERSITYGW) HELM=$(HELM) go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: test-e2e
 test-e2e: k8s-all ## End-to-end on a real node (root): the node itself, then the operator installed on it.
