@@ -78,6 +78,10 @@ test-e2e: k8s-all ## End-to-end on a real node (root): the node itself, then the
 test-e2e-operator: image k8s-all ## The operator on a real node (root): installed with kubectl -k config/default, platforms made, data kept.
 	SCIDATA_E2E=1 SCIDATA_E2E_IMAGE=$(IMAGE_TAR) go test ./test/e2e -v -count=1 -timeout 20m
 
+.PHONY: test-e2e-helm
+test-e2e-helm: image k8s-all $(HELM) ## The Helm chart on a real node (root): install, upgrade to two replicas, uninstall keeping the platforms.
+	SCIDATA_E2E=1 SCIDATA_E2E_HELM=1 SCIDATA_E2E_IMAGE=$(IMAGE_TAR) HELM=$(HELM) go test ./test/e2e -run TestE2EHelm -v -count=1 -timeout 20m
+
 .PHONY: build
 build: ## Build the operator binary (manager, portal, receipt, sync) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/scidata-operator .
