@@ -21,15 +21,15 @@ func TestTemplate(t *testing.T) {
 			want: []string{"# why\n", `  name: {{ include "scidata-operator.managerName" . }}`, `    {{- include "scidata-operator.labels" . | nindent 4 }}`, "rules:\n- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [get]\n"},
 		},
 		{
-			name: "a namespaced role moves to the release namespace and keeps its component label",
-			src:  "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: scidata-operator-leader-election\n  namespace: scidata-system\n  labels:\n    app.kubernetes.io/name: scidata-operator\n    app.kubernetes.io/component: manager\nrules: []\n",
-			want: []string{`  name: {{ include "scidata-operator.fullname" . }}-leader-election`, "  namespace: {{ .Release.Namespace }}", `    app.kubernetes.io/component: "manager"`},
+			name:   "a namespaced role moves to the release namespace and keeps its component label",
+			src:    "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: scidata-operator-leader-election\n  namespace: scidata-system\n  labels:\n    app.kubernetes.io/name: scidata-operator\n    app.kubernetes.io/component: manager\nrules: []\n",
+			want:   []string{`  name: {{ include "scidata-operator.fullname" . }}-leader-election`, "  namespace: {{ .Release.Namespace }}", `    app.kubernetes.io/component: "manager"`},
 			absent: []string{"app.kubernetes.io/name: scidata-operator"},
 		},
 		{
-			name: "a policy keeps its fixed name and names the release's manager",
-			src:  "kind: ValidatingAdmissionPolicy\nmetadata:\n  name: scidata-submission-records\nspec:\n  validations:\n  - expression: \"request.userInfo.username == 'system:serviceaccount:scidata-system:scidata-operator-manager'\"\n",
-			want: []string{"  name: scidata-submission-records", `'{{ include "scidata-operator.managerUsername" . }}'`},
+			name:   "a policy keeps its fixed name and names the release's manager",
+			src:    "kind: ValidatingAdmissionPolicy\nmetadata:\n  name: scidata-submission-records\nspec:\n  validations:\n  - expression: \"request.userInfo.username == 'system:serviceaccount:scidata-system:scidata-operator-manager'\"\n",
+			want:   []string{"  name: scidata-submission-records", `'{{ include "scidata-operator.managerUsername" . }}'`},
 			absent: []string{"scidata-system"},
 		},
 		{
