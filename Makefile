@@ -17,6 +17,9 @@ GO_TEST_FLAGS ?= -count=1 -timeout=30m
 # node with `go run ./hack/localcluster load-image $(IMAGE_TAR)`.
 IMAGE         ?= scidata-operator:dev
 IMAGE_TAR     ?= $(BIN)/images/scidata-operator.tar
+# The managed object store's image: bin/versitygw, packaged the same way.
+STORE_IMAGE     ?= scidata-objectstore:dev
+STORE_IMAGE_TAR ?= $(BIN)/images/scidata-objectstore.tar
 # Packages whose tests need nothing but Go. The envtest packages need the
 # control plane that `k8s-envtest` builds.
 PKGS          ?= ./...
@@ -76,7 +79,7 @@ test-e2e: k8s-all ## End-to-end on a real node (root): the node itself, then the
 
 .PHONY: test-e2e-operator
 test-e2e-operator: image k8s-all ## The operator on a real node (root): installed with kubectl -k config/default, platforms made, data kept.
-	SCIDATA_E2E=1 SCIDATA_E2E_IMAGE=$(IMAGE_TAR) go test ./test/e2e -v -count=1 -timeout 20m
+	SCIDATA_E2E=1 SCIDATA_E2E_IMAGES="$(IMAGE_TAR) $(STORE_IMAGE_TAR)" go test ./test/e2e -v -count=1 -timeout 30m
 
 .PHONY: test-e2e-helm
 test-e2e-helm: image k8s-all $(HELM) ## The Helm chart on a real node (root): install, upgrade to two replicas, uninstall keeping the platforms.
@@ -87,8 +90,9 @@ build: ## Build the operator binary (manager, portal, receipt, sync) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/scidata-operator .
 
 .PHONY: image
-image: ## Build the operator's image (static binary, one layer, non-root) into bin/images/scidata-operator.tar, with no container engine.
+image: $(VERSITYGW) ## Build the operator's and the object store's images (static binary, one layer, non-root) into bin/images/, with no container engine.
 	go run ./hack/image --out $(IMAGE_TAR) --ref $(IMAGE)
+	go run ./hack/image --binary $(VERSITYGW) --path /usr/local/bin/versitygw --out $(STORE_IMAGE_TAR) --ref $(STORE_IMAGE)
 
 .PHONY: run
 run: manifests ## Run the manager against the cluster in $$KUBECONFIG.
@@ -118,8 +122,12 @@ cluster-e2e: ## Prove on a real node that down leaves the host as up found it (r
 	SCIDATA_E2E=1 go test ./hack/localcluster -run TestE2E -v -count=1
 
 .PHONY: demo
-demo: ## Run the sample city on an embedded local cluster.
-	@hack/demo.sh
+demo: image k8s-all ## Run the sample city on a real local node: platforms Ready, data submitted, receipts signed, the Center's portal on a local URL. Ctrl-C stops it.
+	go run ./hack/demo $(if $(DEMO_EXIT),--exit) $(if $(DEMO_PORT),--port $(DEMO_PORT))
+
+.PHONY: demo-down
+demo-down: ## Stop the demo's node and undo its host changes.
+	$(LOCALCLUSTER) down
 
 ##@ Tools (built from Go modules pinned under hack/tools/)
 

@@ -94,7 +94,7 @@ func (r *SubmissionReconciler) startTransfer(ctx context.Context, s *scidatav1.S
 		return transferObservation{}, err
 	}
 	job := submission.SyncJob(submission.JobInput{Submission: s, Department: &dept, Center: center,
-		Image: r.Config.PortalImage, PullPolicy: r.Config.ImagePullPolicy, BackoffLimit: backoff})
+		Image: r.Config.OperatorImage, PullPolicy: r.Config.ImagePullPolicy, BackoffLimit: backoff})
 	if err := r.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
 		return transferObservation{}, fmt.Errorf("create sync job: %w", err)
 	}

@@ -5,7 +5,14 @@
 //
 //	go run ./hack/image --out bin/images/scidata-operator.tar --ref scidata-operator:dev
 //
-// `make image` runs it; `go run ./hack/localcluster load-image FILE` (or
+// With --binary it packages a static binary built elsewhere instead: the
+// managed object store's image is bin/versitygw, built from its pinned Go
+// module by `make versitygw`:
+//
+//	go run ./hack/image --binary bin/versitygw --path /usr/local/bin/versitygw \
+//	  --out bin/images/scidata-objectstore.tar --ref scidata-objectstore:dev
+//
+// `make image` builds both; `go run ./hack/localcluster load-image FILE` (or
 // `up --load-image FILE`) puts the result into the local node.
 package main
 
@@ -22,14 +29,16 @@ func main() {
 	out := flag.String("out", "bin/images/scidata-operator.tar", "the OCI image layout tarball to write")
 	ref := flag.String("ref", "scidata-operator:dev", "the image reference containerd tags the image with on import")
 	pkg := flag.String("pkg", ".", "the Go package of the binary")
+	binary := flag.String("binary", "", "package this static binary instead of building --pkg")
+	path := flag.String("path", "/scidata-operator", "where the binary is in the image; it is the entrypoint")
 	flag.Parse()
-	if err := build(*out, *ref, *pkg); err != nil {
+	if err := build(*out, *ref, *pkg, *binary, *path); err != nil {
 		fmt.Fprintln(os.Stderr, "image:", err)
 		os.Exit(1)
 	}
 }
 
-func build(out, ref, pkg string) error {
+func build(out, ref, pkg, binary, path string) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
@@ -38,13 +47,18 @@ func build(out, ref, pkg string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "scidata-operator")
-	// The binary is built here rather than taken from bin/: bin/ may be
-	// shared between checkouts, and the image must hold this one's code.
-	if err := imagebuild.GoBinary(".", pkg, bin, "-s -w"); err != nil {
+	bin := binary
+	if bin == "" {
+		bin = filepath.Join(work, filepath.Base(path))
+		// The binary is built here rather than taken from bin/: bin/ may be
+		// shared between checkouts, and the image must hold this one's code.
+		if err := imagebuild.GoBinary(".", pkg, bin, "-s -w"); err != nil {
+			return err
+		}
+	} else if err := imagebuild.CheckStatic(bin); err != nil {
 		return err
 	}
-	img, err := imagebuild.StaticBinaryImage(bin, "/scidata-operator", "65532:65532")
+	img, err := imagebuild.StaticBinaryImage(bin, path, "65532:65532")
 	if err != nil {
 		return err
 	}

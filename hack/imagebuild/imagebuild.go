@@ -11,6 +11,7 @@ package imagebuild
 import (
 	"archive/tar"
 	"bytes"
+	"debug/elf"
 	"fmt"
 	"io"
 	"os"
@@ -255,4 +256,20 @@ func StaticBinaryImage(binary, path, user string) (v1.Image, error) {
 		Entrypoint: []string{path},
 		User:       user,
 	})
+}
+
+// CheckStatic refuses a binary that needs a dynamic loader: the images
+// have nothing but the binary, so a dynamically linked one could not start.
+func CheckStatic(binary string) error {
+	f, err := elf.Open(binary)
+	if err != nil {
+		return fmt.Errorf("%s: %w", binary, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("%s is linked dynamically; build it with CGO_ENABLED=0", binary)
+		}
+	}
+	return nil
 }

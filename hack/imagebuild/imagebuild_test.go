@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -128,5 +129,23 @@ func TestStaticBinaryImageRunsTheBinaryAsTheGivenUser(t *testing.T) {
 	}
 	if len(names) != 1 || names[0] != "scidata-operator" {
 		t.Fatalf("layer holds %v, want only the binary", names)
+	}
+}
+
+func TestCheckStaticTellsStaticFromDynamicBinaries(t *testing.T) {
+	dir := t.TempDir()
+	static := filepath.Join(dir, "static")
+	if err := GoBinary("../..", "./hack/localcluster/pause", static, "-s -w"); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckStatic(static); err != nil {
+		t.Errorf("a CGO_ENABLED=0 build: %v", err)
+	}
+	// /bin/sh on Debian is dynamically linked.
+	if err := CheckStatic("/bin/sh"); err == nil || !strings.Contains(err.Error(), "dynamically") {
+		t.Errorf("/bin/sh: %v, want it refused as dynamically linked", err)
+	}
+	if err := CheckStatic(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a missing file was accepted")
 	}
 }

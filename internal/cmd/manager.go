@@ -53,7 +53,7 @@ func newManagerCommand() *cobra.Command {
 	f.StringVar(&o.dnsService, "dns-service", "kube-system/kube-dns", "namespace/name of the cluster DNS Service, whose endpoints the platforms' DNS egress rules name")
 	f.StringVar(&o.platform.OperatorNamespace, "operator-namespace", envOr("POD_NAMESPACE", "scidata-system"), "namespace the manager runs in (holds the CA)")
 	f.StringVar(&o.platform.ObjectStoreImage, "object-store-image", "scidata-objectstore:dev", "image of the managed S3 server")
-	f.StringVar(&o.platform.PortalImage, "portal-image", "scidata-operator:dev", "image run with the portal subcommand (the operator's own)")
+	f.StringVar(&o.platform.OperatorImage, "operator-image", "scidata-operator:dev", "the operator's own image, run as the portal, the sync Jobs and the store's init and bootstrap containers")
 	f.StringVar(&o.pullPolicy, "image-pull-policy", string(corev1.PullIfNotPresent), "pull policy of the images the operator runs")
 	o.zap.BindFlags(zapFlags)
 	f.AddGoFlagSet(zapFlags)

@@ -1,18 +1,25 @@
 package cmd
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 )
 
 // Execute runs the command line args. With no subcommand it runs the manager,
 // so the image's entrypoint needs no arguments.
 func Execute(args []string) error {
+	return ExecuteContext(context.Background(), args)
+}
+
+// ExecuteContext is Execute with a context that long-running commands stop on.
+func ExecuteContext(ctx context.Context, args []string) error {
 	root := newRoot()
 	if len(args) == 0 || (len(args[0]) > 0 && args[0][0] == '-' && args[0] != "-h" && args[0] != "--help") {
 		args = append([]string{"manager"}, args...)
 	}
 	root.SetArgs(args)
-	return root.Execute()
+	return root.ExecuteContext(ctx)
 }
 
 func newRoot() *cobra.Command {
@@ -24,6 +31,6 @@ func newRoot() *cobra.Command {
 			"catalog and verified submissions (汇交) with signed receipts (汇交凭证).",
 		SilenceUsage: true,
 	}
-	root.AddCommand(newManagerCommand(), newPortalCommand(), newReceiptCommand(), newSyncCommand())
+	root.AddCommand(newManagerCommand(), newPortalCommand(), newReceiptCommand(), newSyncCommand(), newStoreInitCommand(), newStoreBootstrapCommand(), newObjectsCommand())
 	return root
 }

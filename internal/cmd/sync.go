@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -30,6 +31,7 @@ type syncOptions struct {
 	class, centerClass string
 	caFile             string
 	parallel           int
+	reachTimeout       time.Duration
 	terminationPath    string
 }
 
@@ -67,6 +69,7 @@ func newSyncCommand() *cobra.Command {
 	f.StringVar(&o.centerClass, "center-max-classification", "", "highest level the Center may hold (empty: no limit)")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM bundle of the CA that signs the stores' certificates (empty: system roots)")
 	f.IntVar(&o.parallel, "parallel", 4, "objects copied at once")
+	f.DurationVar(&o.reachTimeout, "reach-timeout", 30*time.Second, "how long to wait for each store to accept connections before the first request (a new pod's traffic can be refused until the NetworkPolicy enforcer has seen it)")
 	f.StringVar(&o.terminationPath, "termination-message-path", syncer.DefaultTerminationLog, "where to write the summary the kubelet reports (empty: nowhere)")
 	return c
 }
@@ -126,7 +129,7 @@ func (o syncOptions) config() (syncer.Config, error) {
 	cfg := syncer.Config{Source: o.src, Dest: o.dst, SourcePrefix: o.prefix,
 		Department: o.department, Entry: o.entry, ContentVersion: o.version,
 		Classification: scidatav1.ClassificationLevel(o.class), CenterMax: scidatav1.ClassificationLevel(o.centerClass),
-		Parallel: o.parallel}
+		Parallel: o.parallel, ReachTimeout: o.reachTimeout}
 	var err error
 	if cfg.Source.AccessKey, cfg.Source.SecretKey, err = readKeys("SOURCE", o.srcKeys); err != nil {
 		return cfg, err

@@ -14,8 +14,10 @@ type Config struct {
 	OperatorNamespace string
 	// ObjectStoreImage runs the managed S3 server.
 	ObjectStoreImage string
-	// PortalImage is the operator's own image, run with the portal subcommand.
-	PortalImage string
+	// OperatorImage is the operator's own image: it runs the portal, the
+	// sync Jobs and the store's init and bootstrap containers, each with
+	// its subcommand.
+	OperatorImage string
 	// ImagePullPolicy of every container the operator runs.
 	ImagePullPolicy corev1.PullPolicy
 }

@@ -14,11 +14,35 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 )
 
-// Paths inside the object store's container.
+// Paths inside the object store's containers.
 const (
-	storeDataPath = "/data"
-	storeTLSPath  = "/etc/scidata/tls"
+	storeDataPath     = "/data"
+	storeTLSPath      = "/etc/scidata/tls"
+	storeCAPath       = "/etc/scidata/ca"
+	storeAccountsPath = "/etc/scidata/accounts"
+	// StoreBootstrapPort is where the bootstrap sidecar answers /readyz.
+	StoreBootstrapPort = 9091
 )
+
+// storeAccount is an account of the store and what it may do in the
+// platform's bucket (the levels of `store-bootstrap --grant`).
+type storeAccount struct {
+	name, secret, access string
+}
+
+// storeAccounts are the store's ordinary accounts. On a department store
+// the owners manage their data and the Center's account only reads it; on
+// the Center's store the one account writes submitted data and receipts
+// and can delete nothing.
+func storeAccounts(p *scidatav1.DataPlatform) []storeAccount {
+	if p.Spec.Role == scidatav1.RoleCenter {
+		return []storeAccount{{"upload", UploadCredentialsName, "write"}}
+	}
+	return []storeAccount{
+		{"upload", UploadCredentialsName, "manage"},
+		{"center-read", CenterReadCredentialsName, "read"},
+	}
+}
 
 // ObjectStoreURL is the in-cluster HTTPS endpoint of a managed store.
 func ObjectStoreURL(p *scidatav1.DataPlatform) string {
@@ -89,10 +113,71 @@ func objectStorePod(p *scidatav1.DataPlatform, cfg Config) *corev1ac.PodSpecAppl
 		return corev1ac.EnvVar().WithName(name).WithValueFrom(corev1ac.EnvVarSource().
 			WithSecretKeyRef(corev1ac.SecretKeySelector().WithName(RootCredentialsName).WithKey(key)))
 	}
+	rootAccess := secretEnv("ROOT_ACCESS_KEY", AccessKeyField)
+	rootSecret := secretEnv("ROOT_SECRET_KEY", SecretKeyField)
+	iamMount := corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath + "/iam").WithSubPath("iam")
+
+	initArgs := []string{"store-init", "--iam-dir", storeDataPath + "/iam"}
+	bootArgs := []string{"store-bootstrap",
+		"--endpoint", fmt.Sprintf("127.0.0.1:%d", ObjectStorePort),
+		"--server-name", ObjectStoreDNSNames(p)[2],
+		"--ca-file", storeCAPath + "/ca.crt",
+		"--bucket", Bucket,
+		"--health-addr", fmt.Sprintf(":%d", StoreBootstrapPort),
+	}
+	var accountMounts []*corev1ac.VolumeMountApplyConfiguration
+	volumes := []*corev1ac.VolumeApplyConfiguration{
+		corev1ac.Volume().WithName("tls").WithSecret(corev1ac.SecretVolumeSource().WithSecretName(TLSSecretName).WithDefaultMode(0o440)),
+		corev1ac.Volume().WithName("ca").WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(CABundleName).WithDefaultMode(0o444)),
+	}
+	for _, a := range storeAccounts(p) {
+		dir := storeAccountsPath + "/" + a.name
+		initArgs = append(initArgs, "--account", a.name+"="+dir)
+		bootArgs = append(bootArgs, "--grant", a.name+"="+dir+":"+a.access)
+		accountMounts = append(accountMounts, corev1ac.VolumeMount().WithName("account-"+a.name).WithMountPath(dir).WithReadOnly(true))
+		volumes = append(volumes, corev1ac.Volume().WithName("account-"+a.name).WithSecret(corev1ac.SecretVolumeSource().
+			WithSecretName(a.secret).WithDefaultMode(0o440)))
+	}
+	small := corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
+		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
+	}
+
 	return corev1ac.PodSpec().
 		WithAutomountServiceAccountToken(false).
 		WithEnableServiceLinks(false).
 		WithSecurityContext(restrictedPod()).
+		WithInitContainers(
+			// Writes the accounts into the server's IAM file before it starts.
+			corev1ac.Container().
+				WithName("store-init").
+				WithImage(cfg.OperatorImage).
+				WithImagePullPolicy(cfg.ImagePullPolicy).
+				WithArgs(initArgs...).
+				WithEnv(rootAccess).
+				WithResources(resources(nil, small)).
+				WithSecurityContext(restrictedContainer()).
+				WithVolumeMounts(append([]*corev1ac.VolumeMountApplyConfiguration{iamMount}, accountMounts...)...),
+			// A sidecar (an init container that keeps running): makes the
+			// bucket, keeps its policy, and holds the pod unready until
+			// the accounts can use the bucket.
+			corev1ac.Container().
+				WithName("store-bootstrap").
+				WithImage(cfg.OperatorImage).
+				WithImagePullPolicy(cfg.ImagePullPolicy).
+				WithRestartPolicy(corev1.ContainerRestartPolicyAlways).
+				WithArgs(bootArgs...).
+				WithEnv(rootAccess, rootSecret).
+				WithPorts(corev1ac.ContainerPort().WithName("bootstrap").WithContainerPort(StoreBootstrapPort).WithProtocol(corev1.ProtocolTCP)).
+				WithReadinessProbe(corev1ac.Probe().WithPeriodSeconds(5).
+					WithHTTPGet(corev1ac.HTTPGetAction().WithPath("/readyz").WithPort(intstr.FromString("bootstrap")))).
+				WithLivenessProbe(corev1ac.Probe().WithPeriodSeconds(20).WithFailureThreshold(3).
+					WithHTTPGet(corev1ac.HTTPGetAction().WithPath("/healthz").WithPort(intstr.FromString("bootstrap")))).
+				WithResources(resources(nil, small)).
+				WithSecurityContext(restrictedContainer()).
+				WithVolumeMounts(append([]*corev1ac.VolumeMountApplyConfiguration{
+					corev1ac.VolumeMount().WithName("ca").WithMountPath(storeCAPath).WithReadOnly(true)}, accountMounts...)...),
+		).
 		WithContainers(corev1ac.Container().
 			WithName("s3").
 			WithImage(cfg.ObjectStoreImage).
@@ -102,9 +187,10 @@ func objectStorePod(p *scidatav1.DataPlatform, cfg Config) *corev1ac.PodSpecAppl
 				"--cert", storeTLSPath+"/tls.crt",
 				"--key", storeTLSPath+"/tls.key",
 				"--iam-dir", storeDataPath+"/iam",
+				"--quiet",
 				"posix", storeDataPath+"/buckets",
 			).
-			WithEnv(secretEnv("ROOT_ACCESS_KEY", AccessKeyField), secretEnv("ROOT_SECRET_KEY", SecretKeyField)).
+			WithEnv(rootAccess, rootSecret).
 			WithPorts(corev1ac.ContainerPort().WithName("s3").WithContainerPort(ObjectStorePort).WithProtocol(corev1.ProtocolTCP)).
 			WithReadinessProbe(probe().WithPeriodSeconds(5)).
 			WithLivenessProbe(probe().WithPeriodSeconds(20).WithFailureThreshold(3)).
@@ -117,11 +203,10 @@ func objectStorePod(p *scidatav1.DataPlatform, cfg Config) *corev1ac.PodSpecAppl
 				// versitygw needs both directories to exist; the kubelet
 				// creates a subPath on the volume when it is missing.
 				corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath+"/buckets").WithSubPath("buckets"),
-				corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath+"/iam").WithSubPath("iam"),
+				iamMount,
 				corev1ac.VolumeMount().WithName("tls").WithMountPath(storeTLSPath).WithReadOnly(true),
 			)).
-		WithVolumes(corev1ac.Volume().WithName("tls").WithSecret(corev1ac.SecretVolumeSource().
-			WithSecretName(TLSSecretName).WithDefaultMode(0o440)))
+		WithVolumes(volumes...)
 }
 
 // ObjectStoreService is the store's client Service.

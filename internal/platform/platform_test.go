@@ -23,7 +23,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-var cfg = Config{OperatorNamespace: "scidata-system", ObjectStoreImage: "scidata-objectstore:dev", PortalImage: "scidata-operator:dev", ImagePullPolicy: corev1.PullIfNotPresent}
+var cfg = Config{OperatorNamespace: "scidata-system", ObjectStoreImage: "scidata-objectstore:dev", OperatorImage: "scidata-operator:dev", ImagePullPolicy: corev1.PullIfNotPresent}
 
 func dept(name string, mut func(*scidatav1.DataPlatform)) *scidatav1.DataPlatform {
 	p := &scidatav1.DataPlatform{

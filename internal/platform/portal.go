@@ -42,7 +42,7 @@ func PortalDeployment(p *scidatav1.DataPlatform, cfg Config) *appsv1ac.Deploymen
 	}
 	container := corev1ac.Container().
 		WithName("portal").
-		WithImage(cfg.PortalImage).
+		WithImage(cfg.OperatorImage).
 		WithImagePullPolicy(cfg.ImagePullPolicy).
 		WithArgs(portalArgs(p)...).
 		WithPorts(corev1ac.ContainerPort().WithName("http").WithContainerPort(PortalPort).WithProtocol(corev1.ProtocolTCP)).

@@ -57,13 +57,27 @@ func Binary() string {
 // Start runs a fresh versitygw for the test and stops it when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// Options change how a test server starts.
+type Options struct {
+	// Prepare runs before the server starts, with its IAM directory (what
+	// --iam-dir names): a test writes users.json there the way the store's
+	// init container does.
+	Prepare func(iamDir string) error
+}
+
+// StartWith runs a fresh versitygw prepared as o says.
+func StartWith(t testing.TB, o Options) *Server {
+	t.Helper()
 	bin := Binary()
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("the S3 server %s is missing: run `make versitygw` (make test builds it first) to build it from hack/tools/versitygw", bin)
 	}
 	var lastErr error
 	for range 3 { // a free port can be taken between finding and binding it
-		s, err := start(t, bin)
+		s, err := start(t, bin, o)
 		if err == nil {
 			return s
 		}
@@ -73,7 +87,7 @@ func Start(t testing.TB) *Server {
 	return nil
 }
 
-func start(t testing.TB, bin string) (*Server, error) {
+func start(t testing.TB, bin string, o Options) (*Server, error) {
 	dir := t.TempDir()
 	c, err := newCerts(dir)
 	if err != nil {
@@ -88,6 +102,11 @@ func start(t testing.TB, bin string) (*Server, error) {
 	for _, d := range []string{s.Dir, filepath.Join(dir, "iam")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
+		}
+	}
+	if o.Prepare != nil {
+		if err := o.Prepare(filepath.Join(dir, "iam")); err != nil {
+			return nil, fmt.Errorf("prepare: %w", err)
 		}
 	}
 	logf, err := os.Create(s.log)

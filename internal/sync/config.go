@@ -4,11 +4,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -53,6 +55,11 @@ type Config struct {
 	// OnObject, if set, is called after each object is verified at the
 	// destination, with whether it had to be copied.
 	OnObject func(key string, copied bool)
+	// ReachTimeout bounds the wait, before the first request, for each
+	// store to accept connections (a new pod's traffic can be refused until
+	// the NetworkPolicy enforcer has seen it); 0 means no wait. A store
+	// still unreachable then is reported by the first request's error.
+	ReachTimeout time.Duration
 }
 
 // nameRE is what a department code, entry name or content version may look
@@ -145,4 +152,15 @@ func newClient(s Store, c *Config) (*minio.Client, error) {
 		return nil, fail(ExitUsage, "S3 client for %s: %v", s.Endpoint, err)
 	}
 	return cl, nil
+}
+
+// hostPort is an endpoint's host:port (the scheme's port when none is given).
+func hostPort(endpoint string) string {
+	if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
+		if u.Port() == "" {
+			return net.JoinHostPort(u.Hostname(), "443")
+		}
+		return u.Host
+	}
+	return endpoint
 }

@@ -3,6 +3,7 @@ package syncer
 import (
 	"bytes"
 	"context"
+	"github.com/scidata-io/scidata-operator/internal/netwait"
 	"io"
 	"log/slog"
 	"sync"
@@ -48,6 +49,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
 	w, err := newWorker(&cfg, log)
 	if err != nil {
 		return Result{}, err
+	}
+	if cfg.ReachTimeout > 0 {
+		for _, s := range []Store{cfg.Source, cfg.Dest} {
+			if err := netwait.Reachable(ctx, hostPort(s.Endpoint), cfg.ReachTimeout); err != nil {
+				w.log.Warn("store not reachable yet; trying anyway", "endpoint", s.Endpoint, "error", err.Error())
+			}
+		}
 	}
 	existing, err := w.readManifest(ctx)
 	if err != nil {

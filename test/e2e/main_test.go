@@ -11,10 +11,11 @@
 //	make test-e2e-operator
 //	SCIDATA_E2E=1 go test ./test/e2e -v -count=1 -timeout 20m
 //
-// SCIDATA_E2E_IMAGE names the image tarball to load, relative to the
-// module's root or absolute (make image writes
-// bin/images/scidata-operator.tar); without it the test builds the image
-// itself with hack/image. If another checkout's cluster runs, the test
+// SCIDATA_E2E_IMAGES names the image tarballs to load, separated by
+// spaces, relative to the module's root or absolute (make image writes
+// bin/images/scidata-operator.tar and bin/images/scidata-objectstore.tar);
+// without it the test builds both itself with hack/image (the object
+// store's from bin/versitygw, which `make versitygw` builds). If another checkout's cluster runs, the test
 // waits for it to go, up to SCIDATA_E2E_WAIT (default 10m). Run it on its
 // own, not beside ./hack/localcluster's TestE2E in one `go test ./...`
 // (packages run in parallel; both need the machine's one cluster):
@@ -135,19 +136,26 @@ func (n *realNode) up() error {
 	if _, err := run(root, "go", "build", "-o", n.tool, "./hack/localcluster"); err != nil {
 		return err
 	}
-	image := os.Getenv("SCIDATA_E2E_IMAGE")
-	if image == "" {
-		image = filepath.Join(work, "scidata-operator.tar")
-		logf("building the operator's image into %s", image)
-		if _, err := run(root, "go", "run", "./hack/image", "--out", image, "--ref", "scidata-operator:dev"); err != nil {
+	images := strings.Fields(os.Getenv("SCIDATA_E2E_IMAGES"))
+	if len(images) == 0 {
+		op, store := filepath.Join(work, "scidata-operator.tar"), filepath.Join(work, "scidata-objectstore.tar")
+		logf("building the operator's and the object store's images into %s", work)
+		if _, err := run(root, "go", "run", "./hack/image", "--out", op, "--ref", "scidata-operator:dev"); err != nil {
 			return err
 		}
+		if _, err := run(root, "go", "run", "./hack/image", "--binary", filepath.Join(root, "bin", "versitygw"),
+			"--path", "/usr/local/bin/versitygw", "--out", store, "--ref", "scidata-objectstore:dev"); err != nil {
+			return fmt.Errorf("%w (run `make versitygw` first)", err)
+		}
+		images = []string{op, store}
 	}
-	if !filepath.IsAbs(image) {
-		image = filepath.Join(root, image)
-	}
-	if _, err := os.Stat(image); err != nil {
-		return fmt.Errorf("the operator's image: %w (make image writes it)", err)
+	for i, image := range images {
+		if !filepath.IsAbs(image) {
+			images[i] = filepath.Join(root, image)
+		}
+		if _, err := os.Stat(images[i]); err != nil {
+			return fmt.Errorf("image: %w (make image writes it)", err)
+		}
 	}
 	if _, err := run(root, n.tool, "status"); err == nil {
 		return fmt.Errorf("a local cluster of this checkout is already up: run `go run ./hack/localcluster down` first; the test installs the operator on a fresh node")
@@ -157,13 +165,17 @@ func (n *realNode) up() error {
 	}
 	start := time.Now()
 	n.ranUp = true
-	cmd := exec.Command(n.tool, "up", "--mode", "real", "--load-image", image)
+	args := []string{"up", "--mode", "real"}
+	for _, image := range images {
+		args = append(args, "--load-image", image)
+	}
+	cmd := exec.Command(n.tool, args...)
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("localcluster up: %w", err)
 	}
-	logf("node up with the operator's image in %.1fs", time.Since(start).Seconds())
+	logf("node up with the images loaded in %.1fs", time.Since(start).Seconds())
 	return nil
 }
 

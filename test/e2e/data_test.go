@@ -1,0 +1,278 @@
+package e2e
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/cityops"
+	"github.com/scidata-io/scidata-operator/internal/submission"
+)
+
+// The sample entry of config/samples/10-science-technology.yaml, which the
+// Center's city-wide policy selects (scidata.io/funding: government).
+const (
+	entryName    = "selenium-tea-field-trials"
+	entryPrefix  = "agronomy/selenium-tea-trials/"
+	entryVersion = "2025.11"
+	reviewer     = "reviewer@science-technology"
+)
+
+// sampleData is what the department uploads: small, but real bytes.
+var sampleData = map[string]string{
+	"plots.csv":       "plot,county,cultivar,leaf_se_mg_kg\nNJ-01,Nanjiang,Fuding,0.41\nNJ-02,Nanjiang,Micang,0.52\nTJ-01,Tongjiang,Fuding,0.38\n",
+	"soil.csv":        "plot,soil_se_mg_kg,ph\nNJ-01,0.92,5.4\nNJ-02,1.10,5.1\nTJ-01,0.87,5.6\n",
+	"README.txt":      "Selenium uptake field trials, 2023-2025. Columns are described in the entry.\n",
+	"yield-2025.csv":  "plot,yield_kg_ha\nNJ-01,1320\nNJ-02,1185\nTJ-01,1402\n",
+	"photo-index.csv": "plot,file\nNJ-01,nj01.jpg\n",
+}
+
+// toolJob runs the operator's own image in ns as a Job (cityops.ToolJob:
+// restricted, the credentials Secret and the CA bundle mounted), waits for
+// it to finish and returns its log. It fails the test when the Job fails.
+func toolJob(t *testing.T, k kube, ns, name string, args []string, credentials, data string) string {
+	t.Helper()
+	b, err := yaml.Marshal(cityops.ToolJob("scidata-operator:dev", ns, name, args, credentials, data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := k.try(string(b), "apply", "-f", "-"); err != nil {
+		t.Fatalf("create job %s/%s: %v\n%s", ns, name, err, out)
+	}
+	t.Cleanup(func() { _, _ = k.try("", "delete", "job", "-n", ns, name, "--wait=false", "--cascade=background") })
+	var done batchv1.Job
+	eventually(t, 2*time.Minute, "job "+ns+"/"+name+" finishes", func() (bool, string) {
+		k.get(&done, "job", "-n", ns, name)
+		for _, c := range done.Status.Conditions {
+			if (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) && c.Status == corev1.ConditionTrue {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", done.Status)
+	})
+	for _, c := range done.Status.Conditions {
+		if c.Type == batchv1.JobFailed && c.Status == corev1.ConditionTrue {
+			logs, _ := k.try("", "logs", "-n", ns, "job/"+name)
+			t.Fatalf("job %s/%s failed (%s: %s); its log:\n%s", ns, name, c.Reason, c.Message, logs)
+		}
+	}
+	return k.run("logs", "-n", ns, "job/"+name)
+}
+
+// uploadData loads the sample files into the department's store the way
+// its owners would: from a pod in its own namespace, with its upload
+// account, over verified TLS.
+func uploadData(t *testing.T, k kube) {
+	cm := cityops.DataConfigMap(deptNS, "selenium-tea-data", sampleData)
+	b, _ := yaml.Marshal(cm)
+	if out, err := k.try(string(b), "apply", "-f", "-"); err != nil {
+		t.Fatalf("apply data ConfigMap: %v\n%s", err, out)
+	}
+	start := time.Now()
+	out := toolJob(t, k, deptNS, "upload-selenium-tea", cityops.UploadArgs(deptNS, entryPrefix), "objectstore-upload", cm.Name)
+	t.Logf("uploaded in %.1fs:\n%s", time.Since(start).Seconds(), out)
+	listed := listObjects(t, k, deptNS, "objectstore-upload", "list-dept-store", entryPrefix)
+	if len(listed) != len(sampleData) {
+		t.Fatalf("the department's store lists %d objects under %s, want %d: %v", len(listed), entryPrefix, len(sampleData), listed)
+	}
+	for name, data := range sampleData {
+		if got := listed[entryPrefix+name]; got != int64(len(data)) {
+			t.Errorf("%s%s: %d bytes in the store, %d uploaded", entryPrefix, name, got, len(data))
+		}
+	}
+}
+
+// listObjects lists a store from a pod in its namespace: key → size.
+func listObjects(t *testing.T, k kube, ns, secret, job, prefix string) map[string]int64 {
+	t.Helper()
+	out := toolJob(t, k, ns, job, cityops.ObjectsArgs(ns, "ls", prefix), secret, "")
+	got := map[string]int64{}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var size int64
+		var key string
+		if _, err := fmt.Sscanf(l, "%d\t%s", &size, &key); err == nil {
+			got[key] = size
+		}
+	}
+	return got
+}
+
+// submitAndReceive follows the sample entry from the Center's policy to a
+// verified receipt: the Submission appears, waits for review, a reviewer
+// approves it in their own name, a sync Job pod in the Center's namespace
+// copies the bytes, and the receipt verifies offline against the manifest
+// read back from the Center's store; a changed byte fails verification.
+func submitAndReceive(t *testing.T, k kube) {
+	name := submission.Name(entryName, entryVersion)
+	var sub scidatav1.Submission
+	eventually(t, 90*time.Second, "Submission "+deptNS+"/"+name+" waits for review", func() (bool, string) {
+		if !k.exists("submission", "-n", deptNS, name) {
+			return false, "no Submission yet"
+		}
+		k.get(&sub, "submission", "-n", deptNS, name)
+		c := meta.FindStatusCondition(sub.Status.Conditions, scidatav1.ConditionReady)
+		return c != nil && c.Status == metav1.ConditionFalse && sub.Status.Transfer == nil, fmt.Sprintf("%+v", sub.Status)
+	})
+	if jobs := strings.TrimSpace(k.run("get", "jobs", "-n", centerNS, "-l", "app.kubernetes.io/component=sync", "-o", "name")); jobs != "" {
+		t.Fatalf("a sync Job runs before the review: %s", k.run("get", "jobs", "-n", centerNS))
+	}
+
+	// The reviewer: approve on reviewers/science-technology, and the
+	// status of Submissions in the department's namespace only.
+	rbac := cityops.ReviewerRBAC(dept, deptNS, reviewer)
+	if out, err := k.try(rbac, "apply", "-f", "-"); err != nil {
+		t.Fatalf("reviewer RBAC: %v\n%s", err, out)
+	}
+	review := func(by string) (string, error) {
+		patch := cityops.ApprovalPatch(by, metav1.Now())
+		return k.try("", "patch", "submission", "-n", deptNS, name, "--subresource=status", "--type=merge", "-p", patch, "--as", reviewer)
+	}
+	// Approving in someone else's name is refused by admission.
+	if out, err := review("someone-else"); err == nil || !strings.Contains(out, "scidata-submission-review") {
+		t.Fatalf("a review in another's name was not refused by the review policy: %v\n%s", err, out)
+	}
+	start := time.Now()
+	eventually(t, 30*time.Second, "the reviewer's approval is admitted", func() (bool, string) {
+		out, err := review(reviewer) // RBAC may take a moment to reach the authorizer's cache
+		return err == nil, out
+	})
+
+	eventually(t, 4*time.Minute, "Submission "+name+" is received with a receipt", func() (bool, string) {
+		k.get(&sub, "submission", "-n", deptNS, name)
+		return sub.Status.Receipt != nil && meta.IsStatusConditionTrue(sub.Status.Conditions, scidatav1.ConditionReceived) &&
+			meta.IsStatusConditionTrue(sub.Status.Conditions, scidatav1.ConditionReady), fmt.Sprintf("%+v", sub.Status.Conditions)
+	})
+	t.Logf("approved → receipt in %.1fs; transfer %+v", time.Since(start).Seconds(), *sub.Status.Transfer)
+	if !meta.IsStatusConditionTrue(sub.Status.Conditions, scidatav1.ConditionApproved) {
+		t.Errorf("Approved condition not True: %+v", sub.Status.Conditions)
+	}
+
+	// A real pod ran the copy, in the Center's namespace, as a sync pod.
+	var pods corev1.PodList
+	k.get(&pods, "pods", "-n", centerNS, "-l", "app.kubernetes.io/component=sync")
+	succeeded := 0
+	for _, p := range pods.Items {
+		if p.Status.Phase == corev1.PodSucceeded {
+			succeeded++
+		}
+	}
+	if succeeded == 0 {
+		t.Errorf("no sync pod Succeeded in %s: %d pods", centerNS, len(pods.Items))
+	}
+	if sub.Status.Transfer.Objects != int64(len(sampleData)) {
+		t.Errorf("the transfer copied %d objects, want %d", sub.Status.Transfer.Objects, len(sampleData))
+	}
+	var total int64
+	for _, d := range sampleData {
+		total += int64(len(d))
+	}
+	if sub.Status.Transfer.Bytes != total {
+		t.Errorf("the transfer copied %d bytes, want %d", sub.Status.Transfer.Bytes, total)
+	}
+
+	// The bytes are in the Center's store, under the version's prefix,
+	// with the manifest and the receipt beside them.
+	dest := sub.Status.Transfer.Destination
+	listed := listObjects(t, k, centerNS, "objectstore-upload", "list-center-store", dest)
+	for n, d := range sampleData {
+		if listed[dest+n] != int64(len(d)) {
+			t.Errorf("the Center's store holds %s%s with %d bytes, want %d", dest, n, listed[dest+n], len(d))
+		}
+	}
+	for _, n := range []string{"manifest.json", "receipt.json"} {
+		if _, ok := listed[dest+n]; !ok {
+			t.Errorf("the Center's store has no %s%s: %v", dest, n, listed)
+		}
+	}
+	manifest := toolJob(t, k, centerNS, "read-manifest", cityops.ObjectsArgs(centerNS, "cat", dest+"manifest.json"), "objectstore-upload", "")
+	var m struct {
+		Objects []struct {
+			Path   string `json:"path"`
+			Size   int64  `json:"size"`
+			SHA256 string `json:"sha256"`
+		} `json:"objects"`
+	}
+	if err := json.Unmarshal([]byte(manifest), &m); err != nil {
+		t.Fatalf("the manifest read back is not JSON: %v\n%s", err, manifest)
+	}
+	for _, o := range m.Objects {
+		sum := sha256.Sum256([]byte(sampleData[o.Path]))
+		if o.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("manifest: %s has SHA-256 %s, the uploaded bytes %x", o.Path, o.SHA256, sum)
+		}
+	}
+
+	// receipt verify, offline, against the key fingerprint published in
+	// the Center's key set.
+	work := t.TempDir()
+	bin := filepath.Join(work, "scidata-operator")
+	if out, err := exec.Command("go", "build", "-o", bin, k.n.root).CombinedOutput(); err != nil {
+		t.Fatalf("build the operator's binary: %v\n%s", err, out)
+	}
+	write := func(name, data string) string {
+		p := filepath.Join(work, name)
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	subFile := write("submission.yaml", k.run("get", "submission", "-n", deptNS, name, "-o", "yaml"))
+	var keys corev1.ConfigMap
+	k.get(&keys, "configmap", "-n", centerNS, "receipt-keys")
+	keySet := write("keys.json", keys.Data["keys.json"])
+	if !strings.Contains(keys.Data["keys.json"], sub.Status.Receipt.KeyID) {
+		t.Fatalf("the Center's key set does not list the receipt's key %s", sub.Status.Receipt.KeyID)
+	}
+	verify := func(manifestFile string) (string, error) {
+		out, err := exec.Command(bin, "receipt", "verify", "--receipt", subFile, "--keyset", keySet,
+			"--fingerprint", sub.Status.Receipt.KeyID, "--manifest", manifestFile).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := verify(write("manifest.json", manifest)); err != nil {
+		t.Fatalf("receipt verify of the genuine receipt and manifest: %v\n%s", err, out)
+	}
+	tampered := []byte(manifest)
+	i := strings.Index(manifest, `"size"`)
+	tampered[i+len(`"size":`)+1] ^= 1 // one byte of the first size
+	if out, err := verify(write("tampered.json", string(tampered))); err == nil {
+		t.Fatalf("receipt verify accepted a manifest with a changed byte:\n%s", out)
+	}
+	t.Logf("receipt %s verified; a one-byte change is refused", sub.Status.Receipt.KeyID)
+}
+
+// dataSurvives: after the department's platform was deleted (Retain) and
+// adopted again, the bytes uploaded before are still there and readable.
+func dataSurvives(t *testing.T, k kube) {
+	eventually(t, 3*time.Minute, dept+" is Ready again after adoption", func() (bool, string) {
+		dp := getPlatform(t, k, dept)
+		return meta.IsStatusConditionTrue(dp.Status.Conditions, scidatav1.ConditionReady), fmt.Sprintf("%+v", dp.Status.Conditions)
+	})
+	listed := listObjects(t, k, deptNS, "objectstore-upload", "list-after-adoption", entryPrefix)
+	var keys []string
+	for key := range listed {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	if len(listed) != len(sampleData) {
+		t.Fatalf("after adoption the store lists %v, want the %d objects uploaded before", keys, len(sampleData))
+	}
+	got := toolJob(t, k, deptNS, "read-after-adoption", cityops.ObjectsArgs(deptNS, "cat", entryPrefix+"soil.csv"), "objectstore-upload", "")
+	if got != sampleData["soil.csv"] {
+		t.Fatalf("soil.csv after adoption reads %q, want %q", got, sampleData["soil.csv"])
+	}
+}
