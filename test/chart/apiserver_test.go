@@ -145,7 +145,7 @@ func TestNonDefaultValuesReachTheManager(t *testing.T) {
 	for _, a := range []string{
 		"--leader-elect",
 		"--object-store-image=registry.example.org/city/scidata-objectstore:1.2.3",
-		"--portal-image=registry.example.org/city/scidata-portal@sha256:" + strings.Repeat("cd", 32),
+		"--operator-image=registry.example.org/mirror/scidata-operator@sha256:" + strings.Repeat("cd", 32),
 		"--dns-service=kube-system/coredns",
 		"--zap-log-level=debug",
 	} {

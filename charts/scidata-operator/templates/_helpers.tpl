@@ -80,9 +80,13 @@ Call with (dict "image" .Values.image "root" .).
 {{- include "scidata-operator.image" (dict "image" .Values.image "root" .) }}
 {{- end }}
 
-{{- define "scidata-operator.portalImage" -}}
-{{- if .Values.operands.portalImage.repository }}
-{{- include "scidata-operator.image" (dict "image" .Values.operands.portalImage "root" .) }}
+{{/*
+The operator's image as the pods it runs use it: the portal, the sync Jobs
+and the store's init and bootstrap containers.
+*/}}
+{{- define "scidata-operator.operandOperatorImage" -}}
+{{- if .Values.operands.operatorImage.repository }}
+{{- include "scidata-operator.image" (dict "image" .Values.operands.operatorImage "root" .) }}
 {{- else }}
 {{- include "scidata-operator.managerImage" . }}
 {{- end }}
@@ -106,7 +110,7 @@ compare the two), then extraArgs, which may not repeat one of them.
   (printf "--metrics-bind-address=:%d" (int .Values.metrics.port))
   "--health-probe-bind-address=:8081"
   (printf "--object-store-image=%s" (include "scidata-operator.objectStoreImage" .))
-  (printf "--portal-image=%s" (include "scidata-operator.portalImage" .))
+  (printf "--operator-image=%s" (include "scidata-operator.operandOperatorImage" .))
   (printf "--image-pull-policy=%s" .Values.operands.imagePullPolicy) }}
 {{- if .Values.dnsService }}
 {{- $args = append $args (printf "--dns-service=%s" .Values.dnsService) }}
