@@ -10,6 +10,7 @@ SHELL := /usr/bin/env bash -o pipefail
 BIN           ?= $(CURDIR)/bin
 CONTROLLER_GEN = $(BIN)/controller-gen
 VERSITYGW      = $(BIN)/versitygw
+HELM           = $(BIN)/helm
 K8S_ASSETS     = $(shell hack/build-k8s.sh --print-dir)
 GO_TEST_FLAGS ?= -count=1 -timeout=30m
 # The operator's image: an OCI image layout tarball, loaded into the local
@@ -32,9 +33,14 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate CRDs and the manager's RBAC from the code's markers.
+manifests: $(CONTROLLER_GEN) ## Generate CRDs and the manager's RBAC from the code's markers, and the chart's copies of them.
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=scidata-operator-manager paths=./controllers/... output:rbac:artifacts:config=config/rbac
+	$(MAKE) chart
+
+.PHONY: chart
+chart: ## Generate the Helm chart's CRDs, roles, admission policies and Argo CD check from config/, and the values reference in docs/install.md.
+	go run ./hack/chartgen
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate deep-copy code.
@@ -52,8 +58,8 @@ vet: ## Vet the code.
 verify: manifests generate ## Fail when generated code, manifests or formatting are stale.
 	@unformatted=$$(gofmt -s -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt -s would change: $$unformatted (run make fmt)"; exit 1; fi
-	@if [ -n "$$(git status --porcelain -- api config)" ]; then \
-	  git status --porcelain -- api config; git diff --stat -- api config; \
+	@if [ -n "$$(git status --porcelain -- api config charts docs/install.md)" ]; then \
+	  git status --porcelain -- api config charts docs/install.md; git diff --stat -- api config charts docs/install.md; \
 	  echo "generated files are stale: run 'make manifests generate' and commit the result"; exit 1; fi
 	go vet ./...
 	@for m in hack/tools/*/; do (cd $$m && go mod verify >/dev/null) || exit 1; done
@@ -63,8 +69,8 @@ verify: manifests generate ## Fail when generated code, manifests or formatting 
 test: test-envtest test-e2e ## Run every test: unit and envtest, then end-to-end on a real node.
 
 .PHONY: test-envtest
-test-envtest: k8s-envtest $(VERSITYGW) ## Unit tests, every controller and admission rule against a real kube-apiserver (envtest), the sync worker against a real S3 server.
-	KUBEBUILDER_ASSETS=$(K8S_ASSETS) VERSITYGW=$(VERSITYGW) go test $(GO_TEST_FLAGS) $(PKGS)
+test-envtest: k8s-envtest $(VERSITYGW) $(HELM) ## Unit tests, every controller and admission rule against a real kube-apiserver (envtest), the sync worker against a real S3 server, the Helm chart.
+	KUBEBUILDER_ASSETS=$(K8S_ASSETS) VERSITYGW=$(VERSITYGW) HELM=$(HELM) go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: test-e2e
 test-e2e: k8s-all ## End-to-end on a real node (root): the node itself, then the operator installed on it.
@@ -74,6 +80,10 @@ test-e2e: k8s-all ## End-to-end on a real node (root): the node itself, then the
 .PHONY: test-e2e-operator
 test-e2e-operator: image k8s-all ## The operator on a real node (root): installed with kubectl -k config/default, platforms made, data kept.
 	SCIDATA_E2E=1 SCIDATA_E2E_IMAGES="$(IMAGE_TAR) $(STORE_IMAGE_TAR)" go test ./test/e2e -v -count=1 -timeout 30m
+
+.PHONY: test-e2e-helm
+test-e2e-helm: image k8s-all $(HELM) ## The Helm chart on a real node (root): install, upgrade to two replicas, uninstall keeping the platforms.
+	SCIDATA_E2E=1 SCIDATA_E2E_HELM=1 SCIDATA_E2E_IMAGE=$(IMAGE_TAR) HELM=$(HELM) go test ./test/e2e -run TestE2EHelm -v -count=1 -timeout 20m
 
 .PHONY: build
 build: ## Build the operator binary (manager, portal, receipt, sync) into bin/.
@@ -135,6 +145,21 @@ versitygw: $(VERSITYGW) ## Build the S3 server (versitygw) for Managed stores an
 # Rebuilt only when its pin (go.mod/go.sum) changes. Static, like every tool.
 $(VERSITYGW): hack/tools/versitygw/go.mod hack/tools/versitygw/go.sum
 	cd hack/tools/versitygw && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $@ github.com/versity/versitygw/cmd/versitygw
+
+# Helm, for the chart's tests and installs. Helm's own Makefile stamps its
+# version and the Kubernetes minor its client-go speaks (which `helm
+# template` reports as .Capabilities.KubeVersion); both are read from the pin.
+.PHONY: helm
+helm: $(HELM) ## Build Helm (helm.sh/helm/v3, pinned in hack/tools/helm) into bin/helm.
+
+$(HELM): hack/tools/helm/go.mod hack/tools/helm/go.sum
+	cd hack/tools/helm && v=$$(go list -m -f '{{.Version}}' helm.sh/helm/v3) && \
+	  kminor=$$(go list -m -f '{{.Version}}' k8s.io/client-go | cut -d. -f2) && \
+	  CGO_ENABLED=0 go build -trimpath -o $@ -ldflags "-s -w \
+	    -X helm.sh/helm/v3/internal/version.version=$$v -X helm.sh/helm/v3/internal/version.gitTreeState=clean \
+	    -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$$kminor \
+	    -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$$kminor" \
+	    helm.sh/helm/v3/cmd/helm
 
 $(CONTROLLER_GEN): hack/tools/devtools/go.mod hack/tools/devtools/go.sum
 	cd hack/tools/devtools && CGO_ENABLED=0 go build -trimpath -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen

@@ -1,6 +1,8 @@
 // Package gitops tests what GitOps tools read: the Argo CD health check
 // shipped in config/gitops/argocd, run with gopher-lua (the Lua engine Argo
-// CD embeds) against objects as the operator writes their status.
+// CD embeds) against objects as the operator writes their status; and the
+// Flux examples in config/gitops/flux, against Flux's own Kustomization CRD
+// on a real kube-apiserver and against the sample city.
 package gitops
 
 import (
