@@ -37,7 +37,7 @@ import (
 var testConfig = platform.Config{
 	OperatorNamespace: operatorNamespace,
 	ObjectStoreImage:  "scidata-objectstore:test",
-	OperatorImage:       "scidata-operator:test",
+	OperatorImage:     "scidata-operator:test",
 	ImagePullPolicy:   "IfNotPresent",
 }
 

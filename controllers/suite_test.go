@@ -136,7 +136,7 @@ func startManager(ctx context.Context) error {
 		Platform: platform.Config{
 			OperatorNamespace: operatorNamespace,
 			ObjectStoreImage:  "scidata-objectstore:test",
-			OperatorImage:       "scidata-operator:test",
+			OperatorImage:     "scidata-operator:test",
 			ImagePullPolicy:   "IfNotPresent",
 		},
 		DNSService: dnsService,

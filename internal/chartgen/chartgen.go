@@ -44,6 +44,7 @@ const (
 	ValuesFile    = ChartDir + "/values.yaml"
 	rbacDir       = "config/rbac"
 	admissionDir  = "config/admission"
+	networkPolicy = "config/manager/network_policy.yaml"
 	kustomization = "kustomization.yaml"
 )
 
@@ -125,6 +126,18 @@ func Generate(root string) (map[string][]byte, error) {
 		}
 		out[GeneratedDir+"/admission-"+f] = t
 	}
+
+	// The operator namespace's NetworkPolicies: ingress default-deny but
+	// for a metrics scraper that opts in.
+	np, err := os.ReadFile(filepath.Join(root, networkPolicy))
+	if err != nil {
+		return nil, err
+	}
+	t, err := Template(networkPolicy, np)
+	if err != nil {
+		return nil, err
+	}
+	out[GeneratedDir+"/network-policy.yaml"] = t
 
 	lua, err := os.ReadFile(filepath.Join(root, ArgoCDSource))
 	if err != nil {
