@@ -76,14 +76,15 @@ test-envtest: k8s-envtest $(VERSITYGW) $(HELM) ## Unit tests, every controller a
 test-e2e: k8s-all ## End-to-end on a real node (root): the node itself, then the operator installed on it.
 	SCIDATA_E2E=1 go test ./hack/localcluster -run TestE2E -v -count=1
 	$(MAKE) test-e2e-operator
+	$(MAKE) test-e2e-helm
 
 .PHONY: test-e2e-operator
 test-e2e-operator: image k8s-all ## The operator on a real node (root): installed with kubectl -k config/default, platforms made, data kept.
-	SCIDATA_E2E=1 SCIDATA_E2E_IMAGES="$(IMAGE_TAR) $(STORE_IMAGE_TAR)" go test ./test/e2e -v -count=1 -timeout 30m
+	SCIDATA_E2E=1 SCIDATA_E2E_IMAGES="$(IMAGE_TAR) $(STORE_IMAGE_TAR)" go test ./test/e2e -run TestE2EOperator -v -count=1 -timeout 30m
 
 .PHONY: test-e2e-helm
 test-e2e-helm: image k8s-all $(HELM) ## The Helm chart on a real node (root): install, upgrade to two replicas, uninstall keeping the platforms.
-	SCIDATA_E2E=1 SCIDATA_E2E_HELM=1 SCIDATA_E2E_IMAGE=$(IMAGE_TAR) HELM=$(HELM) go test ./test/e2e -run TestE2EHelm -v -count=1 -timeout 20m
+	SCIDATA_E2E=1 SCIDATA_E2E_HELM=1 SCIDATA_E2E_IMAGES="$(IMAGE_TAR) $(STORE_IMAGE_TAR)" HELM=$(HELM) go test ./test/e2e -run TestE2EHelm -v -count=1 -timeout 20m
 
 .PHONY: build
 build: ## Build the operator binary (manager, portal, receipt, sync) into bin/.

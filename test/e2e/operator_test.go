@@ -116,10 +116,11 @@ func TestE2EOperatorOnARealNode(t *testing.T) {
 		fn   func(t *testing.T, k kube)
 	}{
 		{"install with kubectl apply --server-side -k config/default; the manager becomes Available", install},
-		{"the sample Center and a department platform are applied", applyPlatforms},
+		{"the sample Center and two department platforms (one classified) are applied", applyPlatforms},
 		{"platform namespaces enforce the restricted Pod Security Standard", namespacesRestricted},
 		{"the NetworkPolicies exist and name the cluster's DNS and apiserver endpoints", networkPolicies},
 		{"every platform is Ready because its store and portal pods run and answer", platformsReady},
+		{"the network truth table, measured pod to pod, is DESIGN's", networkTruthTable},
 		{"the store's claim binds and its volume is set to Retain", claimRetained},
 		{"the department uploads data into its store from its own namespace", uploadData},
 		{"submission: review, a sync pod copies the bytes into the Center, the receipt verifies and a changed byte does not", submitAndReceive},
@@ -232,6 +233,8 @@ func applyPlatforms(t *testing.T, k kube) {
 	start = time.Now()
 	applyUntilAccepted(t, k, filepath.Join("config", "samples", "10-science-technology.yaml"))
 	t.Logf("the department's sample accepted in %.1fs", time.Since(start).Seconds())
+	// A classified department, for the network truth table.
+	applyUntilAccepted(t, k, filepath.Join("config", "samples", "20-natural-resources.yaml"))
 }
 
 func namespacesRestricted(t *testing.T, k kube) {
@@ -393,7 +396,7 @@ func getPlatform(t *testing.T, k kube, name string) *scidatav1.DataPlatform {
 // made the bucket and its policy through the S3 server itself, and the
 // portal's pods answer their readiness probe.
 func platformsReady(t *testing.T, k kube) {
-	for _, name := range []string{center, dept} {
+	for _, name := range []string{center, dept, classifiedDept} {
 		ns := "scidata-" + name
 		start := time.Now()
 		var dp *scidatav1.DataPlatform
