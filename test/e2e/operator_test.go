@@ -128,6 +128,7 @@ func TestE2EOperatorOnARealNode(t *testing.T) {
 		{"deleting the department's DataPlatform (retention Retain) keeps the namespace and its data", deleteRetains},
 		{"a DataPlatform of the same name and department adopts what was kept", adopt},
 		{"the data uploaded before the deletion is readable after adoption", dataSurvives},
+		{"the rest of the city converges while the manager is killed five times; nothing duplicated or orphaned; everything Current", managerKilledDuringConvergence},
 	}
 	for _, s := range steps {
 		if !t.Run(s.name, func(t *testing.T) { s.fn(t, kube{t: t, n: n}) }) {
