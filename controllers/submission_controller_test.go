@@ -252,18 +252,34 @@ func TestNoReceiptWithoutProof(t *testing.T) {
 			return nil
 		})
 	})
-	t.Run("a worker's final failure names its reason", func(t *testing.T) {
-		s := newSub("refused")
-		msg, _ := json.Marshal(syncer.Summary{ExitCode: syncer.ExitNothingToSubmit, Error: "nothing under refused/ in bucket dept"})
-		completeJob(t, waitJob(t, s), int32(syncer.ExitNothingToSubmit), string(msg))
-		eventually(t, "failed", func() error {
-			c := meta.FindStatusCondition(getSubmission(t, s).Status.Conditions, scidatav1.ConditionStalled)
-			if c == nil || c.Reason != "TransferFailed" || !bytes.Contains([]byte(c.Message), []byte("nothing under refused/")) {
-				return fmt.Errorf("Stalled %+v", c)
-			}
-			return nil
+	// Each failure a person acts on differently has its own reason, and the
+	// message carries the worker's own words.
+	for _, tc := range []struct {
+		entry  string
+		code   int
+		says   string
+		reason string
+	}{
+		{"refused", syncer.ExitNothingToSubmit, "nothing under refused/ in bucket dept", "NothingToSubmit"},
+		{"full", syncer.ExitStoreFull, "the Center's store is full: grow the Center's spec.storage.size", "CenterStoreFull"},
+		{"corrupt", syncer.ExitDestinationCorrupt, "read back as 3 bytes with SHA-256 ab", "ChecksumMismatch"},
+		{"denied", syncer.ExitAccessDenied, "list source: Access Denied", "CredentialsRejected"},
+		{"gone", syncer.ExitUnreachable, "the store is not reachable (deleted, stopped", "StoreUnreachable"},
+		{"flaky", syncer.ExitTransient, "connection reset by peer", "TransferFailed"},
+	} {
+		t.Run("a worker's final failure names its reason: "+tc.reason, func(t *testing.T) {
+			s := newSub(tc.entry)
+			msg, _ := json.Marshal(syncer.Summary{ExitCode: tc.code, Error: tc.says})
+			completeJob(t, waitJob(t, s), int32(tc.code), string(msg))
+			eventually(t, "failed", func() error {
+				c := meta.FindStatusCondition(getSubmission(t, s).Status.Conditions, scidatav1.ConditionStalled)
+				if c == nil || c.Reason != tc.reason || !bytes.Contains([]byte(c.Message), []byte(tc.says)) {
+					return fmt.Errorf("Stalled %+v, want reason %s saying %q", c, tc.reason, tc.says)
+				}
+				return nil
+			})
 		})
-	})
+	}
 	t.Run("data above the Center's clearance gets no job", func(t *testing.T) {
 		s := &scidatav1.Submission{
 			ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name("secret", "v1")},

@@ -152,7 +152,7 @@ func (r *SubmissionReconciler) followTransfer(ctx context.Context, s *scidatav1.
 		return transferObservation{}, r.issueReceipt(ctx, s, center, sum)
 	case jobCondition(&job, batchv1.JobFailed):
 		sum, _ := r.workerSummary(ctx, &job)
-		return transferObservation{}, stalled("TransferFailed", fmt.Sprintf("the sync job failed after %d attempts: %s", job.Status.Failed, describeFailure(sum)))
+		return transferObservation{}, stalled(syncer.Reason(sum.ExitCode), fmt.Sprintf("the sync job failed after %d attempts: %s", job.Status.Failed, describeFailure(sum)))
 	default:
 		return transferObservation{waiting: true, reason: "Transferring", message: fmt.Sprintf("sync job %s/%s is copying the data (attempt %d)", platform.CenterNamespace, job.Name, s.Status.Transfer.Attempts)}, nil
 	}

@@ -66,6 +66,9 @@ type Options struct {
 	// --iam-dir names): a test writes users.json there the way the store's
 	// init container does.
 	Prepare func(iamDir string) error
+	// DataDir, if set, is the posix backend's root instead of a fresh
+	// temporary directory: a test mounts a small tmpfs there to fill it.
+	DataDir string
 }
 
 // StartWith runs a fresh versitygw prepared as o says.
@@ -98,7 +101,7 @@ func start(t testing.TB, bin string, o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Endpoint: ports[0], admin: ports[1], CAFile: c.caFile, RootCAs: c.pool,
-		Dir: filepath.Join(dir, "data"), log: filepath.Join(dir, "versitygw.log"), done: make(chan error, 1)}
+		Dir: cmpOr(o.DataDir, filepath.Join(dir, "data")), log: filepath.Join(dir, "versitygw.log"), done: make(chan error, 1)}
 	for _, d := range []string{s.Dir, filepath.Join(dir, "iam")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
@@ -281,3 +284,10 @@ func (c *CountingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // Puts is how many data PUTs went through.
 func (c *CountingTransport) Puts() int64 { return c.puts.Load() }
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -52,7 +52,7 @@ func JobName(s *scidatav1.Submission) string {
 var FinalExitCodes = []int32{
 	syncer.ExitUsage, syncer.ExitAccessDenied, syncer.ExitBucketMissing, syncer.ExitSourceChanged,
 	syncer.ExitVersionConflict, syncer.ExitClassificationRefused, syncer.ExitNothingToSubmit,
-	syncer.ExitDestinationCorrupt, syncer.ExitSourceInvalid, syncer.ExitUntrusted,
+	syncer.ExitDestinationCorrupt, syncer.ExitSourceInvalid, syncer.ExitUntrusted, syncer.ExitStoreFull,
 }
 
 // JobInput is what a sync Job is built from.

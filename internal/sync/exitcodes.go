@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -47,7 +49,45 @@ const (
 	// ExitUntrusted: a store's TLS certificate does not verify against the
 	// CA bundle (wrong CA, wrong name, expired).
 	ExitUntrusted = 18
+	// ExitStoreFull: the Center's store has no space left for the version.
+	// Retrying cannot help until an administrator grows its storage.
+	ExitStoreFull = 19
+	// ExitUnreachable: a store does not accept connections (deleted,
+	// stopped, or blocked by a NetworkPolicy). It may come back, so the Job
+	// retries it; when the retries run out it names the Submission's
+	// failure.
+	ExitUnreachable = 20
 )
+
+// Reason is the Submission's condition reason for a failed sync Job whose
+// worker ended with code: one per failure a person acts on differently.
+func Reason(code int) string {
+	switch code {
+	case ExitAccessDenied:
+		return "CredentialsRejected"
+	case ExitBucketMissing:
+		return "BucketMissing"
+	case ExitSourceChanged:
+		return "SourceChanged"
+	case ExitVersionConflict:
+		return "VersionConflict"
+	case ExitClassificationRefused:
+		return "ClassificationRefused"
+	case ExitNothingToSubmit:
+		return "NothingToSubmit"
+	case ExitDestinationCorrupt:
+		return "ChecksumMismatch"
+	case ExitSourceInvalid:
+		return "SourceInvalid"
+	case ExitUntrusted:
+		return "CertificateUntrusted"
+	case ExitStoreFull:
+		return "CenterStoreFull"
+	case ExitUnreachable:
+		return "StoreUnreachable"
+	}
+	return "TransferFailed"
+}
 
 // Error is a sync failure with the exit code the worker ends with.
 type Error struct {
@@ -92,7 +132,16 @@ func classifyS3(err error, what string) error {
 	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) {
 		return &Error{Code: ExitUntrusted, Err: fmt.Errorf("%s: the store's certificate is not trusted: %w", what, err)}
 	}
-	switch minio.ToErrorResponse(err).Code {
+	var op *net.OpError
+	var dns *net.DNSError
+	if errors.As(err, &op) || errors.As(err, &dns) {
+		return &Error{Code: ExitUnreachable, Err: fmt.Errorf("%s: the store is not reachable (deleted, stopped, or blocked by a NetworkPolicy): %w", what, err)}
+	}
+	resp := minio.ToErrorResponse(err)
+	if resp.Code == "InsufficientStorage" || resp.StatusCode == http.StatusInsufficientStorage {
+		return &Error{Code: ExitStoreFull, Err: fmt.Errorf("%s: the Center's store is full: grow the Center's spec.storage.size (or free space), then submit again: %w", what, err)}
+	}
+	switch resp.Code {
 	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidSecurity", "AllAccessDisabled":
 		return &Error{Code: ExitAccessDenied, Err: fmt.Errorf("%s: %w", what, err)}
 	case "NoSuchBucket":

@@ -184,6 +184,7 @@ func TestSyncExitCodesForFailuresARetryCannotFix(t *testing.T) {
 		{"classified data, Center not cleared", func(cfg *syncer.Config) {
 			cfg.Classification, cfg.CenterMax = "Secret", "Confidential"
 		}, syncer.ExitClassificationRefused},
+		{"department store gone", func(cfg *syncer.Config) { cfg.Source.Endpoint = "127.0.0.1:1" }, syncer.ExitUnreachable},
 		{"plain http endpoint", func(cfg *syncer.Config) { cfg.Source.Endpoint = "http://" + c.dept.Endpoint }, syncer.ExitUsage},
 		{"entry with a slash", func(cfg *syncer.Config) { cfg.Entry = "rain/fall" }, syncer.ExitUsage},
 	}
