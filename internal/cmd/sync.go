@@ -51,7 +51,7 @@ func newSyncCommand() *cobra.Command {
 			"Every flag may also be set as SCIDATA_SYNC_<FLAG> (dashes as underscores).\n\n" +
 			"Exit status: 0 done; 1 transient (retry); 2 usage; 10 access denied; 11 bucket missing;\n" +
 			"12 source changed during copy; 13 version exists with other content; 14 classification\n" +
-			"refused; 15 nothing to submit; 16 destination corrupt; 17 source invalid; 18 certificate untrusted.",
+			"refused; 15 nothing to submit; 16 destination corrupt; 17 source invalid; 18 certificate untrusted; 19 Center store full; 20 store unreachable (retry).",
 		Args: cobra.NoArgs,
 		PreRunE: func(c *cobra.Command, _ []string) error {
 			return flagsFromEnv(c.Flags())
