@@ -206,6 +206,10 @@ func assertOwnedObjects(t *testing.T, dp *scidatav1.DataPlatform, net platform.C
 	if crb := platform.PortalReaderClusterBinding(dp); crb != nil {
 		assertApplied(t, crb, &rbacv1.ClusterRoleBinding{}, rbacv1ac.ExtractClusterRoleBinding)
 	}
+	if role := platform.ReceiptKeysRole(dp); role != nil {
+		assertApplied(t, role, &rbacv1.Role{}, rbacv1ac.ExtractRole)
+		assertApplied(t, platform.ReceiptKeysRoleBinding(dp), &rbacv1.RoleBinding{}, rbacv1ac.ExtractRoleBinding)
+	}
 }
 
 func ensureAPIServerEndpoints(t *testing.T) {

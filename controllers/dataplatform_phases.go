@@ -89,6 +89,11 @@ func (r *DataPlatformReconciler) reconcileAccess(ctx context.Context, s *platfor
 	if _, err := apply.Ensure(ctx, r.Client, platform.UploadSecretRole(s.dp), &rbacv1.Role{}, rbacv1ac.ExtractRole); err != nil {
 		return err
 	}
+	if role := platform.ReceiptKeysRole(s.dp); role != nil {
+		if _, err := apply.Ensure(ctx, r.Client, role, &rbacv1.Role{}, rbacv1ac.ExtractRole); err != nil {
+			return err
+		}
+	}
 	for _, b := range []struct {
 		name    string
 		desired *rbacv1ac.RoleBindingApplyConfiguration
@@ -96,6 +101,7 @@ func (r *DataPlatformReconciler) reconcileAccess(ctx context.Context, s *platfor
 		{platform.OwnersBindingName, platform.OwnersRoleBinding(s.dp)},
 		{platform.UploadCredentialsName + "-reader", platform.UploadSecretRoleBinding(s.dp)},
 		{platform.PortalReaderBindingName, platform.PortalReaderBinding(s.dp)},
+		{platform.ReceiptKeysRoleName, platform.ReceiptKeysRoleBinding(s.dp)},
 	} {
 		if b.desired == nil {
 			if err := r.deleteOwned(ctx, &rbacv1.RoleBinding{}, ns, b.name); err != nil {

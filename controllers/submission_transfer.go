@@ -30,8 +30,8 @@ import (
 const (
 	SigningKeySecret = "receipt-signing-key"
 	SigningKeyField  = "ed25519.pem"
-	KeySetConfigMap  = "receipt-keys"
-	KeySetField      = "keys.json"
+	KeySetConfigMap  = platform.ReceiptKeysConfigMap
+	KeySetField      = receipt.KeySetField
 	ReceiptName      = "receipt.json"
 )
 

@@ -40,6 +40,7 @@ func newPortalCommand() *cobra.Command {
 	f.StringVar(&o.Namespace, "namespace", "", "the department platform's namespace (--scope department)")
 	f.StringVar(&o.Listen, "listen", ":8080", "address to serve HTTP on")
 	f.BoolVar(&o.Platforms, "department-names-from-platforms", true, "read DataPlatforms for department names (needs list/watch on dataplatforms)")
+	f.StringVar(&o.ReceiptKeys, "receipt-keys", "", "namespace/name of the receipt key set ConfigMap to publish at /receipt-keys.json (the Center's portal)")
 	f.StringVar(&o.Server.BaseURL, "base-url", "http://localhost:8080", "the portal's public URL, the root of every URI in the DCAT export")
 	f.StringVar(&o.Server.Title, "title", "City Scientific Data Catalog", "catalog title (English)")
 	f.StringVar(&o.Server.LocalTitle, "local-title", "市科学数据资源目录", "catalog title in the city's language")

@@ -32,6 +32,11 @@ const (
 	CenterReadCredentialsName = "objectstore-center-read"
 	// TLSSecretName holds the store's serving certificate.
 	TLSSecretName = "objectstore-tls"
+	// ReceiptKeysConfigMap, in the Center's namespace, is the append-only
+	// set of the public keys receipts are signed with.
+	ReceiptKeysConfigMap = "receipt-keys"
+	// ReceiptKeysRoleName lets the Center's portal read it.
+	ReceiptKeysRoleName = "portal-receipt-keys"
 	// CABundleName is the ConfigMap with the operator's CA certificate.
 	CABundleName = "scidata-ca"
 

@@ -170,7 +170,7 @@ func TestGolden(t *testing.T) {
 		p.Spec.Quota = &scidatav1.Quota{CPU: ptr.To(resource.MustParse("4")), Storage: ptr.To(resource.MustParse("500Gi"))}
 	})} {
 		objs := []any{NamespaceObject(p), ResourceQuota(p), LimitRange(p), OwnersRoleBinding(p), UploadSecretRole(p), UploadSecretRoleBinding(p),
-			PortalServiceAccount(p), PortalReaderBinding(p), PortalReaderClusterBinding(p), ObjectStoreHeadlessService(p), ObjectStoreService(p),
+			PortalServiceAccount(p), PortalReaderBinding(p), PortalReaderClusterBinding(p), ReceiptKeysRole(p), ReceiptKeysRoleBinding(p), ObjectStoreHeadlessService(p), ObjectStoreService(p),
 			ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size), PortalService(p), PortalDeployment(p, cfg)}
 		for _, np := range NetworkPolicies(p, cfg, net) {
 			objs = append(objs, np)

@@ -80,7 +80,7 @@ func PortalService(p *scidatav1.DataPlatform) *corev1ac.ServiceApplyConfiguratio
 func portalArgs(p *scidatav1.DataPlatform) []string {
 	args := []string{"portal", "--scope", PortalScope(p), "--listen", fmt.Sprintf(":%d", PortalPort), "--base-url", PortalURL(p)}
 	if p.Spec.Role == scidatav1.RoleCenter {
-		return append(args, "--department-names-from-platforms=true")
+		return append(args, "--department-names-from-platforms=true", "--receipt-keys", CenterNamespace+"/"+ReceiptKeysConfigMap)
 	}
 	return append(args, "--namespace", Namespace(p), "--department-names-from-platforms=false")
 }

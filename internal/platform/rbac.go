@@ -93,3 +93,32 @@ func ownerSubjects(p *scidatav1.DataPlatform) []*rbacv1ac.SubjectApplyConfigurat
 func clusterRoleRef(name string) *rbacv1ac.RoleRefApplyConfiguration {
 	return rbacv1ac.RoleRef().WithAPIGroup(rbacv1.GroupName).WithKind("ClusterRole").WithName(name)
 }
+
+// ReceiptKeysRole lets the Center's portal read the receipt key set, the
+// one ConfigMap by name, so that it publishes the keys auditors verify
+// receipts with; nil for a department.
+func ReceiptKeysRole(p *scidatav1.DataPlatform) *rbacv1ac.RoleApplyConfiguration {
+	if p.Spec.Role != scidatav1.RoleCenter {
+		return nil
+	}
+	return rbacv1ac.Role(ReceiptKeysRoleName, Namespace(p)).
+		WithLabels(Labels(p, ComponentPortal)).
+		WithOwnerReferences(ownerRef(p)).
+		WithRules(rbacv1ac.PolicyRule().
+			WithAPIGroups("").
+			WithResources("configmaps").
+			WithResourceNames(ReceiptKeysConfigMap).
+			WithVerbs("get"))
+}
+
+// ReceiptKeysRoleBinding binds the Center's portal to ReceiptKeysRole.
+func ReceiptKeysRoleBinding(p *scidatav1.DataPlatform) *rbacv1ac.RoleBindingApplyConfiguration {
+	if p.Spec.Role != scidatav1.RoleCenter {
+		return nil
+	}
+	return rbacv1ac.RoleBinding(ReceiptKeysRoleName, Namespace(p)).
+		WithLabels(Labels(p, ComponentPortal)).
+		WithOwnerReferences(ownerRef(p)).
+		WithRoleRef(rbacv1ac.RoleRef().WithAPIGroup(rbacv1.GroupName).WithKind("Role").WithName(ReceiptKeysRoleName)).
+		WithSubjects(rbacv1ac.Subject().WithKind(rbacv1.ServiceAccountKind).WithName(PortalName).WithNamespace(Namespace(p)))
+}

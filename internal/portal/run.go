@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -24,7 +26,10 @@ type Options struct {
 	// Platforms reads DataPlatforms for department names (needs list/watch
 	// on dataplatforms); without it the entries' own names are shown.
 	Platforms bool
-	Server    Server
+	// ReceiptKeys names the receipt key set ConfigMap (namespace/name) the
+	// portal publishes at /receipt-keys.json; empty publishes none.
+	ReceiptKeys string
+	Server      Server
 }
 
 // Validate checks the scope and namespace agree.
@@ -40,6 +45,11 @@ func (o *Options) Validate() error {
 		}
 	default:
 		return fmt.Errorf("--scope must be city or department, not %q", o.Scope)
+	}
+	if o.ReceiptKeys != "" {
+		if ns, name, ok := strings.Cut(o.ReceiptKeys, "/"); !ok || ns == "" || name == "" {
+			return fmt.Errorf("--receipt-keys %q: want namespace/name of the key set ConfigMap", o.ReceiptKeys)
+		}
 	}
 	return nil
 }
@@ -95,6 +105,14 @@ func Run(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, o Option
 		default:
 			return errors.New("the catalog cache has not synced yet")
 		}
+	}
+	if o.ReceiptKeys != "" {
+		direct, err := client.New(cfg, client.Options{Scheme: scheme})
+		if err != nil {
+			return err
+		}
+		ns, name, _ := strings.Cut(o.ReceiptKeys, "/")
+		s.ReceiptKeys = ConfigMapKeySet(direct, types.NamespacedName{Namespace: ns, Name: name}, 30*time.Second)
 	}
 	h, err := s.Handler()
 	if err != nil {

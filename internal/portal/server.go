@@ -44,6 +44,10 @@ type Server struct {
 	Title, LocalTitle, Description, Publisher, LocalPublisher string
 	// Ready reports whether the cache has synced; nil means ready.
 	Ready func() error
+	// ReceiptKeys returns the Center's receipt key set (JSON) that
+	// /receipt-keys.json publishes; nil on a portal that is not the
+	// Center's.
+	ReceiptKeys func(context.Context) ([]byte, error)
 
 	tmpl     *template.Template
 	encoded  *encodedCatalog
@@ -61,6 +65,8 @@ func (s *Server) Handler() (http.Handler, error) {
 	for pattern, h := range s.routes() {
 		mux.Handle(pattern, s.instrument(pattern, s.withSnapshot(h)))
 	}
+	// The key set is not part of the catalog: no snapshot needed.
+	mux.Handle(receiptKeysPattern, s.instrument(receiptKeysPattern, http.HandlerFunc(s.receiptKeys)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
@@ -84,7 +90,7 @@ func (s *Server) routes() map[string]func(http.ResponseWriter, *http.Request, *S
 // Patterns lists every pattern the portal serves, so that tests can cover
 // each route, including ones added later.
 func Patterns() []string {
-	out := []string{"GET /healthz", "GET /readyz", "GET /metrics"}
+	out := []string{"GET /healthz", "GET /readyz", "GET /metrics", receiptKeysPattern}
 	for p := range (&Server{}).routes() {
 		out = append(out, p)
 	}

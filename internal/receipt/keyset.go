@@ -59,6 +59,10 @@ func (s KeySet) Lookup(keyID string) (ed25519.PublicKey, error) {
 	return nil, fmt.Errorf("%w: key %s is not in the key set", ErrKeyMismatch, keyID)
 }
 
+// KeySetField is the key, in the Center's key set ConfigMap (receipt-keys),
+// under which the key set's JSON is kept.
+const KeySetField = "keys.json"
+
 // ParseKeySet reads a key set from its JSON form.
 func ParseKeySet(b []byte) (KeySet, error) {
 	var s KeySet
