@@ -232,12 +232,21 @@ func submitAndReceive(t *testing.T, k kube) {
 		return p
 	}
 	subFile := write("submission.yaml", k.run("get", "submission", "-n", deptNS, name, "-o", "yaml"))
+	// The key set as the Center's portal publishes it to auditors (through
+	// the apiserver's service proxy), the same as the ConfigMap it is read
+	// from.
 	var keys corev1.ConfigMap
 	k.get(&keys, "configmap", "-n", centerNS, "receipt-keys")
-	keySet := write("keys.json", keys.Data["keys.json"])
-	if !strings.Contains(keys.Data["keys.json"], sub.Status.Receipt.KeyID) {
-		t.Fatalf("the Center's key set does not list the receipt's key %s", sub.Status.Receipt.KeyID)
+	var published string
+	eventually(t, 60*time.Second, "the Center's portal publishes the key set", func() (bool, string) {
+		out, err := k.try("", "get", "--raw", "/api/v1/namespaces/"+centerNS+"/services/portal:8080/proxy/receipt-keys.json")
+		published = out
+		return err == nil && strings.Contains(out, sub.Status.Receipt.KeyID), out
+	})
+	if strings.TrimSpace(published) != strings.TrimSpace(keys.Data["keys.json"]) {
+		t.Errorf("the portal publishes\n%s\nbut the key set ConfigMap holds\n%s", published, keys.Data["keys.json"])
 	}
+	keySet := write("keys.json", published)
 	verify := func(manifestFile string) (string, error) {
 		out, err := exec.Command(bin, "receipt", "verify", "--receipt", subFile, "--keyset", keySet,
 			"--fingerprint", sub.Status.Receipt.KeyID, "--manifest", manifestFile).CombinedOutput()
