@@ -7,15 +7,13 @@ package centerstore
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"io"
-	"net/url"
-	"strings"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/scidata-io/scidata-operator/internal/s3client"
 )
 
 // MaxManifest bounds what is read back: a manifest of 100,000 objects is
@@ -37,22 +35,9 @@ type S3 struct {
 // NewS3 connects to endpoint (host:port or https://host:port) with the
 // given keys, trusting only roots.
 func NewS3(endpoint, bucket, access, secret string, roots *x509.CertPool) (*S3, error) {
-	host := endpoint
-	if strings.Contains(endpoint, "://") {
-		u, err := url.Parse(endpoint)
-		if err != nil || u.Scheme != "https" {
-			return nil, fmt.Errorf("endpoint %q: want https://host:port", endpoint)
-		}
-		host = u.Host
-	}
-	t, err := minio.DefaultTransport(true)
+	c, err := s3client.New(endpoint, access, secret, roots, "")
 	if err != nil {
 		return nil, err
-	}
-	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
-	c, err := minio.New(host, &minio.Options{Creds: credentials.NewStaticV4(access, secret, ""), Secure: true, Transport: t})
-	if err != nil {
-		return nil, fmt.Errorf("S3 client for %s: %w", endpoint, err)
 	}
 	return &S3{client: c, bucket: bucket}, nil
 }

@@ -2,8 +2,6 @@ package cmd
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"io/fs"
@@ -13,11 +11,11 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/spf13/cobra"
 
 	"github.com/scidata-io/scidata-operator/internal/netwait"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/s3client"
 	"github.com/scidata-io/scidata-operator/internal/storeboot"
 )
 
@@ -30,26 +28,20 @@ func (o objectsOptions) client() (*minio.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	pem, err := os.ReadFile(o.caFile)
+	roots, err := s3client.Roots(o.caFile)
 	if err != nil {
 		return nil, err
 	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", o.caFile)
-	}
-	tr, err := minio.DefaultTransport(true)
+	host, err := s3client.HostPort(o.endpoint)
 	if err != nil {
 		return nil, err
 	}
-	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
-	host := strings.TrimPrefix(o.endpoint, "https://")
 	// A new pod's first connections can be refused until the NetworkPolicy
 	// enforcer has seen it; wait for the store, bounded.
 	if err := netwait.Reachable(context.Background(), host, 30*time.Second); err != nil {
 		return nil, err
 	}
-	return minio.New(host, &minio.Options{Creds: credentials.NewStaticV4(acc.Access, acc.Secret, ""), Secure: true, Transport: tr})
+	return s3client.New(host, acc.Access, acc.Secret, roots, "")
 }
 
 // newObjectsCommand is a small S3 client for a platform's store, run in a

@@ -2,8 +2,6 @@ package cmd
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,11 +14,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/spf13/cobra"
 
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/s3client"
 	"github.com/scidata-io/scidata-operator/internal/storeboot"
 )
 
@@ -173,20 +170,11 @@ func runBootstrap(ctx context.Context, log *slog.Logger, o bootstrapOptions) err
 	if access == "" || secret == "" {
 		return fmt.Errorf("$%s and $%s must hold the store's root keys", rootAccessEnv, rootSecretEnv)
 	}
-	pem, err := os.ReadFile(o.caFile)
+	roots, err := s3client.Roots(o.caFile)
 	if err != nil {
 		return err
 	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(pem) {
-		return fmt.Errorf("%s holds no PEM certificate", o.caFile)
-	}
-	tr, err := minio.DefaultTransport(true)
-	if err != nil {
-		return err
-	}
-	tr.TLSClientConfig = &tls.Config{RootCAs: roots, ServerName: o.serverName, MinVersion: tls.VersionTLS12}
-	cl, err := minio.New(o.endpoint, &minio.Options{Creds: credentials.NewStaticV4(access, secret, ""), Secure: true, Transport: tr})
+	cl, err := s3client.New(o.endpoint, access, secret, roots, o.serverName)
 	if err != nil {
 		return err
 	}
