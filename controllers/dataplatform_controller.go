@@ -57,6 +57,7 @@ type DataPlatformReconciler struct {
 // +kubebuilder:rbac:groups=scidata.io,resources=dataplatforms,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=scidata.io,resources=dataplatforms/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=scidata.io,resources=dataplatforms/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services;serviceaccounts;resourcequotas;limitranges;configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
@@ -171,6 +172,11 @@ func (r *DataPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&rbacv1.RoleBinding{}).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
 		Watches(&corev1.PersistentVolumeClaim{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
+		// A store pod's status says why StorageReady is False (the cache
+		// holds only store and sync pods).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel), builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+			return o.GetLabels()[scidatav1.LabelComponent] == platform.ComponentObjectStore
+		}))).
 		// The Center's clearance decides departments' network rules; the
 		// cluster's DNS and apiserver endpoints decide everyone's.
 		Watches(&scidatav1.DataPlatform{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfCenter), builder.WithPredicates(predicate.GenerationChangedPredicate{})).

@@ -53,7 +53,13 @@ func (r *DataPlatformReconciler) reconcileObjectStore(ctx context.Context, s *pl
 	}
 	// Just created, the StatefulSet may not be in the cache yet: its
 	// zero status reads as starting, and its creation event comes back.
-	s.storage = storageObservation(&sts, claims)
+	var pods corev1.PodList
+	if sts.Status.ReadyReplicas < 1 {
+		if err := r.List(ctx, &pods, client.InNamespace(platform.Namespace(s.dp)), client.MatchingLabels(platform.Selector(s.dp, platform.ComponentObjectStore))); err != nil {
+			return fmt.Errorf("list the store's pods: %w", err)
+		}
+	}
+	s.storage = storageObservation(&sts, claims, pods.Items)
 	return nil
 }
 
@@ -144,8 +150,10 @@ func (r *DataPlatformReconciler) retainVolume(ctx context.Context, pvc *corev1.P
 	return nil
 }
 
-// storageObservation reads StorageReady from the StatefulSet and its claims.
-func storageObservation(sts *appsv1.StatefulSet, claims []corev1.PersistentVolumeClaim) observation {
+// storageObservation reads StorageReady from the StatefulSet, its claims
+// and, while it is not ready, its pod: the message says what the pod waits
+// for, and where to look.
+func storageObservation(sts *appsv1.StatefulSet, claims []corev1.PersistentVolumeClaim, pods []corev1.Pod) observation {
 	for _, c := range claims {
 		if c.Status.Phase != corev1.ClaimBound {
 			return notReady("VolumePending", fmt.Sprintf("claim %s is %s: check that a StorageClass can provision it (kubectl describe pvc -n %s %s)", c.Name, phaseOr(c.Status.Phase), c.Namespace, c.Name))
@@ -155,12 +163,47 @@ func storageObservation(sts *appsv1.StatefulSet, claims []corev1.PersistentVolum
 		return notReady("ObjectStoreUpdating", "the object store's StatefulSet is rolling out a change")
 	}
 	if sts.Status.ReadyReplicas < 1 {
+		for i := range pods {
+			if why := storePodProblem(&pods[i]); why != "" {
+				return notReady("ObjectStoreStarting", why)
+			}
+		}
 		return notReady("ObjectStoreStarting", fmt.Sprintf("the object store pod is not ready yet (kubectl get pods -n %s -l %s=%s)", sts.Namespace, scidatav1.LabelComponent, platform.ComponentObjectStore))
 	}
 	if len(claims) == 0 {
 		return notReady("VolumePending", "the object store has no volume claim yet")
 	}
 	return ready("ObjectStoreReady", "the object store answers on its volume")
+}
+
+// storePodProblem says why a store pod is not ready, in words a person can
+// act on, or "" when its status says nothing more than "starting".
+func storePodProblem(pod *corev1.Pod) string {
+	where := fmt.Sprintf("pod %s/%s", pod.Namespace, pod.Name)
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Message != "" {
+			return fmt.Sprintf("the object store pod cannot be scheduled: %s (kubectl describe %s -n %s)", c.Message, "pod/"+pod.Name, pod.Namespace)
+		}
+	}
+	statuses := append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
+	for _, c := range statuses {
+		logs := fmt.Sprintf("kubectl logs -n %s %s -c %s", pod.Namespace, pod.Name, c.Name)
+		switch {
+		case c.State.Waiting != nil && c.State.Waiting.Reason != "" && c.State.Waiting.Reason != "PodInitializing" && c.State.Waiting.Reason != "ContainerCreating":
+			msg := c.State.Waiting.Message
+			if msg != "" {
+				msg = ": " + msg
+			}
+			return fmt.Sprintf("container %s of %s is waiting: %s%s (%s)", c.Name, where, c.State.Waiting.Reason, msg, logs)
+		case c.State.Terminated != nil && c.State.Terminated.ExitCode != 0:
+			return fmt.Sprintf("container %s of %s exited with code %d (%s) (%s)", c.Name, where, c.State.Terminated.ExitCode, c.State.Terminated.Reason, logs)
+		case c.Name == "store-bootstrap" && c.State.Running != nil && !c.Ready:
+			return fmt.Sprintf("the store's bucket and its policy are not in place yet: store-bootstrap of %s is not ready (%s)", where, logs)
+		case c.Name == "s3" && c.State.Running != nil && !c.Ready:
+			return fmt.Sprintf("the S3 server of %s does not answer on its port yet (%s)", where, logs)
+		}
+	}
+	return ""
 }
 
 func phaseOr(p corev1.PersistentVolumeClaimPhase) string {

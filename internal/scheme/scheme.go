@@ -40,10 +40,16 @@ func CacheOptions(dns types.NamespacedName) cache.Options {
 		panic(err) // both names are validated DNS names
 	}
 	sync := labels.SelectorFromSet(labels.Set{scidatav1.LabelComponent: platform.ComponentSync})
+	// Pods: the sync Jobs' (their outcome) and the object stores' (why a
+	// store is not ready), never every pod of the cluster.
+	pods, err := labels.Parse(fmt.Sprintf("%s in (%s,%s)", scidatav1.LabelComponent, platform.ComponentSync, platform.ComponentObjectStore))
+	if err != nil {
+		panic(err) // constant label values
+	}
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		// Only the sync Jobs and their pods, never every pod of the cluster.
+		// Only the sync Jobs, never every Job of the cluster.
 		&batchv1.Job{}:                  {Label: sync},
-		&corev1.Pod{}:                   {Label: sync},
+		&corev1.Pod{}:                   {Label: pods},
 		&corev1.Secret{}:                {Label: managed},
 		&corev1.ConfigMap{}:             {Label: managed},
 		&corev1.PersistentVolumeClaim{}: {Label: managed},
