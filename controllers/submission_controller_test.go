@@ -133,36 +133,7 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: submission.JobName(sub)}, &batchv1.Job{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("a sync job exists before the review: %v", err)
 	}
-	live := getSubmission(t, sub)
-	setStatus(t, live, func() {
-		live.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewApproved, By: "alice@hydro", At: metav1.Now()}
-	})
-	job := waitJob(t, sub)
-	if job.Spec.Template.Labels[scidatav1.LabelComponent] != platform.ComponentSync || *job.Spec.BackoffLimit != 3 {
-		t.Errorf("job labels %v, backoff %d", job.Spec.Template.Labels, *job.Spec.BackoffLimit)
-	}
-
-	// The worker, for real, against the real S3 server.
-	res, err := syncer.Run(ctx, syncer.Config{
-		Source:       syncer.Store{Endpoint: srv.Endpoint, Bucket: "dept", AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
-		SourcePrefix: sub.Spec.SourcePrefix,
-		Dest:         syncer.Store{Endpoint: srv.Endpoint, Bucket: platform.Bucket, AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
-		Department:   sub.Spec.Department, Entry: "flows", ContentVersion: "v1", RootCAs: srv.RootCAs, CenterMax: center.Spec.MaxClassification,
-	}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, _ := json.Marshal(res.Summary())
-	completeJob(t, job, 0, string(msg))
-
-	var got *scidatav1.Submission
-	eventually(t, "receipt", func() error {
-		got = getSubmission(t, sub)
-		if got.Status.Receipt == nil || !meta.IsStatusConditionTrue(got.Status.Conditions, scidatav1.ConditionReceived) || !meta.IsStatusConditionTrue(got.Status.Conditions, scidatav1.ConditionReady) {
-			return fmt.Errorf("conditions %v", got.Status.Conditions)
-		}
-		return nil
-	})
+	got, res := approveAndTransfer(t, srv, center, sub)
 	if got.Status.Transfer.ManifestDigest != res.ManifestDigest || got.Status.Transfer.Objects != 2 {
 		t.Errorf("transfer %+v, worker %+v", got.Status.Transfer, res)
 	}
@@ -207,6 +178,108 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	tampered := bytes.Replace(manifest, []byte("a.csv"), []byte("z.csv"), 1)
 	if err := receipt.VerifyManifest(payload, tampered); err == nil {
 		t.Fatal("a tampered manifest verified")
+	}
+}
+
+// approveAndTransfer approves sub as a reviewer would, runs the real worker
+// for its Job against srv, completes the Job as the kubelet would report
+// it, and waits for the receipt.
+func approveAndTransfer(t *testing.T, srv *s3test.Server, center *scidatav1.DataPlatform, sub *scidatav1.Submission) (*scidatav1.Submission, syncer.Result) {
+	t.Helper()
+	live := getSubmission(t, sub)
+	setStatus(t, live, func() {
+		live.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewApproved, By: "alice@hydro", At: metav1.Now()}
+	})
+	job := waitJob(t, sub)
+	if job.Spec.Template.Labels[scidatav1.LabelComponent] != platform.ComponentSync || *job.Spec.BackoffLimit != 3 {
+		t.Errorf("job labels %v, backoff %d", job.Spec.Template.Labels, *job.Spec.BackoffLimit)
+	}
+	// The worker, for real, against the real S3 server.
+	res, err := syncer.Run(context.Background(), syncer.Config{
+		Source:       syncer.Store{Endpoint: srv.Endpoint, Bucket: "dept", AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
+		SourcePrefix: sub.Spec.SourcePrefix,
+		Dest:         syncer.Store{Endpoint: srv.Endpoint, Bucket: platform.Bucket, AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
+		Department:   sub.Spec.Department, Entry: sub.Spec.Entry.Name, ContentVersion: sub.Spec.ContentVersion, RootCAs: srv.RootCAs, CenterMax: center.Spec.MaxClassification,
+	}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := json.Marshal(res.Summary())
+	completeJob(t, job, 0, string(msg))
+	var got *scidatav1.Submission
+	eventually(t, "receipt", func() error {
+		got = getSubmission(t, sub)
+		if got.Status.Receipt == nil || !meta.IsStatusConditionTrue(got.Status.Conditions, scidatav1.ConditionReceived) || !meta.IsStatusConditionTrue(got.Status.Conditions, scidatav1.ConditionReady) {
+			return fmt.Errorf("conditions %v", got.Status.Conditions)
+		}
+		return nil
+	})
+	return got, res
+}
+
+// Rotating the receipt key (deleting its Secret, as docs/operations.md
+// says) makes the next receipt signed with a new key, appends the new key
+// to the published set, and leaves every earlier receipt verifiable with
+// that set.
+func TestKeyRotationKeepsOldReceiptsVerifiable(t *testing.T) {
+	ctx := context.Background()
+	center := ensureCenter(t)
+	dept := readyDepartment(t, "rota-works", nil)
+	srv := s3test.Start(t)
+	srv.MakeBucket(t, "dept")
+	srv.MakeBucket(t, platform.Bucket)
+	srv.Put(t, "dept", "gauges/a.csv", []byte("gauge,level\n1,2.5\n"))
+	store, err := centerstore.NewS3(srv.Endpoint, platform.Bucket, s3test.RootAccess, s3test.RootSecret, srv.RootCAs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cs centerstore.Store = store
+	testCenterStore.Store(&cs)
+	t.Cleanup(func() { testCenterStore.Store(nil) })
+	newSub := func(entry string) *scidatav1.Submission {
+		s := &scidatav1.Submission{
+			ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name(entry, "v1")},
+			Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: entry}, EntryUID: "uid-" + entry, Department: dept.Spec.Department.Code,
+				ContentVersion: "v1", SourcePrefix: "gauges/", Policy: "x/y", ReviewRequired: true, Classification: scidatav1.ClassificationPublic},
+		}
+		create(t, s)
+		return s
+	}
+	first, _ := approveAndTransfer(t, srv, center, newSub("gauges-before"))
+
+	var key corev1.Secret
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: SigningKeySecret}, &key); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Delete(ctx, &key); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := approveAndTransfer(t, srv, center, newSub("gauges-after"))
+	if second.Status.Receipt.KeyID == first.Status.Receipt.KeyID {
+		t.Fatalf("after rotation the receipt is still signed with key %s", first.Status.Receipt.KeyID)
+	}
+
+	var keys corev1.ConfigMap
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: KeySetConfigMap}, &keys); err != nil {
+		t.Fatal(err)
+	}
+	set, err := receipt.ParseKeySet([]byte(keys.Data[KeySetField]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*scidatav1.Submission{first, second} {
+		rc := receipt.Receipt{Payload: s.Status.Receipt.Payload, Signature: s.Status.Receipt.Signature, KeyID: s.Status.Receipt.KeyID}
+		pub, err := set.Lookup(rc.KeyID)
+		if err != nil {
+			t.Fatalf("the key set lacks key %s of %s: %v", rc.KeyID, s.Name, err)
+		}
+		if _, err := receipt.Verify(rc, receipt.KeyID(pub), pub); err != nil {
+			t.Errorf("receipt of %s no longer verifies: %v", s.Name, err)
+		}
+	}
+	// The first receipt is untouched by the rotation.
+	if again := getSubmission(t, first); *again.Status.Receipt != *first.Status.Receipt {
+		t.Error("the first receipt changed after the rotation")
 	}
 }
 
