@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,9 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 )
 
 // The Helm release the test installs, as docs/install.md does.
@@ -82,6 +86,16 @@ func TestE2EHelmOnARealNode(t *testing.T) {
 			k.get(&pvc, "pvc", "-n", ns, storeClaim)
 			claims[ns] = string(pvc.UID)
 			return pvc.Status.Phase == corev1.ClaimBound, string(pvc.Status.Phase)
+		})
+	}
+
+	// The city comes Ready under the Helm-installed manager: its stores and
+	// portals really run.
+	for _, name := range []string{center, dept} {
+		eventually(t, 3*time.Minute, name+" Ready under the Helm install", func() (bool, string) {
+			dp := getPlatform(t, k, name)
+			return dp.Status.ObservedGeneration == dp.Generation && meta.IsStatusConditionTrue(dp.Status.Conditions, scidatav1.ConditionReady),
+				fmt.Sprintf("%+v", dp.Status.Conditions)
 		})
 	}
 
