@@ -172,6 +172,10 @@ func (r *DataPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&rbacv1.RoleBinding{}).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
 		Watches(&corev1.PersistentVolumeClaim{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
+		// A platform's Secrets (the cache holds only the operator's): a
+		// deleted certificate or account is made again at once, and the
+		// store's pod rolls to use it.
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
 		// A store pod's status says why StorageReady is False (the cache
 		// holds only store and sync pods).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel), builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {

@@ -197,7 +197,7 @@ func assertOwnedObjects(t *testing.T, dp *scidatav1.DataPlatform, net platform.C
 	assertApplied(t, platform.PortalReaderBinding(dp), &rbacv1.RoleBinding{}, rbacv1ac.ExtractRoleBinding)
 	assertApplied(t, platform.ObjectStoreService(dp), &corev1.Service{}, corev1ac.ExtractService)
 	assertApplied(t, platform.ObjectStoreHeadlessService(dp), &corev1.Service{}, corev1ac.ExtractService)
-	assertApplied(t, platform.ObjectStoreStatefulSet(dp, testConfig, dp.Spec.Storage.Size), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet)
+	assertApplied(t, platform.ObjectStoreStatefulSet(dp, testConfig, dp.Spec.Storage.Size, storeRevision(t, dp)), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet)
 	assertApplied(t, platform.PortalService(dp), &corev1.Service{}, corev1ac.ExtractService)
 	assertApplied(t, platform.PortalDeployment(dp, testConfig), &appsv1.Deployment{}, appsv1ac.ExtractDeployment)
 	for _, np := range platform.NetworkPolicies(dp, testConfig, net) {
@@ -210,6 +210,90 @@ func assertOwnedObjects(t *testing.T, dp *scidatav1.DataPlatform, net platform.C
 		assertApplied(t, role, &rbacv1.Role{}, rbacv1ac.ExtractRole)
 		assertApplied(t, platform.ReceiptKeysRoleBinding(dp), &rbacv1.RoleBinding{}, rbacv1ac.ExtractRoleBinding)
 	}
+}
+
+// storeRevision identifies the store's current certificate and accounts,
+// read from the Secrets.
+func storeRevision(t *testing.T, dp *scidatav1.DataPlatform) platform.StoreRevision {
+	t.Helper()
+	get := func(name string) *corev1.Secret {
+		var sec corev1.Secret
+		if err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.Namespace(dp), Name: name}, &sec); err != nil {
+			t.Fatalf("secret %s: %v", name, err)
+		}
+		return &sec
+	}
+	access := map[string]string{}
+	names := []string{platform.RootCredentialsName, platform.UploadCredentialsName}
+	if dp.Spec.Role == scidatav1.RoleDepartment {
+		names = append(names, platform.CenterReadCredentialsName)
+	}
+	for _, n := range names {
+		access[n] = string(get(n).Data[platform.AccessKeyField])
+	}
+	return platform.StoreRevision{Certificate: platform.CertificateID(get(platform.TLSSecretName).Data[corev1.TLSCertKey]), Accounts: platform.AccountsID(access)}
+}
+
+func servingCertificate(t *testing.T, dp *scidatav1.DataPlatform) string {
+	t.Helper()
+	return storeRevision(t, dp).Certificate
+}
+
+// A new serving certificate, or a replaced account, rolls the store's pod:
+// the S3 server reads its certificate, and store-init its accounts, only
+// when the pod starts. A deleted Secret is made again at once.
+func TestNewCertificateOrAccountRollsTheStore(t *testing.T) {
+	ctx := context.Background()
+	dp := readyDepartment(t, "cert-roll", nil)
+	before := servingCertificate(t, dp)
+	var sec corev1.Secret
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.TLSSecretName}, &sec); err != nil {
+		t.Fatal(err)
+	}
+	// As if renewed: the operator issues a new certificate for a missing one.
+	if err := env.Client.Delete(ctx, &sec); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a new certificate in the pod template", func() error {
+		var now corev1.Secret
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.TLSSecretName}, &now); err != nil {
+			return err
+		}
+		id := platform.CertificateID(now.Data[corev1.TLSCertKey])
+		var sts appsv1.StatefulSet
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.ObjectStoreName}, &sts); err != nil {
+			return err
+		}
+		got := sts.Spec.Template.Annotations[platform.AnnotationServingCertificate]
+		if id == before || got != id {
+			return fmt.Errorf("certificate %s (was %s), pod template names %s", id, before, got)
+		}
+		return nil
+	})
+
+	accountsBefore := storeRevision(t, dp).Accounts
+	var upload corev1.Secret
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.UploadCredentialsName}, &upload); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Delete(ctx, &upload); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "new upload keys in the pod template", func() error {
+		var sts appsv1.StatefulSet
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.ObjectStoreName}, &sts); err != nil {
+			return err
+		}
+		var now corev1.Secret
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.UploadCredentialsName}, &now); err != nil {
+			return err
+		}
+		want := storeRevision(t, dp).Accounts
+		if got := sts.Spec.Template.Annotations[platform.AnnotationAccounts]; want == accountsBefore || got != want {
+			return fmt.Errorf("accounts %s (were %s), pod template names %s", want, accountsBefore, got)
+		}
+		return nil
+	})
 }
 
 func ensureAPIServerEndpoints(t *testing.T) {

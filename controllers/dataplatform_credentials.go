@@ -39,13 +39,19 @@ func (r *DataPlatformReconciler) reconcileCredentials(ctx context.Context, s *pl
 		accounts = append(accounts, struct{ name, component string }{platform.CenterReadCredentialsName, platform.ComponentSync})
 	}
 	var read *corev1.Secret
+	access := map[string]string{}
 	for _, a := range accounts {
 		sec, err := r.ensureCredentials(ctx, s.dp, ns, a.name, a.component)
 		if err != nil {
 			return err
 		}
 		read = sec
+		access[a.name] = string(sec.Data[platform.AccessKeyField])
+		if v, ok := sec.StringData[platform.AccessKeyField]; ok { // just created
+			access[a.name] = v
+		}
 	}
+	s.store.Accounts = platform.AccountsID(access)
 	if s.dp.Spec.Role == scidatav1.RoleDepartment {
 		return r.mirrorCenterRead(ctx, s.dp, read)
 	}
@@ -174,6 +180,7 @@ func (r *DataPlatformReconciler) reconcileTLS(ctx context.Context, s *platformSc
 	exists := err == nil
 	if exists && !ca.NeedsRenewal(sec.Data[corev1.TLSCertKey], names, s.now) {
 		s.requeueAt = pki.RenewAt(sec.Data[corev1.TLSCertKey])
+		s.store.Certificate = platform.CertificateID(sec.Data[corev1.TLSCertKey])
 		return nil
 	}
 	certPEM, keyPEM, err := ca.Issue(names, s.now)
@@ -201,6 +208,7 @@ func (r *DataPlatformReconciler) writeServingCert(ctx context.Context, s *platfo
 		}
 	}
 	s.requeueAt = pki.RenewAt(certPEM)
+	s.store.Certificate = platform.CertificateID(certPEM)
 	return nil
 }
 

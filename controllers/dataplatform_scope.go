@@ -29,6 +29,10 @@ type platformScope struct {
 
 	// requeueAt is when to look again without an event (certificate renewal).
 	requeueAt time.Time
+	// store identifies the store's serving certificate and accounts: a new
+	// one (renewal, replacement) rolls the store's pod, which reads both only
+	// when it starts.
+	store platform.StoreRevision
 }
 
 // observation is what a step saw of one concern: ready or not, and why.

@@ -40,7 +40,7 @@ func (r *DataPlatformReconciler) reconcileObjectStore(ctx context.Context, s *pl
 	if err := r.Get(ctx, key, &sts); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("get object store: %w", err)
 	}
-	if _, err := apply.Ensure(ctx, r.Client, platform.ObjectStoreStatefulSet(s.dp, r.Config, templateSize(s.dp, &sts)), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet); err != nil {
+	if _, err := apply.Ensure(ctx, r.Client, platform.ObjectStoreStatefulSet(s.dp, r.Config, templateSize(s.dp, &sts), s.store), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet); err != nil {
 		return err
 	}
 	s.dp.Status.Endpoints.ObjectStore = platform.ObjectStoreURL(s.dp)

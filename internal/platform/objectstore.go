@@ -1,7 +1,10 @@
 package platform
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"sort"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -60,6 +63,45 @@ func ObjectStoreDNSNames(p *scidatav1.DataPlatform) []string {
 	}
 }
 
+// Annotations of the store's pod template: what the pod was started with.
+const (
+	AnnotationServingCertificate = "scidata.io/serving-certificate"
+	AnnotationAccounts           = "scidata.io/accounts"
+)
+
+// StoreRevision identifies the serving certificate (CertificateID) and the
+// accounts (AccountsID) a store's pod must start with.
+type StoreRevision struct {
+	Certificate string
+	Accounts    string
+}
+
+// AccountsID identifies a set of accounts by their access keys (the
+// SHA-256 of "name=access" lines, first 16 bytes, hex): secrets never enter
+// it, and a replaced account changes it.
+func AccountsID(accessKeys map[string]string) string {
+	names := make([]string, 0, len(accessKeys))
+	for n := range accessKeys {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%s=%s\n", n, accessKeys[n])
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// CertificateID identifies a certificate by the SHA-256 of its PEM (the
+// first 16 bytes, hex); "" for none.
+func CertificateID(certPEM []byte) string {
+	if len(certPEM) == 0 {
+		return ""
+	}
+	sum := sha256.Sum256(certPEM)
+	return hex.EncodeToString(sum[:16])
+}
+
 // Managed reports whether the operator runs the platform's S3 server.
 func Managed(p *scidatav1.DataPlatform) bool {
 	return p.Spec.ObjectStore.Mode != scidatav1.ObjectStoreExternal
@@ -69,7 +111,11 @@ func Managed(p *scidatav1.DataPlatform) bool {
 // from spec.storage. The claim template is immutable once created; growth
 // is done by patching the claims (see the controller), so the template
 // keeps the size the store was created with.
-func ObjectStoreStatefulSet(p *scidatav1.DataPlatform, cfg Config, templateSize resource.Quantity) *appsv1ac.StatefulSetApplyConfiguration {
+//
+// rev identifies what the store's pod reads only when it starts: a renewed
+// serving certificate or a replaced account rolls the pod, which a changed
+// annotation of the pod template does.
+func ObjectStoreStatefulSet(p *scidatav1.DataPlatform, cfg Config, templateSize resource.Quantity, rev StoreRevision) *appsv1ac.StatefulSetApplyConfiguration {
 	labels := Labels(p, ComponentObjectStore)
 	// volumeClaimTemplates is an atomic list: the field manager owns each
 	// template whole, defaults included. The template states the
@@ -102,6 +148,7 @@ func ObjectStoreStatefulSet(p *scidatav1.DataPlatform, cfg Config, templateSize 
 			WithVolumeClaimTemplates(claim).
 			WithTemplate(corev1ac.PodTemplateSpec().
 				WithLabels(labels).
+				WithAnnotations(map[string]string{AnnotationServingCertificate: rev.Certificate, AnnotationAccounts: rev.Accounts}).
 				WithSpec(objectStorePod(p, cfg))))
 }
 
