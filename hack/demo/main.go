@@ -102,6 +102,10 @@ func (d *demo) run(exitAfter bool, port int) error {
 	defer stop()
 	started := time.Now()
 	images := []string{"bin/images/scidata-operator.tar", "bin/images/scidata-objectstore.tar"}
+	if !exitAfter {
+		// Registered before up: Ctrl-C while the node comes up stops it too.
+		defer d.down()
+	}
 	if _, err := d.cmd("", "go", "run", "./hack/localcluster", "status"); err == nil {
 		d.say("a local cluster is already up: loading the images into it")
 		if err := d.stream("go", append([]string{"run", "./hack/localcluster", "load-image"}, images...)...); err != nil {
@@ -116,10 +120,6 @@ func (d *demo) run(exitAfter bool, port int) error {
 			return fmt.Errorf("localcluster up: %w", err)
 		}
 	}
-	if !exitAfter {
-		defer d.down()
-	}
-
 	d.say("installing the operator: kubectl apply --server-side -k config/default")
 	if _, err := d.k("", "apply", "--server-side", "-k", "config/default"); err != nil {
 		return err
