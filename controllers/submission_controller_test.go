@@ -105,18 +105,9 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	ctx := context.Background()
 	center := ensureCenter(t)
 	dept := readyDepartment(t, "hydro-works", nil)
-	srv := s3test.Start(t)
-	srv.MakeBucket(t, "dept")
-	srv.MakeBucket(t, platform.Bucket)
+	srv, store := centerStore(t)
 	srv.Put(t, "dept", "flows/2024/a.csv", []byte("station,flow\n1,2.5\n"))
 	srv.Put(t, "dept", "flows/2024/b.csv", []byte("station,flow\n2,3.5\n"))
-	store, err := centerstore.NewS3(srv.Endpoint, platform.Bucket, s3test.RootAccess, s3test.RootSecret, srv.RootCAs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cs centerstore.Store = store
-	testCenterStore.Store(&cs)
-	t.Cleanup(func() { testCenterStore.Store(nil) })
 
 	sub := &scidatav1.Submission{
 		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name("flows", "v1")},
@@ -181,6 +172,24 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	}
 }
 
+// centerStore starts a real S3 server holding a department's bucket "dept"
+// and the Center's bucket, and makes it the Center's store the manager
+// reaches for the test's duration.
+func centerStore(t *testing.T) (*s3test.Server, centerstore.Store) {
+	t.Helper()
+	srv := s3test.Start(t)
+	srv.MakeBucket(t, "dept")
+	srv.MakeBucket(t, platform.Bucket)
+	store, err := centerstore.NewS3(srv.Endpoint, platform.Bucket, s3test.RootAccess, s3test.RootSecret, srv.RootCAs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cs centerstore.Store = store
+	testCenterStore.Store(&cs)
+	t.Cleanup(func() { testCenterStore.Store(nil) })
+	return srv, store
+}
+
 // approveAndTransfer approves sub as a reviewer would, runs the real worker
 // for its Job against srv, completes the Job as the kubelet would report
 // it, and waits for the receipt.
@@ -225,17 +234,8 @@ func TestKeyRotationKeepsOldReceiptsVerifiable(t *testing.T) {
 	ctx := context.Background()
 	center := ensureCenter(t)
 	dept := readyDepartment(t, "rota-works", nil)
-	srv := s3test.Start(t)
-	srv.MakeBucket(t, "dept")
-	srv.MakeBucket(t, platform.Bucket)
+	srv, _ := centerStore(t)
 	srv.Put(t, "dept", "gauges/a.csv", []byte("gauge,level\n1,2.5\n"))
-	store, err := centerstore.NewS3(srv.Endpoint, platform.Bucket, s3test.RootAccess, s3test.RootSecret, srv.RootCAs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cs centerstore.Store = store
-	testCenterStore.Store(&cs)
-	t.Cleanup(func() { testCenterStore.Store(nil) })
 	newSub := func(entry string) *scidatav1.Submission {
 		s := &scidatav1.Submission{
 			ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name(entry, "v1")},
@@ -289,15 +289,7 @@ func TestNoReceiptWithoutProof(t *testing.T) {
 	ctx := context.Background()
 	ensureCenter(t)
 	dept := readyDepartment(t, "proof-works", nil)
-	srv := s3test.Start(t)
-	srv.MakeBucket(t, platform.Bucket)
-	store, err := centerstore.NewS3(srv.Endpoint, platform.Bucket, s3test.RootAccess, s3test.RootSecret, srv.RootCAs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cs centerstore.Store = store
-	testCenterStore.Store(&cs)
-	t.Cleanup(func() { testCenterStore.Store(nil) })
+	_, store := centerStore(t)
 	newSub := func(entry string) *scidatav1.Submission {
 		s := &scidatav1.Submission{
 			ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name(entry, "v1")},
