@@ -18,6 +18,7 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/scheme"
+	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
 const managerUser = "system:serviceaccount:scidata-system:scidata-operator-manager"
@@ -29,8 +30,9 @@ const managerUser = "system:serviceaccount:scidata-system:scidata-operator-manag
 func waitForPolicies(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
+	// Platform namespaces are the operator's to make and label.
 	probe := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "scidata-policy-probe", Labels: map[string]string{scidatav1.LabelPlatform: "policy-probe"}}}
-	if err := env.Client.Create(ctx, probe); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := asManager(t).Create(ctx, probe); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
 	var last error
@@ -78,7 +80,7 @@ func as(t *testing.T, user string, rules ...rbacv1.PolicyRule) client.Client {
 func asManager(t *testing.T) client.Client {
 	t.Helper()
 	return as(t, managerUser,
-		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "patch", "update", "delete"}},
+		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "create", "patch", "update", "delete"}},
 		rbacv1.PolicyRule{APIGroups: []string{"scidata.io"}, Resources: []string{"submissions", "submissions/status"}, Verbs: []string{"get", "create", "update", "patch"}})
 }
 
@@ -89,7 +91,7 @@ func TestPlatformNamespaceIsProtected(t *testing.T) {
 	installAdmission(t)
 	waitForPolicies(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "scidata-protected", Labels: map[string]string{scidatav1.LabelPlatform: "protected"}}}
-	if err := env.Client.Create(ctx, ns); err != nil {
+	if err := asManager(t).Create(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
 	last := env.Client.Delete(ctx, ns, client.DryRunAll)
@@ -130,6 +132,70 @@ func TestPlatformNamespaceIsProtected(t *testing.T) {
 		}
 		if err := env.Client.Get(ctx, types.NamespacedName{Name: ns.Name}, &live); err == nil && live.DeletionTimestamp.IsZero() {
 			t.Fatal(fmt.Errorf("namespace not deleting"))
+		}
+	})
+}
+
+// The labels that make a namespace a platform's are the operator's: an
+// administrator can neither make a namespace look like a platform's nor
+// change a platform namespace's role, department or clearance; other
+// labels stay free; the operator sets them.
+func TestPlatformNamespaceLabelsAreTheOperators(t *testing.T) {
+	ctx := context.Background()
+	installAdmission(t)
+	waitForPolicies(t)
+	testenv.Eventually(t, 30*time.Second, func() error {
+		fake := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "pretend-department", Labels: map[string]string{scidatav1.LabelRole: scidatav1.RoleLabelDepartment}}}
+		err := env.Client.Create(ctx, fake, client.DryRunAll)
+		if err == nil {
+			return fmt.Errorf("an administrator labelled a namespace %s=%s", scidatav1.LabelRole, scidatav1.RoleLabelDepartment)
+		}
+		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "metadata.labels[scidata.io/role] of namespace pretend-department are set only by the operator") {
+			return fmt.Errorf("refused for another reason: %v", err)
+		}
+		return nil
+	})
+
+	mgr := asManager(t)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "scidata-labelled", Labels: map[string]string{
+		scidatav1.LabelPlatform: "labelled", scidatav1.LabelRole: scidatav1.RoleLabelDepartment,
+		scidatav1.LabelDepartment: "labelled", scidatav1.LabelMaxClassification: string(scidatav1.ClassificationInternal)}}}
+	if err := mgr.Create(ctx, ns); err != nil {
+		t.Fatalf("the operator made a platform namespace: %v", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(map[string]string)
+		refuse string
+	}{
+		{"raise the clearance", func(l map[string]string) { l[scidatav1.LabelMaxClassification] = string(scidatav1.ClassificationSecret) }, "scidata.io/max-classification"},
+		{"change the department", func(l map[string]string) { l[scidatav1.LabelDepartment] = "other" }, "scidata.io/department"},
+		{"drop the platform label", func(l map[string]string) { delete(l, scidatav1.LabelPlatform) }, "scidata.io/platform"},
+		{"add an unrelated label", func(l map[string]string) { l["team"] = "hydrology" }, ""},
+	} {
+		t.Run("an administrator tries to "+tc.name, func(t *testing.T) {
+			var live corev1.Namespace
+			if err := env.Client.Get(ctx, types.NamespacedName{Name: ns.Name}, &live); err != nil {
+				t.Fatal(err)
+			}
+			tc.change(live.Labels)
+			err := env.Client.Update(ctx, &live, client.DryRunAll)
+			switch {
+			case tc.refuse == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.refuse != "" && (err == nil || !strings.Contains(err.Error(), tc.refuse) || !strings.Contains(err.Error(), "set only by the operator")):
+				t.Fatalf("got %v, want a refusal naming %s", err, tc.refuse)
+			}
+		})
+	}
+	t.Run("the operator changes them", func(t *testing.T) {
+		var live corev1.Namespace
+		if err := mgr.Get(ctx, types.NamespacedName{Name: ns.Name}, &live); err != nil {
+			t.Fatal(err)
+		}
+		live.Labels[scidatav1.LabelMaxClassification] = string(scidatav1.ClassificationConfidential)
+		if err := mgr.Update(ctx, &live, client.DryRunAll); err != nil {
+			t.Fatalf("the operator was refused: %v", err)
 		}
 	})
 }

@@ -76,15 +76,10 @@ func labelPlatformNamespaces(t *testing.T, ctx context.Context) {
 	}
 }
 
-// applyCity creates the admission policies, the platforms, their labelled
-// namespaces and every other sample, in that order.
+// applyCity creates the platforms, their labelled namespaces, the admission
+// policies and every other sample, in that order.
 func applyCity(t *testing.T, ctx context.Context) []*unstructured.Unstructured {
 	t.Helper()
-	for _, o := range decodeDir(t, filepath.Join(testenv.RepoRoot(), "config", "admission")) {
-		if err := env.Client.Create(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-	}
 	samples := decodeDir(t, filepath.Join(testenv.RepoRoot(), "config", "samples"))
 	for _, o := range samples {
 		if o.GetKind() == "DataPlatform" {
@@ -93,7 +88,14 @@ func applyCity(t *testing.T, ctx context.Context) []*unstructured.Unstructured {
 			}
 		}
 	}
+	// The namespaces as the operator makes them, before the policies: once
+	// they are in force, only the operator's identity may set these labels.
 	labelPlatformNamespaces(t, ctx)
+	for _, o := range decodeDir(t, filepath.Join(testenv.RepoRoot(), "config", "admission")) {
+		if err := env.Client.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// The policy is in force once it refuses an entry outside a platform namespace.
 	probe := probeEntry()
 	testenv.Eventually(t, 30*time.Second, func() error {
