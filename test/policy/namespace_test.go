@@ -168,7 +168,9 @@ func TestPlatformNamespaceLabelsAreTheOperators(t *testing.T) {
 		change func(map[string]string)
 		refuse string
 	}{
-		{"raise the clearance", func(l map[string]string) { l[scidatav1.LabelMaxClassification] = string(scidatav1.ClassificationSecret) }, "scidata.io/max-classification"},
+		{"raise the clearance", func(l map[string]string) {
+			l[scidatav1.LabelMaxClassification] = string(scidatav1.ClassificationSecret)
+		}, "scidata.io/max-classification"},
 		{"change the department", func(l map[string]string) { l[scidatav1.LabelDepartment] = "other" }, "scidata.io/department"},
 		{"drop the platform label", func(l map[string]string) { delete(l, scidatav1.LabelPlatform) }, "scidata.io/platform"},
 		{"add an unrelated label", func(l map[string]string) { l["team"] = "hydrology" }, ""},
