@@ -227,6 +227,8 @@ func storeRevision(t *testing.T, dp *scidatav1.DataPlatform) platform.StoreRevis
 	names := []string{platform.RootCredentialsName, platform.UploadCredentialsName}
 	if dp.Spec.Role == scidatav1.RoleDepartment {
 		names = append(names, platform.CenterReadCredentialsName)
+	} else {
+		names = append(names, platform.SyncCredentialsName)
 	}
 	for _, n := range names {
 		access[n] = string(get(n).Data[platform.AccessKeyField])

@@ -24,7 +24,8 @@ const CASecretName = "scidata-ca"
 
 // reconcileCredentials makes the store's accounts: the root account, the
 // owners' upload account and, for a department, the Center's read-only
-// account, mirrored into the Center's namespace for its sync jobs. Each
+// account, mirrored into the Center's namespace for its sync jobs; for the
+// Center, the sync account that alone writes into its store. Each
 // Secret is generated once with crypto/rand and never rewritten.
 func (r *DataPlatformReconciler) reconcileCredentials(ctx context.Context, s *platformScope) error {
 	ns := platform.Namespace(s.dp)
@@ -37,6 +38,8 @@ func (r *DataPlatformReconciler) reconcileCredentials(ctx context.Context, s *pl
 	}
 	if s.dp.Spec.Role == scidatav1.RoleDepartment {
 		accounts = append(accounts, struct{ name, component string }{platform.CenterReadCredentialsName, platform.ComponentSync})
+	} else {
+		accounts = append(accounts, struct{ name, component string }{platform.SyncCredentialsName, platform.ComponentSync})
 	}
 	var read *corev1.Secret
 	access := map[string]string{}

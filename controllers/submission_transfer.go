@@ -332,11 +332,11 @@ func (r *SubmissionReconciler) publishKey(ctx context.Context, pub ed25519.Publi
 }
 
 // OpenCenterStoreFromCluster opens the Center's managed store with the
-// Center's upload account, verified against the operator's CA.
+// Center's sync account, verified against the operator's CA.
 func OpenCenterStoreFromCluster(c client.Reader, operatorNamespace string) func(context.Context, *scidatav1.DataPlatform) (centerstore.Store, error) {
 	return func(ctx context.Context, center *scidatav1.DataPlatform) (centerstore.Store, error) {
 		var creds, ca corev1.Secret
-		if err := c.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.UploadCredentialsName}, &creds); err != nil {
+		if err := c.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.SyncCredentialsName}, &creds); err != nil {
 			return nil, err
 		}
 		if err := c.Get(ctx, types.NamespacedName{Namespace: operatorNamespace, Name: CASecretName}, &ca); err != nil {

@@ -25,8 +25,14 @@ const (
 	// RootCredentialsName holds the store's root keys. Created once, never
 	// rewritten, never logged, kept when the platform is deleted.
 	RootCredentialsName = "objectstore-root"
-	// UploadCredentialsName holds the owners' upload keys.
+	// UploadCredentialsName holds the owners' upload keys. On the
+	// Center's store the account only reads: what was submitted is written
+	// by the sync account alone.
 	UploadCredentialsName = "objectstore-upload"
+	// SyncCredentialsName, in the Center's namespace only, holds the keys
+	// the sync Jobs write submitted data with and the manager reads
+	// manifests and writes receipts with. No person is given it.
+	SyncCredentialsName = "objectstore-sync"
 	// CenterReadCredentialsName holds the read-only keys the Center's sync
 	// jobs use on this (department) store.
 	CenterReadCredentialsName = "objectstore-center-read"

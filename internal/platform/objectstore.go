@@ -34,12 +34,16 @@ type storeAccount struct {
 }
 
 // storeAccounts are the store's ordinary accounts. On a department store
-// the owners manage their data and the Center's account only reads it; on
-// the Center's store the one account writes submitted data and receipts
-// and can delete nothing.
+// the owners manage their data and the Center's account only reads it. On
+// the Center's store the sync account writes submitted data and receipts
+// and can delete nothing, and the owners only read: no person can alter
+// what was received.
 func storeAccounts(p *scidatav1.DataPlatform) []storeAccount {
 	if p.Spec.Role == scidatav1.RoleCenter {
-		return []storeAccount{{"upload", UploadCredentialsName, "write"}}
+		return []storeAccount{
+			{"sync", SyncCredentialsName, "write"},
+			{"upload", UploadCredentialsName, "read"},
+		}
 	}
 	return []storeAccount{
 		{"upload", UploadCredentialsName, "manage"},

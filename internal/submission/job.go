@@ -145,7 +145,7 @@ func syncPod(in JobInput) corev1.PodSpec {
 			{Name: "ca", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: platform.CABundleName}}}},
 			secretVol("source", platform.MirroredReadSecretName(in.Department.Name)),
 			// The Center's own upload account writes into its store.
-			secretVol("dest", platform.UploadCredentialsName),
+			secretVol("dest", platform.SyncCredentialsName),
 		},
 	}
 }

@@ -47,6 +47,16 @@ var sampleData = map[string]string{
 // it to finish and returns its log. It fails the test when the Job fails.
 func toolJob(t *testing.T, k kube, ns, name string, args []string, credentials, data string) string {
 	t.Helper()
+	logs, failed := runToolJob(t, k, ns, name, args, credentials, data)
+	if failed != "" {
+		t.Fatalf("job %s/%s failed (%s); its log:\n%s", ns, name, failed, logs)
+	}
+	return logs
+}
+
+// runToolJob runs the Job and returns its log and, if it failed, why.
+func runToolJob(t *testing.T, k kube, ns, name string, args []string, credentials, data string) (logs, failed string) {
+	t.Helper()
 	b, err := yaml.Marshal(cityops.ToolJob("scidata-operator:dev", ns, name, args, credentials, data))
 	if err != nil {
 		t.Fatal(err)
@@ -65,13 +75,13 @@ func toolJob(t *testing.T, k kube, ns, name string, args []string, credentials, 
 		}
 		return false, fmt.Sprintf("%+v", done.Status)
 	})
+	logs, _ = k.try("", "logs", "-n", ns, "job/"+name)
 	for _, c := range done.Status.Conditions {
 		if c.Type == batchv1.JobFailed && c.Status == corev1.ConditionTrue {
-			logs, _ := k.try("", "logs", "-n", ns, "job/"+name)
-			t.Fatalf("job %s/%s failed (%s: %s); its log:\n%s", ns, name, c.Reason, c.Message, logs)
+			return logs, c.Reason + ": " + c.Message
 		}
 	}
-	return k.run("logs", "-n", ns, "job/"+name)
+	return logs, ""
 }
 
 // uploadData loads the sample files into the department's store the way
@@ -198,6 +208,15 @@ func submitAndReceive(t *testing.T, k kube) {
 		if _, ok := listed[dest+n]; !ok {
 			t.Errorf("the Center's store has no %s%s: %v", dest, n, listed)
 		}
+	}
+	// The Center's owners read what was received and cannot alter it: their
+	// account only reads the Center's store; the sync account alone writes.
+	forged, _ := yaml.Marshal(cityops.DataConfigMap(centerNS, "selenium-tea-data-center", map[string]string{"plots.csv": "forged\n"}))
+	if out, err := k.try(string(forged), "apply", "-f", "-"); err != nil {
+		t.Fatalf("apply data ConfigMap: %v\n%s", err, out)
+	}
+	if logs, failed := runToolJob(t, k, centerNS, "owners-overwrite", cityops.UploadArgs(centerNS, dest), "objectstore-upload", "selenium-tea-data-center"); failed == "" || !strings.Contains(logs, "Access Denied") {
+		t.Errorf("the Center's owners overwrote %s (failed %q):\n%s", dest, failed, logs)
 	}
 	manifest := toolJob(t, k, centerNS, "read-manifest", cityops.ObjectsArgs(centerNS, "cat", dest+"manifest.json"), "objectstore-upload", "")
 	var m struct {
