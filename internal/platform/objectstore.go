@@ -156,108 +156,135 @@ func ObjectStoreStatefulSet(p *scidatav1.DataPlatform, cfg Config, templateSize 
 				WithSpec(objectStorePod(p, cfg))))
 }
 
-func objectStorePod(p *scidatav1.DataPlatform, cfg Config) *corev1ac.PodSpecApplyConfiguration {
-	probe := func() *corev1ac.ProbeApplyConfiguration {
-		return corev1ac.Probe().WithTCPSocket(corev1ac.TCPSocketAction().WithPort(intstr.FromString("s3")))
-	}
+// storePodParts is what the store pod's containers share: the root
+// account's environment, the IAM mount and the accounts' mounts.
+type storePodParts struct {
+	rootAccess, rootSecret *corev1ac.EnvVarApplyConfiguration
+	iamMount               *corev1ac.VolumeMountApplyConfiguration
+	accountMounts          []*corev1ac.VolumeMountApplyConfiguration
+	initArgs, bootArgs     []string
+	volumes                []*corev1ac.VolumeApplyConfiguration
+}
+
+func newStorePodParts(p *scidatav1.DataPlatform) storePodParts {
 	secretEnv := func(name, key string) *corev1ac.EnvVarApplyConfiguration {
 		return corev1ac.EnvVar().WithName(name).WithValueFrom(corev1ac.EnvVarSource().
 			WithSecretKeyRef(corev1ac.SecretKeySelector().WithName(RootCredentialsName).WithKey(key)))
 	}
-	rootAccess := secretEnv("ROOT_ACCESS_KEY", AccessKeyField)
-	rootSecret := secretEnv("ROOT_SECRET_KEY", SecretKeyField)
-	iamMount := corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath + "/iam").WithSubPath("iam")
-
-	initArgs := []string{"store-init", "--iam-dir", storeDataPath + "/iam"}
-	bootArgs := []string{"store-bootstrap",
-		"--endpoint", fmt.Sprintf("127.0.0.1:%d", ObjectStorePort),
-		"--server-name", ObjectStoreDNSNames(p)[2],
-		"--ca-file", storeCAPath + "/ca.crt",
-		"--bucket", Bucket,
-		"--health-addr", fmt.Sprintf(":%d", StoreBootstrapPort),
-	}
-	var accountMounts []*corev1ac.VolumeMountApplyConfiguration
-	volumes := []*corev1ac.VolumeApplyConfiguration{
-		corev1ac.Volume().WithName("tls").WithSecret(corev1ac.SecretVolumeSource().WithSecretName(TLSSecretName).WithDefaultMode(0o440)),
-		corev1ac.Volume().WithName("ca").WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(CABundleName).WithDefaultMode(0o444)),
+	parts := storePodParts{
+		rootAccess: secretEnv("ROOT_ACCESS_KEY", AccessKeyField),
+		rootSecret: secretEnv("ROOT_SECRET_KEY", SecretKeyField),
+		iamMount:   corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath + "/iam").WithSubPath("iam"),
+		initArgs:   []string{"store-init", "--iam-dir", storeDataPath + "/iam"},
+		bootArgs: []string{"store-bootstrap",
+			"--endpoint", fmt.Sprintf("127.0.0.1:%d", ObjectStorePort),
+			"--server-name", ObjectStoreDNSNames(p)[2],
+			"--ca-file", storeCAPath + "/ca.crt",
+			"--bucket", Bucket,
+			"--health-addr", fmt.Sprintf(":%d", StoreBootstrapPort),
+		},
+		volumes: []*corev1ac.VolumeApplyConfiguration{
+			corev1ac.Volume().WithName("tls").WithSecret(corev1ac.SecretVolumeSource().WithSecretName(TLSSecretName).WithDefaultMode(0o440)),
+			corev1ac.Volume().WithName("ca").WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(CABundleName).WithDefaultMode(0o444)),
+		},
 	}
 	for _, a := range storeAccounts(p) {
 		dir := storeAccountsPath + "/" + a.name
-		initArgs = append(initArgs, "--account", a.name+"="+dir)
-		bootArgs = append(bootArgs, "--grant", a.name+"="+dir+":"+a.access)
-		accountMounts = append(accountMounts, corev1ac.VolumeMount().WithName("account-"+a.name).WithMountPath(dir).WithReadOnly(true))
-		volumes = append(volumes, corev1ac.Volume().WithName("account-"+a.name).WithSecret(corev1ac.SecretVolumeSource().
+		parts.initArgs = append(parts.initArgs, "--account", a.name+"="+dir)
+		parts.bootArgs = append(parts.bootArgs, "--grant", a.name+"="+dir+":"+a.access)
+		parts.accountMounts = append(parts.accountMounts, corev1ac.VolumeMount().WithName("account-"+a.name).WithMountPath(dir).WithReadOnly(true))
+		parts.volumes = append(parts.volumes, corev1ac.Volume().WithName("account-"+a.name).WithSecret(corev1ac.SecretVolumeSource().
 			WithSecretName(a.secret).WithDefaultMode(0o440)))
 	}
-	small := corev1.ResourceRequirements{
-		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
-		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
-	}
+	return parts
+}
 
+// smallContainer is what the store's helper containers ask for.
+var smallContainer = corev1.ResourceRequirements{
+	Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
+	Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
+}
+
+func objectStorePod(p *scidatav1.DataPlatform, cfg Config) *corev1ac.PodSpecApplyConfiguration {
+	parts := newStorePodParts(p)
 	return corev1ac.PodSpec().
 		WithAutomountServiceAccountToken(false).
 		WithEnableServiceLinks(false).
 		WithSecurityContext(restrictedPod()).
-		WithInitContainers(
-			// Writes the accounts into the server's IAM file before it starts.
-			corev1ac.Container().
-				WithName("store-init").
-				WithImage(cfg.OperatorImage).
-				WithImagePullPolicy(cfg.ImagePullPolicy).
-				WithArgs(initArgs...).
-				WithEnv(rootAccess).
-				WithResources(resources(nil, small)).
-				WithSecurityContext(restrictedContainer()).
-				WithVolumeMounts(append([]*corev1ac.VolumeMountApplyConfiguration{iamMount}, accountMounts...)...),
-			// A sidecar (an init container that keeps running): makes the
-			// bucket, keeps its policy, and holds the pod unready until
-			// the accounts can use the bucket.
-			corev1ac.Container().
-				WithName("store-bootstrap").
-				WithImage(cfg.OperatorImage).
-				WithImagePullPolicy(cfg.ImagePullPolicy).
-				WithRestartPolicy(corev1.ContainerRestartPolicyAlways).
-				WithArgs(bootArgs...).
-				WithEnv(rootAccess, rootSecret).
-				WithPorts(corev1ac.ContainerPort().WithName("bootstrap").WithContainerPort(StoreBootstrapPort).WithProtocol(corev1.ProtocolTCP)).
-				WithReadinessProbe(corev1ac.Probe().WithPeriodSeconds(5).
-					WithHTTPGet(corev1ac.HTTPGetAction().WithPath("/readyz").WithPort(intstr.FromString("bootstrap")))).
-				WithLivenessProbe(corev1ac.Probe().WithPeriodSeconds(20).WithFailureThreshold(3).
-					WithHTTPGet(corev1ac.HTTPGetAction().WithPath("/healthz").WithPort(intstr.FromString("bootstrap")))).
-				WithResources(resources(nil, small)).
-				WithSecurityContext(restrictedContainer()).
-				WithVolumeMounts(append([]*corev1ac.VolumeMountApplyConfiguration{
-					corev1ac.VolumeMount().WithName("ca").WithMountPath(storeCAPath).WithReadOnly(true)}, accountMounts...)...),
+		WithInitContainers(storeInitContainer(cfg, parts), storeBootstrapContainer(cfg, parts)).
+		WithContainers(s3Container(p, cfg, parts)).
+		WithVolumes(parts.volumes...)
+}
+
+// storeInitContainer writes the accounts into the server's IAM file before
+// the server starts.
+func storeInitContainer(cfg Config, parts storePodParts) *corev1ac.ContainerApplyConfiguration {
+	return corev1ac.Container().
+		WithName("store-init").
+		WithImage(cfg.OperatorImage).
+		WithImagePullPolicy(cfg.ImagePullPolicy).
+		WithArgs(parts.initArgs...).
+		WithEnv(parts.rootAccess).
+		WithResources(resources(nil, smallContainer)).
+		WithSecurityContext(restrictedContainer()).
+		WithVolumeMounts(append([]*corev1ac.VolumeMountApplyConfiguration{parts.iamMount}, parts.accountMounts...)...)
+}
+
+// storeBootstrapContainer is a sidecar (an init container that keeps
+// running): it makes the bucket, keeps its policy, and holds the pod unready
+// until the accounts can use the bucket.
+func storeBootstrapContainer(cfg Config, parts storePodParts) *corev1ac.ContainerApplyConfiguration {
+	return corev1ac.Container().
+		WithName("store-bootstrap").
+		WithImage(cfg.OperatorImage).
+		WithImagePullPolicy(cfg.ImagePullPolicy).
+		WithRestartPolicy(corev1.ContainerRestartPolicyAlways).
+		WithArgs(parts.bootArgs...).
+		WithEnv(parts.rootAccess, parts.rootSecret).
+		WithPorts(corev1ac.ContainerPort().WithName("bootstrap").WithContainerPort(StoreBootstrapPort).WithProtocol(corev1.ProtocolTCP)).
+		WithReadinessProbe(corev1ac.Probe().WithPeriodSeconds(5).
+			WithHTTPGet(corev1ac.HTTPGetAction().WithPath("/readyz").WithPort(intstr.FromString("bootstrap")))).
+		WithLivenessProbe(corev1ac.Probe().WithPeriodSeconds(20).WithFailureThreshold(3).
+			WithHTTPGet(corev1ac.HTTPGetAction().WithPath("/healthz").WithPort(intstr.FromString("bootstrap")))).
+		WithResources(resources(nil, smallContainer)).
+		WithSecurityContext(restrictedContainer()).
+		WithVolumeMounts(append([]*corev1ac.VolumeMountApplyConfiguration{
+			corev1ac.VolumeMount().WithName("ca").WithMountPath(storeCAPath).WithReadOnly(true)}, parts.accountMounts...)...)
+}
+
+// s3Container is the S3 server itself.
+func s3Container(p *scidatav1.DataPlatform, cfg Config, parts storePodParts) *corev1ac.ContainerApplyConfiguration {
+	probe := func() *corev1ac.ProbeApplyConfiguration {
+		return corev1ac.Probe().WithTCPSocket(corev1ac.TCPSocketAction().WithPort(intstr.FromString("s3")))
+	}
+	return corev1ac.Container().
+		WithName("s3").
+		WithImage(cfg.ObjectStoreImage).
+		WithImagePullPolicy(cfg.ImagePullPolicy).
+		WithArgs(
+			"--port", fmt.Sprintf(":%d", ObjectStorePort),
+			"--cert", storeTLSPath+"/tls.crt",
+			"--key", storeTLSPath+"/tls.key",
+			"--iam-dir", storeDataPath+"/iam",
+			"--quiet",
+			"posix", storeDataPath+"/buckets",
 		).
-		WithContainers(corev1ac.Container().
-			WithName("s3").
-			WithImage(cfg.ObjectStoreImage).
-			WithImagePullPolicy(cfg.ImagePullPolicy).
-			WithArgs(
-				"--port", fmt.Sprintf(":%d", ObjectStorePort),
-				"--cert", storeTLSPath+"/tls.crt",
-				"--key", storeTLSPath+"/tls.key",
-				"--iam-dir", storeDataPath+"/iam",
-				"--quiet",
-				"posix", storeDataPath+"/buckets",
-			).
-			WithEnv(rootAccess, rootSecret).
-			WithPorts(corev1ac.ContainerPort().WithName("s3").WithContainerPort(ObjectStorePort).WithProtocol(corev1.ProtocolTCP)).
-			WithReadinessProbe(probe().WithPeriodSeconds(5)).
-			WithLivenessProbe(probe().WithPeriodSeconds(20).WithFailureThreshold(3)).
-			WithResources(resources(p.Spec.ObjectStore.Resources, corev1.ResourceRequirements{
-				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
-				Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
-			})).
-			WithSecurityContext(restrictedContainer()).
-			WithVolumeMounts(
-				// versitygw needs both directories to exist; the kubelet
-				// creates a subPath on the volume when it is missing.
-				corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath+"/buckets").WithSubPath("buckets"),
-				iamMount,
-				corev1ac.VolumeMount().WithName("tls").WithMountPath(storeTLSPath).WithReadOnly(true),
-			)).
-		WithVolumes(volumes...)
+		WithEnv(parts.rootAccess, parts.rootSecret).
+		WithPorts(corev1ac.ContainerPort().WithName("s3").WithContainerPort(ObjectStorePort).WithProtocol(corev1.ProtocolTCP)).
+		WithReadinessProbe(probe().WithPeriodSeconds(5)).
+		WithLivenessProbe(probe().WithPeriodSeconds(20).WithFailureThreshold(3)).
+		WithResources(resources(p.Spec.ObjectStore.Resources, corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
+		})).
+		WithSecurityContext(restrictedContainer()).
+		WithVolumeMounts(
+			// versitygw needs both directories to exist; the kubelet
+			// creates a subPath on the volume when it is missing.
+			corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath+"/buckets").WithSubPath("buckets"),
+			parts.iamMount,
+			corev1ac.VolumeMount().WithName("tls").WithMountPath(storeTLSPath).WithReadOnly(true),
+		)
 }
 
 // ObjectStoreService is the store's client Service.
