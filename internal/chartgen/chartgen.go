@@ -69,34 +69,48 @@ const usernameTemplate = `{{ include "scidata-operator.managerUsername" . }}`
 // Generate returns every generated file, by path relative to root.
 func Generate(root string) (map[string][]byte, error) {
 	out := map[string][]byte{}
+	for _, step := range []func(string, map[string][]byte) error{crdFiles, rbacTemplates, admissionTemplates, networkPolicyTemplate, gitopsFiles} {
+		if err := step(root, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// crdFiles copies config/crd/bases into crds/, byte for byte.
+func crdFiles(root string, out map[string][]byte) error {
 	crds, err := filepath.Glob(filepath.Join(root, CRDSourceDir, "*.yaml"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(crds) == 0 {
-		return nil, fmt.Errorf("no CRDs in %s: run make manifests", CRDSourceDir)
+		return fmt.Errorf("no CRDs in %s: run make manifests", CRDSourceDir)
 	}
 	for _, f := range crds {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out[filepath.ToSlash(filepath.Join(CRDDir, filepath.Base(f)))] = b
 	}
+	return nil
+}
 
+// rbacTemplates makes templates of config/rbac's roles.
+func rbacTemplates(root string, out map[string][]byte) error {
 	rbac, err := kustomizationResources(root, rbacDir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, f := range rbac {
 		src := filepath.ToSlash(filepath.Join(rbacDir, f))
 		b, err := os.ReadFile(filepath.Join(root, src))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		kinds, err := documentKinds(b)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", src, err)
+			return fmt.Errorf("%s: %w", src, err)
 		}
 		// The chart writes the ServiceAccount and the bindings itself (they
 		// name the release's subjects); the rules come from config.
@@ -105,52 +119,64 @@ func Generate(root string) (map[string][]byte, error) {
 		}
 		t, err := Template(src, b)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out[GeneratedDir+"/rbac-"+strings.ReplaceAll(f, "_", "-")] = t
 	}
+	return nil
+}
 
+// admissionTemplates makes templates of config/admission's policies.
+func admissionTemplates(root string, out map[string][]byte) error {
 	admission, err := kustomizationResources(root, admissionDir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, f := range admission {
 		src := filepath.ToSlash(filepath.Join(admissionDir, f))
 		b, err := os.ReadFile(filepath.Join(root, src))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		t, err := Template(src, b)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out[GeneratedDir+"/admission-"+f] = t
 	}
+	return nil
+}
 
-	// The operator namespace's NetworkPolicies: ingress default-deny but
-	// for a metrics scraper that opts in.
+// networkPolicyTemplate makes a template of the operator namespace's
+// NetworkPolicies: ingress default-deny but for a metrics scraper that
+// opts in.
+func networkPolicyTemplate(root string, out map[string][]byte) error {
 	np, err := os.ReadFile(filepath.Join(root, networkPolicy))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	t, err := Template(networkPolicy, np)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	out[GeneratedDir+"/network-policy.yaml"] = t
+	return nil
+}
 
+// gitopsFiles copies the Argo CD health check and writes the install doc's
+// values reference.
+func gitopsFiles(root string, out map[string][]byte) error {
 	lua, err := os.ReadFile(filepath.Join(root, ArgoCDSource))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	out[ArgoCDCopy] = lua
-
 	doc, err := InstallDocWithReference(root)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	out[InstallDoc] = doc
-	return out, nil
+	return nil
 }
 
 // Stale lists the files under the generated directories that Generate no
