@@ -62,6 +62,11 @@ func newObjectsCommand() *cobra.Command {
 		_ = c.MarkPersistentFlagRequired(n)
 	}
 
+	c.AddCommand(objectsPutCommand(&o), objectsLsCommand(&o), objectsCatCommand(&o))
+	return c
+}
+
+func objectsPutCommand(o *objectsOptions) *cobra.Command {
 	var prefix string
 	put := &cobra.Command{
 		Use:   "put DIR",
@@ -76,8 +81,11 @@ func newObjectsCommand() *cobra.Command {
 		},
 	}
 	put.Flags().StringVar(&prefix, "prefix", "", "key prefix, e.g. agronomy/selenium-tea-trials/")
+	return put
+}
 
-	ls := &cobra.Command{
+func objectsLsCommand(o *objectsOptions) *cobra.Command {
+	return &cobra.Command{
 		Use:   "ls [PREFIX]",
 		Short: "List objects under PREFIX: size and key, one per line",
 		Args:  cobra.MaximumNArgs(1),
@@ -99,8 +107,10 @@ func newObjectsCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
 
-	cat := &cobra.Command{
+func objectsCatCommand(o *objectsOptions) *cobra.Command {
+	return &cobra.Command{
 		Use:   "cat KEY",
 		Short: "Write an object's bytes to stdout",
 		Args:  cobra.ExactArgs(1),
@@ -118,8 +128,6 @@ func newObjectsCommand() *cobra.Command {
 			return err
 		},
 	}
-	c.AddCommand(put, ls, cat)
-	return c
 }
 
 func putTree(ctx context.Context, out io.Writer, cl *minio.Client, bucket, prefix, dir string) error {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/scidata-io/scidata-operator/internal/s3test"
 )
@@ -62,26 +63,27 @@ func TestStoreInitAndBootstrapCommands(t *testing.T) {
 		}
 	})
 
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + health + "/readyz")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-			t.Logf("readyz %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
-		}
+	// Poll /readyz until it answers 200; the command must not exit meanwhile.
+	err = wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
 		select {
 		case err := <-done:
-			t.Fatalf("store-bootstrap exited: %v", err)
+			done <- err // for the cleanup, which waits for the command's end
+			return false, fmt.Errorf("store-bootstrap exited: %v", err)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("store-bootstrap not ready within 20s (last error %v)", err)
+		resp, err := http.Get("http://" + health + "/readyz")
+		if err != nil {
+			return false, nil
 		}
-		time.Sleep(100 * time.Millisecond)
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Logf("readyz %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
+		}
+		return resp.StatusCode == http.StatusOK, nil
+	})
+	if err != nil {
+		t.Fatalf("store-bootstrap not ready within 20s: %v", err)
 	}
 
 	up := srv.Client("UPLOADACCESSKEY00001", "upload-secret-000000000000000000000001")
