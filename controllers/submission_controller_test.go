@@ -131,14 +131,7 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 
 	// An auditor verifies it with nothing but the published key set, a
 	// pinned fingerprint and the manifest from the store.
-	var keys corev1.ConfigMap
-	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: KeySetConfigMap}, &keys); err != nil {
-		t.Fatal(err)
-	}
-	set, err := receipt.ParseKeySet([]byte(keys.Data[KeySetField]))
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := publishedKeySet(t)
 	rc := receipt.Receipt{Payload: got.Status.Receipt.Payload, Signature: got.Status.Receipt.Signature, KeyID: got.Status.Receipt.KeyID}
 	pub, err := set.Lookup(rc.KeyID)
 	if err != nil {
@@ -170,6 +163,33 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	if err := receipt.VerifyManifest(payload, tampered); err == nil {
 		t.Fatal("a tampered manifest verified")
 	}
+}
+
+// createSubmission creates the Submission of entry at version v1 in dept's
+// namespace, as a policy would.
+func createSubmission(t *testing.T, dept *scidatav1.DataPlatform, entry, uid, prefix string, review bool) *scidatav1.Submission {
+	t.Helper()
+	s := &scidatav1.Submission{
+		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name(entry, "v1")},
+		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: entry}, EntryUID: uid, Department: dept.Spec.Department.Code,
+			ContentVersion: "v1", SourcePrefix: prefix, Policy: "x/y", ReviewRequired: review, Classification: scidatav1.ClassificationPublic},
+	}
+	create(t, s)
+	return s
+}
+
+// publishedKeySet reads the Center's receipt key set as auditors get it.
+func publishedKeySet(t *testing.T) receipt.KeySet {
+	t.Helper()
+	var keys corev1.ConfigMap
+	if err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.CenterNamespace, Name: KeySetConfigMap}, &keys); err != nil {
+		t.Fatal(err)
+	}
+	set, err := receipt.ParseKeySet([]byte(keys.Data[KeySetField]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }
 
 // centerStore starts a real S3 server holding a department's bucket "dept"
@@ -237,13 +257,7 @@ func TestKeyRotationKeepsOldReceiptsVerifiable(t *testing.T) {
 	srv, _ := centerStore(t)
 	srv.Put(t, "dept", "gauges/a.csv", []byte("gauge,level\n1,2.5\n"))
 	newSub := func(entry string) *scidatav1.Submission {
-		s := &scidatav1.Submission{
-			ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name(entry, "v1")},
-			Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: entry}, EntryUID: "uid-" + entry, Department: dept.Spec.Department.Code,
-				ContentVersion: "v1", SourcePrefix: "gauges/", Policy: "x/y", ReviewRequired: true, Classification: scidatav1.ClassificationPublic},
-		}
-		create(t, s)
-		return s
+		return createSubmission(t, dept, entry, "uid-"+entry, "gauges/", true)
 	}
 	first, _ := approveAndTransfer(t, srv, center, newSub("gauges-before"))
 
@@ -259,14 +273,7 @@ func TestKeyRotationKeepsOldReceiptsVerifiable(t *testing.T) {
 		t.Fatalf("after rotation the receipt is still signed with key %s", first.Status.Receipt.KeyID)
 	}
 
-	var keys corev1.ConfigMap
-	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: KeySetConfigMap}, &keys); err != nil {
-		t.Fatal(err)
-	}
-	set, err := receipt.ParseKeySet([]byte(keys.Data[KeySetField]))
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := publishedKeySet(t)
 	for _, s := range []*scidatav1.Submission{first, second} {
 		rc := receipt.Receipt{Payload: s.Status.Receipt.Payload, Signature: s.Status.Receipt.Signature, KeyID: s.Status.Receipt.KeyID}
 		pub, err := set.Lookup(rc.KeyID)
@@ -291,13 +298,7 @@ func TestNoReceiptWithoutProof(t *testing.T) {
 	dept := readyDepartment(t, "proof-works", nil)
 	_, store := centerStore(t)
 	newSub := func(entry string) *scidatav1.Submission {
-		s := &scidatav1.Submission{
-			ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name(entry, "v1")},
-			Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: entry}, EntryUID: "uid", Department: dept.Spec.Department.Code,
-				ContentVersion: "v1", SourcePrefix: entry + "/", Policy: "x/y", ReviewRequired: false, Classification: scidatav1.ClassificationPublic},
-		}
-		create(t, s)
-		return s
+		return createSubmission(t, dept, entry, "uid", entry+"/", false)
 	}
 
 	t.Run("a claimed digest the store does not hold", func(t *testing.T) {
