@@ -6,7 +6,7 @@ package main
 import (
 	"os"
 
-	"github.com/scidata-io/scidata-operator/internal/cmd"
+	"github.com/scidata-io/scidata-operator/cmd"
 )
 
 func main() {
