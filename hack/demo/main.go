@@ -36,8 +36,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
-	"github.com/scidata-io/scidata-operator/internal/cityops"
 	"github.com/scidata-io/scidata-operator/internal/submission"
+	"github.com/scidata-io/scidata-operator/test/cityops"
 )
 
 // dataset is sample data a department loads for one of its entries in
