@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -506,4 +507,47 @@ func reverse[T any](s []T) []T {
 		out[len(s)-1-i] = v
 	}
 	return out
+}
+
+// ensurePackages installs the Debian packages a real node needs.
+func (cl *Cluster) ensurePackages(ctx context.Context) error {
+	got, err := EnsurePackages()
+	if err != nil {
+		return err
+	}
+	if len(got) > 0 {
+		cl.say("installed %s", strings.Join(got, " "))
+	} else {
+		cl.say("all %d present", len(debianPackages))
+	}
+	return nil
+}
+
+// recordBaseline saves the host's state for down; one left by an earlier
+// run means that run was never cleaned up, and is refused.
+func (cl *Cluster) recordBaseline(ctx context.Context) error {
+	if _, err := cl.loadBaseline(); err == nil {
+		return fmt.Errorf("a baseline from an earlier run is still in %s", cl.baselineFile())
+	}
+	b, err := TakeBaseline()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cl.StateDir, 0o755); err != nil {
+		return err
+	}
+	return cl.saveBaseline(b)
+}
+
+// prepareHost turns on forwarding (and bridge netfilter, if off).
+func (cl *Cluster) prepareHost(ctx context.Context) error {
+	if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
+		return err
+	}
+	// The bridge netfilter hook lets policies see traffic between pods on
+	// one bridge; it is built in and normally on already.
+	if v, err := os.ReadFile("/proc/sys/net/bridge/bridge-nf-call-iptables"); err == nil && strings.TrimSpace(string(v)) != "1" {
+		return writeSysctl("net/bridge/bridge-nf-call-iptables", "1")
+	}
+	return nil
 }
