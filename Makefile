@@ -123,7 +123,7 @@ cluster-e2e: ## Prove on a real node that down leaves the host as up found it (r
 	SCIDATA_E2E=1 go test ./hack/localcluster -run TestE2E -v -count=1
 
 .PHONY: demo
-demo: image k8s-all ## Run the sample city on a real local node: platforms Ready, data submitted, receipts signed, the Center's portal on a local URL. Ctrl-C stops it.
+demo: image k8s-all ## Run the sample city on a real local node (again on one already up: every step is idempotent): platforms Ready, data submitted, receipts signed, the Center's portal on a local URL. Ctrl-C stops it.
 	go run ./hack/demo $(if $(DEMO_EXIT),--exit) $(if $(DEMO_PORT),--port $(DEMO_PORT))
 
 .PHONY: demo-down
