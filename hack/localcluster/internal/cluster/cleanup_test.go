@@ -61,3 +61,32 @@ func TestCleanupStopsOnAnUnreadableBaseline(t *testing.T) {
 		t.Errorf("the unreadable baseline was removed: %v", statErr)
 	}
 }
+
+// The baseline is what tells the next run what to put back: it is removed
+// only when every step before succeeded.
+func TestCleanupKeepsTheBaselineUntilEveryStepSucceeded(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		errs []string
+		kept bool
+	}{
+		{"every step succeeded", nil, false},
+		{"a step failed", []string{"ip link delete lc0: busy"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testConfig(ModeReal)
+			c.StateDir = t.TempDir()
+			if err := c.saveBaseline(&Baseline{}); err != nil {
+				t.Fatal(err)
+			}
+			cu := &cleanup{Config: &c, baseline: &Baseline{}, errs: tc.errs}
+			if _, err := cu.forgetBaseline(); err != nil {
+				t.Fatal(err)
+			}
+			_, err := os.Stat(c.baselineFile())
+			if kept := err == nil; kept != tc.kept {
+				t.Fatalf("baseline kept = %v, want %v", kept, tc.kept)
+			}
+		})
+	}
+}
