@@ -87,7 +87,7 @@ test-e2e-helm: image k8s-all $(HELM) ## The Helm chart on a real node (root): in
 	SCIDATA_E2E=1 SCIDATA_E2E_HELM=1 SCIDATA_E2E_IMAGES="$(IMAGE_TAR) $(STORE_IMAGE_TAR)" HELM=$(HELM) go test ./test/e2e -run TestE2EHelm -v -count=1 -timeout 20m
 
 .PHONY: build
-build: ## Build the operator binary (manager, portal, receipt, sync) into bin/.
+build: ## Build the operator binary (its commands: manager, portal, receipt, sync, store-init, store-bootstrap, objects; see cmd/doc.go) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/scidata-operator .
 
 .PHONY: image
