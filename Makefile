@@ -54,8 +54,14 @@ fmt: ## Format the code.
 vet: ## Vet the code.
 	go vet ./...
 
+.PHONY: check-imports
+check-imports: ## Fail when a package under internal/ (its tests included) imports controllers/ or cmd/: dependencies point inwards.
+	@bad=$$(go list -f '{{.ImportPath}}: {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./internal/... | \
+	  grep -E ' github.com/scidata-io/scidata-operator/(controllers|cmd)(/[^ ]*)?( |$$)' || true); \
+	  if [ -n "$$bad" ]; then echo "internal/ must not import controllers/ or cmd/:"; echo "$$bad"; exit 1; fi
+
 .PHONY: verify
-verify: manifests generate ## Fail when generated code, manifests or formatting are stale.
+verify: manifests generate check-imports ## Fail when generated code, manifests or formatting are stale, or an import points back up.
 	@unformatted=$$(gofmt -s -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt -s would change: $$unformatted (run make fmt)"; exit 1; fi
 	@if [ -n "$$(git status --porcelain -- api config charts docs/install.md)" ]; then \
