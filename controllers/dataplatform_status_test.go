@@ -13,7 +13,7 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
 )
 
-// kstatus is the Ready, Reconciling and Stalled a status shows, as
+// kstatusTrio is the Ready, Reconciling and Stalled a status shows, as
 // "Status/Reason", "" for an absent condition.
 type kstatusTrio struct{ ready, reconciling, stalled string }
 
@@ -66,7 +66,11 @@ func TestSetPlatformSummary(t *testing.T) {
 			platformAt(notReady(scidatav1.ReasonVolumePending, "claim data-objectstore-0 is Pending"), notReady(scidatav1.ReasonPortalRollingOut, "the portal is rolling out"), isolated), nil,
 			kstatusTrio{"False/VolumePending", "True/Progressing", ""}, 2, "claim data-objectstore-0 is Pending; the portal is rolling out"},
 		{"volumes that cannot grow stall it, though everything else was applied",
-			func() *platformScope { s := platformAt(up, portalUp, isolated); s.resizeUnsupported = "claim data-objectstore-0 cannot grow"; return s }(), nil,
+			func() *platformScope {
+				s := platformAt(up, portalUp, isolated)
+				s.resizeUnsupported = "claim data-objectstore-0 cannot grow"
+				return s
+			}(), nil,
 			kstatusTrio{"False/StorageResizeUnsupported", "", "True/StorageResizeUnsupported"}, 2, "cannot grow"},
 		{"a step that needs a person stalls it, a verdict on this generation",
 			platformAt(observation{}, observation{}, observation{}), fmt.Errorf("namespace: %w", reconcilekit.Stalled(scidatav1.ReasonNamespaceConflict, "namespace scidata-water belongs to no platform")),

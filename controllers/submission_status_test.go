@@ -84,3 +84,16 @@ func TestSetSubmissionStatus(t *testing.T) {
 		})
 	}
 }
+
+// Received is True only once the receipt is stored beside the manifest,
+// and says where.
+func TestSetReceivedCondition(t *testing.T) {
+	s := submissionAt(func(s *scidatav1.Submission) {
+		s.Status.Transfer = &scidatav1.Transfer{Destination: "water/flows/v1/"}
+	})
+	setReceivedCondition(s, t0)
+	c := meta.FindStatusCondition(s.Status.Conditions, scidatav1.ConditionReceived)
+	if c == nil || c.Status != metav1.ConditionTrue || c.Reason != scidatav1.ReasonReceiptStored || !strings.Contains(c.Message, "water/flows/v1/receipt.json") || c.ObservedGeneration != 2 {
+		t.Errorf("Received = %+v; want True/ReceiptStored naming water/flows/v1/receipt.json at generation 2", c)
+	}
+}
