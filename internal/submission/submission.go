@@ -1,11 +1,3 @@
-// Package submission decides, as pure functions of the objects and the
-// clock, what the submission (汇交) controllers do: which policies cover an
-// entry, what a Submission for an entry version is called and says
-// (builder.go), where it stands, when it is due, what a policy's status
-// counts (status.go), and what a Submission's sync Job runs (job.go).
-// One function reads the cluster: FetchCoverage (coverage.go), the entry,
-// its namespace's labels and the policies that cover it, which three
-// controllers need alike.
 package submission
 
 import (

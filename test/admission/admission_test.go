@@ -22,7 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
-	"github.com/scidata-io/scidata-operator/internal/cmd"
+	"github.com/scidata-io/scidata-operator/internal/scheme"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -61,7 +61,7 @@ func without(create func(string) client.Object, path ...string) func(string) cli
 		}
 		unstructured.RemoveNestedField(m, path...)
 		u := &unstructured.Unstructured{Object: m}
-		gvk, _ := apiutil.GVKForObject(o, cmd.Scheme())
+		gvk, _ := apiutil.GVKForObject(o, scheme.New())
 		u.SetGroupVersionKind(gvk)
 		return u
 	}

@@ -30,9 +30,9 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/controllers"
-	"github.com/scidata-io/scidata-operator/internal/cmd"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/portal"
+	"github.com/scidata-io/scidata-operator/internal/scheme"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -136,7 +136,7 @@ func probeEntry() *scidatav1.CatalogEntry {
 func startController(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: cmd.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func checkCenterPortal(t *testing.T, entries []*unstructured.Unstructured) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c, err := portal.NewCache(env.Config, cmd.Scheme(), "", true)
+	c, err := portal.NewCache(env.Config, scheme.New(), "", true)
 	if err != nil {
 		t.Fatal(err)
 	}
