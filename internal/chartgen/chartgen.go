@@ -15,25 +15,25 @@ import (
 
 // Paths, relative to the repository's root.
 const (
-	ChartDir      = "charts/scidata-operator"
-	CRDSourceDir  = "config/crd/bases"
-	CRDDir        = ChartDir + "/crds"
-	GeneratedDir  = ChartDir + "/templates/generated"
-	ArgoCDSource  = "config/gitops/argocd/health.lua"
-	ArgoCDCopy    = ChartDir + "/files/argocd-health.lua"
+	ChartDir     = "charts/scidata-operator"
+	CRDSourceDir = "config/crd/bases"
+	CRDDir       = ChartDir + "/crds"
+	GeneratedDir = ChartDir + "/templates/generated"
+	ArgoCDSource = "config/gitops/argocd/health.lua"
+	ArgoCDCopy   = ChartDir + "/files/argocd-health.lua"
 	// The alerts and the dashboard (config/monitoring), which the chart's
 	// PrometheusRule and dashboard ConfigMap carry verbatim.
 	AlertsSource    = "config/monitoring/alerts.yaml"
 	AlertsCopy      = ChartDir + "/files/alerts.yaml"
 	DashboardSource = "config/monitoring/dashboard.json"
 	DashboardCopy   = ChartDir + "/files/dashboard.json"
-	InstallDoc    = "docs/install.md"
-	SchemaFile    = ChartDir + "/values.schema.json"
-	ValuesFile    = ChartDir + "/values.yaml"
-	rbacDir       = "config/rbac"
-	admissionDir  = "config/admission"
-	networkPolicy = "config/manager/network_policy.yaml"
-	kustomization = "kustomization.yaml"
+	InstallDoc      = "docs/install.md"
+	SchemaFile      = ChartDir + "/values.schema.json"
+	ValuesFile      = ChartDir + "/values.yaml"
+	rbacDir         = "config/rbac"
+	admissionDir    = "config/admission"
+	networkPolicy   = "config/manager/network_policy.yaml"
+	kustomization   = "kustomization.yaml"
 )
 
 // OperatorNamespace and OperatorUsername are what config/ hard-codes: the
