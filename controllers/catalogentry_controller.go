@@ -51,6 +51,9 @@ func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, &entry); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if err := r.reconcileDutyLabel(ctx, &entry); err != nil {
+		return ctrl.Result{}, err
+	}
 	now := r.Clock.Now()
 	o := observeEntry(&entry, now)
 	desired := desiredEntryStatus(entry.Status, &entry.Spec, o)
@@ -59,6 +62,7 @@ func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, err
 	}
 	desired.Submission = sub
+	setDutyStatus(&desired, &entry)
 	result := requeueAt(o.sharing.NextChangeAt, now)
 	if equality.Semantic.DeepEqual(entry.Status, desired) {
 		return result, nil
@@ -68,6 +72,7 @@ func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, err
 	}
 	r.recordChanges(&entry, before, desired)
+	r.recordDutyChanges(&entry, before, desired)
 	log.FromContext(ctx).V(1).Info("status written", "effectiveSharing", desired.EffectiveSharing, "nextChangeAt", desired.NextChangeAt)
 	return result, nil
 }
