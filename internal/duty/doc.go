@@ -4,7 +4,10 @@
 // answer to status.duty and mirrors it to the label scidata.io/duty, which
 // only the operator may set; the city's SubmissionPolicy selects on that
 // label, so no department can keep an entry out of submission by how it
-// labels it.
+// labels it. The submission controllers match policy selectors against the
+// computed value (submission.EntryLabels), not the label on the object, so
+// coverage neither waits for the label to be written nor trusts one
+// written by someone else.
 //
 // The rules, in order (the first that applies decides):
 //
