@@ -158,6 +158,24 @@ func invalidRows() []row {
 		}, field: "spec.upstream.cidrs[0]", message: "upstream.cidrs must be CIDRs"},
 		{name: "an External object store needs its endpoint", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.ObjectStore.Mode = scidatav1.ObjectStoreExternal }),
 			field: "spec.objectStore.external", message: "objectStore.external is required when objectStore.mode is External"},
+		{name: "an external store on a Managed platform", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.ObjectStore.External = external() }),
+			field: "spec.objectStore.external", message: "objectStore.external may be set only when objectStore.mode is External"},
+		{name: "an External store over plain HTTP", create: dp(func(p *scidatav1.DataPlatform) {
+			p.Spec.ObjectStore = scidatav1.ObjectStore{Mode: scidatav1.ObjectStoreExternal, External: external()}
+			p.Spec.ObjectStore.External.Endpoint = "http://s3.city.example.org"
+		}), field: "spec.objectStore.external.endpoint", message: "objectStore.external.endpoint must be an https:// URL"},
+		{name: "the object store mode cannot change", create: dp(func(*scidatav1.DataPlatform) {}),
+			update: onDP(func(p *scidatav1.DataPlatform) {
+				p.Spec.ObjectStore = scidatav1.ObjectStore{Mode: scidatav1.ObjectStoreExternal, External: external()}
+			}), field: "spec.objectStore.mode", message: "objectStore.mode is immutable"},
+		{name: "only the Center lists public CIDRs", create: dp(func(p *scidatav1.DataPlatform) {
+			p.Spec.Network = &scidatav1.PlatformNetwork{PublicCIDRs: []string{"203.0.113.0/24"}}
+		}), field: "spec.network.publicCIDRs", message: "only the Center's portal is public"},
+		{name: "public CIDRs must be CIDRs", create: func(string) client.Object {
+			c := center()
+			c.Spec.Network.PublicCIDRs = []string{"203.0.113.0"}
+			return c
+		}, field: "spec.network.publicCIDRs[0]", message: "network.publicCIDRs must be CIDRs"},
 
 		// CatalogEntry: sharing, secrecy, funding and identifiers.
 		{name: "classified data cannot be Open", create: ce(func(e *scidatav1.CatalogEntry) {
@@ -216,6 +234,20 @@ func invalidRows() []row {
 			e.Spec.AccessMethod = scidatav1.AccessMethod{Type: scidatav1.AccessDownload}
 		}),
 			field: "spec.accessMethod.url", message: "accessMethod.url is required for Download, API and OnlineService access"},
+		{name: "an access URL that is not a URL", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.AccessMethod.URL = "data portal, room 3" }),
+			field: "spec.accessMethod.url", message: "accessMethod.url must be a URL"},
+		{name: "a licence URL that is not a URL", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.License = &scidatav1.License{Name: "CC-BY-4.0", URL: "creative commons"}
+		}), field: "spec.license.url", message: "license.url must be a URL"},
+		{name: "a fee standard that is not a URL", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Sharing.Fees = &scidatav1.Fees{Model: scidatav1.FeeCharged, StandardURL: "see the price list"}
+		}), field: "spec.sharing.fees.standardURL", message: "sharing.fees.standardURL must be a URL"},
+		{name: "a secrecy period on unclassified data", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Classification = &scidatav1.Classification{Level: scidatav1.ClassificationInternal, SecrecyPeriodEnd: &later}
+		}), field: "spec.classification.secrecyPeriodEnd", message: "classification.secrecyPeriodEnd applies only to classified data"},
+		{name: "a published paper without its date", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Publications = []scidatav1.Publication{{Title: "Hourly rainfall of the Ba River basin", Status: scidatav1.PublicationPublished}}
+		}), field: "spec.publications[0].publishedAt", message: "publications[].publishedAt is required when status is Published"},
 
 		// SubmissionPolicy.
 		{name: "a schedule that is not cron", create: func(name string) client.Object {
@@ -236,6 +268,11 @@ func invalidRows() []row {
 			p.Spec.BackoffLimit = ptr.To[int32](50)
 			return p
 		}, field: "spec.backoffLimit", message: "should be less than or equal to 10"},
+		{name: "a negative time before acceptance", create: func(name string) client.Object {
+			p := policy(ns, name)
+			p.Spec.BeforeAcceptance = &metav1.Duration{Duration: -time.Hour}
+			return p
+		}, field: "spec.beforeAcceptance", message: "beforeAcceptance must be a duration of zero or more"},
 
 		// Submission: a record, reviewed once, with a receipt written once.
 		{name: "a Submission's spec cannot change", create: sub(same), createAs: manager,

@@ -43,6 +43,12 @@ func center() *scidatav1.DataPlatform {
 	return p
 }
 
+// external is an External store the city runs.
+func external() *scidatav1.ExternalObjectStore {
+	return &scidatav1.ExternalObjectStore{Endpoint: "https://s3.city.example.org", Bucket: "water-resources",
+		CredentialsSecret: scidatav1.SecretKeyReference{Name: "water-resources-s3"}}
+}
+
 func entry(ns, name string) *scidatav1.CatalogEntry {
 	return &scidatav1.CatalogEntry{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -324,4 +325,28 @@ func TestTheLabelPolicyReservesTheOperatorsLabels(t *testing.T) {
 	if n := strings.Count(reserved, "'") / 2; n != len(scidatav1.OperatorLabels) {
 		t.Errorf("scidata-operator-labels reserves %d labels, api/v1alpha1 OperatorLabels lists %d", n, len(scidatav1.OperatorLabels))
 	}
+}
+
+// Once the Center exists, no Department platform takes its department
+// code (the policy reads the Center as its parameter, and the apiserver's
+// informer of it needs a moment to see a new Center).
+func TestADepartmentCannotTakeTheCentersDepartmentCode(t *testing.T) {
+	setup(t)
+	ctx := context.Background()
+	c := center()
+	if err := env.Client.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Client.Delete(ctx, c) })
+	rogue := department(c.Spec.Department.Code)
+	testenv.Eventually(t, 30*time.Second, func() error {
+		err := env.Client.Create(ctx, rogue, client.DryRunAll)
+		if err == nil {
+			return fmt.Errorf("a Department platform %s was admitted with the Center's code", rogue.Name)
+		}
+		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "spec.department.code: st-info-institute is the department of the city Scientific Data Center") {
+			return fmt.Errorf("refused for another reason: %v", err)
+		}
+		return nil
+	})
 }
