@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -126,6 +127,34 @@ func TestValidChangesAreAccepted(t *testing.T) {
 		createAs(t, owner, e)
 		if err := as(t, declassifier).Delete(ctx, e); err != nil {
 			t.Fatalf("the declassifier could not delete it: %v", err)
+		}
+	})
+	t.Run("a classified entry goes with its platform's namespace", func(t *testing.T) {
+		// A platform deleted with retention Delete: the operator marks its
+		// namespace and deletes it; the namespace's entries go with it, and
+		// the declassification rule does not stand in the way.
+		const closing = "scidata-closing"
+		n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: closing, Labels: map[string]string{
+			scidatav1.LabelPlatform: "water-resources", scidatav1.LabelDepartment: "water-resources",
+			scidatav1.LabelRole: scidatav1.RoleLabelDepartment, scidatav1.LabelMaxClassification: string(scidatav1.ClassificationSecret)}}}
+		if err := as(t, manager).Create(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Bind(ctx, "owner-closing", "scidata-platform-admin", owner, closing); err != nil {
+			t.Fatal(err)
+		}
+		e := secretEntry(closing, "survey")
+		createAs(t, owner, e)
+		patch := client.MergeFrom(n.DeepCopy())
+		n.Annotations = map[string]string{scidatav1.AnnotationDeletionApproved: "true"}
+		if err := as(t, manager).Patch(ctx, n, patch); err != nil {
+			t.Fatal(err)
+		}
+		if err := as(t, manager).Delete(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+		if err := as(t, owner).Delete(ctx, e); err != nil {
+			t.Fatalf("the classified entry of a terminating namespace could not go: %v", err)
 		}
 	})
 	t.Run("a department edits an entry the operator labelled", func(t *testing.T) {
