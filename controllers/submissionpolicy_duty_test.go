@@ -1,5 +1,8 @@
 package controllers
 
+// This file sorts after dataplatform_controller_test.go on purpose: it makes
+// the namespace scidata-center, which the Center's own test must find absent.
+
 import (
 	"context"
 	"fmt"
