@@ -63,6 +63,11 @@ type Index struct {
 	subjects counted // subjects of listed entries
 
 	registrations []toolscache.ResourceEventHandlerRegistration
+	// encode, when a server has set it, prepares each new entry's
+	// exported form right after the event that made it, outside the lock,
+	// so that no request pays for it; made collects those entries.
+	encode func(*Entry)
+	made   []*Entry
 }
 
 // held is one CatalogEntry the cache holds, listed or not.
@@ -151,6 +156,7 @@ func (x *Index) OnDelete(obj any) {
 	if d, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
 		obj = d.Obj
 	}
+	defer x.prepare()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	switch o := obj.(type) {
@@ -174,7 +180,34 @@ func (x *Index) OnDelete(obj any) {
 	}
 }
 
+// encodeWith makes the index prepare every listed entry with f (now, for
+// those it holds, and after each event).
+func (x *Index) encodeWith(f func(*Entry)) {
+	x.mu.Lock()
+	x.encode = f
+	listed := slices.Clone(x.display)
+	x.mu.Unlock()
+	for _, e := range listed {
+		f(e)
+	}
+}
+
+// prepare encodes what the last event made, outside the lock; a request
+// that comes first encodes an entry itself, to the same bytes.
+func (x *Index) prepare() {
+	x.mu.Lock()
+	made, f := x.made, x.encode
+	x.made = nil
+	x.mu.Unlock()
+	if f != nil {
+		for _, e := range made {
+			f(e)
+		}
+	}
+}
+
 func (x *Index) upsert(obj any) {
+	defer x.prepare()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	switch o := obj.(type) {
@@ -285,6 +318,9 @@ func (x *Index) relist(h *held) {
 	}
 	h.entry = e
 	x.insert(e)
+	if x.encode != nil {
+		x.made = append(x.made, e)
+	}
 	if e.Modified.After(x.modified) {
 		x.modified = e.Modified
 	}

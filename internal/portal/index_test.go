@@ -207,3 +207,33 @@ func TestTheTextIndexReusesDocumentsAndDropsEmptyPostings(t *testing.T) {
 		t.Error("a short word must narrow nothing, an unknown trigram everything")
 	}
 }
+
+// BenchmarkIndexEventsAt10000Entries measures what informer events cost
+// the index holding 10,000 entries: the initial list (reported once), and
+// per operation an update that changes an entry's title (re-sorted and
+// re-indexed) followed by a search.
+//
+//	KUBEBUILDER_ASSETS=$(hack/build-k8s.sh --print-dir) go test ./internal/portal -run '^$' -bench IndexEvents
+func BenchmarkIndexEventsAt10000Entries(b *testing.B) {
+	x := NewIndex(clocktesting.NewFakeClock(t0), "")
+	objs := make([]*scidatav1.CatalogEntry, 10000)
+	for i := range objs {
+		objs[i] = entry(fmt.Sprintf("e%05d", i), fmt.Sprintf("Dataset %d of station observations", i), func(e *scidatav1.CatalogEntry) {
+			e.Spec.Keywords = []string{"rainfall", fmt.Sprintf("k%d", i%97)}
+		})
+	}
+	start := time.Now()
+	for _, o := range objs {
+		x.OnAdd(o, true)
+	}
+	initial := time.Since(start)
+	i := 0
+	for b.Loop() {
+		i++
+		x.OnUpdate(nil, entry(fmt.Sprintf("e%05d", i%10000), fmt.Sprintf("Dataset %d renamed x%dy", i%10000, i)))
+		if x.Search(t0, Filter{Query: fmt.Sprintf("renamed x%dy", i)}, 0, 20).Total != 1 {
+			b.Fatal("the renamed entry is not found")
+		}
+	}
+	b.ReportMetric(float64(initial.Milliseconds()), "initial-10000-ms")
+}

@@ -117,6 +117,8 @@ func (s *Server) init() error {
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 	}, []string{"route"})
 	s.registry.MustRegister(s.requests, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Last: the datasets are encoded with the settings above.
+	s.Index.encodeWith(func(e *Entry) { _, _ = s.datasetJSON(e) })
 	return nil
 }
 
