@@ -304,15 +304,12 @@ func (x *Index) relist(h *held) {
 	if s := h.obj.Status.Submission; s != nil {
 		e.Submission = s.State
 	}
+	e.setFacets()
 	text := haystack(e)
 	if old := h.entry; old != nil {
 		x.remove(old)
-		if x.text.text[old.doc] == text {
-			e.doc = old.doc
-		} else {
-			x.text.remove(old.doc)
-			e.doc = x.text.add(text)
-		}
+		e.doc = old.doc
+		x.text.replace(e.doc, text)
 	} else {
 		e.doc = x.text.add(text)
 	}
@@ -557,7 +554,7 @@ type Listing struct {
 func (x *Index) Search(now time.Time, f Filter, offset, limit int) Listing {
 	var out Listing
 	x.read(now, func() {
-		words := queryWords(f.Query)
+		words, f := queryWords(f.Query), f.facets()
 		var cand bitset
 		if len(words) > 0 {
 			cand = x.text.candidates(words)

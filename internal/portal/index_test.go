@@ -203,6 +203,14 @@ func TestTheTextIndexReusesDocumentsAndDropsEmptyPostings(t *testing.T) {
 	if got := x.candidates([]string{"eta"}); !got.has(b) || got.len() != 1 {
 		t.Errorf("candidates for eta: %v", got)
 	}
+	x.replace(b, "betamax")
+	if !x.candidates([]string{"max"}).has(b) || !x.candidates([]string{"beta"}).has(b) || !x.matches(b, []string{"tama"}) {
+		t.Error("a replaced text is not found by its new words")
+	}
+	x.replace(b, "zeta")
+	if x.candidates([]string{"max"}).len() != 0 || x.candidates([]string{"bet"}).len() != 0 || !x.candidates([]string{"eta"}).has(b) {
+		t.Error("a replaced text is still found by words it lost")
+	}
 	if x.candidates([]string{"zz"}) != nil || x.candidates([]string{"zzz"}) == nil || x.candidates([]string{"zzz"}).len() != 0 {
 		t.Error("a short word must narrow nothing, an unknown trigram everything")
 	}

@@ -36,25 +36,55 @@ func (x *textIndex) add(text string) uint32 {
 		x.text = append(x.text, text)
 	}
 	for _, t := range trigrams(text) {
-		p := x.postings[t]
-		i, _ := slices.BinarySearch(p, doc)
-		x.postings[t] = slices.Insert(p, i, doc)
+		x.post(t, doc)
 	}
 	return doc
+}
+
+// replace gives doc a new text, touching only the posting lists of the
+// trigrams that differ (an edit leaves most of an entry's trigrams, whose
+// lists are the longest, as they were).
+func (x *textIndex) replace(doc uint32, text string) {
+	old, now := trigrams(x.text[doc]), trigrams(text)
+	x.text[doc] = text
+	i, j := 0, 0
+	for i < len(old) || j < len(now) {
+		switch {
+		case j == len(now) || (i < len(old) && old[i] < now[j]):
+			x.unpost(old[i], doc)
+			i++
+		case i == len(old) || now[j] < old[i]:
+			x.post(now[j], doc)
+			j++
+		default:
+			i, j = i+1, j+1
+		}
+	}
+}
+
+func (x *textIndex) post(t, doc uint32) {
+	p := x.postings[t]
+	if i, found := slices.BinarySearch(p, doc); !found {
+		x.postings[t] = slices.Insert(p, i, doc)
+	}
+}
+
+func (x *textIndex) unpost(t, doc uint32) {
+	p := x.postings[t]
+	if i, ok := slices.BinarySearch(p, doc); ok {
+		p = slices.Delete(p, i, i+1)
+	}
+	if len(p) == 0 {
+		delete(x.postings, t)
+	} else {
+		x.postings[t] = p
+	}
 }
 
 // remove forgets a document.
 func (x *textIndex) remove(doc uint32) {
 	for _, t := range trigrams(x.text[doc]) {
-		p := x.postings[t]
-		if i, ok := slices.BinarySearch(p, doc); ok {
-			p = slices.Delete(p, i, i+1)
-		}
-		if len(p) == 0 {
-			delete(x.postings, t)
-		} else {
-			x.postings[t] = p
-		}
+		x.unpost(t, doc)
 	}
 	x.text[doc] = ""
 	x.free = append(x.free, doc)
