@@ -52,6 +52,7 @@ type Index struct {
 	platforms map[string]DepartmentName
 	names     map[string]DepartmentName
 	display   []*Entry // listed, by department code, title, namespace, name
+	docs      []uint32 // display's document numbers, side by side
 	byID      []*Entry // listed, by namespace and name
 	text      *textIndex
 	due       dueHeap
@@ -268,6 +269,9 @@ func specChanged(o *scidatav1.CatalogEntry) time.Time {
 func (x *Index) evaluate(h *held, now, withdrawnAt time.Time) {
 	r := sharing.Compute(&h.obj.Spec, now)
 	r.Reason = neutral(r.Reason)
+	if classified(h.obj.Spec.Classification) {
+		r.Listed = false // sharing.Compute says so too; never rely on one rule alone here
+	}
 	h.result, h.from = r, lastChange(r)
 	if h.from.After(x.validFrom) {
 		x.validFrom = h.from
@@ -279,6 +283,10 @@ func (x *Index) evaluate(h *held, now, withdrawnAt time.Time) {
 	}
 	x.relist(h)
 }
+
+// classified is the one place the portal itself asks whether an entry's
+// level is classified (above Internal).
+func classified(c *scidatav1.Classification) bool { return c != nil && sharing.IsClassified(c.Level) }
 
 // lastChange is the latest instant at which the clock alone changed r.
 func lastChange(r sharing.Result) time.Time {
@@ -304,14 +312,13 @@ func (x *Index) relist(h *held) {
 	if s := h.obj.Status.Submission; s != nil {
 		e.Submission = s.State
 	}
-	e.setFacets()
-	text := haystack(e)
+	text, terms := haystack(e), facetTerms(e)
 	if old := h.entry; old != nil {
 		x.remove(old)
 		e.doc = old.doc
-		x.text.replace(e.doc, text)
+		x.text.replace(e.doc, text, terms)
 	} else {
-		e.doc = x.text.add(text)
+		e.doc = x.text.add(text, terms)
 	}
 	h.entry = e
 	x.insert(e)
@@ -423,6 +430,7 @@ func idOrder(a, b *Entry) int {
 func (x *Index) insert(e *Entry) {
 	i, _ := slices.BinarySearchFunc(x.display, e, displayOrder)
 	x.display = slices.Insert(x.display, i, e)
+	x.docs = slices.Insert(x.docs, i, e.doc)
 	i, _ = slices.BinarySearchFunc(x.byID, e, idOrder)
 	x.byID = slices.Insert(x.byID, i, e)
 	x.depts.add(e.Department.Code)
@@ -432,6 +440,7 @@ func (x *Index) insert(e *Entry) {
 func (x *Index) remove(e *Entry) {
 	if i, ok := slices.BinarySearchFunc(x.display, e, displayOrder); ok {
 		x.display = slices.Delete(x.display, i, i+1)
+		x.docs = slices.Delete(x.docs, i, i+1)
 	}
 	if i, ok := slices.BinarySearchFunc(x.byID, e, idOrder); ok {
 		x.byID = slices.Delete(x.byID, i, i+1)
@@ -554,21 +563,20 @@ type Listing struct {
 func (x *Index) Search(now time.Time, f Filter, offset, limit int) Listing {
 	var out Listing
 	x.read(now, func() {
-		words, f := queryWords(f.Query), f.facets()
-		var cand bitset
-		if len(words) > 0 {
-			cand = x.text.candidates(words)
-		}
+		words := queryWords(f.Query)
+		cand := x.text.candidates(words, f.terms())
 		lo, hi := 0, len(x.display)
 		if f.Department != "" {
 			lo, hi = x.departmentRange(f.Department)
 		}
-		for _, e := range x.display[lo:hi] {
-			if (cand != nil && !cand.has(e.doc)) || !f.matchFacets(e) || !x.text.matches(e.doc, words) {
+		// The document numbers lie side by side in display order, so the
+		// entries the candidates leave out cost a bit test each.
+		for i, doc := range x.docs[lo:hi] {
+			if (cand != nil && !cand.has(doc)) || !x.text.matches(doc, words) {
 				continue
 			}
 			if out.Total >= offset && len(out.Items) < limit {
-				out.Items = append(out.Items, e)
+				out.Items = append(out.Items, x.display[lo+i])
 			}
 			out.Total++
 		}

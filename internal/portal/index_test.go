@@ -90,6 +90,9 @@ func TestTheIndexReevaluatesSharingAtEachChangeOfTheClock(t *testing.T) {
 		}
 	}
 	check(t0, "open", "e0,e1,e2")
+	if got := search(x, t0, Filter{Sharing: "CLOSED"}); got != "e0,e1,e2" {
+		t.Errorf("effective sharing Closed, in any case, is the embargoed entries: %q", got)
+	}
 	check(ends[0].Add(-time.Nanosecond), "open", "e0,e1,e2")
 	check(ends[0], "open,e0", "e1,e2")
 	if e := x.Find(ends[0], "scidata-water", "e0"); e == nil || !e.Modified.Equal(ends[0]) {
@@ -171,6 +174,9 @@ func TestSearchFollowsNewVersionsAndDepartmentNames(t *testing.T) {
 			t.Errorf("q=%q: %q; want %q", q, got, want)
 		}
 	}
+	if search(x, t0, Filter{Query: "w", Subject: "HYDROLOGY"}) != "a,b" || search(x, t0, Filter{Subject: "Geology"}) != "" {
+		t.Error("the subject filter ignores case, and selects")
+	}
 	x.OnUpdate(nil, entry("a", "Hourly snowfall"))
 	if search(x, t0, Filter{Query: "rainfall"}) != "" || search(x, t0, Filter{Query: "snowfall"}) != "a" {
 		t.Error("a new version is searched by its old title")
@@ -192,26 +198,27 @@ func TestSearchFollowsNewVersionsAndDepartmentNames(t *testing.T) {
 
 func TestTheTextIndexReusesDocumentsAndDropsEmptyPostings(t *testing.T) {
 	x := newTextIndex()
-	a, b := x.add("alpha"), x.add("beta")
+	a, b := x.add("alpha", nil), x.add("beta", []string{"subject\x00x"})
 	x.remove(a)
-	if c := x.add("gamma"); c != a {
+	if c := x.add("gamma", nil); c != a {
 		t.Errorf("a freed document is not reused: %d", c)
 	}
 	if _, ok := x.postings[uint32('l')<<16|uint32('p')<<8|uint32('h')]; ok {
 		t.Error("a posting list of a removed document is left behind")
 	}
-	if got := x.candidates([]string{"eta"}); !got.has(b) || got.len() != 1 {
+	if got := x.candidates([]string{"eta"}, []string{"subject\x00x"}); !got.has(b) || got.len() != 1 {
 		t.Errorf("candidates for eta: %v", got)
 	}
-	x.replace(b, "betamax")
-	if !x.candidates([]string{"max"}).has(b) || !x.candidates([]string{"beta"}).has(b) || !x.matches(b, []string{"tama"}) {
-		t.Error("a replaced text is not found by its new words")
+	x.replace(b, "betamax", []string{"subject\x00y"})
+	if !x.candidates([]string{"max"}, nil).has(b) || !x.candidates([]string{"beta"}, []string{"subject\x00y"}).has(b) || !x.matches(b, []string{"tama"}) {
+		t.Error("a replaced text is not found by its new words and terms")
 	}
-	x.replace(b, "zeta")
-	if x.candidates([]string{"max"}).len() != 0 || x.candidates([]string{"bet"}).len() != 0 || !x.candidates([]string{"eta"}).has(b) {
-		t.Error("a replaced text is still found by words it lost")
+	x.replace(b, "zeta", nil)
+	if x.candidates([]string{"max"}, nil).len() != 0 || x.candidates([]string{"bet"}, nil).len() != 0 || !x.candidates([]string{"eta"}, nil).has(b) ||
+		x.candidates(nil, []string{"subject\x00y"}).len() != 0 || len(x.terms) != 0 {
+		t.Error("a replaced text is still found by words or terms it lost")
 	}
-	if x.candidates([]string{"zz"}) != nil || x.candidates([]string{"zzz"}) == nil || x.candidates([]string{"zzz"}).len() != 0 {
+	if x.candidates([]string{"zz"}, nil) != nil || x.candidates([]string{"zzz"}, nil) == nil || x.candidates([]string{"zzz"}, nil).len() != 0 {
 		t.Error("a short word must narrow nothing, an unknown trigram everything")
 	}
 }

@@ -1,8 +1,6 @@
 package portal
 
 import (
-	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -31,10 +29,6 @@ type Entry struct {
 
 	doc     uint32
 	dataset atomic.Pointer[encoded]
-	// facets are the lower-cased subject, data types and effective
-	// sharing the filters compare with.
-	subject, mode string
-	types         []string
 }
 
 // encoded is an entry's DCAT dataset, encoded once by the server that
@@ -61,42 +55,14 @@ type DepartmentName struct {
 	Code, Name, LocalName string
 }
 
-// Filter selects entries; empty fields select everything.
+// Filter selects entries; empty fields select everything. Department is a
+// department code; Subject, DataType and Sharing (Open, Conditional,
+// Closed or Embargoed) match regardless of case; every word of Query must
+// occur in the entry's text.
 type Filter struct {
 	Query      string
 	Department string
 	Subject    string
 	DataType   string
 	Sharing    string
-}
-
-// facets returns the filter's facets lower-cased, as entries keep theirs.
-func (f Filter) facets() Filter {
-	f.Subject, f.DataType, f.Sharing = strings.ToLower(f.Subject), strings.ToLower(f.DataType), strings.ToLower(f.Sharing)
-	return f
-}
-
-// setFacets fills e's lower-cased facets.
-func (e *Entry) setFacets() {
-	e.subject, e.mode = strings.ToLower(e.Spec.Subject), strings.ToLower(string(e.Sharing.Mode))
-	e.types = make([]string, len(e.Spec.DataTypes))
-	for i, t := range e.Spec.DataTypes {
-		e.types[i] = strings.ToLower(string(t))
-	}
-}
-
-// matchFacets reports whether a listed entry passes the filter's subject,
-// data type and sharing (f from facets; the department and the words are
-// matched by the index).
-func (f Filter) matchFacets(e *Entry) bool {
-	if f.Subject != "" && e.subject != f.Subject {
-		return false
-	}
-	if f.DataType != "" && !slices.Contains(e.types, f.DataType) {
-		return false
-	}
-	if f.Sharing != "" && e.mode != f.Sharing && !(f.Sharing == "embargoed" && e.Sharing.Embargoed) {
-		return false
-	}
-	return true
 }

@@ -6,55 +6,81 @@ import (
 	"strings"
 )
 
-// textIndex finds the entries whose text holds every word of a query. A
-// word matches wherever it occurs in an entry's text (so 逐时 finds 逐时降水量,
-// in a language written without spaces); to answer without reading every
-// entry's text, each entry's distinct byte trigrams are indexed (the scheme
-// of Russ Cox's "Regular Expression Matching with a Trigram Index"), the
-// posting lists of a query's trigrams are intersected, and only the entries
-// left are checked with strings.Contains. Words shorter than three bytes
-// narrow nothing and are only checked.
+// textIndex finds the entries whose text holds every word of a query and
+// that carry every facet term of its filters (subject, data type,
+// sharing). A word matches wherever it occurs in an entry's text (so 逐时
+// finds 逐时降水量, in a language written without spaces); to answer without
+// reading every entry's text, each entry's distinct byte trigrams are
+// indexed (the scheme of Russ Cox's "Regular Expression Matching with a
+// Trigram Index"), the posting lists of a query's trigrams and terms are
+// intersected, and only the entries left are checked with strings.Contains.
+// Words shorter than three bytes narrow nothing and are only checked; a
+// term is exact.
 //
 // Documents are small integers handed out and taken back as entries come
 // and go, so a candidate set is a bitset of about one bit per listed entry.
 type textIndex struct {
 	postings map[uint32][]uint32 // trigram -> sorted document numbers
+	terms    map[string][]uint32 // facet term -> sorted document numbers
 	text     []string            // document number -> its text ("" when free)
+	docTerms [][]string          // document number -> its sorted terms
 	free     []uint32
 }
 
-func newTextIndex() *textIndex { return &textIndex{postings: map[uint32][]uint32{}} }
+func newTextIndex() *textIndex {
+	return &textIndex{postings: map[uint32][]uint32{}, terms: map[string][]uint32{}}
+}
 
-// add indexes text and returns its document number.
-func (x *textIndex) add(text string) uint32 {
+// add indexes a document and returns its number.
+func (x *textIndex) add(text string, terms []string) uint32 {
 	var doc uint32
 	if n := len(x.free); n > 0 {
 		doc, x.free = x.free[n-1], x.free[:n-1]
-		x.text[doc] = text
 	} else {
 		doc = uint32(len(x.text))
-		x.text = append(x.text, text)
+		x.text, x.docTerms = append(x.text, ""), append(x.docTerms, nil)
 	}
-	for _, t := range trigrams(text) {
-		x.post(t, doc)
-	}
+	x.replace(doc, text, terms)
 	return doc
 }
 
-// replace gives doc a new text, touching only the posting lists of the
-// trigrams that differ (an edit leaves most of an entry's trigrams, whose
-// lists are the longest, as they were).
-func (x *textIndex) replace(doc uint32, text string) {
-	old, now := trigrams(x.text[doc]), trigrams(text)
-	x.text[doc] = text
+// replace gives doc a new text and terms, touching only the posting lists
+// of the trigrams and terms that differ (an edit leaves most of an entry's
+// trigrams, whose lists are the longest, as they were).
+func (x *textIndex) replace(doc uint32, text string, terms []string) {
+	repost(x.postings, trigrams(x.text[doc]), trigrams(text), doc)
+	repost(x.terms, x.docTerms[doc], terms, doc)
+	x.text[doc], x.docTerms[doc] = text, terms
+}
+
+// remove forgets a document.
+func (x *textIndex) remove(doc uint32) {
+	x.replace(doc, "", nil)
+	x.free = append(x.free, doc)
+}
+
+// repost moves doc from the lists of the keys only in old to those of the
+// keys only in now (both sorted).
+func repost[K cmpKey](lists map[K][]uint32, old, now []K, doc uint32) {
 	i, j := 0, 0
 	for i < len(old) || j < len(now) {
 		switch {
 		case j == len(now) || (i < len(old) && old[i] < now[j]):
-			x.unpost(old[i], doc)
+			p := lists[old[i]]
+			if k, ok := slices.BinarySearch(p, doc); ok {
+				p = slices.Delete(p, k, k+1)
+			}
+			if len(p) == 0 {
+				delete(lists, old[i])
+			} else {
+				lists[old[i]] = p
+			}
 			i++
 		case i == len(old) || now[j] < old[i]:
-			x.post(now[j], doc)
+			p := lists[now[j]]
+			if k, found := slices.BinarySearch(p, doc); !found {
+				lists[now[j]] = slices.Insert(p, k, doc)
+			}
 			j++
 		default:
 			i, j = i+1, j+1
@@ -62,38 +88,12 @@ func (x *textIndex) replace(doc uint32, text string) {
 	}
 }
 
-func (x *textIndex) post(t, doc uint32) {
-	p := x.postings[t]
-	if i, found := slices.BinarySearch(p, doc); !found {
-		x.postings[t] = slices.Insert(p, i, doc)
-	}
-}
+type cmpKey interface{ ~uint32 | ~string }
 
-func (x *textIndex) unpost(t, doc uint32) {
-	p := x.postings[t]
-	if i, ok := slices.BinarySearch(p, doc); ok {
-		p = slices.Delete(p, i, i+1)
-	}
-	if len(p) == 0 {
-		delete(x.postings, t)
-	} else {
-		x.postings[t] = p
-	}
-}
-
-// remove forgets a document.
-func (x *textIndex) remove(doc uint32) {
-	for _, t := range trigrams(x.text[doc]) {
-		x.unpost(t, doc)
-	}
-	x.text[doc] = ""
-	x.free = append(x.free, doc)
-}
-
-// candidates returns the documents that may hold every word, or nil when
-// the words narrow nothing (all shorter than a trigram). A non-nil empty
-// set means no document can match.
-func (x *textIndex) candidates(words []string) bitset {
+// candidates returns the documents that may hold every word and hold every
+// term, or nil when neither narrows anything (no terms, and every word
+// shorter than a trigram). A non-nil empty set means nothing can match.
+func (x *textIndex) candidates(words, terms []string) bitset {
 	var lists [][]uint32
 	for _, w := range words {
 		for _, t := range trigrams(w) {
@@ -103,6 +103,13 @@ func (x *textIndex) candidates(words []string) bitset {
 			}
 			lists = append(lists, p)
 		}
+	}
+	for _, t := range terms {
+		p, ok := x.terms[t]
+		if !ok {
+			return bitset{}
+		}
+		lists = append(lists, p)
 	}
 	if len(lists) == 0 {
 		return nil
@@ -187,3 +194,36 @@ func (s bitset) len() int {
 
 // queryWords splits a query into the lower-case words every entry must hold.
 func queryWords(q string) []string { return strings.Fields(strings.ToLower(neutral(q))) }
+
+// Facet terms: what the filters select by, indexed like words.
+const (
+	termSubject  = "subject\x00"
+	termDataType = "dataType\x00"
+	termSharing  = "sharing\x00"
+)
+
+// facetTerms are an entry's terms: its subject, data types and effective
+// sharing (an embargoed entry's is Closed, and it is also Embargoed), all
+// lower-cased, sorted.
+func facetTerms(e *Entry) []string {
+	out := []string{termSubject + strings.ToLower(e.Spec.Subject), termSharing + strings.ToLower(string(e.Sharing.Mode))}
+	if e.Sharing.Embargoed {
+		out = append(out, termSharing+"embargoed")
+	}
+	for _, t := range e.Spec.DataTypes {
+		out = append(out, termDataType+strings.ToLower(string(t)))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// terms are the facet terms an entry must hold to pass f.
+func (f Filter) terms() []string {
+	var out []string
+	for prefix, v := range map[string]string{termSubject: f.Subject, termDataType: f.DataType, termSharing: f.Sharing} {
+		if v != "" {
+			out = append(out, prefix+strings.ToLower(v))
+		}
+	}
+	return out
+}
