@@ -210,6 +210,11 @@ func TestModifiedSinceKeepsTheDatasetsChangedSince(t *testing.T) {
 	if next := link(t, view, "next"); !strings.Contains(next, "modified_since="+url.QueryEscape(midnight.Format(time.RFC3339))) {
 		t.Errorf("the next page forgets modified_since: %s", next)
 	}
+	for q, want := range map[string]float64{"page=1": 100, "pageSize=5000": 1000, "pageSize=0&page=-1": 100} {
+		if v := getDoc(t, srv, "/catalog.jsonld?"+q)["hydra:view"].(obj); v["hydra:itemsPerPage"] != want || !strings.Contains(v["@id"].(string), "page=1&") {
+			t.Errorf("%s: %v items a page at %v; want %v on page 1", q, v["hydra:itemsPerPage"], v["@id"], want)
+		}
+	}
 	if m := getDoc(t, srv, "/catalog.jsonld")["dct:modified"].(obj)["@value"]; m != day(-1).Format(time.RFC3339) {
 		t.Errorf("the catalog's dct:modified is %v; want its latest change", m)
 	}
