@@ -1,4 +1,4 @@
-// Package syncer is the worker a sync Job runs: it copies one dataset (one
+// Package sync is the worker a sync Job runs: it copies one dataset (one
 // CatalogEntry at one content version) from a department's object store,
 // read with the Center's read-only account, into the Center's store, under
 // <department>/<entry>/<content version>/, and never over an earlier version.
@@ -18,4 +18,4 @@
 // not trust that claim: it reads the manifest back before signing a receipt.
 // Errors a retry cannot fix exit with the distinct codes in exitcodes.go, so
 // the Job's podFailurePolicy can fail at once on them.
-package syncer
+package sync
