@@ -15,10 +15,10 @@ import (
 
 // tamper changes the first bytes of a destination object and keeps its
 // size and recorded metadata. On versitygw it overwrites the posix
-// backend's file in place, as bit rot or a hand on the disk would; SeaweedFS
-// checks its volume files' own CRCs and would refuse to serve such bytes,
-// so there the object is rewritten through S3 as root, keeping the
-// recorded metadata: a store that no longer holds what it acknowledged.
+// backend's file in place, as bit rot or a hand on the disk would. SeaweedFS
+// keeps objects inside volume files (with a CRC per needle), so there the
+// object is rewritten through S3 as root, keeping the recorded metadata: a
+// store that no longer holds what it acknowledged.
 func tamper(t *testing.T, c *city, key string) {
 	t.Helper()
 	if c.engine == s3test.Versity {

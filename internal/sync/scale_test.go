@@ -22,7 +22,6 @@ func TestSyncOfTenThousandSmallObjects(t *testing.T) {
 		c := newCity(t, e)
 		objs := c.seed(t, "rainfall", 10_000, 64)
 		cfg := c.config(t)
-		cfg.Parallel = 8
 		start := time.Now()
 		res, err := syncer.Run(context.Background(), cfg, nil)
 		if err != nil {

@@ -48,8 +48,11 @@ type worker struct {
 	sealed bool
 	// mem bounds the object bytes held at once (memoryBudget).
 	mem *semaphore.Weighted
-	// parts holds reusable part buffers.
-	parts gosync.Pool
+	// parts holds part buffers for reuse. Unlike a sync.Pool it never gives
+	// them to the garbage collector during a run, so a large object does
+	// not leave a trail of 16 MiB garbage behind it; mem bounds how many
+	// are in use, hence how many are ever made.
+	parts chan []byte
 	// Whether the Center's store refuses a mismatched checksum, asked once
 	// per run for single PUTs and for parts.
 	singleProbe, partProbe probe
@@ -124,7 +127,8 @@ func newWorker(cfg *Config, log *slog.Logger) (*worker, error) {
 		return nil, err
 	}
 	return &worker{cfg: cfg, src: src, dst: dst, srcCore: minio.Core{Client: src}, dstCore: minio.Core{Client: dst},
-		log: log, mem: semaphore.NewWeighted(memoryBudget), transports: []*http.Transport{srcT, dstT}}, nil
+		log: log, mem: semaphore.NewWeighted(memoryBudget), parts: make(chan []byte, memoryBudget/partSize),
+		transports: []*http.Transport{srcT, dstT}}, nil
 }
 
 // copyAll makes every source object a verified object at the destination,
@@ -172,16 +176,22 @@ func (w *worker) buffer(n int64) []byte {
 	if n <= smallObject {
 		return make([]byte, n)
 	}
-	if b, ok := w.parts.Get().(*[]byte); ok {
-		return (*b)[:n]
+	select {
+	case b := <-w.parts:
+		return b[:n]
+	default:
+		return make([]byte, n, partSize)
 	}
-	return make([]byte, n, partSize)
 }
 
 // putBuffer gives a part buffer back for reuse.
 func (w *worker) putBuffer(b []byte) {
-	if cap(b) == partSize {
-		w.parts.Put(&b)
+	if cap(b) != partSize {
+		return
+	}
+	select {
+	case w.parts <- b[:0]:
+	default:
 	}
 }
 
