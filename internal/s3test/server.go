@@ -332,6 +332,10 @@ func (s *Server) takesAWrite(ctx context.Context) error {
 	return cl.RemoveBucket(ctx, bucket)
 }
 
+// stop ends the server: SIGTERM, and SIGKILL if it has not exited within
+// half a second. Both engines' graceful shutdown waits for clients' open
+// keep-alive connections (versitygw) or drains its components (SeaweedFS);
+// a test's data is thrown away anyway.
 func (s *Server) stop() {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return
@@ -340,9 +344,7 @@ func (s *Server) stop() {
 	select {
 	case err := <-s.done:
 		s.done <- err
-	case <-time.After(3 * time.Second):
-		// versitygw's graceful shutdown waits for clients' open keep-alive
-		// connections; the test's data directory is thrown away anyway.
+	case <-time.After(500 * time.Millisecond):
 		_ = s.cmd.Process.Kill()
 		s.done <- <-s.done
 	}

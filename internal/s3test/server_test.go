@@ -8,12 +8,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/scidata-io/scidata-operator/internal/s3test"
 )
@@ -26,7 +24,7 @@ func TestEachEngineServesTLSWithTheUploadAndReadOnlyAccounts(t *testing.T) {
 	for _, e := range s3test.Engines {
 		t.Run(string(e), func(t *testing.T) {
 			s := s3test.StartWith(t, s3test.Options{Engine: e, Bucket: "data"})
-			t.Logf("%s answered %s after it was started", e, s.Started.Round(time.Millisecond))
+			t.Logf("%s answered and took a write %s after it was started", e, s.Started.Round(time.Millisecond))
 			ctx := context.Background()
 			up, ro := s.As(s3test.Upload), s.As(s3test.ReadOnly)
 			if _, err := up.PutObject(ctx, "data", "a/b.csv", bytes.NewReader([]byte("b")), 1, minio.PutObjectOptions{}); err != nil {
@@ -61,32 +59,33 @@ func TestEachEngineServesTLSWithTheUploadAndReadOnlyAccounts(t *testing.T) {
 			if r := minio.ToErrorResponse(err); r.StatusCode != http.StatusForbidden {
 				t.Errorf("a wrong secret: %v (status %d), want 403", err, r.StatusCode)
 			}
-			anon := s.Client("", "")
-			anon.SetAppInfo("anonymous", "0")
-			if _, err := anon.GetObject(ctx, "data", "a/b.csv", minio.GetObjectOptions{}); err == nil {
-				if obj, _ := anon.GetObject(ctx, "data", "a/b.csv", minio.GetObjectOptions{}); obj != nil {
-					if _, err := obj.Stat(); err == nil {
-						t.Errorf("an unsigned request read an object")
-					}
-				}
-			}
-			// TLS only, and only with the test's CA.
-			plain := &http.Client{Timeout: 5 * time.Second}
-			if resp, err := plain.Get("http://" + s.Endpoint + "/"); err == nil {
-				_ = resp.Body.Close()
-				if resp.StatusCode != http.StatusBadRequest { // Go's TLS server answers plain HTTP with 400
-					t.Errorf("plain HTTP on the S3 port answered %d", resp.StatusCode)
-				}
-			}
-			other, err := minio.New(s.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s3test.RootAccess, s3test.RootSecret, ""),
-				Secure: true, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: x509.NewCertPool(), MinVersion: tls.VersionTLS12}}})
+			// An unsigned request, over TLS the client trusts.
+			trusting := &http.Client{Timeout: 5 * time.Second,
+				Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: s.RootCAs, MinVersion: tls.VersionTLS12}}}
+			resp, err := trusting.Get("https://" + s.Endpoint + "/data/a/b.csv")
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = other.ListBuckets(ctx)
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("an unsigned GET answered %d, want 403", resp.StatusCode)
+			}
+			// TLS only, and only with the test's CA: plain HTTP gets no
+			// answer (versitygw) or 400 (SeaweedFS, Go's TLS server), and a
+			// client that does not trust the test's CA fails the handshake.
+			plain := &http.Client{Timeout: time.Second}
+			if resp, err := plain.Get("http://" + s.Endpoint + "/"); err == nil {
+				_ = resp.Body.Close()
+				if resp.StatusCode != http.StatusBadRequest {
+					t.Errorf("plain HTTP on the S3 port answered %d", resp.StatusCode)
+				}
+			}
+			untrusting := &http.Client{Timeout: 5 * time.Second,
+				Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: x509.NewCertPool(), MinVersion: tls.VersionTLS12}}}
+			_, err = untrusting.Get("https://" + s.Endpoint + "/")
 			var unknown x509.UnknownAuthorityError
-			if !errors.As(err, &unknown) && !strings.Contains(strings.ToLower(err.Error()), "certificate") {
-				t.Errorf("a client without the test's CA: %v, want an untrusted certificate", err)
+			if !errors.As(err, &unknown) {
+				t.Errorf("a client without the test's CA: %v, want an unknown authority", err)
 			}
 		})
 	}

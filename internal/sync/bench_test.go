@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"syscall"
 	"testing"
+	"text/tabwriter"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -25,28 +26,55 @@ import (
 //	go test -run '^$' -bench BenchmarkSync -benchtime 3x ./internal/sync/
 //
 // For each engine and dataset it reports the sync's throughput through both
-// TLS servers (objects/s and MB/s), the floor measured in the same run (the
-// same bytes read from local files and hashed with SHA-256: no network, no
-// TLS, no S3 server), and their ratio; the machine's load average before
-// and after the run is printed with them.
+// TLS servers (objects/s and MB/s), the floor measured in the same run right
+// after it (the same bytes read from local files and hashed with SHA-256,
+// one file after the other: no network, no TLS, no S3 server), their ratio,
+// and the processor time per object of the worker and of each store. When
+// the benchmarks have run, TestMain prints them as one table with the goals
+// of each dataset and the machine's load average.
 
 func BenchmarkSync(b *testing.B) {
-	datasets := []struct {
-		name string
-		n    int
-		size int64
-	}{
-		{"small-16KiB", 2000, 16 << 10},
-		{"large-64MiB", 4, 64 << 20},
-	}
+	benchLoad[0] = loadAverage()
 	for _, e := range s3test.Engines {
-		for _, d := range datasets {
-			b.Run(string(e)+"/"+d.name, func(b *testing.B) { benchSync(b, e, d.n, d.size) })
+		for _, d := range benchDatasets {
+			b.Run(string(e)+"/"+d.name, func(b *testing.B) { benchSync(b, e, d) })
 		}
 	}
+	benchLoad[1] = loadAverage()
 }
 
-func benchSync(b *testing.B, e s3test.Engine, n int, size int64) {
+// benchDataset is one dataset and the goal the sync has on it.
+type benchDataset struct {
+	name string
+	n    int
+	size int64
+	goal string
+	met  func(r benchRow) bool
+}
+
+var benchDatasets = []benchDataset{
+	{"small-16KiB", 2000, 16 << 10, "≥ 500 objects/s", func(r benchRow) bool { return r.objects >= 500 }},
+	{"large-64MiB", 4, 64 << 20, "≥ 0.5 × floor", func(r benchRow) bool { return r.ratio >= 0.5 }},
+}
+
+// benchRow is what one benchmark measured, kept for the table.
+type benchRow struct {
+	engine                 s3test.Engine
+	data                   benchDataset
+	objects, mbs           float64
+	floorMBs, floorObjects float64
+	ratio                  float64
+	cpu                    [3]time.Duration // per object: worker, department's store, Center's store
+	load                   [2]string
+}
+
+var (
+	benchRows []benchRow // the last run of each benchmark, in order
+	benchLoad [2]string  // load average when BenchmarkSync began and ended
+)
+
+func benchSync(b *testing.B, e s3test.Engine, d benchDataset) {
+	n, size := d.n, d.size
 	c := newCity(b, e)
 	ctx := context.Background()
 	files := writeDataset(b, n, size)
@@ -80,15 +108,52 @@ func benchSync(b *testing.B, e s3test.Engine, n int, size int64) {
 	cpu1 := cpuTimes(b, c)
 	syncRate := float64(total*int64(b.N)) / elapsed / 1e6
 	floorRate := hashFloor(b, files, total)
-	b.ReportMetric(float64(n*b.N)/elapsed, "objects/s")
+	r := benchRow{engine: e, data: d, objects: float64(n*b.N) / elapsed, mbs: syncRate,
+		floorMBs: floorRate, floorObjects: floorRate * 1e6 / float64(size), ratio: syncRate / floorRate,
+		load: [2]string{load, loadAverage()}}
+	for i := range r.cpu {
+		r.cpu[i] = (cpu1[i] - cpu0[i]) / time.Duration(n*b.N)
+	}
+	b.ReportMetric(r.objects, "objects/s")
 	b.ReportMetric(syncRate, "sync-MB/s")
 	b.ReportMetric(floorRate, "floor-MB/s")
-	b.ReportMetric(syncRate/floorRate, "ratio")
-	per := func(i int) time.Duration { return (cpu1[i] - cpu0[i]) / time.Duration(n*b.N) }
-	b.Logf("%s, %d × %d bytes, GOMAXPROCS %d: %.0f objects/s, %.1f MB/s, floor %.0f MB/s, ratio %.3f; "+
-		"CPU per object: worker %s, department's store %s, Center's store %s; load average before %s, after %s",
-		e, n, size, runtime.GOMAXPROCS(0), float64(n*b.N)/elapsed, syncRate, floorRate, syncRate/floorRate,
-		per(0), per(1), per(2), load, loadAverage())
+	b.ReportMetric(r.ratio, "ratio")
+	for i, old := range benchRows {
+		if old.engine == e && old.data.name == d.name {
+			benchRows = append(benchRows[:i], benchRows[i+1:]...)
+			break
+		}
+	}
+	benchRows = append(benchRows, r)
+}
+
+// printBenchTable prints the benchmarks' figures as one table, the last
+// lines of the run.
+func printBenchTable() {
+	if len(benchRows) == 0 {
+		return
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "\nsync worker, GOMAXPROCS %d, %d objects in flight by default; load average (1, 5, 15 min) %s at the start, %s at the end\n",
+		runtime.GOMAXPROCS(0), 8*runtime.GOMAXPROCS(0), benchLoad[0], benchLoad[1])
+	fmt.Fprintln(w, "engine\tdataset\tobjects/s\tMB/s\tfloor MB/s\tfloor objects/s\tratio\tgoal\t\tCPU/object: worker\tdept store\tCenter store")
+	for _, r := range benchRows {
+		verdict := "met"
+		if !r.data.met(r) {
+			verdict = "missed"
+		}
+		fmt.Fprintf(w, "%s\t%d × %s\t%.1f\t%.1f\t%.0f\t%.0f\t%.3f\t%s\t%s\t%s\t%s\t%s\n",
+			r.engine, r.data.n, byteSize(r.data.size), r.objects, r.mbs, r.floorMBs, r.floorObjects, r.ratio,
+			r.data.goal, verdict, r.cpu[0].Round(time.Microsecond), r.cpu[1].Round(time.Microsecond), r.cpu[2].Round(time.Microsecond))
+	}
+	_ = w.Flush()
+}
+
+func byteSize(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
 }
 
 // writeDataset writes n files of size pseudo-random bytes and returns
