@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/minio/minio-go/v7"
@@ -185,6 +186,58 @@ func TestSyncReadsBackEveryObjectFromAStoreThatDoesNotVerify(t *testing.T) {
 		t.Logf("%s: %s", e, requests(c))
 		if got, want := c.puts.Requests(c.center.Endpoint, http.MethodGet), int64(3+len(objs)); got != want {
 			t.Errorf("%d GETs at the Center, want %d: every object read back, the listing, the manifest before and after", got, want)
+		}
+	})
+}
+
+// damaging changes the first byte of every object write's body on its way
+// to the Center (the payload is not signed, so the signature still holds):
+// what a faulty network card or proxy would do.
+func damaging(c *city) func(http.RoundTripper) http.RoundTripper {
+	return func(base http.RoundTripper) http.RoundTripper {
+		wrapped := c.puts.Wrap(base)
+		return roundTrip(func(r *http.Request) (*http.Response, error) {
+			if r.Method == http.MethodPut && r.URL.Host == c.center.Endpoint && r.Header.Get("X-Amz-Copy-Source") == "" && r.ContentLength > 0 {
+				body, err := io.ReadAll(r.Body)
+				if err != nil {
+					return nil, err
+				}
+				_ = r.Body.Close()
+				body[0] ^= 0xff
+				r = r.Clone(r.Context())
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+			}
+			return wrapped.RoundTrip(r)
+		})
+	}
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestSyncRetriesWhenTheCenterStoreRefusesBytesDamagedOnTheWay(t *testing.T) {
+	onEngines(t, func(t *testing.T, e s3test.Engine) {
+		if !verifiesChecksums[e].single {
+			t.Skipf("%s does not verify checksums: the read-back catches damaged bytes instead", e)
+		}
+		c := newCity(t, e)
+		c.seed(t, "rainfall", 3, 5000)
+		cfg := c.config(t)
+		cfg.Transport = damaging(c)
+		_, err := syncer.Run(context.Background(), cfg, nil)
+		wantCode(t, err, syncer.ExitTransient)
+		if !strings.Contains(err.Error(), "checksum refused") {
+			t.Errorf("the error %q does not say the store refused the bytes it received", err)
+		}
+		if n := c.puts.Puts(); n != 0 {
+			t.Errorf("%d damaged writes were accepted", n)
+		}
+		// The same run without the damage copies everything.
+		res, err := syncer.Run(context.Background(), c.config(t), nil)
+		if err != nil || res.Copied != 3 {
+			t.Fatalf("the retry: copied %d, %v; want 3 objects", res.Copied, err)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"sort"
 	"testing"
 
@@ -77,6 +78,9 @@ func TestSyncRunAgainAfterCompletionWritesNothingAndReportsTheSameDigest(t *test
 		if second.ManifestDigest != first.ManifestDigest || second.Copied != 0 || c.puts.Puts() != 0 {
 			t.Fatalf("second run: digest %s (first %s), copied %d, %d PUTs; want the same digest and no writes",
 				second.ManifestDigest, first.ManifestDigest, second.Copied, c.puts.Puts())
+		}
+		if n := c.puts.Requests(c.center.Endpoint, http.MethodPut); n != 0 {
+			t.Errorf("second run sent %d PUTs to the Center, want none (not even a checksum probe)", n)
 		}
 	})
 }
