@@ -286,7 +286,7 @@ func (x *Index) evaluate(h *held, now, withdrawnAt time.Time) {
 
 // classified is the one place the portal itself asks whether an entry's
 // level is classified (above Internal).
-func classified(c *scidatav1.Classification) bool { return c != nil && sharing.IsClassified(c.Level) }
+func classified(c *scidatav1.Classification) bool { return c != nil && c.Level.IsClassified() }
 
 // lastChange is the latest instant at which the clock alone changed r.
 func lastChange(r sharing.Result) time.Time {
