@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -120,10 +121,17 @@ func admissionTemplates(root string, out map[string][]byte) error {
 	if err != nil {
 		return err
 	}
+	defaults, err := valueDefaults(root)
+	if err != nil {
+		return err
+	}
 	for _, f := range admission {
 		src := filepath.ToSlash(filepath.Join(admissionDir, f))
 		b, err := os.ReadFile(filepath.Join(root, src))
 		if err != nil {
+			return err
+		}
+		if err := checkChartValues(src, b, defaults); err != nil {
 			return err
 		}
 		t, err := Template(src, b)
@@ -317,6 +325,7 @@ func Template(src string, b []byte) ([]byte, error) {
 		}
 	}
 	s := strings.ReplaceAll(out.String(), OperatorUsername, usernameTemplate)
+	s = chartValue.ReplaceAllString(s, `$1{{ .Values.$3 | toString | quote }}`)
 	if strings.Contains(s, OperatorNamespace) {
 		return nil, fmt.Errorf("%s names %s outside the manager's identity (%s): the chart cannot follow the release namespace there", src, OperatorNamespace, OperatorUsername)
 	}
@@ -375,4 +384,61 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// chartValue is a line whose quoted scalar is a chart value:
+//
+//	expression: "24" # chart: admission.upstreamCIDR.minIPv4PrefixLength
+//
+// The source keeps the default (what kustomize installs); the template
+// reads the value.
+var chartValue = regexp.MustCompile(`(?m)^(\s*(?:- )?[A-Za-z][A-Za-z0-9]*: )"([^"]*)" # chart: ([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*)$`)
+
+// checkChartValues fails when a marked value is not the default
+// values.yaml gives its key, or when a "# chart:" marker is not on a line
+// of the form chartValue reads.
+func checkChartValues(src string, b []byte, defaults map[string]string) error {
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.Contains(l, "# chart:") {
+			continue
+		}
+		m := chartValue.FindStringSubmatch(l)
+		if m == nil {
+			return fmt.Errorf("%s: %q: a chart value is written `key: \"value\" # chart: values.key`", src, strings.TrimSpace(l))
+		}
+		def, ok := defaults[m[3]]
+		if !ok {
+			return fmt.Errorf("%s: %s is not a key of %s", src, m[3], ValuesFile)
+		}
+		if def != m[2] {
+			return fmt.Errorf("%s holds %q for %s, but %s's default is %s: keep them equal, so kustomize installs the chart's default", src, m[2], m[3], ValuesFile, def)
+		}
+	}
+	return nil
+}
+
+// valueDefaults is every leaf of values.yaml by dotted key, as the chart's
+// toString renders it.
+func valueDefaults(root string) (map[string]string, error) {
+	b, err := os.ReadFile(filepath.Join(root, ValuesFile))
+	if err != nil {
+		return nil, err
+	}
+	var values map[string]any
+	if err := yaml.Unmarshal(b, &values); err != nil {
+		return nil, fmt.Errorf("%s: %w", ValuesFile, err)
+	}
+	out := map[string]string{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		if m, ok := v.(map[string]any); ok {
+			for k, c := range m {
+				walk(join(prefix, k), c)
+			}
+			return
+		}
+		out[prefix] = fmt.Sprint(v)
+	}
+	walk("", values)
+	return out, nil
 }
