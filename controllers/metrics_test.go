@@ -151,6 +151,7 @@ func TestCityMetricsMoveWithReconciles(t *testing.T) {
 			m.is("scidata_platform_storage_requested_bytes", tenGi, "platform", p),
 			m.is("scidata_platform_volume_capacity_bytes", tenGi, "platform", p, "namespace", ns, "persistentvolumeclaim", "data-objectstore-0"),
 			m.is("scidata_catalog_entries", 0, "platform", p, "sharing", "Open"),
+			m.is("scidata_catalog_entries_by_duty", 0, "platform", p, "duty", "None"),
 			m.is("scidata_submissions", 0, "platform", p, "state", "AwaitingReview"),
 			m.is("scidata_submissions_overdue", 0, "platform", p),
 			m.is("scidata_submissions_failed", 0, "platform", p, "reason", "CenterStoreFull"),
@@ -159,7 +160,7 @@ func TestCityMetricsMoveWithReconciles(t *testing.T) {
 	})
 
 	e := fundedEntry(ns, "rain", "v1", "BZ-METER")
-	e.Labels = nil // covered by this policy alone, not the city's
+	e.Spec.Funding = nil // no duty: the city-wide policy of a later test must not cover it
 	policy := &scidatav1.SubmissionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "quick"},
 		Spec: scidatav1.SubmissionPolicySpec{ReviewRequired: ptr.To(true), Deadline: &metav1.Duration{Duration: 2 * time.Second}}}
 	create(t, e, policy)
@@ -168,6 +169,8 @@ func TestCityMetricsMoveWithReconciles(t *testing.T) {
 		return firstError(
 			m.is("scidata_catalog_entries", 1, "platform", p, "sharing", "Open"),
 			m.is("scidata_catalog_entries", 0, "platform", p, "sharing", "Closed"),
+			m.is("scidata_catalog_entries_by_duty", 1, "platform", p, "duty", "None"),
+			m.is("scidata_catalog_entries_by_duty", 0, "platform", p, "duty", "Mandatory"),
 			m.is("scidata_submissions", 1, "platform", p, "state", "AwaitingReview"),
 			m.is("scidata_submissions", 0, "platform", p, "state", "Received"),
 			m.is("scidata_submissions_overdue", 1, "platform", p),

@@ -172,7 +172,7 @@ func TestSuspendedPolicyMakesNoSubmissionAndSaysSo(t *testing.T) {
 	p := &scidatav1.SubmissionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "held"},
 		Spec: scidatav1.SubmissionPolicySpec{ReviewRequired: ptr.To(true), Suspend: true}}
 	e := fundedEntry(ns, "held-data", "v1", "BZ-HELD")
-	e.Labels = nil // covered by this policy alone, not the city's
+	e.Spec.Funding = nil // no duty: covered by this policy alone, not the city's
 	// As Flux's kustomize-controller would apply it.
 	if err := env.Client.Create(ctx, p, client.FieldOwner("kustomize-controller")); err != nil {
 		t.Fatal(err)

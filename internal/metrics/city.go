@@ -31,6 +31,7 @@ var (
 	roles          = []string{string(scidatav1.RoleCenter), string(scidatav1.RoleDepartment)}
 	platformTypes  = []string{scidatav1.ConditionReady, scidatav1.ConditionReconciling, scidatav1.ConditionStalled, scidatav1.ConditionStorageReady, scidatav1.ConditionPortalReady, scidatav1.ConditionNetworkIsolated, scidatav1.ConditionReconciliationPaused}
 	sharingModes   = []string{string(scidatav1.SharingOpen), string(scidatav1.SharingConditional), string(scidatav1.SharingClosed), unknown}
+	duties         = []string{string(scidatav1.DutyMandatory), string(scidatav1.DutyEncouraged), string(scidatav1.DutyNone), unknown}
 	states         = []string{string(scidatav1.SubmissionPending), string(scidatav1.SubmissionAwaitingReview), string(scidatav1.SubmissionTransferring), string(scidatav1.SubmissionReceived), string(scidatav1.SubmissionDenied), string(scidatav1.SubmissionFailed)}
 	failureReasons = knownFailureReasons()
 	pausedKinds    = []string{"DataPlatform", "SubmissionPolicy"}
@@ -76,6 +77,9 @@ var (
 	descEntries = prometheus.NewDesc("scidata_catalog_entries",
 		"CatalogEntries by platform and effective sharing (Open, Conditional, Closed; Unknown before the first reconcile). platform is empty for an entry outside every platform's namespace.",
 		[]string{"platform", "sharing"}, nil)
+	descEntriesByDuty = prometheus.NewDesc("scidata_catalog_entries_by_duty",
+		"CatalogEntries by platform and duty to submit (status.duty: Mandatory, Encouraged, None; Unknown before the first reconcile). platform is empty for an entry outside every platform's namespace.",
+		[]string{"platform", "duty"}, nil)
 	descSubmissions = prometheus.NewDesc("scidata_submissions",
 		"Submissions by the department's platform and state: Pending, AwaitingReview, Transferring, Received, Denied, Failed.",
 		[]string{"platform", "state"}, nil)
@@ -121,7 +125,7 @@ func (c *City) Elected() { c.elected.Store(true) }
 // Describe sends every metric's description.
 func (c *City) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPlatformCondition, descPlatforms, descStorageRequested, descVolumeCapacity, descEntries,
-		descSubmissions, descOverdue, descFailed, descReceipts, descKeySetKeys, descUnverifiable, descPaused} {
+		descEntriesByDuty, descSubmissions, descOverdue, descFailed, descReceipts, descKeySetKeys, descUnverifiable, descPaused} {
 		ch <- d
 	}
 }
@@ -203,6 +207,9 @@ func (s *snapshot) collect(ch chan<- prometheus.Metric, now time.Time) {
 		for _, m := range sharingModes {
 			counts.zero(descEntries, name, m)
 		}
+		for _, d := range duties {
+			counts.zero(descEntriesByDuty, name, d)
+		}
 		for _, st := range states {
 			counts.zero(descSubmissions, name, st)
 		}
@@ -215,6 +222,11 @@ func (s *snapshot) collect(ch chan<- prometheus.Metric, now time.Time) {
 	for i := range s.entries {
 		e := &s.entries[i]
 		counts.add(descEntries, platformOf(e.Namespace), oneOf(string(e.Status.EffectiveSharing), sharingModes, unknown))
+		duty := ""
+		if e.Status.Duty != nil {
+			duty = string(e.Status.Duty.Level)
+		}
+		counts.add(descEntriesByDuty, platformOf(e.Namespace), oneOf(duty, duties, unknown))
 	}
 	keys, setOK := s.publishedKeys()
 	unverifiable := 0

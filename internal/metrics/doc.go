@@ -9,7 +9,7 @@
 // Two kinds, chosen by what they count:
 //
 //   - City, a prometheus.Collector: how many objects are in which state
-//     (platforms by condition, entries by sharing, Submissions by state,
+//     (platforms by condition, entries by sharing and by duty, Submissions by state,
 //     overdue and failed by reason, receipts, the key set, bound storage,
 //     paused objects). It lists the manager's informer cache at each
 //     scrape, so the figures are right from the first scrape after a
