@@ -159,7 +159,7 @@ func pluginTraceCommand(o *pluginOptions) *cobra.Command {
 }
 
 func pluginVerifyCommand(o *pluginOptions) *cobra.Command {
-	var format, fingerprint, manifest string
+	var format, fingerprint, manifest, keySet string
 	c := &cobra.Command{
 		Use:   "verify SUBMISSION --fingerprint KEYID [--manifest FILE]",
 		Short: "Verify a Submission's receipt against the Center's key set, read from the cluster, with a pinned fingerprint",
@@ -173,13 +173,19 @@ func pluginVerifyCommand(o *pluginOptions) *cobra.Command {
 			if err := plugin.CheckFormat(format); err != nil {
 				return err
 			}
-			var m []byte
-			if manifest != "" {
-				b, err := os.ReadFile(manifest)
-				if err != nil {
-					return fmt.Errorf("read manifest: %w", err)
+			var m, ks []byte
+			for _, f := range []struct {
+				path string
+				into *[]byte
+			}{{manifest, &m}, {keySet, &ks}} {
+				if f.path == "" {
+					continue
 				}
-				m = b
+				b, err := os.ReadFile(f.path)
+				if err != nil {
+					return err
+				}
+				*f.into = b
 			}
 			cl, err := o.client()
 			if err != nil {
@@ -189,7 +195,7 @@ func pluginVerifyCommand(o *pluginOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			v := plugin.VerifyReceipt(c.Context(), cl, ns, strings.TrimPrefix(args[0], "submission/"), fingerprint, m)
+			v := plugin.VerifyReceipt(c.Context(), cl, ns, strings.TrimPrefix(args[0], "submission/"), fingerprint, ks, m)
 			if err := emit(c, format, v, plugin.PrintVerification); err != nil && !errors.Is(err, plugin.ErrNotVerified) {
 				return err
 			}
@@ -202,6 +208,7 @@ func pluginVerifyCommand(o *pluginOptions) *cobra.Command {
 	outputFlag(c, &format)
 	c.Flags().StringVar(&fingerprint, "fingerprint", "", "the pinned SHA-256 fingerprint (hex) of the Center's signing key")
 	c.Flags().StringVar(&manifest, "manifest", "", "the manifest read from the Center's store, to check against the receipt")
+	c.Flags().StringVar(&keySet, "keyset", "", "the key set as a file (the Center's portal serves it at /receipt-keys.json), instead of the ConfigMap in scidata-center")
 	_ = c.MarkFlagRequired("fingerprint")
 	return c
 }

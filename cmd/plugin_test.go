@@ -114,7 +114,8 @@ func buildCity(t *testing.T, env *testenv.Env) city {
 		Title: "Rainfall", Description: "Daily rainfall", Subject: "Hydrology", DataTypes: []scidatav1.DataType{scidatav1.DataTypeTable},
 		ResponsibleDepartment: scidatav1.Department{Code: "water", Name: "Water"}, ProvidingDepartment: scidatav1.Provider{Name: "Survey"},
 		Data: scidatav1.DataLocation{Prefix: "rainfall/", ContentVersion: "v2"}, Sharing: scidatav1.Sharing{Mode: scidatav1.SharingOpen},
-		AccessMethod: scidatav1.AccessMethod{Type: scidatav1.AccessOffline}}}
+		Classification: &scidatav1.Classification{Level: scidatav1.ClassificationPublic},
+		AccessMethod:   scidatav1.AccessMethod{Type: scidatav1.AccessOffline}}}
 	must(t, c.Create(ctx, entry))
 	status(entry, func() {
 		entry.Status.EffectiveSharing = scidatav1.SharingOpen
@@ -313,11 +314,52 @@ func TestKubectlScidataCommands(t *testing.T) {
 		}
 	})
 
+	// An auditor bound to the shipped scidata-platform-auditor role reads
+	// the city; what the role does not open (the Center's Jobs, the key
+	// set's ConfigMap) is said, not failed on.
+	t.Run("as an auditor", func(t *testing.T) {
+		roles, err := testenv.ReadObjects(filepath.Join(testenv.RepoRoot(), "config", "rbac", "platform_roles.yaml"))
+		must(t, err)
+		for _, r := range roles {
+			if r.GetName() == "scidata-platform-auditor" {
+				must(t, env.Client.Create(context.Background(), r))
+			}
+		}
+		must(t, env.Bind(context.Background(), "auditor", "scidata-platform-auditor", "auditor@audit-office", ""))
+		out, _, err := c.run(t, "status", "--as", "auditor@audit-office")
+		if err != nil || !strings.Contains(out, "PLATFORMS (2)") {
+			t.Errorf("status as an auditor: %v\n%s", err, out)
+		}
+		out, _, err = c.run(t, "trace", "rainfall", "--as", "auditor@audit-office")
+		if err != nil || !strings.Contains(out, "Job scidata-center/"+c.jobName+"  Unreadable: you may not read Jobs in scidata-center") || !strings.Contains(out, "Receipt "+c.keyID) {
+			t.Errorf("trace as an auditor: %v\n%s", err, out)
+		}
+		out, _, err = c.run(t, "receipt", "verify", c.receivedName, "--fingerprint", c.keyID, "--as", "auditor@audit-office")
+		if err == nil || !strings.Contains(out, "or give --keyset, from the Center's portal") {
+			t.Errorf("verify as an auditor without --keyset: %v\n%s", err, out)
+		}
+		// The key set as the Center's portal publishes it.
+		var cm corev1.ConfigMap
+		must(t, env.Client.Get(context.Background(), client.ObjectKey{Namespace: platform.CenterNamespace, Name: platform.ReceiptKeysConfigMap}, &cm))
+		keys := filepath.Join(t.TempDir(), "receipt-keys.json")
+		must(t, os.WriteFile(keys, []byte(cm.Data[receipt.KeySetField]), 0o600))
+		out, _, err = c.run(t, "receipt", "verify", c.receivedName, "--fingerprint", c.keyID, "--keyset", keys, "--as", "auditor@audit-office")
+		if err != nil || !strings.Contains(out, "verified: signed by key "+c.keyID) {
+			t.Errorf("verify as an auditor with the portal's key set: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("receipt verify", func(t *testing.T) {
 		dir := t.TempDir()
 		good, bad := filepath.Join(dir, "manifest.json"), filepath.Join(dir, "tampered.json")
 		must(t, os.WriteFile(good, c.manifest, 0o600))
 		must(t, os.WriteFile(bad, bytes.Replace(c.manifest, []byte("12"), []byte("13"), 1), 0o600))
+		otherPub, _, _ := ed25519.GenerateKey(rand.Reader)
+		var other receipt.KeySet
+		other.Append(otherPub, t0)
+		otherJSON, _ := json.Marshal(other)
+		otherSet := filepath.Join(dir, "other-keys.json")
+		must(t, os.WriteFile(otherSet, otherJSON, 0o600))
 		out, _, err := c.run(t, "receipt", "verify", c.receivedName, "--fingerprint", c.keyID, "--manifest", good)
 		must(t, err)
 		for _, want := range []string{"receipt of scidata-water/" + c.receivedName + " verified: signed by key " + c.keyID,
@@ -341,6 +383,7 @@ func TestKubectlScidataCommands(t *testing.T) {
 			{"a tampered manifest", []string{c.receivedName, "--fingerprint", c.keyID, "--manifest", bad}, "manifest"},
 			{"a fingerprint not pinned in the key set", []string{c.receivedName, "--fingerprint", strings.Repeat("0", 64)}, "not in the key set"},
 			{"a Submission without a receipt", []string{submission.Name("rainfall", "v3"), "--fingerprint", c.keyID}, "no receipt yet"},
+			{"a key set from elsewhere that lacks the key", []string{c.receivedName, "--fingerprint", c.keyID, "--keyset", otherSet}, "not in the key set"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				out, _, err := c.run(t, append([]string{"receipt", "verify"}, tc.args...)...)

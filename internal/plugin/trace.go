@@ -82,6 +82,9 @@ func traceSubmission(ctx context.Context, c client.Reader, s *scidatav1.Submissi
 			return nil, err
 		}
 		n.Children = append(n.Children, *jn)
+	case apierrors.IsForbidden(err):
+		// An auditor's role reads the four kinds, not the Center's Jobs.
+		n.Children = append(n.Children, Node{Kind: "Job", Namespace: platform.CenterNamespace, Name: jobName, Status: "Unreadable", Message: "you may not read Jobs in " + platform.CenterNamespace})
 	case !apierrors.IsNotFound(err):
 		return nil, fmt.Errorf("get job %s/%s: %w", platform.CenterNamespace, jobName, err)
 	}
@@ -109,7 +112,10 @@ func traceJob(ctx context.Context, c client.Reader, job *batchv1.Job) (*Node, er
 	}
 	n.Message = strings.TrimSpace(fmt.Sprintf("%d succeeded, %d failed. %s", job.Status.Succeeded, job.Status.Failed, n.Message))
 	var pods corev1.PodList
-	if err := c.List(ctx, &pods, client.InNamespace(job.Namespace), client.MatchingLabels{batchv1.JobNameLabel: job.Name}); err != nil {
+	if err := c.List(ctx, &pods, client.InNamespace(job.Namespace), client.MatchingLabels{batchv1.JobNameLabel: job.Name}); apierrors.IsForbidden(err) {
+		n.Children = append(n.Children, Node{Kind: "Pod", Namespace: job.Namespace, Status: "Unreadable", Message: "you may not list pods in " + job.Namespace})
+		return n, nil
+	} else if err != nil {
 		return nil, fmt.Errorf("list pods of job %s: %w", job.Name, err)
 	}
 	sort.Slice(pods.Items, func(i, j int) bool { return pods.Items[i].Name < pods.Items[j].Name })

@@ -30,16 +30,17 @@ type Verification struct {
 }
 
 // VerifyReceipt reads Submission namespace/name and the Center's published
-// key set (ConfigMap receipt-keys in scidata-center) from the cluster and
+// key set (ConfigMap receipt-keys in scidata-center, or keySet when given:
+// the set as the Center's portal serves it) from the cluster and
 // checks the receipt's signature with the key whose fingerprint the
 // auditor pinned, that the receipt is about this Submission (namespace,
 // name, UID, entry, content version), and, when manifest is not nil, that
 // the manifest is the one the receipt attests. The cluster is not trusted
 // for the key: a key set that does not hold the pinned fingerprint, or
 // holds another key under it, fails.
-func VerifyReceipt(ctx context.Context, c client.Reader, namespace, name, pinned string, manifest []byte) Verification {
+func VerifyReceipt(ctx context.Context, c client.Reader, namespace, name, pinned string, keySet, manifest []byte) Verification {
 	v := Verification{Submission: namespace + "/" + name, KeyID: pinned}
-	p, err := verify(ctx, c, namespace, name, pinned, manifest)
+	p, err := verify(ctx, c, namespace, name, pinned, keySet, manifest)
 	if err != nil {
 		v.Error = err.Error()
 		return v
@@ -48,7 +49,7 @@ func VerifyReceipt(ctx context.Context, c client.Reader, namespace, name, pinned
 	return v
 }
 
-func verify(ctx context.Context, c client.Reader, namespace, name, pinned string, manifest []byte) (receipt.Payload, error) {
+func verify(ctx context.Context, c client.Reader, namespace, name, pinned string, keySet, manifest []byte) (receipt.Payload, error) {
 	var s scidatav1.Submission
 	if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, &s); err != nil {
 		return receipt.Payload{}, fmt.Errorf("get submission %s/%s: %w", namespace, name, err)
@@ -56,11 +57,14 @@ func verify(ctx context.Context, c client.Reader, namespace, name, pinned string
 	if s.Status.Receipt == nil {
 		return receipt.Payload{}, receipt.ErrNoReceiptYet
 	}
-	var cm corev1.ConfigMap
-	if err := c.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.ReceiptKeysConfigMap}, &cm); err != nil {
-		return receipt.Payload{}, fmt.Errorf("get the published key set %s/%s: %w", platform.CenterNamespace, platform.ReceiptKeysConfigMap, err)
+	if keySet == nil {
+		var cm corev1.ConfigMap
+		if err := c.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.ReceiptKeysConfigMap}, &cm); err != nil {
+			return receipt.Payload{}, fmt.Errorf("get the published key set %s/%s (or give --keyset, from the Center's portal): %w", platform.CenterNamespace, platform.ReceiptKeysConfigMap, err)
+		}
+		keySet = []byte(cm.Data[receipt.KeySetField])
 	}
-	set, err := receipt.ParseKeySet([]byte(cm.Data[receipt.KeySetField]))
+	set, err := receipt.ParseKeySet(keySet)
 	if err != nil {
 		return receipt.Payload{}, err
 	}
