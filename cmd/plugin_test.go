@@ -375,11 +375,19 @@ func TestKubectlScidataCommands(t *testing.T) {
 		if !v.Verified || v.ManifestChecked || v.Payload == nil || v.Payload.Submission.Name != c.receivedName {
 			t.Errorf("verify -o json: %s", js)
 		}
+		// A genuine receipt copied into another Submission's status.
+		var received, copied scidatav1.Submission
+		must(t, env.Client.Get(context.Background(), client.ObjectKey{Namespace: "scidata-water", Name: c.receivedName}, &received))
+		must(t, env.Client.Get(context.Background(), client.ObjectKey{Namespace: "scidata-water", Name: submission.Name("rainfall", "v2")}, &copied))
+		copied.Status.Receipt = received.Status.Receipt.DeepCopy()
+		copied.Status.Transfer = received.Status.Transfer.DeepCopy()
+		must(t, env.Client.Status().Update(context.Background(), &copied))
 		for _, tc := range []struct {
 			name string
 			args []string
 			says string
 		}{
+			{"a genuine receipt copied from another Submission", []string{copied.Name, "--fingerprint", c.keyID}, "the receipt is genuine but about submission scidata-water/" + c.receivedName},
 			{"a tampered manifest", []string{c.receivedName, "--fingerprint", c.keyID, "--manifest", bad}, "manifest"},
 			{"a fingerprint not pinned in the key set", []string{c.receivedName, "--fingerprint", strings.Repeat("0", 64)}, "not in the key set"},
 			{"a Submission without a receipt", []string{submission.Name("rainfall", "v3"), "--fingerprint", c.keyID}, "no receipt yet"},
