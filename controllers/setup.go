@@ -55,6 +55,8 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 		}).SetupWithManager,
 		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("submissionpolicy-controller"), Clock: o.Clock}).SetupWithManager,
 		"Submission":       (&SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: o.OpenCenterStore}).SetupWithManager,
+		"AccessRequest": (&AccessRequestReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: o.Clock, Config: o.Platform, Rand: rand.Reader,
+			Recorder: mgr.GetEventRecorder("accessrequest-controller")}).SetupWithManager,
 	} {
 		if err := setup(mgr); err != nil {
 			return fmt.Errorf("set up the %s controller: %w", name, err)
