@@ -6,13 +6,13 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 )
 
@@ -31,6 +32,9 @@ import (
 // A pass is fetch → compute (pure, in catalogentry_status.go) → at most
 // one status patch → events for what changed → requeue at the next change
 // the clock will bring. A pass that finds nothing to change writes nothing.
+// The pass never stalls by an error: an entry a person must move is an
+// observation (Stalled with NotInPlatformNamespace), and the pass records
+// it like any other.
 type CatalogEntryReconciler struct {
 	client.Client
 	// Clock is the time the rules are evaluated at; tests inject a fake one.
@@ -52,49 +56,28 @@ func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	now := r.Clock.Now()
+	patch := reconcilekit.NewStatusPatch(&entry)
 	o := observeEntry(&entry, now)
-	desired := desiredEntryStatus(entry.Status, &entry.Spec, o)
 	sub, err := r.submissionStatus(ctx, &entry)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	desired.Submission = sub
-	result := requeueAt(o.sharing.NextChangeAt, now)
-	if equality.Semantic.DeepEqual(entry.Status, desired) {
-		return result, nil
-	}
-	before := entry.Status
-	if err := r.patchStatus(ctx, &entry, desired); err != nil {
+	before := *entry.Status.DeepCopy()
+	entry.Status = desiredEntryStatus(entry.Status, &entry.Spec, o)
+	entry.Status.Submission = sub
+	desired := *entry.Status.DeepCopy()
+	changed, err := patch.Changed(&entry)
+	if err != nil {
 		return ctrl.Result{}, err
 	}
-	r.recordChanges(&entry, before, desired)
-	log.FromContext(ctx).V(1).Info("status written", "effectiveSharing", desired.EffectiveSharing, "nextChangeAt", desired.NextChangeAt)
-	return result, nil
-}
-
-// patchStatus writes status through the status subresource in one merge
-// patch, with an optimistic lock so a pass computed from a stale object
-// is retried instead of overwriting a newer status.
-func (r *CatalogEntryReconciler) patchStatus(ctx context.Context, entry *scidatav1.CatalogEntry, desired scidatav1.CatalogEntryStatus) error {
-	base := entry.DeepCopy()
-	entry.Status = desired
-	if err := r.Status().Patch(ctx, entry, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-		return fmt.Errorf("patch status of CatalogEntry %s/%s: %w", entry.Namespace, entry.Name, err)
+	if err := patch.Write(ctx, r.Client, &entry); err != nil {
+		return ctrl.Result{}, err
 	}
-	return nil
-}
-
-// requeueAt asks to be called again exactly when the next time-based change
-// is due, and not at all otherwise: watches bring every other change.
-func requeueAt(next *time.Time, now time.Time) ctrl.Result {
-	if next == nil {
-		return ctrl.Result{}
+	if changed {
+		r.recordChanges(&entry, before, desired)
+		log.FromContext(ctx).V(1).Info("status written", "effectiveSharing", desired.EffectiveSharing, "nextChangeAt", desired.NextChangeAt)
 	}
-	d := next.Sub(now)
-	if d <= 0 {
-		d = time.Nanosecond
-	}
-	return ctrl.Result{RequeueAfter: d}
+	return reconcilekit.RequeueAt(now, ptr.Deref(o.sharing.NextChangeAt, time.Time{})), nil
 }
 
 // recordChanges emits one Event per change a person should hear about.
@@ -103,7 +86,7 @@ func (r *CatalogEntryReconciler) recordChanges(entry *scidatav1.CatalogEntry, be
 		return
 	}
 	if before.EffectiveSharing != after.EffectiveSharing {
-		r.Recorder.Eventf(entry, corev1.EventTypeNormal, "SharingChanged", "effective sharing is now %s: %s", after.EffectiveSharing, after.SharingReason)
+		r.Recorder.Eventf(entry, corev1.EventTypeNormal, scidatav1.EventSharingChanged, "effective sharing is now %s: %s", after.EffectiveSharing, after.SharingReason)
 	}
 	for _, t := range []struct {
 		condType, eventType string
@@ -143,11 +126,7 @@ func (r *CatalogEntryReconciler) submissionStatus(ctx context.Context, e *scidat
 	if !apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("get submission %s: %w", name, err)
 	}
-	var ns corev1.Namespace
-	if err := r.Get(ctx, types.NamespacedName{Name: e.Namespace}, &ns); client.IgnoreNotFound(err) != nil {
-		return nil, err
-	}
-	covering, err := coveringPolicies(ctx, r.Client, e, ns.Labels)
+	covering, err := submission.CoveringPolicies(ctx, r.Client, e)
 	if err != nil {
 		return nil, err
 	}

@@ -4,26 +4,12 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/completeness"
+	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
 	"github.com/scidata-io/scidata-operator/internal/sharing"
-)
-
-// Condition reasons of a CatalogEntry.
-const (
-	ReasonReconciled             = "Reconciled"
-	ReasonNotInPlatformNamespace = "NotInPlatformNamespace"
-	ReasonListed                 = "Listed"
-	ReasonListedUnderEmbargo     = "ListedUnderEmbargo"
-	ReasonSharingClosed          = "SharingClosed"
-	ReasonClassified             = "Classified"
-	ReasonSecrecyPeriodEnded     = "SecrecyPeriodEnded"
-	ReasonWithinSecrecyPeriod    = "WithinSecrecyPeriod"
-	ReasonEmbargoDatePassed      = "EmbargoDatePassed"
-	ReasonEmbargoInForce         = "EmbargoInForce"
 )
 
 // entryObservation is everything a CatalogEntry's status is computed from.
@@ -46,7 +32,7 @@ func observeEntry(e *scidatav1.CatalogEntry, now time.Time) entryObservation {
 		sharing:    sharing.Compute(&e.Spec, now),
 	}
 	if !sharing.InPlatformNamespace(e.Namespace) {
-		o.problem = &condition{ReasonNotInPlatformNamespace, fmt.Sprintf(
+		o.problem = &condition{scidatav1.ReasonNotInPlatformNamespace, fmt.Sprintf(
 			"namespace %q is not a platform namespace (%s<platform>): move the entry into the namespace of the platform of department %q",
 			e.Namespace, scidatav1.NamespacePrefix, e.Spec.ResponsibleDepartment.Code)}
 	}
@@ -76,11 +62,10 @@ func desiredEntryStatus(current scidatav1.CatalogEntryStatus, spec *scidatav1.Ca
 	return s
 }
 
-func setCondition(conds *[]metav1.Condition, o entryObservation, t string, status metav1.ConditionStatus, c condition) {
-	meta.SetStatusCondition(conds, metav1.Condition{
-		Type: t, Status: status, Reason: c.reason, Message: c.message,
-		ObservedGeneration: o.generation, LastTransitionTime: o.now,
-	})
+// conditions sets conditions in list as observed by o (its generation, its
+// instant).
+func (o entryObservation) conditions(list *[]metav1.Condition) reconcilekit.Conditions {
+	return reconcilekit.NewConditions(list, o.generation, o.now.Time)
 }
 
 // setPublishedCondition says whether the entry is in the public catalog
@@ -90,20 +75,20 @@ func setPublishedCondition(conds *[]metav1.Condition, o entryObservation) {
 	r := o.sharing
 	switch {
 	case o.problem != nil:
-		setCondition(conds, o, scidatav1.ConditionPublished, metav1.ConditionFalse, condition{o.problem.reason,
-			"not in the public catalog: " + o.problem.message})
+		o.conditions(conds).Set(scidatav1.ConditionPublished, metav1.ConditionFalse, o.problem.reason,
+			"not in the public catalog: "+o.problem.message)
 	case r.Classified:
-		setCondition(conds, o, scidatav1.ConditionPublished, metav1.ConditionFalse, condition{ReasonClassified,
-			"not in the public catalog: classified entries never appear there, not even their titles; it can be published only once its classification authority lowers spec.classification.level to Internal or Public"})
+		o.conditions(conds).Set(scidatav1.ConditionPublished, metav1.ConditionFalse, scidatav1.ReasonClassified,
+			"not in the public catalog: classified entries never appear there, not even their titles; it can be published only once its classification authority lowers spec.classification.level to Internal or Public")
 	case !r.Listed:
-		setCondition(conds, o, scidatav1.ConditionPublished, metav1.ConditionFalse, condition{ReasonSharingClosed,
-			"not in the public catalog: the sharing attribute is Closed; set spec.sharing.mode to Open, or Conditional with sharing.conditions, to publish it"})
+		o.conditions(conds).Set(scidatav1.ConditionPublished, metav1.ConditionFalse, scidatav1.ReasonSharingClosed,
+			"not in the public catalog: the sharing attribute is Closed; set spec.sharing.mode to Open, or Conditional with sharing.conditions, to publish it")
 	case r.Embargoed:
-		setCondition(conds, o, scidatav1.ConditionPublished, metav1.ConditionTrue, condition{ReasonListedUnderEmbargo,
-			fmt.Sprintf("in the public catalog with its metadata; its data is embargoed and opens on %s", r.EmbargoUntil.Format(time.RFC3339))})
+		o.conditions(conds).Set(scidatav1.ConditionPublished, metav1.ConditionTrue, scidatav1.ReasonListedUnderEmbargo,
+			fmt.Sprintf("in the public catalog with its metadata; its data is embargoed and opens on %s", r.EmbargoUntil.Format(time.RFC3339)))
 	default:
-		setCondition(conds, o, scidatav1.ConditionPublished, metav1.ConditionTrue, condition{ReasonListed,
-			fmt.Sprintf("in the public catalog as %s", r.Mode)})
+		o.conditions(conds).Set(scidatav1.ConditionPublished, metav1.ConditionTrue, scidatav1.ReasonListed,
+			fmt.Sprintf("in the public catalog as %s", r.Mode))
 	}
 }
 
@@ -113,14 +98,14 @@ func setSecrecyReviewDueCondition(conds *[]metav1.Condition, o entryObservation)
 	r := o.sharing
 	switch {
 	case r.SecrecyPeriodEnd == nil:
-		meta.RemoveStatusCondition(conds, scidatav1.ConditionSecrecyReviewDue)
+		o.conditions(conds).Remove(scidatav1.ConditionSecrecyReviewDue)
 	case r.SecrecyReviewDue:
-		setCondition(conds, o, scidatav1.ConditionSecrecyReviewDue, metav1.ConditionTrue, condition{ReasonSecrecyPeriodEnded,
+		o.conditions(conds).Set(scidatav1.ConditionSecrecyReviewDue, metav1.ConditionTrue, scidatav1.ReasonSecrecyPeriodEnded,
 			fmt.Sprintf("the secrecy period ended on %s: the classification authority must review spec.classification (declassify, or extend secrecyPeriodEnd); the data stays %s until then",
-				r.SecrecyPeriodEnd.Format(time.RFC3339), r.Mode)})
+				r.SecrecyPeriodEnd.Format(time.RFC3339), r.Mode))
 	default:
-		setCondition(conds, o, scidatav1.ConditionSecrecyReviewDue, metav1.ConditionFalse, condition{ReasonWithinSecrecyPeriod,
-			fmt.Sprintf("the secrecy period ends on %s", r.SecrecyPeriodEnd.Format(time.RFC3339))})
+		o.conditions(conds).Set(scidatav1.ConditionSecrecyReviewDue, metav1.ConditionFalse, scidatav1.ReasonWithinSecrecyPeriod,
+			fmt.Sprintf("the secrecy period ends on %s", r.SecrecyPeriodEnd.Format(time.RFC3339)))
 	}
 }
 
@@ -131,13 +116,13 @@ func setEmbargoPassedCondition(conds *[]metav1.Condition, o entryObservation) {
 	r := o.sharing
 	switch {
 	case r.EmbargoUntil == nil:
-		meta.RemoveStatusCondition(conds, scidatav1.ConditionEmbargoPassed)
+		o.conditions(conds).Remove(scidatav1.ConditionEmbargoPassed)
 	case r.EmbargoPassed:
-		setCondition(conds, o, scidatav1.ConditionEmbargoPassed, metav1.ConditionTrue, condition{ReasonEmbargoDatePassed,
-			fmt.Sprintf("the embargo ended on %s and the entry is %s; spec.sharing.embargo may be removed", r.EmbargoUntil.Format(time.RFC3339), r.Mode)})
+		o.conditions(conds).Set(scidatav1.ConditionEmbargoPassed, metav1.ConditionTrue, scidatav1.ReasonEmbargoDatePassed,
+			fmt.Sprintf("the embargo ended on %s and the entry is %s; spec.sharing.embargo may be removed", r.EmbargoUntil.Format(time.RFC3339), r.Mode))
 	default:
-		setCondition(conds, o, scidatav1.ConditionEmbargoPassed, metav1.ConditionFalse, condition{ReasonEmbargoInForce,
-			fmt.Sprintf("embargoed until %s", r.EmbargoUntil.Format(time.RFC3339))})
+		o.conditions(conds).Set(scidatav1.ConditionEmbargoPassed, metav1.ConditionFalse, scidatav1.ReasonEmbargoInForce,
+			fmt.Sprintf("embargoed until %s", r.EmbargoUntil.Format(time.RFC3339)))
 	}
 }
 
@@ -145,27 +130,27 @@ func setEmbargoPassedCondition(conds *[]metav1.Condition, o entryObservation) {
 // absent otherwise (kstatus abnormal-true polarity).
 func setStalledCondition(conds *[]metav1.Condition, o entryObservation) {
 	if o.problem == nil {
-		meta.RemoveStatusCondition(conds, scidatav1.ConditionStalled)
+		o.conditions(conds).Remove(scidatav1.ConditionStalled)
 		return
 	}
-	setCondition(conds, o, scidatav1.ConditionStalled, metav1.ConditionTrue, *o.problem)
+	o.conditions(conds).Set(scidatav1.ConditionStalled, metav1.ConditionTrue, o.problem.reason, o.problem.message)
 }
 
 // setReconcilingCondition removes Reconciling: status is written once, at
 // the end of a complete pass, so the work it would announce is done
 // (kstatus abnormal-true polarity; a newer generation than
 // observedGeneration already tells kstatus that work is pending).
-func setReconcilingCondition(conds *[]metav1.Condition, _ entryObservation) {
-	meta.RemoveStatusCondition(conds, scidatav1.ConditionReconciling)
+func setReconcilingCondition(conds *[]metav1.Condition, o entryObservation) {
+	o.conditions(conds).Remove(scidatav1.ConditionReconciling)
 }
 
 // setReadyCondition summarises: True with the sharing in force, or False
 // with the reason the entry is stalled.
 func setReadyCondition(conds *[]metav1.Condition, o entryObservation) {
 	if o.problem != nil {
-		setCondition(conds, o, scidatav1.ConditionReady, metav1.ConditionFalse, *o.problem)
+		o.conditions(conds).Set(scidatav1.ConditionReady, metav1.ConditionFalse, o.problem.reason, o.problem.message)
 		return
 	}
-	setCondition(conds, o, scidatav1.ConditionReady, metav1.ConditionTrue, condition{ReasonReconciled,
-		fmt.Sprintf("effective sharing %s: %s", o.sharing.Mode, o.sharing.Reason)})
+	o.conditions(conds).Set(scidatav1.ConditionReady, metav1.ConditionTrue, scidatav1.ReasonReconciled,
+		fmt.Sprintf("effective sharing %s: %s", o.sharing.Mode, o.sharing.Reason))
 }

@@ -21,7 +21,7 @@ func obs(r sharing.Result, problem *condition) entryObservation {
 	return entryObservation{generation: 3, now: metav1.NewTime(t0), sharing: r, problem: problem}
 }
 
-var stalledEntry = &condition{ReasonNotInPlatformNamespace, "namespace \"default\" is not a platform namespace"}
+var stalledEntry = &condition{scidatav1.ReasonNotInPlatformNamespace, "namespace \"default\" is not a platform namespace"}
 
 // want is the condition a set function must leave: absent when status is "".
 type want struct {
@@ -52,16 +52,16 @@ func TestSetPublishedConditionSaysWhetherTheEntryIsInThePublicCatalog(t *testing
 		o    entryObservation
 		want want
 	}{
-		{"an open entry is listed", obs(sharing.Result{Mode: scidatav1.SharingOpen, Listed: true}, nil), want{metav1.ConditionTrue, ReasonListed, "as Open"}},
+		{"an open entry is listed", obs(sharing.Result{Mode: scidatav1.SharingOpen, Listed: true}, nil), want{metav1.ConditionTrue, scidatav1.ReasonListed, "as Open"}},
 		{"an embargoed entry is listed with the date its data opens",
 			obs(sharing.Result{Mode: scidatav1.SharingClosed, Listed: true, Embargoed: true, EmbargoUntil: &t0Later}, nil),
-			want{metav1.ConditionTrue, ReasonListedUnderEmbargo, "opens on 2026-11-27T12:00:00Z"}},
+			want{metav1.ConditionTrue, scidatav1.ReasonListedUnderEmbargo, "opens on 2026-11-27T12:00:00Z"}},
 		{"a Closed entry is not published and says how to publish it", obs(sharing.Result{Mode: scidatav1.SharingClosed}, nil),
-			want{metav1.ConditionFalse, ReasonSharingClosed, "set spec.sharing.mode to Open"}},
+			want{metav1.ConditionFalse, scidatav1.ReasonSharingClosed, "set spec.sharing.mode to Open"}},
 		{"a classified entry is not published, even Conditional", obs(sharing.Result{Mode: scidatav1.SharingConditional, Classified: true}, nil),
-			want{metav1.ConditionFalse, ReasonClassified, "not even their titles"}},
+			want{metav1.ConditionFalse, scidatav1.ReasonClassified, "not even their titles"}},
 		{"a stalled entry is not published and says why", obs(sharing.Result{Mode: scidatav1.SharingOpen, Listed: true}, stalledEntry),
-			want{metav1.ConditionFalse, ReasonNotInPlatformNamespace, "not a platform namespace"}},
+			want{metav1.ConditionFalse, scidatav1.ReasonNotInPlatformNamespace, "not a platform namespace"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkCondition(t, setPublishedCondition, scidatav1.ConditionPublished, tc.o, tc.want)
@@ -77,10 +77,10 @@ func TestSetSecrecyReviewDueConditionFollowsTheSecrecyPeriod(t *testing.T) {
 	}{
 		{"unclassified data has no review condition", obs(sharing.Result{Mode: scidatav1.SharingOpen}, nil), want{}},
 		{"within the period it is False with the end date", obs(sharing.Result{Mode: scidatav1.SharingClosed, Classified: true, SecrecyPeriodEnd: &t0Later}, nil),
-			want{metav1.ConditionFalse, ReasonWithinSecrecyPeriod, "ends on 2026-11-27"}},
+			want{metav1.ConditionFalse, scidatav1.ReasonWithinSecrecyPeriod, "ends on 2026-11-27"}},
 		{"after the period it is True and says the data stays closed",
 			obs(sharing.Result{Mode: scidatav1.SharingClosed, Classified: true, SecrecyPeriodEnd: &t0, SecrecyReviewDue: true}, nil),
-			want{metav1.ConditionTrue, ReasonSecrecyPeriodEnded, "the data stays Closed"}},
+			want{metav1.ConditionTrue, scidatav1.ReasonSecrecyPeriodEnded, "the data stays Closed"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkCondition(t, setSecrecyReviewDueCondition, scidatav1.ConditionSecrecyReviewDue, tc.o, tc.want)
@@ -96,9 +96,9 @@ func TestSetEmbargoPassedConditionFollowsTheEmbargo(t *testing.T) {
 	}{
 		{"no embargo, no condition", obs(sharing.Result{Mode: scidatav1.SharingOpen}, nil), want{}},
 		{"an embargo in force is False", obs(sharing.Result{Mode: scidatav1.SharingClosed, Embargoed: true, EmbargoUntil: &t0Later}, nil),
-			want{metav1.ConditionFalse, ReasonEmbargoInForce, "embargoed until 2026-11-27"}},
+			want{metav1.ConditionFalse, scidatav1.ReasonEmbargoInForce, "embargoed until 2026-11-27"}},
 		{"a passed embargo is True and may be removed", obs(sharing.Result{Mode: scidatav1.SharingOpen, EmbargoPassed: true, EmbargoUntil: &t0}, nil),
-			want{metav1.ConditionTrue, ReasonEmbargoDatePassed, "spec.sharing.embargo may be removed"}},
+			want{metav1.ConditionTrue, scidatav1.ReasonEmbargoDatePassed, "spec.sharing.embargo may be removed"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkCondition(t, setEmbargoPassedCondition, scidatav1.ConditionEmbargoPassed, tc.o, tc.want)
@@ -109,13 +109,13 @@ func TestSetEmbargoPassedConditionFollowsTheEmbargo(t *testing.T) {
 func TestSetKstatusConditions(t *testing.T) {
 	open := sharing.Result{Mode: scidatav1.SharingOpen, Reason: "the sharing attribute is Open", Listed: true}
 	t.Run("Ready is True with the sharing in force", func(t *testing.T) {
-		checkCondition(t, setReadyCondition, scidatav1.ConditionReady, obs(open, nil), want{metav1.ConditionTrue, ReasonReconciled, "effective sharing Open"})
+		checkCondition(t, setReadyCondition, scidatav1.ConditionReady, obs(open, nil), want{metav1.ConditionTrue, scidatav1.ReasonReconciled, "effective sharing Open"})
 	})
 	t.Run("Ready is False when stalled", func(t *testing.T) {
-		checkCondition(t, setReadyCondition, scidatav1.ConditionReady, obs(open, stalledEntry), want{metav1.ConditionFalse, ReasonNotInPlatformNamespace, "not a platform namespace"})
+		checkCondition(t, setReadyCondition, scidatav1.ConditionReady, obs(open, stalledEntry), want{metav1.ConditionFalse, scidatav1.ReasonNotInPlatformNamespace, "not a platform namespace"})
 	})
 	t.Run("Stalled is True with the reason a person must act on", func(t *testing.T) {
-		checkCondition(t, setStalledCondition, scidatav1.ConditionStalled, obs(open, stalledEntry), want{metav1.ConditionTrue, ReasonNotInPlatformNamespace, "not a platform namespace"})
+		checkCondition(t, setStalledCondition, scidatav1.ConditionStalled, obs(open, stalledEntry), want{metav1.ConditionTrue, scidatav1.ReasonNotInPlatformNamespace, "not a platform namespace"})
 	})
 	t.Run("Stalled is absent when progress needs no one", func(t *testing.T) {
 		checkCondition(t, setStalledCondition, scidatav1.ConditionStalled, obs(open, nil), want{})
@@ -141,14 +141,5 @@ func TestDesiredEntryStatusIsStableAcrossPasses(t *testing.T) {
 		if !first.Conditions[i].LastTransitionTime.Equal(&second.Conditions[i].LastTransitionTime) || first.Conditions[i] != second.Conditions[i] {
 			t.Errorf("condition %s changed between passes: %+v -> %+v", first.Conditions[i].Type, first.Conditions[i], second.Conditions[i])
 		}
-	}
-}
-
-func TestRequeueAtIsExactlyTheNextChange(t *testing.T) {
-	if r := requeueAt(&t0Later, t0); r.RequeueAfter != 48*time.Hour {
-		t.Errorf("RequeueAfter = %s; want 48h", r.RequeueAfter)
-	}
-	if r := requeueAt(nil, t0); r.RequeueAfter != 0 {
-		t.Errorf("RequeueAfter = %s without a next change; want none", r.RequeueAfter)
 	}
 }

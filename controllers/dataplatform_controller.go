@@ -2,18 +2,13 @@ package controllers
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -28,6 +23,7 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
 )
 
 // PlatformFinalizer holds a DataPlatform until its workloads are stopped
@@ -37,8 +33,11 @@ const PlatformFinalizer = "scidata.io/platform-protection"
 // DataPlatformReconciler turns a DataPlatform into a running platform: its
 // namespace, quota, owners' access, object store, portal and network
 // isolation. What it builds comes from internal/platform; this file holds
-// the control flow, dataplatform_phases.go the steps, dataplatform_status.go
-// the conditions and dataplatform_delete.go the deletion path.
+// the control flow; the steps are in dataplatform_phases.go (namespace,
+// quota, access), dataplatform_credentials.go (accounts, certificates),
+// dataplatform_workloads.go (store, portal) and dataplatform_network.go;
+// dataplatform_status.go sets the conditions and dataplatform_delete.go is
+// the deletion path.
 type DataPlatformReconciler struct {
 	client.Client
 	// APIReader reads what the manager does not cache: Secrets not made by
@@ -97,20 +96,12 @@ func (r *DataPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, nil
 	}
 
-	s := &platformScope{dp: &dp, before: dp.Status.DeepCopy(), now: r.Clock.Now()}
+	s := &platformScope{dp: &dp, patch: reconcilekit.NewStatusPatch(&dp), now: r.Clock.Now()}
 	defer func() {
 		r.summarize(s, retErr)
-		result = s.result(result, retErr)
-		var st *stalledError
-		if errors.As(retErr, &st) {
-			retErr = nil // a person must act; retrying changes nothing
-		}
-		if err := r.writeStatus(ctx, s); err != nil {
-			retErr = errors.Join(retErr, err)
-			// The error is retried with backoff; a RequeueAfter beside it
-			// would be ignored (controller-runtime warns of it).
-			result = ctrl.Result{}
-		}
+		// Come back when the next certificate renewal is due, unless the
+		// error is retried with backoff.
+		result, retErr = reconcilekit.Finish(ctx, r.Client, s.patch, s.dp, reconcilekit.RequeueAt(s.now, s.requeueAt), retErr)
 	}()
 	for _, step := range []platformStep{
 		r.reconcileNamespace,
@@ -132,24 +123,6 @@ func (r *DataPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request
 // platformStep is one step of a reconcile; it records what it observed in
 // the scope and returns an error only when the pass cannot go on.
 type platformStep func(context.Context, *platformScope) error
-
-// writeStatus patches status once, and only when it changed.
-func (r *DataPlatformReconciler) writeStatus(ctx context.Context, s *platformScope) error {
-	if equality.Semantic.DeepEqual(s.before, &s.dp.Status) {
-		return nil
-	}
-	base := s.dp.DeepCopy()
-	base.Status = *s.before
-	if err := r.Status().Patch(ctx, s.dp, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil
-		}
-		// A conflict means this pass read a stale platform; it is retried
-		// (status writes wake nothing, so dropping it would lose it).
-		return fmt.Errorf("write status: %w", err)
-	}
-	return nil
-}
 
 // SetupWithManager registers the reconciler and what wakes it.
 func (r *DataPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
@@ -214,13 +187,4 @@ func (r *DataPlatformReconciler) departmentsOfCenter(ctx context.Context, o clie
 		return nil
 	}
 	return r.allPlatforms(ctx, o)
-}
-
-// requeueAfter is how soon to look again when waiting on something that
-// sends no event the controller watches (a certificate's renewal time).
-func durationUntil(now, at time.Time) time.Duration {
-	if d := at.Sub(now); d > 0 {
-		return d
-	}
-	return time.Second
 }

@@ -680,7 +680,7 @@ func TestStorageGrowth(t *testing.T) {
 			got := getPlatform(t, name)
 			stalledC := meta.FindStatusCondition(got.Status.Conditions, scidatav1.ConditionStalled)
 			if !expand {
-				if stalledC == nil || stalledC.Reason != ReasonResizeUnsup {
+				if stalledC == nil || stalledC.Reason != scidatav1.ReasonStorageResizeUnsupported {
 					return fmt.Errorf("Stalled is %s", platformCondition(got, scidatav1.ConditionStalled))
 				}
 				return nil

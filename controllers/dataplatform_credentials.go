@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -16,11 +15,8 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/apply"
 	"github.com/scidata-io/scidata-operator/internal/pki"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
 )
-
-// CASecretName is the Secret in the operator's namespace that holds the CA
-// every store certificate is issued from. Kept like data: no owner.
-const CASecretName = "scidata-ca"
 
 // reconcileCredentials makes the store's accounts: the root account, the
 // owners' upload account and, for a department, the Center's read-only
@@ -50,9 +46,6 @@ func (r *DataPlatformReconciler) reconcileCredentials(ctx context.Context, s *pl
 		}
 		read = sec
 		access[a.name] = string(sec.Data[platform.AccessKeyField])
-		if v, ok := sec.StringData[platform.AccessKeyField]; ok { // just created
-			access[a.name] = v
-		}
 	}
 	s.store.Accounts = platform.AccountsID(access)
 	if s.dp.Spec.Role == scidatav1.RoleDepartment {
@@ -61,25 +54,17 @@ func (r *DataPlatformReconciler) reconcileCredentials(ctx context.Context, s *pl
 	return nil
 }
 
-// ensureCredentials creates a credentials Secret if it does not exist.
+// ensureCredentials creates a credentials Secret, with keys drawn from
+// r.Rand, if it does not exist.
 func (r *DataPlatformReconciler) ensureCredentials(ctx context.Context, dp *scidatav1.DataPlatform, ns, name, component string) (*corev1.Secret, error) {
-	var sec corev1.Secret
-	err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &sec)
-	if err == nil {
-		return &sec, nil
-	}
-	if !apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("get secret %s/%s: %w", ns, name, err)
-	}
-	access, secret, err := platform.NewCredentials(r.Rand)
-	if err != nil {
-		return nil, err
-	}
-	want := platform.CredentialsSecret(dp, ns, name, component, access, secret)
-	if err := r.Create(ctx, want); err != nil && !apierrors.IsAlreadyExists(err) {
-		return nil, fmt.Errorf("create secret %s/%s: %w", ns, name, err)
-	}
-	return want, nil
+	sec, _, err := apply.CreateOnce(ctx, r.Client, types.NamespacedName{Namespace: ns, Name: name}, &corev1.Secret{}, func() (*corev1.Secret, error) {
+		access, secret, err := platform.NewCredentials(r.Rand)
+		if err != nil {
+			return nil, err
+		}
+		return platform.CredentialsSecret(dp, ns, name, component, access, secret), nil
+	})
+	return sec, err
 }
 
 // mirrorCenterRead copies a department's read-only account into the
@@ -90,13 +75,6 @@ func (r *DataPlatformReconciler) mirrorCenterRead(ctx context.Context, dp *scida
 	if err := r.Get(ctx, types.NamespacedName{Name: platform.CenterNamespace}, &center); err != nil {
 		// No Center yet: its namespace's creation brings every platform back.
 		return client.IgnoreNotFound(err)
-	}
-	if source.Data == nil { // just created: the keys are in StringData
-		source = source.DeepCopy()
-		source.Data = map[string][]byte{}
-		for k, v := range source.StringData {
-			source.Data[k] = []byte(v)
-		}
 	}
 	name := types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.MirroredReadSecretName(dp.Name)}
 	var mirror corev1.Secret
@@ -111,13 +89,7 @@ func (r *DataPlatformReconciler) mirrorCenterRead(ctx context.Context, dp *scida
 	} else if !apierrors.IsNotFound(err) {
 		return fmt.Errorf("get %s: %w", name, err)
 	}
-	copied := platform.CredentialsSecret(dp, name.Namespace, name.Name, platform.ComponentSync, "", "")
-	copied.StringData = nil
-	copied.Data = map[string][]byte{
-		platform.AccessKeyField: source.Data[platform.AccessKeyField],
-		platform.SecretKeyField: source.Data[platform.SecretKeyField],
-	}
-	if err := r.Create(ctx, copied); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := r.Create(ctx, platform.MirroredCredentialsSecret(dp, source)); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create %s: %w", name, err)
 	}
 	return nil
@@ -142,7 +114,7 @@ func (r *DataPlatformReconciler) reconcileExternalCredentials(ctx context.Contex
 	var sec corev1.Secret
 	if err := r.APIReader.Get(ctx, ref(ext.CredentialsSecret), &sec); err != nil {
 		if apierrors.IsNotFound(err) {
-			return stalled("CredentialsMissing", fmt.Sprintf("objectStore.external.credentialsSecret %s does not exist; create it with the keys %s and %s", ref(ext.CredentialsSecret), platform.AccessKeyField, platform.SecretKeyField))
+			return reconcilekit.Stalledf(scidatav1.ReasonCredentialsMissing, "objectStore.external.credentialsSecret %s does not exist; create it with the keys %s and %s", ref(ext.CredentialsSecret), platform.AccessKeyField, platform.SecretKeyField)
 		}
 		return fmt.Errorf("read external credentials: %w", err)
 	}
@@ -193,22 +165,17 @@ func (r *DataPlatformReconciler) reconcileTLS(ctx context.Context, s *platformSc
 	return r.writeServingCert(ctx, s, &sec, exists, certPEM, keyPEM)
 }
 
+// writeServingCert stores a newly issued certificate: it replaces the data
+// of the existing Secret (a renewal) or creates it.
 func (r *DataPlatformReconciler) writeServingCert(ctx context.Context, s *platformScope, sec *corev1.Secret, exists bool, certPEM, keyPEM []byte) error {
-	data := map[string][]byte{corev1.TLSCertKey: certPEM, corev1.TLSPrivateKeyKey: keyPEM}
+	want := platform.ServingCertificateSecret(s.dp, certPEM, keyPEM)
 	if exists {
-		sec.Data = data
+		sec.Data = want.Data
 		if err := r.Update(ctx, sec); err != nil {
 			return fmt.Errorf("renew store certificate: %w", err)
 		}
-	} else {
-		sec = &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: platform.TLSSecretName, Namespace: platform.Namespace(s.dp), Labels: platform.Labels(s.dp, platform.ComponentObjectStore)},
-			Type:       corev1.SecretTypeTLS,
-			Data:       data,
-		}
-		if err := r.Create(ctx, sec); err != nil {
-			return fmt.Errorf("create store certificate: %w", err)
-		}
+	} else if err := r.Create(ctx, want); err != nil {
+		return fmt.Errorf("create store certificate: %w", err)
 	}
 	s.requeueAt = pki.RenewAt(certPEM)
 	s.store.Certificate = platform.CertificateID(certPEM)
@@ -217,26 +184,16 @@ func (r *DataPlatformReconciler) writeServingCert(ctx context.Context, s *platfo
 
 // ensureCA loads the operator's CA, creating it on first use.
 func (r *DataPlatformReconciler) ensureCA(ctx context.Context) (*pki.CA, error) {
-	key := types.NamespacedName{Namespace: r.Config.OperatorNamespace, Name: CASecretName}
-	var sec corev1.Secret
-	err := r.Get(ctx, key, &sec)
-	if err == nil {
-		return pki.LoadCA(sec.Data[corev1.TLSCertKey], sec.Data[corev1.TLSPrivateKeyKey])
-	}
-	if !apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("get CA: %w", err)
-	}
-	ca, err := pki.NewCA("scidata-operator CA", r.Clock.Now())
+	key := types.NamespacedName{Namespace: r.Config.OperatorNamespace, Name: platform.CASecretName}
+	sec, _, err := apply.CreateOnce(ctx, r.Client, key, &corev1.Secret{}, func() (*corev1.Secret, error) {
+		ca, err := pki.NewCA("scidata-operator CA", r.Clock.Now())
+		if err != nil {
+			return nil, err
+		}
+		return platform.CASecret(key.Namespace, ca.CertPEM, ca.KeyPEM), nil
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the operator's CA: %w", err)
 	}
-	sec = corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace, Labels: map[string]string{scidatav1.LabelManagedBy: scidatav1.ManagedBy}},
-		Type:       corev1.SecretTypeTLS,
-		Data:       map[string][]byte{corev1.TLSCertKey: ca.CertPEM, corev1.TLSPrivateKeyKey: ca.KeyPEM},
-	}
-	if err := r.Create(ctx, &sec); err != nil {
-		return nil, fmt.Errorf("create CA: %w", err)
-	}
-	return ca, nil
+	return pki.LoadCA(sec.Data[corev1.TLSCertKey], sec.Data[corev1.TLSPrivateKeyKey])
 }

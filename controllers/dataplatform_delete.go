@@ -38,7 +38,7 @@ func (r *DataPlatformReconciler) reconcileDelete(ctx context.Context, dp *scidat
 	if err == nil && checkOwnership(dp, &live) != nil {
 		// The namespace was never this platform's (it stalled on the
 		// conflict): leave it exactly as it is.
-		r.Recorder.Eventf(dp, nil, corev1.EventTypeNormal, "Deleted", "Delete", "namespace %s belongs to another platform and was left untouched", ns)
+		r.Recorder.Eventf(dp, nil, corev1.EventTypeNormal, scidatav1.EventDeleted, "Delete", "namespace %s belongs to another platform and was left untouched", ns)
 		return ctrl.Result{}, r.removeFinalizer(ctx, dp)
 	}
 	if err := r.stopWorkloads(ctx, ns); err != nil {
@@ -56,7 +56,7 @@ func (r *DataPlatformReconciler) reconcileDelete(ctx context.Context, dp *scidat
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	r.Recorder.Eventf(dp, nil, corev1.EventTypeNormal, "Deleted", "Delete", "%s", note)
+	r.Recorder.Eventf(dp, nil, corev1.EventTypeNormal, scidatav1.EventDeleted, "Delete", "%s", note)
 	return ctrl.Result{}, r.removeFinalizer(ctx, dp)
 }
 

@@ -44,13 +44,13 @@ func (r *DataPlatformReconciler) reconcileNetwork(ctx context.Context, s *platfo
 func networkObservation(dp *scidatav1.DataPlatform, net platform.ClusterNetwork, n int) observation {
 	switch {
 	case len(net.DNS) == 0:
-		return notReady("ClusterDNSUnknown", "the cluster DNS Service has no endpoints, so the platform's pods are isolated but cannot resolve names; check the DNS Service the operator is configured with (--dns-service)")
+		return notReady(scidatav1.ReasonClusterDNSUnknown, "the cluster DNS Service has no endpoints, so the platform's pods are isolated but cannot resolve names; check the DNS Service the operator is configured with (--dns-service)")
 	case len(net.APIServer) == 0:
-		return notReady("APIServerUnknown", "the default/kubernetes Service has no endpoints, so the portal cannot be allowed to reach the apiserver")
+		return notReady(scidatav1.ReasonAPIServerUnknown, "the default/kubernetes Service has no endpoints, so the portal cannot be allowed to reach the apiserver")
 	case dp.Spec.Role == scidatav1.RoleDepartment && !platform.CenterCleared(dp, net):
-		return ready("IsolatedUncleared", fmt.Sprintf("%d NetworkPolicies enforce the city's network table; the Center is not cleared for %s data, so no sync pod may reach this store", n, platform.MaxClassification(dp)))
+		return ready(scidatav1.ReasonIsolatedUncleared, fmt.Sprintf("%d NetworkPolicies enforce the city's network table; the Center is not cleared for %s data, so no sync pod may reach this store", n, platform.MaxClassification(dp)))
 	default:
-		return ready("PoliciesApplied", fmt.Sprintf("%d NetworkPolicies enforce the city's network table", n))
+		return ready(scidatav1.ReasonPoliciesApplied, fmt.Sprintf("%d NetworkPolicies enforce the city's network table", n))
 	}
 }
 

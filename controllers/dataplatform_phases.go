@@ -16,6 +16,7 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/apply"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
 )
 
 // reconcileNamespace makes or adopts the platform's namespace. A namespace
@@ -37,11 +38,11 @@ func (r *DataPlatformReconciler) reconcileNamespace(ctx context.Context, s *plat
 			return err
 		}
 		if !ns.DeletionTimestamp.IsZero() {
-			return stalled("NamespaceTerminating", fmt.Sprintf("namespace %s is being deleted; the platform will be rebuilt when it is gone", name))
+			return reconcilekit.Stalledf(scidatav1.ReasonNamespaceTerminating, "namespace %s is being deleted; the platform will be rebuilt when it is gone", name)
 		}
 		if ns.Labels[scidatav1.LabelRetained] == "true" {
 			s.dp.Status.Adopted = true
-			r.Recorder.Eventf(s.dp, nil, corev1.EventTypeNormal, "Adopted", "Adopt",
+			r.Recorder.Eventf(s.dp, nil, corev1.EventTypeNormal, scidatav1.EventAdopted, "Adopt",
 				"adopted namespace %s with the data, credentials and keys an earlier platform %s retained", name, s.dp.Name)
 		}
 	}
@@ -59,9 +60,9 @@ func checkOwnership(dp *scidatav1.DataPlatform, ns *corev1.Namespace) error {
 		return nil
 	}
 	if owner == "" {
-		return stalled("NamespaceConflict", fmt.Sprintf("namespace %s exists and belongs to no platform; rename the DataPlatform or move that namespace's contents away: the operator never takes over a namespace it did not make", ns.Name))
+		return reconcilekit.Stalledf(scidatav1.ReasonNamespaceConflict, "namespace %s exists and belongs to no platform; rename the DataPlatform or move that namespace's contents away: the operator never takes over a namespace it did not make", ns.Name)
 	}
-	return stalled("NamespaceConflict", fmt.Sprintf("namespace %s holds the retained data of platform %s of department %q; only a DataPlatform with that name and department.code may adopt it", ns.Name, owner, dept))
+	return reconcilekit.Stalledf(scidatav1.ReasonNamespaceConflict, "namespace %s holds the retained data of platform %s of department %q; only a DataPlatform with that name and department.code may adopt it", ns.Name, owner, dept)
 }
 
 // reconcileQuota applies the ResourceQuota from spec.quota (deleting it

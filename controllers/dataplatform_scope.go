@@ -1,22 +1,21 @@
 package controllers
 
 import (
-	"errors"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
-	ctrl "sigs.k8s.io/controller-runtime"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
 )
 
 // platformScope carries what one reconcile of a DataPlatform observed, from
 // step to step and into the status summary.
 type platformScope struct {
-	dp     *scidatav1.DataPlatform
-	before *scidatav1.DataPlatformStatus
-	now    time.Time
+	dp    *scidatav1.DataPlatform
+	patch *reconcilekit.StatusPatch
+	now   time.Time
 
 	network platform.ClusterNetwork
 
@@ -35,6 +34,11 @@ type platformScope struct {
 	store platform.StoreRevision
 }
 
+// conditions sets the platform's conditions as observed in this pass.
+func (s *platformScope) conditions() reconcilekit.Conditions {
+	return reconcilekit.NewConditions(&s.dp.Status.Conditions, s.dp.Generation, s.now)
+}
+
 // observation is what a step saw of one concern: ready or not, and why.
 type observation struct {
 	seen    bool
@@ -49,30 +53,4 @@ func ready(reason, message string) observation {
 
 func notReady(reason, message string) observation {
 	return observation{seen: true, reason: reason, message: message}
-}
-
-// stalledError is an error that retrying cannot fix: a person must change
-// something. It becomes the Stalled condition, and the reconcile is not
-// retried until something changes.
-type stalledError struct {
-	reason  string
-	message string
-}
-
-func (e *stalledError) Error() string { return e.reason + ": " + e.message }
-
-func stalled(reason, message string) error { return &stalledError{reason: reason, message: message} }
-
-// result decides the requeue: a stalled pass waits for a change; an error
-// is retried with backoff by returning it; otherwise come back when the
-// next certificate renewal is due.
-func (s *platformScope) result(r ctrl.Result, err error) ctrl.Result {
-	var st *stalledError
-	if err != nil && !errors.As(err, &st) {
-		return r
-	}
-	if !s.requeueAt.IsZero() {
-		r.RequeueAfter = durationUntil(s.now, s.requeueAt)
-	}
-	return r
 }

@@ -27,7 +27,7 @@ import (
 func (r *DataPlatformReconciler) reconcileObjectStore(ctx context.Context, s *platformScope) error {
 	if !platform.Managed(s.dp) {
 		s.dp.Status.Endpoints.ObjectStore = s.dp.Spec.ObjectStore.External.Endpoint
-		s.storage = ready("ExternalStore", "the platform uses the external S3 endpoint "+s.dp.Spec.ObjectStore.External.Endpoint)
+		s.storage = ready(scidatav1.ReasonExternalStore, "the platform uses the external S3 endpoint "+s.dp.Spec.ObjectStore.External.Endpoint)
 		return nil
 	}
 	for _, svc := range []*corev1ac.ServiceApplyConfiguration{platform.ObjectStoreHeadlessService(s.dp), platform.ObjectStoreService(s.dp)} {
@@ -122,7 +122,7 @@ func (r *DataPlatformReconciler) growClaim(ctx context.Context, s *platformScope
 	if err := r.Patch(ctx, pvc, patch); err != nil {
 		return fmt.Errorf("grow claim %s to %s: %w", pvc.Name, want.String(), err)
 	}
-	r.Recorder.Eventf(s.dp, nil, corev1.EventTypeNormal, "StorageGrowing", "Resize", "claim %s grows from %s to %s", pvc.Name, have.String(), want.String())
+	r.Recorder.Eventf(s.dp, nil, corev1.EventTypeNormal, scidatav1.EventStorageGrowing, "Resize", "claim %s grows from %s to %s", pvc.Name, have.String(), want.String())
 	return nil
 }
 
@@ -156,24 +156,24 @@ func (r *DataPlatformReconciler) retainVolume(ctx context.Context, pvc *corev1.P
 func storageObservation(sts *appsv1.StatefulSet, claims []corev1.PersistentVolumeClaim, pods []corev1.Pod) observation {
 	for _, c := range claims {
 		if c.Status.Phase != corev1.ClaimBound {
-			return notReady("VolumePending", fmt.Sprintf("claim %s is %s: check that a StorageClass can provision it (kubectl describe pvc -n %s %s)", c.Name, phaseOr(c.Status.Phase), c.Namespace, c.Name))
+			return notReady(scidatav1.ReasonVolumePending, fmt.Sprintf("claim %s is %s: check that a StorageClass can provision it (kubectl describe pvc -n %s %s)", c.Name, phaseOr(c.Status.Phase), c.Namespace, c.Name))
 		}
 	}
 	if sts.Status.ObservedGeneration < sts.Generation {
-		return notReady("ObjectStoreUpdating", "the object store's StatefulSet is rolling out a change")
+		return notReady(scidatav1.ReasonObjectStoreUpdating, "the object store's StatefulSet is rolling out a change")
 	}
 	if sts.Status.ReadyReplicas < 1 {
 		for i := range pods {
 			if why := storePodProblem(&pods[i]); why != "" {
-				return notReady("ObjectStoreStarting", why)
+				return notReady(scidatav1.ReasonObjectStoreStarting, why)
 			}
 		}
-		return notReady("ObjectStoreStarting", fmt.Sprintf("the object store pod is not ready yet (kubectl get pods -n %s -l %s=%s)", sts.Namespace, scidatav1.LabelComponent, platform.ComponentObjectStore))
+		return notReady(scidatav1.ReasonObjectStoreStarting, fmt.Sprintf("the object store pod is not ready yet (kubectl get pods -n %s -l %s=%s)", sts.Namespace, scidatav1.LabelComponent, platform.ComponentObjectStore))
 	}
 	if len(claims) == 0 {
-		return notReady("VolumePending", "the object store has no volume claim yet")
+		return notReady(scidatav1.ReasonVolumePending, "the object store has no volume claim yet")
 	}
-	return ready("ObjectStoreReady", "the object store answers on its volume")
+	return ready(scidatav1.ReasonObjectStoreReady, "the object store answers on its volume")
 }
 
 // storePodProblem says why a store pod is not ready, in words a person can
@@ -234,15 +234,15 @@ func (r *DataPlatformReconciler) reconcilePortal(ctx context.Context, s *platfor
 // portalObservation reads PortalReady from the Deployment.
 func portalObservation(d *appsv1.Deployment, want int32) observation {
 	if want == 0 {
-		return ready("PortalDisabled", "spec.portal.replicas is 0: the platform runs no portal")
+		return ready(scidatav1.ReasonPortalDisabled, "spec.portal.replicas is 0: the platform runs no portal")
 	}
 	if d.Status.ObservedGeneration < d.Generation || d.Status.UpdatedReplicas < want {
-		return notReady("PortalRollingOut", fmt.Sprintf("the portal is rolling out: %d of %d pods updated", d.Status.UpdatedReplicas, want))
+		return notReady(scidatav1.ReasonPortalRollingOut, fmt.Sprintf("the portal is rolling out: %d of %d pods updated", d.Status.UpdatedReplicas, want))
 	}
 	for _, c := range d.Status.Conditions {
 		if c.Type == appsv1.DeploymentAvailable && c.Status == corev1.ConditionTrue && d.Status.AvailableReplicas >= want {
-			return ready("PortalAvailable", fmt.Sprintf("%d of %d portal pods available", d.Status.AvailableReplicas, want))
+			return ready(scidatav1.ReasonPortalAvailable, fmt.Sprintf("%d of %d portal pods available", d.Status.AvailableReplicas, want))
 		}
 	}
-	return notReady("PortalUnavailable", fmt.Sprintf("%d of %d portal pods available (kubectl get pods -n %s -l %s=%s)", d.Status.AvailableReplicas, want, d.Namespace, scidatav1.LabelComponent, platform.ComponentPortal))
+	return notReady(scidatav1.ReasonPortalUnavailable, fmt.Sprintf("%d of %d portal pods available (kubectl get pods -n %s -l %s=%s)", d.Status.AvailableReplicas, want, d.Namespace, scidatav1.LabelComponent, platform.ComponentPortal))
 }

@@ -116,7 +116,7 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	}
 	create(t, sub)
 	eventually(t, "held for review", func() error {
-		if c := meta.FindStatusCondition(getSubmission(t, sub).Status.Conditions, scidatav1.ConditionReady); c == nil || c.Reason != submission.ReasonAwaitingReview {
+		if c := meta.FindStatusCondition(getSubmission(t, sub).Status.Conditions, scidatav1.ConditionReady); c == nil || c.Reason != scidatav1.ReasonAwaitingReview {
 			return fmt.Errorf("Ready %+v", c)
 		}
 		return nil
@@ -182,10 +182,10 @@ func createSubmission(t *testing.T, dept *scidatav1.DataPlatform, entry, uid, pr
 func publishedKeySet(t *testing.T) receipt.KeySet {
 	t.Helper()
 	var keys corev1.ConfigMap
-	if err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.CenterNamespace, Name: KeySetConfigMap}, &keys); err != nil {
+	if err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.ReceiptKeysConfigMap}, &keys); err != nil {
 		t.Fatal(err)
 	}
-	set, err := receipt.ParseKeySet([]byte(keys.Data[KeySetField]))
+	set, err := receipt.ParseKeySet([]byte(keys.Data[receipt.KeySetField]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestKeyRotationKeepsOldReceiptsVerifiable(t *testing.T) {
 	first, _ := approveAndTransfer(t, srv, center, newSub("gauges-before"))
 
 	var key corev1.Secret
-	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: SigningKeySecret}, &key); err != nil {
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.SigningKeySecretName}, &key); err != nil {
 		t.Fatal(err)
 	}
 	if err := env.Client.Delete(ctx, &key); err != nil {

@@ -12,55 +12,49 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/apply"
 	"github.com/scidata-io/scidata-operator/internal/centerstore"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/receipt"
+	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 	syncer "github.com/scidata-io/scidata-operator/internal/sync"
 )
 
-// Names of the receipt key material in the Center's namespace, kept like
-// data: no owner reference, never deleted by the operator.
-const (
-	SigningKeySecret = "receipt-signing-key"
-	SigningKeyField  = "ed25519.pem"
-	KeySetConfigMap  = platform.ReceiptKeysConfigMap
-	KeySetField      = receipt.KeySetField
-	ReceiptName      = "receipt.json"
-)
-
-// transferObservation is where the transfer stands after this pass.
-type transferObservation struct {
-	waiting bool // a transfer is under way or about to start
-	reason  string
-	message string
-}
+// ReceiptName is the receipt's name beside the manifest in the Center's
+// store.
+const ReceiptName = "receipt.json"
 
 // reconcileTransfer moves an approved Submission on: it refuses data the
 // Center is not cleared for before any Job, starts the sync Job, follows
 // it, and when it succeeds reads the manifest back, signs the receipt and
-// stores it. It returns a stalledError for what needs a person.
-func (r *SubmissionReconciler) reconcileTransfer(ctx context.Context, s *scidatav1.Submission, reviewRequired bool) (transferObservation, error) {
+// stores it. While the transfer is under way it returns a Waiting error
+// (the Job's events bring it back); for what needs a person, a Stalled one.
+func (r *SubmissionReconciler) reconcileTransfer(ctx context.Context, s *scidatav1.Submission, reviewRequired bool) error {
 	rv := s.Status.Review
 	switch {
 	case s.Status.Receipt != nil:
-		return transferObservation{}, r.storeReceipt(ctx, s)
+		return r.storeReceipt(ctx, s)
 	case rv != nil && rv.Decision == scidatav1.ReviewDenied, reviewRequired && rv == nil:
-		return transferObservation{}, nil
+		return nil
 	}
 	center, err := r.center(ctx)
-	if err != nil || center == nil {
-		return transferObservation{waiting: true, reason: "CenterMissing", message: "there is no Center (DataPlatform center) to receive the data yet"}, err
+	if err != nil {
+		return err
 	}
-	if platform.Rank(s.Spec.Classification) > platform.Rank(platform.MaxClassification(center)) {
-		return transferObservation{}, stalled("CenterNotCleared", fmt.Sprintf("the data is %s and the Center is cleared only up to %s: it is not synced; submit it through the channel the secrecy rules prescribe",
-			s.Spec.Classification, platform.MaxClassification(center)))
+	if center == nil {
+		return reconcilekit.Waiting(scidatav1.ReasonCenterMissing, "there is no Center (DataPlatform center) to receive the data yet")
+	}
+	if !submission.CenterClears(center, s) {
+		return reconcilekit.Stalledf(scidatav1.ReasonCenterNotCleared, "the data is %s and the Center is cleared only up to %s: it is not synced; submit it through the channel the secrecy rules prescribe",
+			s.Spec.Classification, platform.MaxClassification(center))
 	}
 	if s.Status.Transfer == nil || s.Status.Transfer.JobName == "" {
 		return r.startTransfer(ctx, s, center)
@@ -77,49 +71,41 @@ func (r *SubmissionReconciler) center(ctx context.Context) (*scidatav1.DataPlatf
 }
 
 // startTransfer creates the deterministic sync Job and records it.
-func (r *SubmissionReconciler) startTransfer(ctx context.Context, s *scidatav1.Submission, center *scidatav1.DataPlatform) (transferObservation, error) {
+func (r *SubmissionReconciler) startTransfer(ctx context.Context, s *scidatav1.Submission, center *scidatav1.DataPlatform) error {
 	var ns corev1.Namespace
 	if err := r.Get(ctx, types.NamespacedName{Name: s.Namespace}, &ns); err != nil {
-		return transferObservation{}, fmt.Errorf("get namespace: %w", err)
+		return fmt.Errorf("get namespace: %w", err)
 	}
 	var dept scidatav1.DataPlatform
 	if err := r.Get(ctx, types.NamespacedName{Name: ns.Labels[scidatav1.LabelPlatform]}, &dept); err != nil {
 		if apierrors.IsNotFound(err) {
-			return transferObservation{}, stalled("PlatformMissing", fmt.Sprintf("namespace %s belongs to no DataPlatform, so there is no store to copy from", s.Namespace))
+			return reconcilekit.Stalledf(scidatav1.ReasonPlatformMissing, "namespace %s belongs to no DataPlatform, so there is no store to copy from", s.Namespace)
 		}
-		return transferObservation{}, err
+		return err
 	}
 	backoff, err := r.backoffLimit(ctx, s)
 	if err != nil {
-		return transferObservation{}, err
+		return err
 	}
 	job := submission.SyncJob(submission.JobInput{Submission: s, Department: &dept, Center: center,
 		Image: r.Config.OperatorImage, PullPolicy: r.Config.ImagePullPolicy, BackoffLimit: backoff})
 	if err := r.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
-		return transferObservation{}, fmt.Errorf("create sync job: %w", err)
+		return fmt.Errorf("create sync job: %w", err)
 	}
 	now := metav1.NewTime(r.Clock.Now())
 	s.Status.Transfer = &scidatav1.Transfer{JobName: job.Name, StartedAt: &now, Attempts: 1,
 		Destination: s.Spec.Department + "/" + s.Spec.Entry.Name + "/" + s.Spec.ContentVersion + "/"}
-	return transferObservation{waiting: true, reason: "Transferring", message: "sync job " + platform.CenterNamespace + "/" + job.Name + " is copying the data"}, nil
+	return reconcilekit.Waiting(scidatav1.ReasonTransferring, "sync job "+platform.CenterNamespace+"/"+job.Name+" is copying the data")
 }
 
 // backoffLimit is the largest retry limit of the policies covering the entry.
 func (r *SubmissionReconciler) backoffLimit(ctx context.Context, s *scidatav1.Submission) (int32, error) {
-	var e scidatav1.CatalogEntry
-	if err := r.Get(ctx, types.NamespacedName{Namespace: s.Namespace, Name: s.Spec.Entry.Name}, &e); err != nil {
-		return 3, client.IgnoreNotFound(err)
-	}
-	var ns corev1.Namespace
-	if err := r.Get(ctx, types.NamespacedName{Name: s.Namespace}, &ns); err != nil {
-		return 3, client.IgnoreNotFound(err)
-	}
-	covering, err := coveringPolicies(ctx, r.Client, &e, ns.Labels)
-	if err != nil {
+	cov, err := submission.FetchCoverage(ctx, r.Client, types.NamespacedName{Namespace: s.Namespace, Name: s.Spec.Entry.Name})
+	if err != nil || cov == nil {
 		return 3, err
 	}
 	limit := int32(-1)
-	for _, p := range covering {
+	for _, p := range cov.Policies {
 		limit = max(limit, ptr.Deref(p.Spec.BackoffLimit, 3))
 	}
 	if limit < 0 {
@@ -130,31 +116,31 @@ func (r *SubmissionReconciler) backoffLimit(ctx context.Context, s *scidatav1.Su
 
 // followTransfer reads the Job: running, failed (with the worker's own
 // reason), or complete, in which case the receipt is issued.
-func (r *SubmissionReconciler) followTransfer(ctx context.Context, s *scidatav1.Submission, center *scidatav1.DataPlatform) (transferObservation, error) {
+func (r *SubmissionReconciler) followTransfer(ctx context.Context, s *scidatav1.Submission, center *scidatav1.DataPlatform) error {
 	var job batchv1.Job
 	err := r.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: s.Status.Transfer.JobName}, &job)
 	if apierrors.IsNotFound(err) {
 		// Gone before the receipt (deleted, or cleaned up): the same Job
 		// again; the worker finishes a version without copying it twice.
 		s.Status.Transfer.JobName = ""
-		return transferObservation{waiting: true, reason: "Transferring", message: "the sync job is gone before a receipt; starting it again"}, nil
+		return reconcilekit.Waiting(scidatav1.ReasonTransferring, "the sync job is gone before a receipt; starting it again")
 	}
 	if err != nil {
-		return transferObservation{}, fmt.Errorf("get sync job: %w", err)
+		return fmt.Errorf("get sync job: %w", err)
 	}
 	s.Status.Transfer.Attempts = max(s.Status.Transfer.Attempts, job.Status.Failed+ptr.Deref(job.Status.Ready, 0)+job.Status.Succeeded)
 	switch {
 	case jobCondition(&job, batchv1.JobComplete):
 		sum, err := r.workerSummary(ctx, &job)
 		if err != nil {
-			return transferObservation{}, err
+			return err
 		}
-		return transferObservation{}, r.issueReceipt(ctx, s, center, sum)
+		return r.issueReceipt(ctx, s, center, sum)
 	case jobCondition(&job, batchv1.JobFailed):
 		sum, _ := r.workerSummary(ctx, &job)
-		return transferObservation{}, stalled(syncer.Reason(sum.ExitCode), fmt.Sprintf("the sync job failed after %d attempts: %s", job.Status.Failed, describeFailure(sum)))
+		return reconcilekit.Stalledf(syncer.Reason(sum.ExitCode), "the sync job failed after %d attempts: %s", job.Status.Failed, describeFailure(sum))
 	default:
-		return transferObservation{waiting: true, reason: "Transferring", message: fmt.Sprintf("sync job %s/%s is copying the data (attempt %d)", platform.CenterNamespace, job.Name, s.Status.Transfer.Attempts)}, nil
+		return reconcilekit.Waiting(scidatav1.ReasonTransferring, fmt.Sprintf("sync job %s/%s is copying the data (attempt %d)", platform.CenterNamespace, job.Name, s.Status.Transfer.Attempts))
 	}
 }
 
@@ -212,13 +198,13 @@ func (r *SubmissionReconciler) issueReceipt(ctx context.Context, s *scidatav1.Su
 	digest := receipt.Digest(manifest)
 	var m syncer.Manifest
 	if err := json.Unmarshal(manifest, &m); err != nil {
-		return stalled("ManifestMismatch", fmt.Sprintf("%s%s in the Center's store is not a manifest: %v", dest, syncer.ManifestName, err))
+		return reconcilekit.Stalledf(scidatav1.ReasonManifestMismatch, "%s%s in the Center's store is not a manifest: %v", dest, syncer.ManifestName, err)
 	}
 	if claim.ManifestDigest != "" && claim.ManifestDigest != digest {
-		return stalled("ManifestMismatch", fmt.Sprintf("the sync worker reported manifest %s but the Center's store holds %s: no receipt is issued", claim.ManifestDigest, digest))
+		return reconcilekit.Stalledf(scidatav1.ReasonManifestMismatch, "the sync worker reported manifest %s but the Center's store holds %s: no receipt is issued", claim.ManifestDigest, digest)
 	}
 	if m.Department != s.Spec.Department || m.Entry != s.Spec.Entry.Name || m.ContentVersion != s.Spec.ContentVersion {
-		return stalled("ManifestMismatch", fmt.Sprintf("the manifest at %s describes %s/%s/%s, not this submission", dest, m.Department, m.Entry, m.ContentVersion))
+		return reconcilekit.Stalledf(scidatav1.ReasonManifestMismatch, "the manifest at %s describes %s/%s/%s, not this submission", dest, m.Department, m.Entry, m.ContentVersion)
 	}
 	key, err := r.signingKey(ctx)
 	if err != nil {
@@ -248,7 +234,7 @@ func (r *SubmissionReconciler) issueReceipt(ctx context.Context, s *scidatav1.Su
 // It runs after the status holds the receipt, so the stored copy is always
 // the record's.
 func (r *SubmissionReconciler) storeReceipt(ctx context.Context, s *scidatav1.Submission) error {
-	if c := findCondition(s.Status.Conditions, scidatav1.ConditionReceived); c != nil && c.Status == metav1.ConditionTrue {
+	if meta.IsStatusConditionTrue(s.Status.Conditions, scidatav1.ConditionReceived) {
 		return nil
 	}
 	center, err := r.center(ctx)
@@ -266,37 +252,29 @@ func (r *SubmissionReconciler) storeReceipt(ctx context.Context, s *scidatav1.Su
 	if err := store.Put(ctx, s.Status.Transfer.Destination+ReceiptName, append(b, '\n')); err != nil {
 		return fmt.Errorf("store the receipt: %w", err)
 	}
-	meta := metav1.Condition{Type: scidatav1.ConditionReceived, Status: metav1.ConditionTrue, Reason: "ReceiptStored",
-		Message: "the signed receipt is in the status and at " + s.Status.Transfer.Destination + ReceiptName + " in the Center's store"}
-	setCond(s, meta, r.Clock.Now())
+	setReceivedCondition(s, r.Clock.Now())
 	return nil
 }
 
 // signingKey loads the Center's receipt key, creating it on first use and
 // publishing its public key in the append-only key set.
 func (r *SubmissionReconciler) signingKey(ctx context.Context) (ed25519.PrivateKey, error) {
-	var sec corev1.Secret
-	key := types.NamespacedName{Namespace: platform.CenterNamespace, Name: SigningKeySecret}
-	err := r.Get(ctx, key, &sec)
-	if apierrors.IsNotFound(err) {
-		_, priv, gerr := ed25519.GenerateKey(rand.Reader)
-		if gerr != nil {
-			return nil, gerr
+	key := types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.SigningKeySecretName}
+	sec, _, err := apply.CreateOnce(ctx, r.Client, key, &corev1.Secret{}, func() (*corev1.Secret, error) {
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, err
 		}
-		pemBytes, merr := receipt.MarshalPrivateKey(priv)
-		if merr != nil {
-			return nil, merr
+		pemBytes, err := receipt.MarshalPrivateKey(priv)
+		if err != nil {
+			return nil, err
 		}
-		sec = corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace,
-			Labels: map[string]string{scidatav1.LabelManagedBy: scidatav1.ManagedBy, scidatav1.LabelPlatform: scidatav1.CenterName}},
-			Immutable: ptr.To(true), Data: map[string][]byte{SigningKeyField: pemBytes}}
-		if err := r.Create(ctx, &sec); err != nil {
-			return nil, fmt.Errorf("create the receipt signing key: %w", err)
-		}
-	} else if err != nil {
-		return nil, fmt.Errorf("get the receipt signing key: %w", err)
+		return platform.SigningKeySecret(pemBytes), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("the receipt signing key: %w", err)
 	}
-	priv, err := receipt.ParsePrivateKey(sec.Data[SigningKeyField])
+	priv, err := receipt.ParsePrivateKey(sec.Data[platform.SigningKeyField])
 	if err != nil {
 		return nil, err
 	}
@@ -306,14 +284,14 @@ func (r *SubmissionReconciler) signingKey(ctx context.Context) (ed25519.PrivateK
 // publishKey appends pub to the key set ConfigMap; keys are never removed.
 func (r *SubmissionReconciler) publishKey(ctx context.Context, pub ed25519.PublicKey) error {
 	var cm corev1.ConfigMap
-	key := types.NamespacedName{Namespace: platform.CenterNamespace, Name: KeySetConfigMap}
+	key := types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.ReceiptKeysConfigMap}
 	err := r.Get(ctx, key, &cm)
 	if client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("get the key set: %w", err)
 	}
 	var set receipt.KeySet
-	if err == nil && cm.Data[KeySetField] != "" {
-		if set, err = receipt.ParseKeySet([]byte(cm.Data[KeySetField])); err != nil {
+	if err == nil && cm.Data[receipt.KeySetField] != "" {
+		if set, err = receipt.ParseKeySet([]byte(cm.Data[receipt.KeySetField])); err != nil {
 			return err
 		}
 	}
@@ -322,12 +300,9 @@ func (r *SubmissionReconciler) publishKey(ctx context.Context, pub ed25519.Publi
 	}
 	b, _ := json.MarshalIndent(set, "", "  ")
 	if cm.Name == "" {
-		cm = corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace,
-			Labels: map[string]string{scidatav1.LabelManagedBy: scidatav1.ManagedBy, scidatav1.LabelPlatform: scidatav1.CenterName}},
-			Data: map[string]string{KeySetField: string(b)}}
-		return r.Create(ctx, &cm)
+		return r.Create(ctx, platform.ReceiptKeySet(receipt.KeySetField, b))
 	}
-	cm.Data[KeySetField] = string(b)
+	cm.Data[receipt.KeySetField] = string(b)
 	return r.Update(ctx, &cm)
 }
 
@@ -339,7 +314,7 @@ func OpenCenterStoreFromCluster(c client.Reader, operatorNamespace string) func(
 		if err := c.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.SyncCredentialsName}, &creds); err != nil {
 			return nil, err
 		}
-		if err := c.Get(ctx, types.NamespacedName{Namespace: operatorNamespace, Name: CASecretName}, &ca); err != nil {
+		if err := c.Get(ctx, types.NamespacedName{Namespace: operatorNamespace, Name: platform.CASecretName}, &ca); err != nil {
 			return nil, err
 		}
 		pool, err := poolOf(ca.Data[corev1.TLSCertKey])

@@ -1,7 +1,10 @@
-// Package apply applies owned objects with server-side apply under one
-// field manager, and only when the desired object differs from what that
-// manager applied last: an apply that changes nothing is still a PATCH, and
-// a steady-state reconcile writes nothing.
+// Package apply is how the operator writes the objects it makes. Owned
+// objects are applied with server-side apply under one field manager, and
+// only when the desired object differs from what that manager applied last
+// (Ensure): an apply that changes nothing is still a PATCH, and a
+// steady-state reconcile writes nothing. Generated material (credentials,
+// the CA, the receipt signing key) is created once and never rewritten
+// (CreateOnce).
 package apply
 
 import (
@@ -68,4 +71,37 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// CreateOnce returns the object at key, read into live, and creates it with
+// build when there is none: build generates what it holds (crypto/rand, a
+// new key) only then. What CreateOnce makes is never rewritten. created
+// says whether this call made it. When another pass made it first (the
+// cache had not shown it yet), the one that exists is read again and
+// returned; if the cache still lacks it, the error is returned and the pass
+// retried.
+func CreateOnce[O client.Object](ctx context.Context, c client.Client, key types.NamespacedName, live O, build func() (O, error)) (obj O, created bool, err error) {
+	err = c.Get(ctx, key, live)
+	if err == nil {
+		return live, false, nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return obj, false, fmt.Errorf("get %s: %w", key, err)
+	}
+	want, err := build()
+	if err != nil {
+		return obj, false, err
+	}
+	err = c.Create(ctx, want)
+	switch {
+	case err == nil:
+		return want, true, nil
+	case apierrors.IsAlreadyExists(err):
+		if err := c.Get(ctx, key, live); err != nil {
+			return obj, false, fmt.Errorf("%s was created meanwhile and cannot be read yet: %w", key, err)
+		}
+		return live, false, nil
+	default:
+		return obj, false, fmt.Errorf("create %s: %w", key, err)
+	}
 }

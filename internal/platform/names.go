@@ -103,29 +103,9 @@ func RoleLabel(p *scidatav1.DataPlatform) string {
 	return scidatav1.RoleLabelDepartment
 }
 
-// Classified reports whether a level is above Internal.
-func Classified(l scidatav1.ClassificationLevel) bool {
-	return Rank(l) > Rank(scidatav1.ClassificationInternal)
-}
-
-// Rank orders classification levels; unknown levels rank highest, so an
-// unexpected value is treated as the most restricted.
-func Rank(l scidatav1.ClassificationLevel) int {
-	switch l {
-	case scidatav1.ClassificationPublic:
-		return 0
-	case scidatav1.ClassificationInternal, "":
-		return 1
-	case scidatav1.ClassificationConfidential:
-		return 2
-	case scidatav1.ClassificationSecret:
-		return 3
-	default:
-		return 4
-	}
-}
-
-// MaxClassification is the platform's maxClassification with its default.
+// MaxClassification is the platform's maxClassification with that field's
+// default, Internal. (An unset level elsewhere, an entry's, is Public: see
+// api/v1alpha1/classification.go.)
 func MaxClassification(p *scidatav1.DataPlatform) scidatav1.ClassificationLevel {
 	if p.Spec.MaxClassification == "" {
 		return scidatav1.ClassificationInternal

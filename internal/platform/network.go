@@ -57,10 +57,10 @@ const (
 // cleared for p's maxClassification. An unclassified platform needs no
 // clearance.
 func CenterCleared(p *scidatav1.DataPlatform, net ClusterNetwork) bool {
-	if !Classified(MaxClassification(p)) {
+	if !MaxClassification(p).IsClassified() {
 		return true
 	}
-	return net.CenterMax != "" && Rank(net.CenterMax) >= Rank(MaxClassification(p))
+	return net.CenterMax != "" && MaxClassification(p).Within(net.CenterMax)
 }
 
 // NetworkPolicies implements the city's table of who may reach whom for one
@@ -140,7 +140,7 @@ func departmentPolicies(p *scidatav1.DataPlatform, net ClusterNetwork) []*networ
 				WithFrom(podsIn(CenterNamespace, map[string]string{scidatav1.LabelComponent: ComponentSync})).
 				WithPorts(tcp(ObjectStorePort)))))
 	}
-	if Classified(MaxClassification(p)) {
+	if MaxClassification(p).IsClassified() {
 		return out
 	}
 	out = append(out, policy(p, PolicyEgressCenterPortal, nil, false, true).WithSpec(policySpec(nil, false, true).

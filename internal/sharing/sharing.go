@@ -2,7 +2,6 @@ package sharing
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -49,32 +48,10 @@ type Result struct {
 	NextChangeAt *time.Time
 }
 
-// levels ranks classification levels from least to most restricted.
-var levels = []scidatav1.ClassificationLevel{
-	scidatav1.ClassificationPublic, scidatav1.ClassificationInternal,
-	scidatav1.ClassificationConfidential, scidatav1.ClassificationSecret, scidatav1.ClassificationTopSecret,
-}
-
-// Rank is a level's position in increasing order of restriction; an empty
-// level is Public. Unknown levels rank as the most restricted.
-func Rank(l scidatav1.ClassificationLevel) int {
-	if l == "" {
-		return 0
-	}
-	if i := slices.Index(levels, l); i >= 0 {
-		return i
-	}
-	return len(levels) - 1
-}
-
-// IsClassified is true for levels above Internal (秘密, 机密, 绝密).
-func IsClassified(l scidatav1.ClassificationLevel) bool {
-	return Rank(l) > Rank(scidatav1.ClassificationInternal)
-}
-
 // Compute returns the sharing in force at now. The rules, in order:
 //
-//   - Classified data keeps its sharing attribute (Closed, or Conditional
+//   - Classified data (a level above Internal, in the one order of
+//     api/v1alpha1/classification.go) keeps its sharing attribute (Closed, or Conditional
 //     as a reviewed exception) and is never listed publicly. When its
 //     secrecy period ends, SecrecyReviewDue is raised; it never opens by
 //     itself.
@@ -88,7 +65,7 @@ func IsClassified(l scidatav1.ClassificationLevel) bool {
 //     and says why.
 func Compute(spec *scidatav1.CatalogEntrySpec, now time.Time) Result {
 	r := Result{Mode: spec.Sharing.Mode}
-	if c := spec.Classification; c != nil && IsClassified(c.Level) {
+	if c := spec.Classification; c != nil && c.Level.IsClassified() {
 		return classified(r, c, now)
 	}
 	if spec.Sharing.Mode == scidatav1.SharingClosed {

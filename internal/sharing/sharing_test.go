@@ -117,10 +117,3 @@ func TestEmbargoBoundaryIsTheNextChange(t *testing.T) {
 		t.Fatalf("before %s, at %s; want Closed then Open", before.Mode, at.Mode)
 	}
 }
-
-func TestRankOrdersLevels(t *testing.T) {
-	if !(Rank("") == Rank(scidatav1.ClassificationPublic) && Rank(scidatav1.ClassificationInternal) < Rank(scidatav1.ClassificationConfidential) &&
-		Rank(scidatav1.ClassificationSecret) < Rank(scidatav1.ClassificationTopSecret) && Rank("Bogus") == Rank(scidatav1.ClassificationTopSecret)) {
-		t.Fatal("levels are not ranked Public < Internal < Confidential < Secret < TopSecret, unknown as TopSecret")
-	}
-}

@@ -1,7 +1,11 @@
 // Package submission decides, as pure functions of the objects and the
 // clock, what the submission (汇交) controllers do: which policies cover an
-// entry, what a Submission for an entry version is called and says, where
-// it stands, when it is due, and what a policy's status counts.
+// entry, what a Submission for an entry version is called and says
+// (builder.go), where it stands, when it is due, what a policy's status
+// counts (status.go), and what a Submission's sync Job runs (job.go).
+// One function reads the cluster: FetchCoverage (coverage.go), the entry,
+// its namespace's labels and the policies that cover it, which three
+// controllers need alike.
 package submission
 
 import (
@@ -142,12 +146,9 @@ func Overdue(s *scidatav1.Submission, now time.Time) bool {
 	return s.Spec.Deadline != nil && s.Status.Receipt == nil && !now.Before(s.Spec.Deadline.Time)
 }
 
-// ReasonAwaitingReview is the Ready reason of a Submission held for review.
-const ReasonAwaitingReview = "AwaitingReview"
-
 // awaitingReview reads the Submission controller's verdict, which applies
 // the review rule in force now (a policy added later may require review).
 func awaitingReview(s *scidatav1.Submission) bool {
 	c := meta.FindStatusCondition(s.Status.Conditions, scidatav1.ConditionReady)
-	return c != nil && c.Reason == ReasonAwaitingReview
+	return c != nil && c.Reason == scidatav1.ReasonAwaitingReview
 }

@@ -1,0 +1,108 @@
+package v1alpha1
+
+// Condition reasons, CamelCase, one constant per reason the operator
+// writes. Flux, Argo CD, `kubectl wait` scripts and auditors match on
+// them, so they are part of the API like the condition types they go with.
+// The reason of a failed sync Job is named by the sync worker's exit code
+// (syncer.Reason: CredentialsRejected, CenterStoreFull, ...).
+
+// Reasons of every kind's Ready, Reconciling and Stalled.
+const (
+	// ReasonReady: Ready is True, everything the object asks for is in place.
+	ReasonReady = "Ready"
+	// ReasonProgressing: Reconciling is True while workloads roll out.
+	ReasonProgressing = "Progressing"
+	// ReasonReconcileError: the pass failed and is retried with backoff;
+	// the message carries the error.
+	ReasonReconcileError = "ReconcileError"
+)
+
+// DataPlatform reasons.
+const (
+	// Stalled: a person must act.
+	ReasonNamespaceConflict        = "NamespaceConflict"
+	ReasonNamespaceTerminating     = "NamespaceTerminating"
+	ReasonCredentialsMissing       = "CredentialsMissing"
+	ReasonStorageResizeUnsupported = "StorageResizeUnsupported"
+
+	// StorageReady.
+	ReasonExternalStore       = "ExternalStore"
+	ReasonVolumePending       = "VolumePending"
+	ReasonObjectStoreUpdating = "ObjectStoreUpdating"
+	ReasonObjectStoreStarting = "ObjectStoreStarting"
+	ReasonObjectStoreReady    = "ObjectStoreReady"
+
+	// PortalReady.
+	ReasonPortalDisabled    = "PortalDisabled"
+	ReasonPortalRollingOut  = "PortalRollingOut"
+	ReasonPortalAvailable   = "PortalAvailable"
+	ReasonPortalUnavailable = "PortalUnavailable"
+
+	// NetworkIsolated.
+	ReasonClusterDNSUnknown = "ClusterDNSUnknown"
+	ReasonAPIServerUnknown  = "APIServerUnknown"
+	ReasonIsolatedUncleared = "IsolatedUncleared"
+	ReasonPoliciesApplied   = "PoliciesApplied"
+)
+
+// CatalogEntry reasons.
+const (
+	// Ready.
+	ReasonReconciled = "Reconciled"
+	// Stalled and Ready: the entry is outside a platform namespace.
+	ReasonNotInPlatformNamespace = "NotInPlatformNamespace"
+
+	// Published.
+	ReasonListed             = "Listed"
+	ReasonListedUnderEmbargo = "ListedUnderEmbargo"
+	ReasonSharingClosed      = "SharingClosed"
+	ReasonClassified         = "Classified"
+
+	// SecrecyReviewDue.
+	ReasonSecrecyPeriodEnded  = "SecrecyPeriodEnded"
+	ReasonWithinSecrecyPeriod = "WithinSecrecyPeriod"
+
+	// EmbargoPassed.
+	ReasonEmbargoDatePassed = "EmbargoDatePassed"
+	ReasonEmbargoInForce    = "EmbargoInForce"
+)
+
+// SubmissionPolicy reasons (Overdue).
+const (
+	ReasonDeadlinePassed = "DeadlinePassed"
+	ReasonOnTime         = "OnTime"
+)
+
+// Submission reasons.
+const (
+	// Approved and Denied, mirroring status.review; Denied is also the
+	// reason of Stalled and Ready after a denial.
+	ReasonApproved = "Approved"
+	ReasonDenied   = "Denied"
+	// Transferred.
+	ReasonVerified = "Verified"
+	// Received.
+	ReasonReceiptStored = "ReceiptStored"
+	// Ready.
+	ReasonReceived = "Received"
+
+	// Ready False and Reconciling True while the Submission waits.
+	ReasonAwaitingReview = "AwaitingReview"
+	ReasonCenterMissing  = "CenterMissing"
+	ReasonTransferring   = "Transferring"
+
+	// Stalled: a person must act.
+	ReasonCenterNotCleared = "CenterNotCleared"
+	ReasonPlatformMissing  = "PlatformMissing"
+	ReasonManifestMismatch = "ManifestMismatch"
+)
+
+// Event reasons, for what happened rather than what holds. Ready changes of
+// a DataPlatform are announced with the reason of its Ready condition.
+const (
+	EventAdopted           = "Adopted"
+	EventDeleted           = "Deleted"
+	EventStorageGrowing    = "StorageGrowing"
+	EventSharingChanged    = "SharingChanged"
+	EventSubmissionCreated = "SubmissionCreated"
+)
