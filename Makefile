@@ -56,8 +56,13 @@ fmt: ## Format the code.
 vet: ## Vet the code.
 	go vet ./...
 
+.PHONY: lint
+lint: $(GOLANGCI_LINT) $(KUBE_API_LINTER) ## Lint: golangci-lint on the module (.golangci.yml), kube-api-linter on api/ (.kube-api-linter.yml).
+	$(GOLANGCI_LINT) run -c .golangci.yml ./...
+	$(KUBE_API_LINTER) run -c .kube-api-linter.yml ./api/...
+
 .PHONY: verify
-verify: manifests generate ## Fail when generated code, manifests or formatting are stale.
+verify: manifests generate ## Fail when generated code, manifests or formatting are stale, or a linter finds something.
 	@unformatted=$$(gofmt -s -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt -s would change: $$unformatted (run make fmt)"; exit 1; fi
 	@if [ -n "$$(git status --porcelain -- api config charts docs/install.md)" ]; then \
@@ -65,7 +70,8 @@ verify: manifests generate ## Fail when generated code, manifests or formatting 
 	  echo "generated files are stale: run 'make manifests generate' and commit the result"; exit 1; fi
 	go vet ./...
 	@for m in hack/tools/*/; do (cd $$m && go mod verify >/dev/null) || exit 1; done
-	@echo "verify: generated code, manifests and formatting are current"
+	$(MAKE) lint
+	@echo "verify: generated code, manifests and formatting are current; the linters are clean"
 
 .PHONY: test
 test: test-envtest test-e2e ## Run every test: unit and envtest, then end-to-end on a real node.

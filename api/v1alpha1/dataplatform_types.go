@@ -89,12 +89,12 @@ type DataPlatformSpec struct {
 	// objectStore says who runs the platform's S3 store. Defaults to Managed.
 	// +optional
 	// +kubebuilder:default={mode: "Managed"}
-	ObjectStore ObjectStore `json:"objectStore,omitempty"`
+	ObjectStore ObjectStore `json:"objectStore,omitempty,omitzero"`
 
 	// portal configures the catalog portal the platform runs.
 	// +optional
 	// +kubebuilder:default={}
-	Portal Portal `json:"portal,omitempty"`
+	Portal Portal `json:"portal,omitempty,omitzero"`
 
 	// quota bounds what the platform's namespace may consume.
 	// +optional
@@ -315,19 +315,19 @@ type Upstream struct {
 
 // DataPlatformStatus is what the operator observed of a platform.
 type DataPlatformStatus struct {
-	// observedGeneration is the metadata.generation that status describes;
-	// -1 until the first complete reconcile.
-	// +optional
-	// +kubebuilder:default=-1
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// conditions: Ready, Reconciling, Stalled, StorageReady, PortalReady and
+	// conditions are Ready, Reconciling, Stalled, StorageReady, PortalReady and
 	// NetworkIsolated.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=16
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation that status describes;
+	// -1 until the first complete reconcile.
+	// +optional
+	// +kubebuilder:default=-1
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// namespace the platform runs in (scidata-<name>).
 	// +optional
@@ -380,7 +380,9 @@ type PlatformEndpoints struct {
 // +kubebuilder:validation:XValidation:rule="self.metadata.name != 'center' || self.spec.role == 'Center'",message="spec.role: the name \"center\" is reserved for the city Scientific Data Center; choose another name for a Department platform",fieldPath=".spec.role"
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 55 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must be a DNS label of at most 55 characters: the platform's namespace is scidata-<name>"
 type DataPlatform struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec declares the platform.
