@@ -61,8 +61,14 @@ lint: $(GOLANGCI_LINT) $(KUBE_API_LINTER) ## Lint: golangci-lint on the module (
 	$(GOLANGCI_LINT) run -c .golangci.yml ./...
 	$(KUBE_API_LINTER) run -c .kube-api-linter.yml ./api/...
 
+.PHONY: check-imports
+check-imports: ## Fail when a package under internal/ (its tests included) imports controllers/ or cmd/: dependencies point inwards.
+	@bad=$$(go list -f '{{.ImportPath}}: {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./internal/... | \
+	  grep -E ' github.com/scidata-io/scidata-operator/(controllers|cmd)(/[^ ]*)?( |$$)' || true); \
+	  if [ -n "$$bad" ]; then echo "internal/ must not import controllers/ or cmd/:"; echo "$$bad"; exit 1; fi
+
 .PHONY: verify
-verify: manifests generate ## Fail when generated code, manifests or formatting are stale, or a linter finds something.
+verify: manifests generate check-imports ## Fail when generated code, manifests or formatting are stale, an import points back up, or a linter finds something.
 	@unformatted=$$(gofmt -s -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt -s would change: $$unformatted (run make fmt)"; exit 1; fi
 	@if [ -n "$$(git status --porcelain -- api config charts docs/install.md)" ]; then \
@@ -95,7 +101,7 @@ test-e2e-helm: image k8s-all $(HELM) ## The Helm chart on a real node (root): in
 	SCIDATA_E2E=1 SCIDATA_E2E_HELM=1 SCIDATA_E2E_IMAGES="$(IMAGE_TAR) $(STORE_IMAGE_TAR)" HELM=$(HELM) go test ./test/e2e -run TestE2EHelm -v -count=1 -timeout 20m
 
 .PHONY: build
-build: ## Build the operator binary (manager, portal, receipt, sync) into bin/.
+build: ## Build the operator binary (its commands: manager, portal, receipt, sync, store-init, store-bootstrap, objects; see cmd/doc.go) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/scidata-operator .
 
 .PHONY: image
@@ -131,7 +137,7 @@ cluster-e2e: ## Prove on a real node that down leaves the host as up found it (r
 	SCIDATA_E2E=1 go test ./hack/localcluster -run TestE2E -v -count=1
 
 .PHONY: demo
-demo: image k8s-all ## Run the sample city on a real local node: platforms Ready, data submitted, receipts signed, the Center's portal on a local URL. Ctrl-C stops it.
+demo: image k8s-all ## Run the sample city on a real local node (again on one already up: every step is idempotent): platforms Ready, data submitted, receipts signed, the Center's portal on a local URL. Ctrl-C stops it.
 	go run ./hack/demo $(if $(DEMO_EXIT),--exit) $(if $(DEMO_PORT),--port $(DEMO_PORT))
 
 .PHONY: demo-down

@@ -55,6 +55,9 @@ func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, &entry); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if err := r.reconcileDutyLabel(ctx, &entry); err != nil {
+		return ctrl.Result{}, err
+	}
 	now := r.Clock.Now()
 	patch := reconcilekit.NewStatusPatch(&entry)
 	o := observeEntry(&entry, now)
@@ -65,6 +68,7 @@ func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	before := *entry.Status.DeepCopy()
 	entry.Status = desiredEntryStatus(entry.Status, &entry.Spec, o)
 	entry.Status.Submission = sub
+	setDutyStatus(&entry.Status, &entry)
 	desired := *entry.Status.DeepCopy()
 	changed, err := patch.Changed(&entry)
 	if err != nil {
@@ -75,6 +79,7 @@ func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	if changed {
 		r.recordChanges(&entry, before, desired)
+		r.recordDutyChanges(&entry, before, desired)
 		log.FromContext(ctx).V(1).Info("status written", "effectiveSharing", desired.EffectiveSharing, "nextChangeAt", desired.NextChangeAt)
 	}
 	return reconcilekit.RequeueAt(now, ptr.Deref(o.sharing.NextChangeAt, time.Time{})), nil

@@ -583,7 +583,15 @@ func TestRetainedPlatformIsKeptAndAdopted(t *testing.T) {
 	}
 
 	t.Run("another department cannot adopt it", func(t *testing.T) {
-		other := newPlatform(dp.Name, scidatav1.RoleDepartment, "planning")
+		// A Department platform is named for its department code, so the
+		// apiserver refuses another department under this name; a namespace
+		// kept from a platform made before that rule may still name another
+		// department, and the controller refuses to adopt it.
+		if err := env.Client.Create(ctx, newPlatform(dp.Name, scidatav1.RoleDepartment, "planning")); !apierrors.IsInvalid(err) {
+			t.Fatalf("another department under the name %s: %v; want Invalid", dp.Name, err)
+		}
+		relabelDepartment(t, ns, "planning")
+		other := newPlatform(dp.Name, scidatav1.RoleDepartment, dp.Spec.Department.Code)
 		create(t, other)
 		eventually(t, "stalled on the conflict", func() error {
 			got := getPlatform(t, dp.Name)
@@ -601,9 +609,10 @@ func TestRetainedPlatformIsKeptAndAdopted(t *testing.T) {
 			}
 			return nil
 		})
-		if err := env.Client.Get(ctx, types.NamespacedName{Name: ns}, &live); err != nil || live.Labels[scidatav1.LabelDepartment] != dp.Spec.Department.Code {
+		if err := env.Client.Get(ctx, types.NamespacedName{Name: ns}, &live); err != nil || live.Labels[scidatav1.LabelDepartment] != "planning" {
 			t.Fatalf("the refused platform touched the retained namespace: %v %v", err, live.Labels)
 		}
+		relabelDepartment(t, ns, dp.Spec.Department.Code)
 	})
 
 	t.Run("the same name and department adopt it", func(t *testing.T) {
@@ -742,6 +751,21 @@ func setStatus(t *testing.T, obj client.Object, mutate func()) {
 		return env.Client.Status().Update(ctx, obj)
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// relabelDepartment sets the department label of a namespace, as a platform
+// of that department would have left it.
+func relabelDepartment(t *testing.T, ns, department string) {
+	t.Helper()
+	var live corev1.Namespace
+	if err := env.Client.Get(context.Background(), types.NamespacedName{Name: ns}, &live); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(live.DeepCopy())
+	live.Labels[scidatav1.LabelDepartment] = department
+	if err := env.Client.Patch(context.Background(), &live, patch); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -58,6 +58,7 @@ const (
 )
 
 // DataPlatformSpec declares a platform.
+// +kubebuilder:validation:XValidation:rule="has(self.owners) || (oldSelf.hasValue() && !has(oldSelf.value().owners))",message="owners is required: a platform needs at least one owner (a group, a user or a ServiceAccount) to administer its catalog",fieldPath=".owners",reason="FieldValueRequired",optionalOldSelf=true
 // +kubebuilder:validation:XValidation:rule="self.role == 'Center' || !has(self.upstream)",message="upstream: only the Center connects to the provincial Scientific Data Center; remove spec.upstream from a Department platform",fieldPath=".upstream"
 // +kubebuilder:validation:XValidation:rule="self.role == 'Center' || !has(self.network) || !has(self.network.publicNamespaces) || size(self.network.publicNamespaces) == 0",message="network.publicNamespaces: only the Center's portal is public; list public namespaces on the DataPlatform named center",fieldPath=".network.publicNamespaces"
 // +kubebuilder:validation:XValidation:rule="self.role == 'Center' || !has(self.network) || !has(self.network.publicCIDRs) || size(self.network.publicCIDRs) == 0",message="network.publicCIDRs: only the Center's portal is public; list public CIDRs on the DataPlatform named center",fieldPath=".network.publicCIDRs"
@@ -76,11 +77,13 @@ type DataPlatformSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.code == oldSelf.code",message="department.code is immutable: it names the platform's data and receipts"
 	Department Department `json:"department"`
 
-	// owners are the people and groups who manage this platform's catalog
-	// entries and submission policies. They are bound to the
-	// scidata-platform-admin ClusterRole in the platform's namespace.
+	// owners are the people, groups and ServiceAccounts who manage this
+	// platform's catalog entries and submission policies. They are bound to
+	// the scidata-platform-admin ClusterRole in the platform's namespace. At
+	// least one; no system: group or user. Required (by a CEL rule, so that
+	// a platform stored before the rule can still be edited and deleted).
 	// +optional
-	Owners Owners `json:"owners,omitempty"`
+	Owners Owners `json:"owners"`
 
 	// storage sizes and keeps the platform's data volume.
 	// +required
@@ -123,22 +126,55 @@ type DataPlatformSpec struct {
 }
 
 // Owners are the subjects who administer a platform.
+// +kubebuilder:validation:XValidation:rule="(has(self.groups) ? size(self.groups) : 0) + (has(self.users) ? size(self.users) : 0) + (has(self.serviceAccounts) ? size(self.serviceAccounts) : 0) > 0",message="owners: a platform needs at least one owner (a group, a user or a ServiceAccount) to administer its catalog"
 type Owners struct {
-	// groups are the names of groups, as the cluster's authenticator reports them.
+	// groups are the names of groups, as the cluster's authenticator reports
+	// them. No system: group: system:authenticated or system:serviceaccounts
+	// would make every identity an owner, system:masters is the cluster's
+	// administrators.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=253
+	// +kubebuilder:validation:items:XValidation:rule="!self.startsWith('system:')",message="owners.groups must not name a system: group: system:authenticated and system:serviceaccounts are every identity, system:masters the cluster's administrators; name the department's own group"
 	Groups []string `json:"groups,omitempty"`
 
-	// users are the names of users, as the cluster's authenticator reports them.
+	// users are the names of people, as the cluster's authenticator reports
+	// them. No system: user: name ServiceAccounts in serviceAccounts.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=253
+	// +kubebuilder:validation:items:XValidation:rule="!self.startsWith('system:')",message="owners.users must not name a system: identity (system:admin, system:serviceaccount:...): name people here and ServiceAccounts in owners.serviceAccounts"
 	Users []string `json:"users,omitempty"`
+
+	// serviceAccounts are ServiceAccounts named one by one, such as the
+	// department's GitOps identity (docs/gitops.md).
+	// +optional
+	// +listType=map
+	// +listMapKey=namespace
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	ServiceAccounts []ServiceAccountReference `json:"serviceAccounts,omitempty"`
+}
+
+// ServiceAccountReference names one ServiceAccount.
+type ServiceAccountReference struct {
+	// namespace of the ServiceAccount.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Namespace string `json:"namespace"`
+
+	// name of the ServiceAccount.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Name string `json:"name"`
 }
 
 // Storage sizes and keeps a platform's data volume.
@@ -234,14 +270,17 @@ type Portal struct {
 type Quota struct {
 	// cpu is the total CPU that the namespace's pods may request.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).isGreaterThan(quantity('0'))",message="quota.cpu must be greater than zero"
 	CPU *resource.Quantity `json:"cpu,omitempty"`
 
 	// memory is the total memory that the namespace's pods may request.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).isGreaterThan(quantity('0'))",message="quota.memory must be greater than zero"
 	Memory *resource.Quantity `json:"memory,omitempty"`
 
 	// storage is the total storage that the namespace's claims may request.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).isGreaterThan(quantity('0'))",message="quota.storage must be greater than zero"
 	Storage *resource.Quantity `json:"storage,omitempty"`
 
 	// pods is the number of pods the namespace may run.
@@ -287,6 +326,7 @@ type Upstream struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="upstream.name must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Name string `json:"name"`
 
 	// endpoint is the provincial center's HTTPS URL.
@@ -296,13 +336,16 @@ type Upstream struct {
 	Endpoint string `json:"endpoint"`
 
 	// cidrs are the address ranges the Center's pods may send to; nothing
-	// else outside the cluster is reachable.
+	// else outside the cluster is reachable. Never a default route; each no
+	// wider than the bound the install sets (an admission policy: /24 for
+	// IPv4 and /48 for IPv6 unless the Helm chart's values say otherwise).
 	// +required
 	// +listType=set
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=16
 	// +kubebuilder:validation:items:MaxLength=43
 	// +kubebuilder:validation:items:XValidation:rule="isCIDR(self)",message="upstream.cidrs must be CIDRs such as 198.51.100.0/24"
+	// +kubebuilder:validation:items:XValidation:rule="!isCIDR(self) || cidr(self).prefixLength() > 0",message="upstream.cidrs must not be a default route (0.0.0.0/0, ::/0): name the provincial center's own address range"
 	CIDRs []string `json:"cidrs"`
 
 	// port is the TCP port of the provincial endpoint. Defaults to 443.
@@ -379,6 +422,7 @@ type PlatformEndpoints struct {
 // +kubebuilder:validation:XValidation:rule="self.spec.role != 'Center' || self.metadata.name == 'center'",message="spec.role: the role Center is reserved for the DataPlatform named \"center\": a city has exactly one Scientific Data Center",fieldPath=".spec.role"
 // +kubebuilder:validation:XValidation:rule="self.metadata.name != 'center' || self.spec.role == 'Center'",message="spec.role: the name \"center\" is reserved for the city Scientific Data Center; choose another name for a Department platform",fieldPath=".spec.role"
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 55 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must be a DNS label of at most 55 characters: the platform's namespace is scidata-<name>"
+// +kubebuilder:validation:XValidation:rule="oldSelf.hasValue() || self.spec.role != 'Department' || self.metadata.name == self.spec.department.code",message="spec.department.code: a Department platform is named for its department (metadata.name equal to department.code), so that the apiserver's name uniqueness allows one platform per department",fieldPath=".spec.department.code",optionalOldSelf=true
 type DataPlatform struct {
 	metav1.TypeMeta `json:",inline"`
 	// metadata is the standard object metadata.

@@ -45,12 +45,14 @@ type Department struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="department.name must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Name string `json:"name"`
 
 	// localName is the department's official name in the city's language,
 	// for example 市自然资源和规划局.
 	// +optional
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="department.localName must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	LocalName string `json:"localName,omitempty"`
 }
 

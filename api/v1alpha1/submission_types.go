@@ -98,6 +98,7 @@ type Review struct {
 	// comment explains the decision; required when Denied.
 	// +optional
 	// +kubebuilder:validation:MaxLength=2000
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="review.comment must not contain control characters (but tab and newline) or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Comment string `json:"comment,omitempty"`
 }
 

@@ -1,7 +1,3 @@
-// Package pki keeps the operator's certificate authority and issues the
-// serving certificates of the platforms' object stores, so that every
-// client (sync, manager, portal) verifies the store it talks to: the plan
-// asks for secure transmission.
 package pki
 
 import (

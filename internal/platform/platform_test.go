@@ -124,10 +124,14 @@ func TestQuotaAndOwners(t *testing.T) {
 		t.Error("bindings without owners")
 	}
 	rb := OwnersRoleBinding(dept("a", func(p *scidatav1.DataPlatform) {
-		p.Spec.Owners = scidatav1.Owners{Groups: []string{"g"}, Users: []string{"u"}}
+		p.Spec.Owners = scidatav1.Owners{Groups: []string{"g"}, Users: []string{"u"},
+			ServiceAccounts: []scidatav1.ServiceAccountReference{{Namespace: "flux-system", Name: "a-gitops"}}}
 	}))
-	if len(rb.Subjects) != 2 || *rb.Subjects[0].Kind != "Group" || *rb.Subjects[1].Kind != "User" || *rb.RoleRef.Name != PlatformAdminRole {
+	if len(rb.Subjects) != 3 || *rb.Subjects[0].Kind != "Group" || *rb.Subjects[1].Kind != "User" || *rb.RoleRef.Name != PlatformAdminRole {
 		t.Errorf("owners binding %+v", rb)
+	}
+	if sa := rb.Subjects[2]; *sa.Kind != "ServiceAccount" || *sa.Namespace != "flux-system" || *sa.Name != "a-gitops" || sa.APIGroup != nil {
+		t.Errorf("a ServiceAccount owner is bound as %+v", sa)
 	}
 	if PortalReaderClusterBinding(dept("a", nil)) != nil || PortalReaderClusterBinding(centerPlatform()) == nil {
 		t.Error("only the Center's portal reads the whole city")
@@ -166,7 +170,7 @@ func TestPodsMeetTheRestrictedStandard(t *testing.T) {
 // -update` rewrites them.
 func TestGolden(t *testing.T) {
 	for _, p := range []*scidatav1.DataPlatform{centerPlatform(), dept("water-resources", func(p *scidatav1.DataPlatform) {
-		p.Spec.Owners = scidatav1.Owners{Groups: []string{"water-admins"}}
+		p.Spec.Owners = scidatav1.Owners{Groups: []string{"water-admins"}, ServiceAccounts: []scidatav1.ServiceAccountReference{{Namespace: "flux-system", Name: "water-resources-gitops"}}}
 		p.Spec.Quota = &scidatav1.Quota{CPU: ptr.To(resource.MustParse("4")), Storage: ptr.To(resource.MustParse("500Gi"))}
 	})} {
 		objs := []any{NamespaceObject(p), ResourceQuota(p), LimitRange(p), OwnersRoleBinding(p), UploadSecretRole(p), UploadSecretRoleBinding(p),

@@ -18,8 +18,8 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
-	"github.com/scidata-io/scidata-operator/internal/cmd"
 	"github.com/scidata-io/scidata-operator/internal/portal"
+	"github.com/scidata-io/scidata-operator/internal/scheme"
 )
 
 const benchEntries = 10000
@@ -95,7 +95,7 @@ func benchPortal(b *testing.B, reuse bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	heapBefore := heap()
-	c, err := portal.NewCache(env.Config, cmd.Scheme(), "", true)
+	c, err := portal.NewCache(env.Config, scheme.New(), "", true)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scidata-io/scidata-operator/internal/cmd"
 	"github.com/scidata-io/scidata-operator/internal/portal"
+	"github.com/scidata-io/scidata-operator/internal/scheme"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -29,7 +29,7 @@ func TestRunServesTheCatalogOnceItsCacheHasSynced(t *testing.T) {
 	defer cancel() // also when the test fails early, so the apiserver can stop
 	done := make(chan error, 1)
 	go func() {
-		done <- portal.Run(ctx, env.Config, cmd.Scheme(), portal.Options{Scope: portal.ScopeCity, Listen: addr, Platforms: true,
+		done <- portal.Run(ctx, env.Config, scheme.New(), portal.Options{Scope: portal.ScopeCity, Listen: addr, Platforms: true,
 			Server: portal.Server{BaseURL: "http://" + addr, Title: "Catalog", Description: "Catalog", Publisher: "Center"}})
 	}()
 	testenv.Eventually(t, 30*time.Second, func() error {

@@ -18,8 +18,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
-	"github.com/scidata-io/scidata-operator/internal/cmd"
 	"github.com/scidata-io/scidata-operator/internal/portal"
+	"github.com/scidata-io/scidata-operator/internal/scheme"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -164,7 +164,7 @@ func portalForNamespace(t *testing.T, namespace string, want int) (*httptest.Ser
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	c, err := portal.NewCache(env.Config, cmd.Scheme(), namespace, true)
+	c, err := portal.NewCache(env.Config, scheme.New(), namespace, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,3 @@
-// Package s3client makes the S3 clients the operator's own commands use
-// against a platform's store: TLS always, verified against the operator's
-// CA (never the system roots, never skipped), signed with one account.
 package s3client
 
 import (

@@ -1,6 +1,3 @@
-// Package scheme builds the runtime scheme and the cache options the
-// manager runs with, shared by main and by the test suites that start the
-// manager as main does.
 package scheme
 
 import (

@@ -6,9 +6,10 @@
 //     the owners' upload account and, on a department store, the Center's
 //     read-only account. Each is an ordinary user that can do nothing by
 //     itself;
-//   - beside the server, a sidecar container makes the platform's bucket
-//     with the root account and keeps its bucket policy equal to the one
-//     the platform's role calls for (Grants), then reports ready. The pod
+//   - beside the server, a sidecar container (Sidecar) makes the
+//     platform's bucket with the root account and keeps its bucket policy
+//     equal to the one the platform's role calls for (Grants), checking
+//     again every interval, and reports ready on /readyz while it is. The pod
 //     is Ready only when the sidecar is, so a platform's StorageReady means
 //     that its accounts can really use its bucket.
 //

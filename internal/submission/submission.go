@@ -1,11 +1,3 @@
-// Package submission decides, as pure functions of the objects and the
-// clock, what the submission (汇交) controllers do: which policies cover an
-// entry, what a Submission for an entry version is called and says
-// (builder.go), where it stands, when it is due, what a policy's status
-// counts (status.go), and what a Submission's sync Job runs (job.go).
-// One function reads the cluster: FetchCoverage (coverage.go), the entry,
-// its namespace's labels and the policies that cover it, which three
-// controllers need alike.
 package submission
 
 import (
@@ -20,6 +12,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/duty"
 )
 
 // LabelEntry and LabelContentVersionHash are on every Submission, so the
@@ -49,10 +42,11 @@ func Name(entry, contentVersion string) string {
 // Covers reports whether policy p covers entry e, whose namespace carries
 // nsLabels. A policy covers entries of its own namespace that its selector
 // matches; a policy in the Center's namespace also covers entries of the
-// namespaces its namespaceSelector matches.
+// namespaces its namespaceSelector matches. The selector is matched
+// against EntryLabels: the duty label as the operator computes it.
 func Covers(p *scidatav1.SubmissionPolicy, e *scidatav1.CatalogEntry, nsLabels map[string]string, centerNamespace string) bool {
 	sel, err := metav1.LabelSelectorAsSelector(&p.Spec.Selector)
-	if err != nil || !sel.Matches(labels.Set(e.Labels)) {
+	if err != nil || !sel.Matches(EntryLabels(e)) {
 		return false
 	}
 	if p.Namespace == e.Namespace {
@@ -63,6 +57,21 @@ func Covers(p *scidatav1.SubmissionPolicy, e *scidatav1.CatalogEntry, nsLabels m
 	}
 	nsSel, err := metav1.LabelSelectorAsSelector(p.Spec.NamespaceSelector)
 	return err == nil && nsSel.Matches(labels.Set(nsLabels))
+}
+
+// EntryLabels are the labels policies select an entry by: its own, with
+// scidata.io/duty as package duty computes it from the spec. The operator
+// mirrors that value onto the entry, but coverage neither waits for the
+// mirror (a department's lenient policy could otherwise submit a new
+// mandatory entry without review before the label appears) nor trusts a
+// label someone else wrote.
+func EntryLabels(e *scidatav1.CatalogEntry) labels.Set {
+	set := make(labels.Set, len(e.Labels)+1)
+	for k, v := range e.Labels {
+		set[k] = v
+	}
+	set[scidatav1.LabelDuty] = duty.Label(duty.Compute(&e.Spec).Level)
+	return set
 }
 
 // ReviewRequired is the stricter rule of the policies covering an entry:

@@ -38,8 +38,14 @@ func TestNamesAreDeterministicAndBounded(t *testing.T) {
 	}
 }
 
+func funds(e *scidatav1.CatalogEntry, source scidatav1.FundingSource) *scidatav1.CatalogEntry {
+	e.Spec.Funding = &scidatav1.Funding{Source: source}
+	return e
+}
+
 func TestCovers(t *testing.T) {
-	funded := map[string]string{"scidata.io/funding": "government"}
+	funded := map[string]string{"scidata.io/subject": "hydrology"}
+	mandatory := map[string]string{scidatav1.LabelDuty: scidatav1.DutyLabelMandatory}
 	dept := map[string]string{"scidata.io/role": "department"}
 	cases := []struct {
 		name     string
@@ -55,6 +61,9 @@ func TestCovers(t *testing.T) {
 		{"not namespaces its namespace selector does not match", pol(centerNS, "city", nil, funded, dept), ent("tools", "e", funded), map[string]string{}, false},
 		{"a namespace selector outside the Center's namespace selects nothing more", pol("scidata-water", "p", nil, funded, dept), ent("scidata-weather", "e", funded), dept, false},
 		{"an empty selector covers every entry of the namespace", pol("scidata-water", "p", nil, nil, nil), ent("scidata-water", "e", nil), dept, true},
+		{"the city's duty policy covers a government-funded entry with no label", pol(centerNS, "city", nil, mandatory, dept), funds(ent("scidata-weather", "e", nil), scidatav1.FundingGovernment), dept, true},
+		{"and one labelled none by hand", pol(centerNS, "city", nil, mandatory, dept), funds(ent("scidata-weather", "e", map[string]string{scidatav1.LabelDuty: "none"}), scidatav1.FundingMixed), dept, true},
+		{"not a privately funded entry labelled mandatory by hand", pol(centerNS, "city", nil, mandatory, dept), funds(ent("scidata-weather", "e", mandatory), scidatav1.FundingPrivate), dept, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

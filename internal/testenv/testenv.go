@@ -1,9 +1,3 @@
-// Package testenv starts a real etcd and kube-apiserver (envtest) with the
-// project's CRDs installed, for tests of controllers and admission rules.
-//
-// The binaries are built from pinned Go modules by hack/build-k8s.sh; `make
-// test` points KUBEBUILDER_ASSETS at them. Without them a test fails with
-// that instruction: it never falls back to a fake API server.
 package testenv
 
 import (

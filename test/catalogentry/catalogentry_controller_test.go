@@ -18,8 +18,8 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/controllers"
-	"github.com/scidata-io/scidata-operator/internal/cmd"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/scheme"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -36,6 +36,7 @@ func newEntry(ns, name string) *scidatav1.CatalogEntry {
 			ProvidingDepartment:   scidatav1.Provider{Name: "Hydrology Survey Bureau"},
 			Data:                  scidatav1.DataLocation{Prefix: "hydrology/rainfall/", ContentVersion: "2024.06"},
 			Sharing:               scidatav1.Sharing{Mode: scidatav1.SharingOpen},
+			Classification:        &scidatav1.Classification{Level: scidatav1.ClassificationPublic},
 			AccessMethod:          scidatav1.AccessMethod{Type: scidatav1.AccessDownload, URL: "https://data.example.org/rainfall"},
 		},
 	}
@@ -103,8 +104,8 @@ func condition(e *scidatav1.CatalogEntry, t string) string {
 func TestASecondPassWithNothingChangedWritesNothing(t *testing.T) {
 	h := newHarness(t, newEntry("scidata-water-resources", "steady"))
 	_, writes, e := h.pass()
-	if writes != 1 {
-		t.Fatalf("first pass issued %d writes; want exactly one status patch", writes)
+	if writes != 2 {
+		t.Fatalf("first pass issued %d writes; want exactly two: the duty label and one status patch", writes)
 	}
 	if e.Status.ObservedGeneration != e.Generation || condition(e, scidatav1.ConditionReady) != "True/Reconciled" ||
 		condition(e, scidatav1.ConditionPublished) != "True/Listed" || e.Status.EffectiveSharing != scidatav1.SharingOpen || e.Status.Completeness == nil {
@@ -186,7 +187,7 @@ func TestSecrecyReviewFallsDueAtTheEndOfTheSecrecyPeriodWithoutOpeningTheData(t 
 func TestTheManagerReconcilesEntriesAndStallsOnesOutsideAPlatformNamespace(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: cmd.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}})
 	if err != nil {
 		t.Fatal(err)
 	}

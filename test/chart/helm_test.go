@@ -15,6 +15,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -139,6 +140,25 @@ func TestHelmInstallUpgradeUninstallKeepTheCity(t *testing.T) {
 	sub := submission(dept, "rainfall-3f2a9c1b")
 	if err := as(t, managerUser).Create(ctx(), sub); err != nil {
 		t.Fatalf("the release's manager %s may not create a Submission: %v", managerUser, err)
+	}
+
+	// The release's bound on the Center's upstream (nonDefault sets
+	// admission.upstreamCIDR.minIPv4PrefixLength=16) is the one in force.
+	upstream := func(cidr string) error {
+		c := center.DeepCopy()
+		if err := unstructured.SetNestedStringSlice(c.Object, []string{cidr}, "spec", "upstream", "cidrs"); err != nil {
+			t.Fatal(err)
+		}
+		return k8s.Update(ctx(), c, client.DryRunAll)
+	}
+	testenv.Eventually(t, 30*time.Second, func() error {
+		if err := upstream("10.0.0.0/15"); err == nil || !strings.Contains(err.Error(), "10.0.0.0/15 is wider than this install allows (IPv4 /16") {
+			return fmt.Errorf("an upstream /15 under the release's bound /16: %v", err)
+		}
+		return nil
+	})
+	if err := upstream("10.1.0.0/16"); err != nil {
+		t.Errorf("an upstream /16 is refused although the release allows /16: %v", err)
 	}
 
 	if _, err := helm(t, "upgrade", release, chartDir, "--namespace", ns, "--reuse-values", "--set", "replicas=1"); err != nil {

@@ -182,6 +182,7 @@ var (
 		"tolerations[0].effect=NoSchedule",
 		"dnsService=kube-system/coredns",
 		"extraArgs[0]=--zap-log-level=debug",
+		"admission.upstreamCIDR.minIPv4PrefixLength=16",
 	}}
 )
 

@@ -20,8 +20,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
-	"github.com/scidata-io/scidata-operator/internal/cityops"
 	"github.com/scidata-io/scidata-operator/internal/submission"
+	"github.com/scidata-io/scidata-operator/test/cityops"
 )
 
 // The sample entry of config/samples/10-science-technology.yaml, which the

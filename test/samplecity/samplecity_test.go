@@ -30,9 +30,10 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/controllers"
-	"github.com/scidata-io/scidata-operator/internal/cmd"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/portal"
+	"github.com/scidata-io/scidata-operator/internal/scheme"
+	"github.com/scidata-io/scidata-operator/internal/submission"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -129,18 +130,27 @@ func probeEntry() *scidatav1.CatalogEntry {
 		ProvidingDepartment:   scidatav1.Provider{Name: "probe"},
 		Data:                  scidatav1.DataLocation{Prefix: "p/", ContentVersion: "v1"},
 		Sharing:               scidatav1.Sharing{Mode: scidatav1.SharingClosed},
+		Classification:        &scidatav1.Classification{Level: scidatav1.ClassificationPublic},
 		AccessMethod:          scidatav1.AccessMethod{Type: scidatav1.AccessOnSite}}
 	return e
 }
 
+// startController runs the controllers as the installed operator runs
+// them: as its ServiceAccount, with its generated RBAC, under the
+// admission policies.
 func startController(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: cmd.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
+	cfg, err := env.ManagerConfig(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := controllers.SetupAll(mgr, controllers.Options{Clock: clocktesting.NewFakeClock(now), Platform: platform.Config{OperatorNamespace: "scidata-system"}, DNSService: types.NamespacedName{Namespace: "kube-system", Name: "kube-dns"}}); err != nil {
+	dns := types.NamespacedName{Namespace: "kube-system", Name: "kube-dns"}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme.New(), Cache: scheme.CacheOptions(dns), Metrics: metricsserver.Options{BindAddress: "0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := controllers.SetupAll(mgr, controllers.Options{Clock: clocktesting.NewFakeClock(now), Platform: platform.Config{OperatorNamespace: "scidata-system"}, DNSService: dns}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
@@ -149,7 +159,7 @@ func startController(t *testing.T) {
 }
 
 // What the sample city must show on its day: each sample entry's Published
-// condition, decided by hand from the sample YAML.
+// condition and its duty to submit, decided by hand from the sample YAML.
 var published = map[string]string{
 	"scidata-science-technology/selenium-tea-field-trials":          "True/ListedUnderEmbargo",
 	"scidata-natural-resources/high-precision-survey-results-2023":  "False/Classified",
@@ -160,6 +170,14 @@ var published = map[string]string{
 	"scidata-meteorology/climate-normals-1991-2020":                 "True/Listed",
 	"scidata-water-resources/hourly-rainfall-hydrological-stations": "True/Listed",
 	"scidata-water-resources/flash-flood-forecasting-model-runs":    "True/Listed",
+}
+
+var mandatory = map[string]bool{
+	"scidata-science-technology/selenium-tea-field-trials":          true,
+	"scidata-natural-resources/high-precision-survey-results-2023":  true,
+	"scidata-ecology-environment/surface-water-quality-raw":         true,
+	"scidata-water-resources/hourly-rainfall-hydrological-stations": true,
+	"scidata-water-resources/flash-flood-forecasting-model-runs":    true,
 }
 
 func TestTheSampleCityIsAdmittedReconciledAndPublishedAsItShouldBe(t *testing.T) {
@@ -186,7 +204,56 @@ func TestTheSampleCityIsAdmittedReconciledAndPublishedAsItShouldBe(t *testing.T)
 			return nil
 		})
 	}
+	checkDuties(t, entries)
 	checkCenterPortal(t, entries)
+}
+
+// checkDuties: no sample entry carries a duty label of its own; the
+// operator labels each from its facts, and the city's policy, which
+// selects on that label, submits exactly the mandatory ones.
+func checkDuties(t *testing.T, entries []*unstructured.Unstructured) {
+	t.Helper()
+	ctx := context.Background()
+	for _, o := range entries {
+		id := o.GetNamespace() + "/" + o.GetName()
+		if _, ok := o.GetLabels()[scidatav1.LabelDuty]; ok {
+			t.Fatalf("the sample %s labels its own duty", id)
+		}
+		want := scidatav1.DutyLabelNone
+		if mandatory[id] {
+			want = scidatav1.DutyLabelMandatory
+		}
+		testenv.Eventually(t, 30*time.Second, func() error {
+			var e scidatav1.CatalogEntry
+			if err := env.Client.Get(ctx, client.ObjectKeyFromObject(o), &e); err != nil {
+				return err
+			}
+			if got := e.Labels[scidatav1.LabelDuty]; got != want {
+				return fmt.Errorf("%s: labelled %s=%q, want %q (status.duty %+v)", id, scidatav1.LabelDuty, got, want, e.Status.Duty)
+			}
+			var sub scidatav1.Submission
+			err := env.Client.Get(ctx, types.NamespacedName{Namespace: e.Namespace, Name: submission.Name(e.Name, e.Spec.Data.ContentVersion)}, &sub)
+			switch {
+			case mandatory[id] && err != nil:
+				return fmt.Errorf("%s is mandatory but has no Submission: %v", id, err)
+			case mandatory[id] && !strings.Contains(sub.Spec.Policy, "city-publicly-funded") && !strings.Contains(sub.Spec.Policy, "all-entries"):
+				return fmt.Errorf("%s submitted under %s", id, sub.Spec.Policy)
+			}
+			return nil
+		})
+	}
+	// Every mandatory entry is covered by the city's policy: its status
+	// counts them.
+	testenv.Eventually(t, 30*time.Second, func() error {
+		var p scidatav1.SubmissionPolicy
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: "city-publicly-funded"}, &p); err != nil {
+			return err
+		}
+		if int(p.Status.SelectedEntries) != len(mandatory) {
+			return fmt.Errorf("the city's policy covers %d entries, want the %d mandatory ones", p.Status.SelectedEntries, len(mandatory))
+		}
+		return nil
+	})
 }
 
 // checkCenterPortal serves the city catalog and checks that its DCAT
@@ -195,7 +262,7 @@ func checkCenterPortal(t *testing.T, entries []*unstructured.Unstructured) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c, err := portal.NewCache(env.Config, cmd.Scheme(), "", true)
+	c, err := portal.NewCache(env.Config, scheme.New(), "", true)
 	if err != nil {
 		t.Fatal(err)
 	}

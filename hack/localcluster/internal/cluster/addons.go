@@ -1,9 +1,13 @@
 package cluster
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"strings"
+	"time"
 )
 
 // dnsManifests: the kube-dns Service at the fixed cluster DNS address, with
@@ -138,4 +142,24 @@ status:
 `, kwokNodeName(i))
 	}
 	return b.String()
+}
+
+// kubectlApply applies manifests server-side under the tool's field manager.
+func (cl *Cluster) kubectlApply(ctx context.Context, manifests string) error {
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, cl.bin("kubectl"), "--kubeconfig", cl.kubeconfigFor("admin"), "--cache-dir", cl.path("kubectl-cache"),
+		"apply", "--server-side", "--force-conflicts", "--field-manager=localcluster", "-f", "-")
+	cmd.Stdin = strings.NewReader(manifests)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("kubectl apply: %v: %s", err, out.String())
+	}
+	return nil
+}
+
+// applyAddonObjects applies the DNS Service and the storage objects.
+func (cl *Cluster) applyAddonObjects(ctx context.Context) error {
+	return poll(ctx, 30*time.Second, "apply", func() error {
+		return cl.kubectlApply(ctx, dnsManifests(&cl.Config)+"---\n"+storageManifests(&cl.Config))
+	})
 }

@@ -1,8 +1,10 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // admissionPlugins are enabled explicitly so that the cluster admits what a
@@ -51,4 +53,30 @@ func apiserverArgs(c *Config) []string {
 		args = append(args, "--endpoint-reconciler-type=none")
 	}
 	return args
+}
+
+// startAPIServer starts kube-apiserver and waits for its /readyz.
+func (cl *Cluster) startAPIServer(ctx context.Context) error {
+	if _, err := cl.startProcess("kube-apiserver", cl.bin("kube-apiserver"), apiserverArgs(&cl.Config), nil); err != nil {
+		return err
+	}
+	return poll(ctx, 90*time.Second, "kube-apiserver /readyz", func() error {
+		if err := cl.exited("kube-apiserver"); err != nil {
+			return err
+		}
+		return cl.apiReady(ctx)
+	})
+}
+
+// apiReady asks the apiserver's /readyz as the admin.
+func (cl *Cluster) apiReady(ctx context.Context) error {
+	cs, err := cl.adminClient()
+	if err != nil {
+		return err
+	}
+	body, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+	if err != nil {
+		return fmt.Errorf("%v %s", err, body)
+	}
+	return nil
 }

@@ -3,11 +3,9 @@ package cluster
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,12 +13,7 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
-
-	"github.com/scidata-io/scidata-operator/hack/imagebuild"
 )
 
 // State is what `up` records for `status`, `down` and `load-image`.
@@ -217,19 +210,6 @@ func (cl *Cluster) removeState() error {
 	return nil
 }
 
-func (cl *Cluster) ensurePackages(ctx context.Context) error {
-	got, err := EnsurePackages()
-	if err != nil {
-		return err
-	}
-	if len(got) > 0 {
-		cl.say("installed %s", strings.Join(got, " "))
-	} else {
-		cl.say("all %d present", len(debianPackages))
-	}
-	return nil
-}
-
 func (cl *Cluster) ensureBinaries(ctx context.Context) error {
 	// The script only checks stamps when everything is built; a cold build
 	// takes many minutes, so what it says is shown as it says it.
@@ -269,304 +249,6 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	}
 }
 
-func (cl *Cluster) recordBaseline(ctx context.Context) error {
-	if _, err := cl.loadBaseline(); err == nil {
-		return fmt.Errorf("a baseline from an earlier run is still in %s", cl.baselineFile())
-	}
-	b, err := TakeBaseline()
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(cl.StateDir, 0o755); err != nil {
-		return err
-	}
-	return cl.saveBaseline(b)
-}
-
-func (cl *Cluster) prepareHost(ctx context.Context) error {
-	if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
-		return err
-	}
-	// The bridge netfilter hook lets policies see traffic between pods on
-	// one bridge; it is built in and normally on already.
-	if v, err := os.ReadFile("/proc/sys/net/bridge/bridge-nf-call-iptables"); err == nil && strings.TrimSpace(string(v)) != "1" {
-		return writeSysctl("net/bridge/bridge-nf-call-iptables", "1")
-	}
-	return nil
-}
-
-func writeFile(path, content string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, []byte(content), 0o644)
-}
-
-func (cl *Cluster) writeConfig(ctx context.Context) error {
-	if d := cl.path("logs"); dirExists(d) {
-		_ = os.RemoveAll(cl.path("logs.prev"))
-		_ = os.Rename(d, cl.path("logs.prev"))
-	}
-	if err := GeneratePKI(&cl.Config); err != nil {
-		return err
-	}
-	if cl.Mode == ModeSimulated {
-		return nil
-	}
-	files := map[string]string{
-		cl.path("containerd", "config.toml"):                containerdConfig(&cl.Config),
-		cl.path("cni", "net.d", "10-localcluster.conflist"): cniConflist(&cl.Config),
-		cl.path("kubelet", "config.yaml"):                   kubeletConfig(&cl.Config),
-		cl.path("kubelet", "resolv.conf"):                   "",
-		cl.path("kube-proxy", "config.yaml"):                kubeProxyConfig(&cl.Config),
-		cl.path("coredns", "Corefile"):                      corefile(&cl.Config),
-	}
-	for p, content := range files {
-		if err := writeFile(p, content); err != nil {
-			return err
-		}
-	}
-	return os.MkdirAll(cl.LocalPathDir(), 0o755)
-}
-
-func dirExists(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
-}
-
-func (cl *Cluster) imageTar(name string) string { return cl.path("images", name+".tar") }
-
-func (cl *Cluster) buildImages(ctx context.Context) error {
-	work := cl.path("images")
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return err
-	}
-	pause, err := pauseImage(cl.RepoRoot, work)
-	if err != nil {
-		return err
-	}
-	if err := imagebuild.WriteOCITarball(cl.imageTar("pause"), cl.PauseImage, pause); err != nil {
-		return err
-	}
-	bb, err := busyboxImage("/bin/busybox")
-	if err != nil {
-		return err
-	}
-	if err := imagebuild.WriteOCITarball(cl.imageTar("busybox"), cl.BusyboxImage, bb); err != nil {
-		return err
-	}
-	cl.say("%s, %s", cl.PauseImage, cl.BusyboxImage)
-	return nil
-}
-
-func (cl *Cluster) startContainerd(ctx context.Context) error {
-	if _, err := cl.startProcess("containerd", "/usr/bin/containerd", containerdArgs(&cl.Config), nil); err != nil {
-		return err
-	}
-	return poll(ctx, 30*time.Second, "containerd", func() error {
-		if err := cl.exited("containerd"); err != nil {
-			return err
-		}
-		return exec.Command("ctr", "--address", cl.ContainerdSocket(), "version").Run()
-	})
-}
-
-// importImages loads the built images and those of --load-image.
-func (cl *Cluster) importImages(ctx context.Context) error {
-	return cl.importTars(append([]string{cl.imageTar("pause"), cl.imageTar("busybox")}, cl.LoadImages...))
-}
-
-// importLoadImages loads only the images of --load-image.
-func (cl *Cluster) importLoadImages(ctx context.Context) error { return cl.importTars(cl.LoadImages) }
-
-func (cl *Cluster) importTars(tars []string) error {
-	for _, t := range tars {
-		if err := cl.ImportImage(t); err != nil {
-			return err
-		}
-		cl.say("imported %s", filepath.Base(t))
-	}
-	return nil
-}
-
-func (cl *Cluster) startEtcd(ctx context.Context) error {
-	if _, err := cl.startProcess("etcd", cl.bin("etcd"), etcdArgs(&cl.Config), nil); err != nil {
-		return err
-	}
-	return cl.waitHTTP(ctx, "etcd", cl.EtcdURL()+"/health", 30*time.Second)
-}
-
-// adminClient is a clientset with the admin identity.
-func (cl *Cluster) adminClient() (*kubernetes.Clientset, error) {
-	rc, err := clientcmd.BuildConfigFromFlags("", cl.kubeconfigFor("admin"))
-	if err != nil {
-		return nil, err
-	}
-	rc.Timeout = 10 * time.Second
-	return kubernetes.NewForConfig(rc)
-}
-
-func (cl *Cluster) apiReady(ctx context.Context) error {
-	cs, err := cl.adminClient()
-	if err != nil {
-		return err
-	}
-	body, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
-	if err != nil {
-		return fmt.Errorf("%v %s", err, body)
-	}
-	return nil
-}
-
-func (cl *Cluster) startAPIServer(ctx context.Context) error {
-	if _, err := cl.startProcess("kube-apiserver", cl.bin("kube-apiserver"), apiserverArgs(&cl.Config), nil); err != nil {
-		return err
-	}
-	return poll(ctx, 90*time.Second, "kube-apiserver /readyz", func() error {
-		if err := cl.exited("kube-apiserver"); err != nil {
-			return err
-		}
-		return cl.apiReady(ctx)
-	})
-}
-
-func (cl *Cluster) startControllers(ctx context.Context) error {
-	if _, err := cl.startProcess("kube-controller-manager", cl.bin("kube-controller-manager"), controllerManagerArgs(&cl.Config), nil); err != nil {
-		return err
-	}
-	if _, err := cl.startProcess("kube-scheduler", cl.bin("kube-scheduler"), schedulerArgs(&cl.Config), nil); err != nil {
-		return err
-	}
-	if err := cl.waitHTTP(ctx, "kube-controller-manager", "https://127.0.0.1:10257/healthz", 60*time.Second); err != nil {
-		return err
-	}
-	return cl.waitHTTP(ctx, "kube-scheduler", "https://127.0.0.1:10259/healthz", 60*time.Second)
-}
-
-// kubectlApply applies manifests server-side under the tool's field manager.
-func (cl *Cluster) kubectlApply(ctx context.Context, manifests string) error {
-	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, cl.bin("kubectl"), "--kubeconfig", cl.kubeconfigFor("admin"), "--cache-dir", cl.path("kubectl-cache"),
-		"apply", "--server-side", "--force-conflicts", "--field-manager=localcluster", "-f", "-")
-	cmd.Stdin = strings.NewReader(manifests)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("kubectl apply: %v: %s", err, out.String())
-	}
-	return nil
-}
-
-func (cl *Cluster) applyAddonObjects(ctx context.Context) error {
-	return poll(ctx, 30*time.Second, "apply", func() error {
-		return cl.kubectlApply(ctx, dnsManifests(&cl.Config)+"---\n"+storageManifests(&cl.Config))
-	})
-}
-
-func (cl *Cluster) startCoreDNS(ctx context.Context) error {
-	if _, err := cl.startProcess("coredns", cl.bin("coredns"), corednsArgs(&cl.Config), nil); err != nil {
-		return err
-	}
-	return cl.waitHTTP(ctx, "coredns", "http://127.0.0.1:18181/ready", 30*time.Second)
-}
-
-func (cl *Cluster) startKubelet(ctx context.Context) error {
-	start := time.Now().Add(-time.Second).Truncate(time.Second)
-	if _, err := cl.startProcess("kubelet", cl.bin("kubelet"), kubeletArgs(&cl.Config), nil); err != nil {
-		return err
-	}
-	cs, err := cl.adminClient()
-	if err != nil {
-		return err
-	}
-	// A restarted kubelet with kept state shows the old Ready at first:
-	// only a transition after this start counts.
-	return poll(ctx, 90*time.Second, "node "+cl.NodeName+" Ready", func() error {
-		if err := cl.exited("kubelet"); err != nil {
-			return err
-		}
-		n, err := cs.CoreV1().Nodes().Get(ctx, cl.NodeName, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		for _, cond := range n.Status.Conditions {
-			if cond.Type == corev1.NodeReady {
-				if cond.Status == corev1.ConditionTrue && !cond.LastTransitionTime.Time.Before(start) {
-					return nil
-				}
-				return fmt.Errorf("Ready=%s: %s", cond.Status, cond.Message)
-			}
-		}
-		return fmt.Errorf("no Ready condition yet")
-	})
-}
-
-func (cl *Cluster) startKubeProxy(ctx context.Context) error {
-	if _, err := cl.startProcess("kube-proxy", cl.bin("kube-proxy"), kubeProxyArgs(&cl.Config), nil); err != nil {
-		return err
-	}
-	return cl.waitHTTP(ctx, "kube-proxy", "http://127.0.0.1:10256/healthz", 60*time.Second)
-}
-
-// startAndWatch starts a component that has no health endpoint here and
-// checks that it is still running after a moment.
-func (cl *Cluster) startAndWatch(ctx context.Context, name, bin string, args []string) error {
-	p, err := cl.startProcess(name, bin, args, nil)
-	if err != nil {
-		return err
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(1500 * time.Millisecond):
-	}
-	if !p.alive() {
-		return fmt.Errorf("%s exited; see %s", name, cl.LogFile(name))
-	}
-	return nil
-}
-
-func (cl *Cluster) startKubeRouter(ctx context.Context) error {
-	return cl.startAndWatch(ctx, "kube-router", cl.bin("kube-router"), kubeRouterArgs(&cl.Config))
-}
-
-func (cl *Cluster) startLocalPath(ctx context.Context) error {
-	return cl.startAndWatch(ctx, "local-path-provisioner", cl.bin("local-path-provisioner"), localPathArgs(&cl.Config))
-}
-
-func (cl *Cluster) startKwok(ctx context.Context) error {
-	if _, err := cl.startProcess("kwok", cl.bin("kwok"), kwokArgs(&cl.Config), nil); err != nil {
-		return err
-	}
-	if err := cl.kubectlApply(ctx, kwokNodeManifests(&cl.Config)); err != nil {
-		return err
-	}
-	cs, err := cl.adminClient()
-	if err != nil {
-		return err
-	}
-	return poll(ctx, 60*time.Second, "KWOK nodes Ready", func() error {
-		if err := cl.exited("kwok"); err != nil {
-			return err
-		}
-		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: "type=kwok"})
-		if err != nil {
-			return err
-		}
-		ready := 0
-		for _, n := range nodes.Items {
-			for _, cond := range n.Status.Conditions {
-				if cond.Type == corev1.NodeReady && cond.Status == corev1.ConditionTrue {
-					ready++
-				}
-			}
-		}
-		if ready < cl.SimulatedNodes {
-			return fmt.Errorf("%d of %d nodes Ready", ready, cl.SimulatedNodes)
-		}
-		return nil
-	})
-}
-
 func (cl *Cluster) waitDefaultServiceAccount(ctx context.Context) error {
 	cs, err := cl.adminClient()
 	if err != nil {
@@ -579,17 +261,6 @@ func (cl *Cluster) waitDefaultServiceAccount(ctx context.Context) error {
 		_, err := cs.CoreV1().ConfigMaps("default").Get(ctx, "kube-root-ca.crt", metav1.GetOptions{})
 		return err
 	})
-}
-
-func (cl *Cluster) writeUserKubeconfig(ctx context.Context) error {
-	data, err := os.ReadFile(cl.kubeconfigFor("admin"))
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(cl.Kubeconfig), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(cl.Kubeconfig, data, 0o600)
 }
 
 // Down stops everything and puts the host back as `up` found it.
@@ -608,66 +279,4 @@ func (cl *Cluster) Down() error {
 	_ = os.Remove(cl.baselineFile())
 	fmt.Fprintf(cl.Out, " ✓ Stopping the cluster (%.1fs); logs kept in %s\n", time.Since(t).Seconds(), cl.path("logs"))
 	return nil
-}
-
-// exited is a permanent error, with the end of its log, when a component
-// is no longer running.
-func (cl *Cluster) exited(name string) error {
-	if p := cl.process(name); p != nil && p.alive() {
-		return nil
-	}
-	log, _ := os.ReadFile(cl.LogFile(name))
-	return permanent(fmt.Errorf("%s exited; the end of %s:\n%s", name, cl.LogFile(name), tail(log)))
-}
-
-// permanentErr stops a poll early.
-type permanentErr struct{ error }
-
-func permanent(err error) error { return permanentErr{err} }
-
-// poll retries f until it succeeds, the timeout passes or f fails
-// permanently; the last error says what was still missing.
-func poll(ctx context.Context, timeout time.Duration, what string, f func() error) error {
-	deadline := time.Now().Add(timeout)
-	var err error
-	for {
-		if err = f(); err == nil {
-			return nil
-		}
-		if pe, ok := err.(permanentErr); ok {
-			return pe.error
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after %s: %w", what, timeout, err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-// waitHTTP waits for a 200 from a local health endpoint. The components'
-// self-signed serving certificates are not verified: the address is
-// loopback and the question is only "is it up".
-func (cl *Cluster) waitHTTP(ctx context.Context, name, url string, timeout time.Duration) error {
-	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // loopback health check
-	}}
-	return poll(ctx, timeout, url, func() error {
-		if err := cl.exited(name); err != nil {
-			return err
-		}
-		resp, err := client.Get(url)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-			return fmt.Errorf("%s: %s", resp.Status, b)
-		}
-		return nil
-	})
 }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -153,4 +154,45 @@ func NodeName() string {
 		return "localcluster"
 	}
 	return strings.ToLower(strings.Split(h, ".")[0])
+}
+
+func writeFile(path, content string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(content), 0o644)
+}
+
+// writeConfig keeps the last run's logs as logs.prev and writes the PKI
+// and every component's configuration file.
+func (cl *Cluster) writeConfig(ctx context.Context) error {
+	if d := cl.path("logs"); dirExists(d) {
+		_ = os.RemoveAll(cl.path("logs.prev"))
+		_ = os.Rename(d, cl.path("logs.prev"))
+	}
+	if err := GeneratePKI(&cl.Config); err != nil {
+		return err
+	}
+	if cl.Mode == ModeSimulated {
+		return nil
+	}
+	files := map[string]string{
+		cl.path("containerd", "config.toml"):                containerdConfig(&cl.Config),
+		cl.path("cni", "net.d", "10-localcluster.conflist"): cniConflist(&cl.Config),
+		cl.path("kubelet", "config.yaml"):                   kubeletConfig(&cl.Config),
+		cl.path("kubelet", "resolv.conf"):                   "",
+		cl.path("kube-proxy", "config.yaml"):                kubeProxyConfig(&cl.Config),
+		cl.path("coredns", "Corefile"):                      corefile(&cl.Config),
+	}
+	for p, content := range files {
+		if err := writeFile(p, content); err != nil {
+			return err
+		}
+	}
+	return os.MkdirAll(cl.LocalPathDir(), 0o755)
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }

@@ -1,6 +1,10 @@
 package cluster
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"time"
+)
 
 // etcdArgs: one member, plain HTTP on loopback only.
 func etcdArgs(c *Config) []string {
@@ -19,4 +23,12 @@ func etcdArgs(c *Config) []string {
 		"--quota-backend-bytes=4294967296",
 		"--log-level=warn",
 	}
+}
+
+// startEtcd starts etcd and waits for its /health.
+func (cl *Cluster) startEtcd(ctx context.Context) error {
+	if _, err := cl.startProcess("etcd", cl.bin("etcd"), etcdArgs(&cl.Config), nil); err != nil {
+		return err
+	}
+	return cl.waitHTTP(ctx, "etcd", cl.EtcdURL()+"/health", 30*time.Second)
 }

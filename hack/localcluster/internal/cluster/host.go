@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -362,148 +363,45 @@ func run(name string, args ...string) error {
 	return nil
 }
 
-// Cleanup puts the host back as the baseline says: it stops whatever still
-// runs from the state directory, the pods, unmounts, removes the bridge,
-// the nftables tables and ipsets the node made, the fixed paths, and
-// restores the sysctls. It is safe to run again, and after a killed run.
-func (c *Config) Cleanup(say func(string, ...any)) error {
-	var errs []string
-	note := func(err error) {
-		if err != nil {
-			errs = append(errs, err.Error())
-		}
-	}
-	// Components first, by their PID files, then strays by our paths.
-	for _, p := range reverse(c.processes()) {
-		if p.alive() {
-			say("stopping %s (pid %d)", p.Name, p.PID)
-		}
-		c.stop(p, 10*time.Second)
-	}
-	// Pods are killed through the kubelet's cgroups only when this state
-	// directory's node ran (its baseline exists): a kubepods cgroup of
-	// anything else on the machine is none of our business.
-	b, err := c.loadBaseline()
-	if err == nil {
-		if n := killPods(); n > 0 {
-			say("killed %d pod processes", n)
-		}
-	}
-	if stray := strayProcesses(c.StateDir); len(stray) > 0 {
-		say("stopping %d leftover processes of this state directory (shims, components)", len(stray))
-		killAndWait(stray, syscall.SIGTERM, 3*time.Second)
-		killAndWait(stray, syscall.SIGKILL, 3*time.Second)
-	}
-	if err == nil {
-		killPods() // a shim killed late may have left a cgroup
-	}
+// ensurePackages installs the Debian packages a real node needs.
+func (cl *Cluster) ensurePackages(ctx context.Context) error {
+	got, err := EnsurePackages()
 	if err != nil {
-		if os.IsNotExist(err) {
-			// Nothing was recorded, so nothing of the host was changed yet
-			// beyond what lives under the state directory.
-			_, uerr := unmountAll([]string{c.StateDir})
-			note(uerr)
-			return joinErrs(errs)
-		}
 		return err
 	}
-	n, uerr := unmountAll(c.mountRoots())
-	note(uerr)
-	if n > 0 {
-		say("unmounted %d mounts", n)
+	if len(got) > 0 {
+		cl.say("installed %s", strings.Join(got, " "))
+	} else {
+		cl.say("all %d present", len(debianPackages))
 	}
-	// The CRI network namespaces are files under /run/netns once unmounted.
-	if ns, _ := filepath.Glob("/run/netns/cni-*"); len(ns) > 0 {
-		for _, f := range ns {
-			_ = os.Remove(f)
-		}
-	}
-	// Links: the bridge and any veth left (they go with their netns).
-	// A veth vanishes by itself once its netns is freed, which happens
-	// asynchronously after the unmount: one already gone is no error.
-	for _, l := range added(b.Links, links()) {
-		if l == c.BridgeName || strings.HasPrefix(l, "veth") {
-			err := run("ip", "link", "delete", l)
-			if err != nil && strings.Contains(err.Error(), "Cannot find device") {
-				continue
-			}
-			note(err)
-			say("deleted link %s", l)
-		}
-	}
-	// nftables tables made by kube-proxy, kube-router (iptables-nft), the
-	// kubelet and portmap; then the ipsets their rules referenced.
-	if _, err := exec.LookPath("nft"); err == nil {
-		for _, t := range added(b.NFTables, nftTables()) {
-			f := strings.Fields(t)
-			note(run("nft", "delete", "table", f[0], f[1]))
-			say("deleted nftables table %s", t)
-		}
-	}
-	if _, err := exec.LookPath("ipset"); err == nil {
-		sets := added(b.IPSets, ipsets())
-		for _, s := range sets {
-			note(run("ipset", "destroy", s))
-		}
-		if len(sets) > 0 {
-			say("destroyed %d ipsets", len(sets))
-		}
-	}
-	if _, err := exec.LookPath("conntrack"); err == nil {
-		_ = exec.Command("conntrack", "-D", "-s", c.PodCIDR).Run()
-		_ = exec.Command("conntrack", "-D", "-d", c.PodCIDR).Run()
-		_ = exec.Command("conntrack", "-D", "-d", c.ServiceCIDR).Run()
-	}
-	for _, p := range fixedPaths {
-		// Never delete through a mount that is still there: a hostPath
-		// bind mount would take host data with it.
-		if b.Paths[p] || uerr != nil {
-			continue
-		}
-		if _, err := os.Lstat(p); err == nil {
-			note(os.RemoveAll(p))
-			say("removed %s", p)
-		}
-	}
-	var restored []string
-	for _, s := range sortedKeys(b.Sysctls) {
-		want := b.Sysctls[s]
-		now, err := os.ReadFile(filepath.Join("/proc/sys", s))
-		if err != nil || strings.TrimSpace(string(now)) == want {
-			continue
-		}
-		note(writeSysctl(s, want))
-		restored = append(restored, fmt.Sprintf("%s=%s", strings.ReplaceAll(s, "/", "."), want))
-	}
-	if len(restored) > 0 {
-		say("restored sysctls %s", strings.Join(restored, " "))
-	}
-	if len(errs) == 0 {
-		note(os.Remove(c.baselineFile()))
-	}
-	return joinErrs(errs)
+	return nil
 }
 
-func joinErrs(errs []string) error {
-	if len(errs) == 0 {
-		return nil
+// recordBaseline saves the host's state for down; one left by an earlier
+// run means that run was never cleaned up, and is refused.
+func (cl *Cluster) recordBaseline(ctx context.Context) error {
+	if _, err := cl.loadBaseline(); err == nil {
+		return fmt.Errorf("a baseline from an earlier run is still in %s", cl.baselineFile())
 	}
-	return fmt.Errorf("cleanup: %s", strings.Join(errs, "; "))
+	b, err := TakeBaseline()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cl.StateDir, 0o755); err != nil {
+		return err
+	}
+	return cl.saveBaseline(b)
 }
 
-func sortedKeys(m map[string]string) []string {
-	var k []string
-	for s := range m {
-		k = append(k, s)
+// prepareHost turns on forwarding (and bridge netfilter, if off).
+func (cl *Cluster) prepareHost(ctx context.Context) error {
+	if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
+		return err
 	}
-	sort.Strings(k)
-	return k
-}
-
-func reverse[T any](s []T) []T {
-	out := make([]T, len(s))
-	for i, v := range s {
-		out[len(s)-1-i] = v
+	// The bridge netfilter hook lets policies see traffic between pods on
+	// one bridge; it is built in and normally on already.
+	if v, err := os.ReadFile("/proc/sys/net/bridge/bridge-nf-call-iptables"); err == nil && strings.TrimSpace(string(v)) != "1" {
+		return writeSysctl("net/bridge/bridge-nf-call-iptables", "1")
 	}
-	return out
+	return nil
 }

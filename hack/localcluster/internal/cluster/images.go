@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -64,6 +65,51 @@ func (c *Config) ImportImage(tarPath string) error {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("ctr images import %s: %v: %s", tarPath, err, out)
+	}
+	return nil
+}
+
+// imageTar is where a built image's tarball goes.
+func (cl *Cluster) imageTar(name string) string { return cl.path("images", name+".tar") }
+
+// buildImages writes the pause and busybox image tarballs.
+func (cl *Cluster) buildImages(ctx context.Context) error {
+	work := cl.path("images")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
+	pause, err := pauseImage(cl.RepoRoot, work)
+	if err != nil {
+		return err
+	}
+	if err := imagebuild.WriteOCITarball(cl.imageTar("pause"), cl.PauseImage, pause); err != nil {
+		return err
+	}
+	bb, err := busyboxImage("/bin/busybox")
+	if err != nil {
+		return err
+	}
+	if err := imagebuild.WriteOCITarball(cl.imageTar("busybox"), cl.BusyboxImage, bb); err != nil {
+		return err
+	}
+	cl.say("%s, %s", cl.PauseImage, cl.BusyboxImage)
+	return nil
+}
+
+// importImages loads the built images and those of --load-image.
+func (cl *Cluster) importImages(ctx context.Context) error {
+	return cl.importTars(append([]string{cl.imageTar("pause"), cl.imageTar("busybox")}, cl.LoadImages...))
+}
+
+// importLoadImages loads only the images of --load-image.
+func (cl *Cluster) importLoadImages(ctx context.Context) error { return cl.importTars(cl.LoadImages) }
+
+func (cl *Cluster) importTars(tars []string) error {
+	for _, t := range tars {
+		if err := cl.ImportImage(t); err != nil {
+			return err
+		}
+		cl.say("imported %s", filepath.Base(t))
 	}
 	return nil
 }

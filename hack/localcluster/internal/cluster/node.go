@@ -1,8 +1,14 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
+	"os/exec"
 	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // containerdConfig keeps every path containerd owns under the state
@@ -49,6 +55,19 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 
 func containerdArgs(c *Config) []string {
 	return []string{"--config=" + c.path("containerd", "config.toml")}
+}
+
+// startContainerd starts containerd and waits until it answers on its socket.
+func (cl *Cluster) startContainerd(ctx context.Context) error {
+	if _, err := cl.startProcess("containerd", "/usr/bin/containerd", containerdArgs(&cl.Config), nil); err != nil {
+		return err
+	}
+	return poll(ctx, 30*time.Second, "containerd", func() error {
+		if err := cl.exited("containerd"); err != nil {
+			return err
+		}
+		return exec.Command("ctr", "--address", cl.ContainerdSocket(), "version").Run()
+	})
 }
 
 // cniConflist: one bridge with the gateway on the host side and hairpin
@@ -142,6 +161,38 @@ func kubeletArgs(c *Config) []string {
 	}
 }
 
+// startKubelet starts the kubelet and waits for its node to turn Ready.
+func (cl *Cluster) startKubelet(ctx context.Context) error {
+	start := time.Now().Add(-time.Second).Truncate(time.Second)
+	if _, err := cl.startProcess("kubelet", cl.bin("kubelet"), kubeletArgs(&cl.Config), nil); err != nil {
+		return err
+	}
+	cs, err := cl.adminClient()
+	if err != nil {
+		return err
+	}
+	// A restarted kubelet with kept state shows the old Ready at first:
+	// only a transition after this start counts.
+	return poll(ctx, 90*time.Second, "node "+cl.NodeName+" Ready", func() error {
+		if err := cl.exited("kubelet"); err != nil {
+			return err
+		}
+		n, err := cs.CoreV1().Nodes().Get(ctx, cl.NodeName, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		for _, cond := range n.Status.Conditions {
+			if cond.Type == corev1.NodeReady {
+				if cond.Status == corev1.ConditionTrue && !cond.LastTransitionTime.Time.Before(start) {
+					return nil
+				}
+				return fmt.Errorf("Ready=%s: %s", cond.Status, cond.Message)
+			}
+		}
+		return fmt.Errorf("no Ready condition yet")
+	})
+}
+
 // kubeProxyConfig: nftables mode, and conntrack left alone (maxPerCore 0
 // and zero timeouts keep kube-proxy from writing those sysctls).
 func kubeProxyConfig(c *Config) string {
@@ -166,6 +217,14 @@ conntrack:
 
 func kubeProxyArgs(c *Config) []string {
 	return []string{"--config=" + c.path("kube-proxy", "config.yaml"), "--v=1"}
+}
+
+// startKubeProxy starts kube-proxy and waits for its /healthz.
+func (cl *Cluster) startKubeProxy(ctx context.Context) error {
+	if _, err := cl.startProcess("kube-proxy", cl.bin("kube-proxy"), kubeProxyArgs(&cl.Config), nil); err != nil {
+		return err
+	}
+	return cl.waitHTTP(ctx, "kube-proxy", "http://127.0.0.1:10256/healthz", 60*time.Second)
 }
 
 // corefile: CoreDNS answers for the cluster domain only. There is no
@@ -194,6 +253,14 @@ func corednsArgs(c *Config) []string {
 	return []string{"-conf", c.path("coredns", "Corefile")}
 }
 
+// startCoreDNS starts CoreDNS and waits for its ready endpoint.
+func (cl *Cluster) startCoreDNS(ctx context.Context) error {
+	if _, err := cl.startProcess("coredns", cl.bin("coredns"), corednsArgs(&cl.Config), nil); err != nil {
+		return err
+	}
+	return cl.waitHTTP(ctx, "coredns", "http://127.0.0.1:18181/ready", 30*time.Second)
+}
+
 // kubeRouterArgs: only kube-router's NetworkPolicy controller, beside
 // kube-proxy (no service proxy, no routing, no CNI), with its metrics and
 // health servers off.
@@ -212,6 +279,12 @@ func kubeRouterArgs(c *Config) []string {
 	}
 }
 
+// startKubeRouter starts kube-router's policy controller (no health
+// endpoint here: it must still run after a moment).
+func (cl *Cluster) startKubeRouter(ctx context.Context) error {
+	return cl.startAndWatch(ctx, "kube-router", cl.bin("kube-router"), kubeRouterArgs(&cl.Config))
+}
+
 const localPathNamespace = "local-path-storage"
 const localPathServiceAccount = "local-path-provisioner"
 
@@ -226,6 +299,11 @@ func localPathArgs(c *Config) []string {
 		// Required, but the helper pod's image comes from helperPod.yaml.
 		"--helper-image", c.BusyboxImage,
 	}
+}
+
+// startLocalPath starts local-path-provisioner (no health endpoint here).
+func (cl *Cluster) startLocalPath(ctx context.Context) error {
+	return cl.startAndWatch(ctx, "local-path-provisioner", cl.bin("local-path-provisioner"), localPathArgs(&cl.Config))
 }
 
 // LocalPathDir is where local-path-provisioner puts volumes.

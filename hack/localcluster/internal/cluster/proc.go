@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -201,4 +202,22 @@ func killAndWait(pids []int, sig syscall.Signal, wait time.Duration) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// startAndWatch starts a component that has no health endpoint here and
+// checks that it is still running after a moment.
+func (cl *Cluster) startAndWatch(ctx context.Context, name, bin string, args []string) error {
+	p, err := cl.startProcess(name, bin, args, nil)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(1500 * time.Millisecond):
+	}
+	if !p.alive() {
+		return fmt.Errorf("%s exited; see %s", name, cl.LogFile(name))
+	}
+	return nil
 }

@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -129,30 +126,6 @@ func parseGrant(v string) (storeboot.Grant, error) {
 	return storeboot.Grant{Account: acc, Access: a}, nil
 }
 
-// readiness is what /readyz reports.
-type readiness struct {
-	mu     sync.Mutex
-	ready  bool
-	reason string
-}
-
-func (r *readiness) set(ready bool, reason string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.ready, r.reason = ready, reason
-}
-
-func (r *readiness) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	r.mu.Lock()
-	ready, reason := r.ready, r.reason
-	r.mu.Unlock()
-	if !ready {
-		http.Error(w, reason, http.StatusServiceUnavailable)
-		return
-	}
-	_, _ = fmt.Fprintln(w, "ok")
-}
-
 func runBootstrap(ctx context.Context, log *slog.Logger, o bootstrapOptions) error {
 	var grants []storeboot.Grant
 	for _, v := range o.grants {
@@ -179,45 +152,7 @@ func runBootstrap(ctx context.Context, log *slog.Logger, o bootstrapOptions) err
 		return err
 	}
 
-	state := &readiness{reason: "the bucket has not been checked yet"}
-	mux := http.NewServeMux()
-	mux.Handle("/readyz", state)
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = fmt.Fprintln(w, "ok") })
-	ln, err := net.Listen("tcp", o.healthAddr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-
 	log.Info("bootstrapping the store", "endpoint", o.endpoint, "bucket", o.bucket, "grants", len(grants))
-	const minWait, maxWait = time.Second, 30 * time.Second
-	backoff := minWait
-	for {
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		out, err := storeboot.Ensure(cctx, cl, o.bucket, want)
-		cancel()
-		next := o.interval
-		if err != nil {
-			state.set(false, err.Error())
-			log.Warn("the store is not ready", "error", err.Error(), "retryIn", backoff.String())
-			next, backoff = backoff, min(backoff*2, maxWait)
-		} else {
-			if out.BucketCreated || out.PolicySet {
-				log.Info("the store is ready", "bucketCreated", out.BucketCreated, "policySet", out.PolicySet)
-			}
-			state.set(true, "")
-			backoff = minWait
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(next):
-		}
-	}
+	sc := &storeboot.Sidecar{Client: cl, Bucket: o.bucket, Policy: want, HealthAddr: o.healthAddr, Interval: o.interval, Log: log}
+	return sc.Run(ctx)
 }

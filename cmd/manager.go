@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -19,9 +18,6 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/scheme"
 )
-
-// Scheme holds every kind the manager reads or writes.
-func Scheme() *runtime.Scheme { return scheme.New() }
 
 type managerOptions struct {
 	metricsAddr    string
@@ -74,7 +70,7 @@ func runManager(o managerOptions) error {
 	}
 	o.platform.ImagePullPolicy = corev1.PullPolicy(o.pullPolicy)
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                  Scheme(),
+		Scheme:                  scheme.New(),
 		Cache:                   scheme.CacheOptions(dns),
 		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress:  o.probeAddr,

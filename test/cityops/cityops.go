@@ -1,9 +1,3 @@
-// Package cityops builds the objects that people of the sample city apply
-// with kubectl besides the project's own kinds: a Job that loads files into
-// a platform's store from the platform's own namespace (the path the
-// network design allows a department), and the RBAC that makes a user a
-// department's reviewer. `make demo` and the end-to-end tests use the same
-// builders, so the demo does what the tests prove.
 package cityops
 
 import (

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/scidata-io/scidata-operator/internal/portal"
+	"github.com/scidata-io/scidata-operator/internal/scheme"
 )
 
 func newPortalCommand() *cobra.Command {
@@ -32,7 +33,7 @@ func newPortalCommand() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("find the cluster: %w", err)
 			}
-			return portal.Run(ctrl.SetupSignalHandler(), cfg, Scheme(), o)
+			return portal.Run(ctrl.SetupSignalHandler(), cfg, scheme.New(), o)
 		},
 	}
 	f := c.Flags()

@@ -2,14 +2,11 @@ package cmd
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
-	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/receipt"
 )
 
@@ -97,23 +94,15 @@ func verifyReceipt(o verifyOptions) (receipt.Payload, error) {
 	return p, nil
 }
 
-// readReceipt accepts a bare receipt or a Submission holding one.
+// readReceipt reads a bare receipt or a Submission holding one.
 func readReceipt(path string) (receipt.Receipt, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return receipt.Receipt{}, fmt.Errorf("read receipt: %w", err)
 	}
-	var sub scidatav1.Submission
-	if err := yaml.Unmarshal(b, &sub); err == nil && sub.Kind == "Submission" {
-		if sub.Status.Receipt == nil {
-			return receipt.Receipt{}, errors.New("the Submission has no receipt yet")
-		}
-		rr := sub.Status.Receipt
-		return receipt.Receipt{Payload: rr.Payload, Signature: rr.Signature, KeyID: rr.KeyID}, nil
-	}
-	var r receipt.Receipt
-	if err := yaml.UnmarshalStrict(b, &r); err != nil || r.Payload == "" {
-		return receipt.Receipt{}, fmt.Errorf("%s is neither a receipt nor a Submission", path)
+	r, err := receipt.ParseDocument(b)
+	if err != nil {
+		return receipt.Receipt{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return r, nil
 }

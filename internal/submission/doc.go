@@ -1,0 +1,10 @@
+// Package submission decides, as pure functions of the objects and the
+// clock, what the submission (汇交) controllers do: which policies cover an
+// entry, what a Submission for an entry version is called and says
+// (builder.go), where it stands, when it is due, what a policy's status
+// counts (status.go), and what a Submission's sync Job runs (job.go).
+// Only coverage.go reads the cluster: FetchCoverage, the entry, its
+// namespace's labels and the policies that cover it, which three
+// controllers need alike (through CoveringPolicies, which an entry already
+// read can use alone).
+package submission

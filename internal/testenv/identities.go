@@ -1,0 +1,93 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/scidata-io/scidata-operator/internal/scheme"
+)
+
+// ManagerUser is the identity config/default runs the manager as; the
+// admission policies tell the operator apart by it.
+const ManagerUser = "system:serviceaccount:scidata-system:scidata-operator-manager"
+
+// ManagerConfig returns a config that acts as the manager's ServiceAccount
+// with exactly the ClusterRole `make manifests` generates from the RBAC
+// markers (config/rbac/role.yaml), so that a test runs the controllers with
+// the rights, and under the admission policies, of the installed operator.
+func (e *Env) ManagerConfig(ctx context.Context) (*rest.Config, error) {
+	objs, err := ReadObjects(filepath.Join(RepoRoot(), "config", "rbac", "role.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objs {
+		if err := e.Client.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
+			return nil, fmt.Errorf("create %s %s: %w", o.GetKind(), o.GetName(), err)
+		}
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "scidata-operator-manager"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "scidata-operator-manager"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "scidata-operator-manager", Namespace: "scidata-system"}},
+	}
+	if err := e.Client.Create(ctx, binding); err != nil && !apierrors.IsAlreadyExists(err) {
+		return nil, fmt.Errorf("bind the manager's role: %w", err)
+	}
+	return e.Impersonating(ManagerUser), nil
+}
+
+// Impersonating returns a config that acts as user, in the groups the
+// apiserver gives such an identity (a ServiceAccount's or an ordinary
+// authenticated user's).
+func (e *Env) Impersonating(user string) *rest.Config {
+	groups := []string{"system:authenticated"}
+	if parts := strings.Split(user, ":"); len(parts) == 4 && parts[0] == "system" && parts[1] == "serviceaccount" {
+		groups = append(groups, "system:serviceaccounts", "system:serviceaccounts:"+parts[2])
+	}
+	cfg := rest.CopyConfig(e.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: groups}
+	return cfg
+}
+
+// ClientAs is a client acting as user (Impersonating).
+func (e *Env) ClientAs(user string) (client.Client, error) {
+	return client.New(e.Impersonating(user), client.Options{Scheme: scheme.New()})
+}
+
+// Grant binds a ClusterRole of rules to user (a user name, or a
+// ServiceAccount's system:serviceaccount:<namespace>:<name>): cluster-wide
+// when namespace is empty, else by a RoleBinding in namespace. name names
+// the role and its binding.
+func (e *Env) Grant(ctx context.Context, name, user, namespace string, rules ...rbacv1.PolicyRule) error {
+	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}
+	if err := e.Client.Create(ctx, role); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	return e.Bind(ctx, name, name, user, namespace)
+}
+
+// Bind binds the ClusterRole role to user, cluster-wide when namespace is
+// empty, else in namespace; binding names the binding.
+func (e *Env) Bind(ctx context.Context, binding, role, user, namespace string) error {
+	subject := rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}
+	if parts := strings.Split(user, ":"); len(parts) == 4 && parts[1] == "serviceaccount" {
+		subject = rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: parts[2], Name: parts[3]}
+	}
+	ref := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role}
+	var b client.Object = &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: binding}, RoleRef: ref, Subjects: []rbacv1.Subject{subject}}
+	if namespace != "" {
+		b = &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: binding, Namespace: namespace}, RoleRef: ref, Subjects: []rbacv1.Subject{subject}}
+	}
+	if err := e.Client.Create(ctx, b); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,125 @@
+package admission
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/testenv"
+)
+
+const entriesCRD = "catalogentries.scidata.io"
+
+// beforeRequiredClassification is the CatalogEntry CRD as it was before
+// every entry had to state its classification: the current CRD without the
+// rule that requires spec.classification, and with classification.level
+// optional, defaulted to Public.
+func beforeRequiredClassification(t *testing.T) *unstructured.Unstructured {
+	t.Helper()
+	objs, err := testenv.ReadObjects(filepath.Join(testenv.RepoRoot(), "config", "crd", "bases", "scidata.io_catalogentries.yaml"))
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("read the CatalogEntry CRD: %v", err)
+	}
+	crd := objs[0]
+	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+	for _, v := range versions {
+		spec := []string{"schema", "openAPIV3Schema", "properties", "spec"}
+		vm := v.(map[string]any)
+		rules, _, _ := unstructured.NestedSlice(vm, append(spec, "x-kubernetes-validations")...)
+		rules = slices.DeleteFunc(rules, func(r any) bool {
+			return strings.HasPrefix(r.(map[string]any)["message"].(string), "classification is required")
+		})
+		if err := unstructured.SetNestedSlice(vm, rules, append(spec, "x-kubernetes-validations")...); err != nil {
+			t.Fatal(err)
+		}
+		cls := append(spec, "properties", "classification")
+		unstructured.RemoveNestedField(vm, append(cls, "required")...)
+		_ = unstructured.SetNestedField(vm, "Public", append(cls, "properties", "level", "default")...)
+	}
+	_ = unstructured.SetNestedSlice(crd.Object, versions, "spec", "versions")
+	return crd
+}
+
+// replaceCRD puts crd's spec in place of the live CatalogEntry CRD's and
+// waits until the apiserver serves it: until in force() holds.
+func replaceCRD(t *testing.T, crd *unstructured.Unstructured, inForce func() error) {
+	t.Helper()
+	ctx := context.Background()
+	live := &unstructured.Unstructured{}
+	live.SetGroupVersionKind(crd.GroupVersionKind())
+	if err := env.Client.Get(ctx, types.NamespacedName{Name: entriesCRD}, live); err != nil {
+		t.Fatal(err)
+	}
+	live.Object["spec"] = crd.Object["spec"]
+	if err := env.Client.Update(ctx, live); err != nil {
+		t.Fatalf("replace the CatalogEntry CRD: %v", err)
+	}
+	testenv.Eventually(t, 30*time.Second, inForce)
+}
+
+// An entry stored before classification was required (no classification
+// at all) keeps taking edits that do not touch it, from its department
+// and from the operator: CRD validation ratcheting lets an unchanged
+// invalid field through. New entries, and edits of the classification,
+// must state the level.
+func TestEntriesStoredWithoutAClassificationTakeUnrelatedEdits(t *testing.T) {
+	setup(t)
+	ctx := context.Background()
+	current, err := testenv.ReadObjects(filepath.Join(testenv.RepoRoot(), "config", "crd", "bases", "scidata.io_catalogentries.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := func() client.Object {
+		return without(func(name string) client.Object { return entry(ns, name) }, "spec", "classification")("ratchet-probe")
+	}
+	oldInForce := func() error { return env.Client.Create(ctx, probe(), client.DryRunAll) }
+	newInForce := func() error {
+		if err := env.Client.Create(ctx, probe(), client.DryRunAll); !apierrors.IsInvalid(err) {
+			return fmt.Errorf("an entry without a classification is answered %v; want Invalid", err)
+		}
+		return nil
+	}
+	replaceCRD(t, beforeRequiredClassification(t), oldInForce)
+	t.Cleanup(func() { replaceCRD(t, current[0], newInForce) })
+
+	stored := without(func(name string) client.Object { return entry(ns, name) }, "spec", "classification")("stored-before").(*unstructured.Unstructured)
+	if err := as(t, owner).Create(ctx, stored); err != nil {
+		t.Fatalf("the old CRD refused an entry without a classification: %v", err)
+	}
+	t.Cleanup(func() { _ = env.Client.Delete(ctx, stored) })
+	replaceCRD(t, current[0], newInForce)
+
+	t.Run("the department edits its title", func(t *testing.T) {
+		_ = unstructured.SetNestedField(stored.Object, "Hourly rainfall at hydrological stations, 2015-2024", "spec", "title")
+		if err := as(t, owner).Update(ctx, stored); err != nil {
+			t.Fatalf("an unrelated edit of an entry stored without a classification was refused: %v", err)
+		}
+	})
+	t.Run("the department's robot re-applies it with a new content version", func(t *testing.T) {
+		_ = unstructured.SetNestedField(stored.Object, "2024.07", "spec", "data", "contentVersion")
+		if err := as(t, robot).Update(ctx, stored); err != nil {
+			t.Fatalf("refused: %v", err)
+		}
+	})
+	t.Run("the operator labels its duty", func(t *testing.T) {
+		patch := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"labels":{"`+scidatav1.LabelDuty+`":"none"}}}`))
+		if err := as(t, manager).Patch(ctx, stored, patch); err != nil {
+			t.Fatalf("the operator's label patch was refused: %v", err)
+		}
+	})
+	t.Run("an edit of its classification must state the level", func(t *testing.T) {
+		_ = unstructured.SetNestedStringSlice(stored.Object, []string{"PersonalInformation"}, "spec", "classification", "sensitivities")
+		_ = unstructured.SetNestedField(stored.Object, "Closed", "spec", "sharing", "mode")
+		assertRejected(t, as(t, owner).Update(ctx, stored), "spec.classification.level", "Required value")
+	})
+}
