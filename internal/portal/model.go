@@ -313,7 +313,7 @@ func (f Filter) Match(e *Entry) bool {
 	if f.DataType != "" && !slices.ContainsFunc(e.Spec.DataTypes, func(t scidatav1.DataType) bool { return strings.EqualFold(string(t), f.DataType) }) {
 		return false
 	}
-	if f.Sharing != "" && !strings.EqualFold(string(e.Sharing.Mode), f.Sharing) && !(strings.EqualFold(f.Sharing, "Embargoed") && e.Sharing.Embargoed) {
+	if f.Sharing != "" && !strings.EqualFold(string(e.Sharing.Mode), f.Sharing) && (!strings.EqualFold(f.Sharing, "Embargoed") || !e.Sharing.Embargoed) {
 		return false
 	}
 	for _, word := range strings.Fields(strings.ToLower(f.Query)) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -150,12 +151,15 @@ func (s *Server) waitReady(timeout time.Duration) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("versitygw on %s did not answer within %s: %v", s.Endpoint, timeout, err)
+			return fmt.Errorf("versitygw on %s did not answer within %s: %w", s.Endpoint, timeout, err)
 		}
 		select {
 		case werr := <-s.done:
 			s.done <- werr
-			return fmt.Errorf("versitygw exited before answering: %v", werr)
+			if werr == nil {
+				werr = errors.New("exit status 0")
+			}
+			return fmt.Errorf("versitygw exited before answering: %w", werr)
 		case <-tick.C:
 		}
 	}
