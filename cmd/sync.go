@@ -68,7 +68,7 @@ func newSyncCommand() *cobra.Command {
 	f.StringVar(&o.class, "classification", "", "classification level of the data (empty: Public)")
 	f.StringVar(&o.centerClass, "center-max-classification", "", "highest level the Center may hold (empty: no limit)")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM bundle of the CA that signs the stores' certificates (empty: system roots)")
-	f.IntVar(&o.parallel, "parallel", 4, "objects copied at once")
+	f.IntVar(&o.parallel, "parallel", 0, "objects copied at once; 0 tunes it to the cores the pod may use")
 	f.DurationVar(&o.reachTimeout, "reach-timeout", 30*time.Second, "how long to wait for each store to accept connections before the first request (a new pod's traffic can be refused until the NetworkPolicy enforcer has seen it)")
 	f.StringVar(&o.terminationPath, "termination-message-path", syncer.DefaultTerminationLog, "where to write the summary the kubelet reports (empty: nowhere)")
 	return c

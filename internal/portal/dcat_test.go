@@ -120,7 +120,7 @@ func TestTheDCATExportHasTheRequiredDCATAPProperties(t *testing.T) {
 	rights := map[string]string{}
 	for _, d := range datasets {
 		id, ar := checkDataset(t, d.(obj))
-		rights[strings.TrimPrefix(id, "https://catalog.example.org/entries/")] = ar
+		rights[strings.TrimSuffix(strings.TrimPrefix(id, "https://catalog.example.org/entries/"), "#dataset")] = ar
 	}
 	for entry, want := range map[string]string{
 		"scidata-water-resources/rainfall":    portal.AccessPublic,

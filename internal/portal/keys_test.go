@@ -31,7 +31,7 @@ func TestReceiptKeysArePublishedFromTheConfigMap(t *testing.T) {
 	}
 	key := k8stypes.NamespacedName{Namespace: ns.Name, Name: "receipt-keys"}
 	serve := func(keys func(context.Context) ([]byte, error)) *httptest.Server {
-		s := &portal.Server{Source: &portal.Source{}, ReceiptKeys: keys, Title: "t", Description: "d", Publisher: "p", BaseURL: "https://x"}
+		s := &portal.Server{ReceiptKeys: keys, Title: "t", Description: "d", Publisher: "p", BaseURL: "https://x"}
 		h, err := s.Handler()
 		if err != nil {
 			t.Fatal(err)

@@ -275,9 +275,13 @@ func checkCenterPortal(t *testing.T, entries []*unstructured.Unstructured) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	idx := portal.NewIndex(clocktesting.NewFakeClock(now), "")
+	if err := idx.Watch(ctx, c, true); err != nil {
+		t.Fatal(err)
+	}
 	go func() { _ = c.Start(ctx) }()
 	c.WaitForCacheSync(ctx)
-	s := &portal.Server{Source: &portal.Source{Reader: c, Platforms: true}, Clock: clocktesting.NewFakeClock(now),
+	s := &portal.Server{Index: idx,
 		BaseURL: "https://data.bazhong.example.org", Title: "Bazhong", Description: "Bazhong", Publisher: "Bazhong Center"}
 	h, err := s.Handler()
 	if err != nil {
