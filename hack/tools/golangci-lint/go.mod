@@ -1,5 +1,9 @@
 // Module golangci-lint pins the Go linters `make lint` runs (make
 // golangci-lint builds them into bin/golangci-lint).
+//
+// github.com/golang/protobuf is raised from v1.5.3 to v1.5.4, the version
+// hack/tools/kube-api-linter resolves, so that every package this build
+// compiles is the one that build compiles too (the second is a cache hit).
 module github.com/scidata-io/scidata-operator/hack/tools/golangci-lint
 
 go 1.26.0
@@ -84,7 +88,7 @@ require (
 	github.com/gobwas/glob v0.2.3 // indirect
 	github.com/godoc-lint/godoc-lint v0.11.4 // indirect
 	github.com/gofrs/flock v0.13.1 // indirect
-	github.com/golang/protobuf v1.5.3 // indirect
+	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/golangci/asciicheck v0.5.0 // indirect
 	github.com/golangci/canonicalheader v0.0.0-20260928145534-e18e5c5a078f // indirect
 	github.com/golangci/dupl v0.0.0-20260401084720-c99c5cf5c202 // indirect
