@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -15,6 +16,7 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/centerstore"
+	"github.com/scidata-io/scidata-operator/internal/metrics"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
 	"github.com/scidata-io/scidata-operator/internal/submission"
@@ -50,9 +52,13 @@ func (r *SubmissionReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	patch := reconcilekit.NewStatusPatch(&s)
 	review := s.Spec.ReviewRequired
+	hadReceipt := s.Status.Receipt != nil
 	defer func() {
 		setSubmissionStatus(&s, review, retErr, r.Clock.Now())
 		result, retErr = reconcilekit.Finish(ctx, r.Client, patch, &s, result, retErr)
+		if !hadReceipt && s.Status.Receipt != nil && retErr == nil {
+			recordReceipt(&s)
+		}
 	}()
 	review, err := r.reviewRequired(ctx, &s)
 	if err != nil {
@@ -118,4 +124,20 @@ func submissionOfJob(_ context.Context, o client.Object) []reconcile.Request {
 		return nil
 	}
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: a[submission.AnnotationSubmissionNamespace], Name: a[submission.AnnotationSubmissionName]}}}
+}
+
+// recordReceipt counts a receipt once its status write succeeded: the
+// transfer's objects and bytes, and the time from approval (or creation,
+// when no review was required) to receipt.
+func recordReceipt(s *scidatav1.Submission) {
+	from := s.CreationTimestamp.Time
+	if rv := s.Status.Review; rv != nil && rv.Decision == scidatav1.ReviewApproved {
+		from = rv.At.Time
+	}
+	t := s.Status.Transfer
+	received := from
+	if t.CompletedAt != nil {
+		received = t.CompletedAt.Time
+	}
+	metrics.Received(strings.TrimPrefix(s.Namespace, scidatav1.NamespacePrefix), t.Objects, t.Bytes, received.Sub(from))
 }

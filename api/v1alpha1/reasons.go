@@ -15,6 +15,9 @@ const (
 	// ReasonReconcileError: the pass failed and is retried with backoff;
 	// the message carries the error.
 	ReasonReconcileError = "ReconcileError"
+	// ReasonSuspended: ReconciliationPaused is True because spec.suspend is
+	// true.
+	ReasonSuspended = "Suspended"
 )
 
 // DataPlatform reasons.
@@ -105,4 +108,8 @@ const (
 	EventStorageGrowing    = "StorageGrowing"
 	EventSharingChanged    = "SharingChanged"
 	EventSubmissionCreated = "SubmissionCreated"
+	// EventReconciliationPaused and EventReconciliationResumed announce
+	// spec.suspend being set and cleared.
+	EventReconciliationPaused  = "ReconciliationPaused"
+	EventReconciliationResumed = "ReconciliationResumed"
 )
