@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -561,11 +562,7 @@ func TestRetainedPlatformIsKeptAndAdopted(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "platform gone", func() error {
-		err := env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{})
-		if apierrors.IsNotFound(err) {
-			return nil
-		}
-		return fmt.Errorf("still there: %v", err)
+		return gone(env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{}))
 	})
 	var live corev1.Namespace
 	if err := env.Client.Get(ctx, types.NamespacedName{Name: ns}, &live); err != nil {
@@ -604,10 +601,7 @@ func TestRetainedPlatformIsKeptAndAdopted(t *testing.T) {
 			t.Fatal(err)
 		}
 		eventually(t, "conflicting platform gone", func() error {
-			if err := env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{}); !apierrors.IsNotFound(err) {
-				return fmt.Errorf("still there: %v", err)
-			}
-			return nil
+			return gone(env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{}))
 		})
 		if err := env.Client.Get(ctx, types.NamespacedName{Name: ns}, &live); err != nil || live.Labels[scidatav1.LabelDepartment] != "planning" {
 			t.Fatalf("the refused platform touched the retained namespace: %v %v", err, live.Labels)
@@ -767,5 +761,18 @@ func relabelDepartment(t *testing.T, ns, department string) {
 	live.Labels[scidatav1.LabelDepartment] = department
 	if err := env.Client.Patch(context.Background(), &live, patch); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// gone reads the result of a Get of an object that should have been
+// deleted: nil once it is not found, else why it is not gone yet.
+func gone(err error) error {
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil
+	case err != nil:
+		return fmt.Errorf("get: %w", err)
+	default:
+		return errors.New("still there")
 	}
 }

@@ -118,7 +118,7 @@ func TestSetPlatformPaused(t *testing.T) {
 	s.dp.Spec.Suspend = true
 	s.dp.ManagedFields = []metav1.ManagedFieldsEntry{
 		{Manager: "kustomize-controller", Operation: metav1.ManagedFieldsOperationApply, FieldsType: "FieldsV1",
-			FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{"f:role":{},"f:suspend":{}}}`)}},
+			FieldsV1: metav1.NewFieldsV1(`{"f:spec":{"f:role":{},"f:suspend":{}}}`)},
 	}
 	before := trioOf(s.dp.Status.Conditions)
 	setPlatformPaused(s)

@@ -113,7 +113,8 @@ func (r *DataPlatformReconciler) growClaim(ctx context.Context, s *platformScope
 	if client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("get storage class: %w", err)
 	}
-	if err != nil || !ptr.Deref(sc.AllowVolumeExpansion, false) {
+	// A class that is gone cannot expand either.
+	if apierrors.IsNotFound(err) || !ptr.Deref(sc.AllowVolumeExpansion, false) {
 		s.resizeUnsupported = fmt.Sprintf("storage class %q of claim %s cannot expand volumes; the store stays at %s until the data is migrated to a class that can", class, pvc.Name, have.String())
 		return nil
 	}

@@ -92,12 +92,12 @@ type DataPlatformSpec struct {
 	// objectStore says who runs the platform's S3 store. Defaults to Managed.
 	// +optional
 	// +kubebuilder:default={mode: "Managed"}
-	ObjectStore ObjectStore `json:"objectStore,omitempty"`
+	ObjectStore ObjectStore `json:"objectStore,omitempty,omitzero"`
 
 	// portal configures the catalog portal the platform runs.
 	// +optional
 	// +kubebuilder:default={}
-	Portal Portal `json:"portal,omitempty"`
+	Portal Portal `json:"portal,omitempty,omitzero"`
 
 	// quota bounds what the platform's namespace may consume.
 	// +optional
@@ -360,19 +360,19 @@ type Upstream struct {
 
 // DataPlatformStatus is what the operator observed of a platform.
 type DataPlatformStatus struct {
-	// observedGeneration is the metadata.generation that status describes;
-	// -1 until the first complete reconcile.
-	// +optional
-	// +kubebuilder:default=-1
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// conditions: Ready, Reconciling, Stalled, StorageReady, PortalReady and
+	// conditions are Ready, Reconciling, Stalled, StorageReady, PortalReady and
 	// NetworkIsolated.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=16
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation that status describes;
+	// -1 until the first complete reconcile.
+	// +optional
+	// +kubebuilder:default=-1
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// namespace the platform runs in (scidata-<name>).
 	// +optional
@@ -427,7 +427,9 @@ type PlatformEndpoints struct {
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 55 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must be a DNS label of at most 55 characters: the platform's namespace is scidata-<name>"
 // +kubebuilder:validation:XValidation:rule="oldSelf.hasValue() || self.spec.role != 'Department' || self.metadata.name == self.spec.department.code",message="spec.department.code: a Department platform is named for its department (metadata.name equal to department.code), so that the apiserver's name uniqueness allows one platform per department",fieldPath=".spec.department.code",optionalOldSelf=true
 type DataPlatform struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec declares the platform.

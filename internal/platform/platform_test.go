@@ -13,7 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
-	"k8s.io/pod-security-admission/api"
+	psapi "k8s.io/pod-security-admission/api"
 	psapolicy "k8s.io/pod-security-admission/policy"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
@@ -156,7 +156,7 @@ func TestPodsMeetTheRestrictedStandard(t *testing.T) {
 		if err := yaml.Unmarshal(b, &spec); err != nil {
 			t.Fatal(err)
 		}
-		results := evaluator.EvaluatePod(api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}, &metav1.ObjectMeta{}, &spec)
+		results := evaluator.EvaluatePod(psapi.LevelVersion{Level: psapi.LevelRestricted, Version: psapi.LatestVersion()}, &metav1.ObjectMeta{}, &spec)
 		for _, r := range results {
 			if !r.Allowed {
 				t.Errorf("%s: %s: %s", name, r.ForbiddenReason, r.ForbiddenDetail)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -305,12 +306,15 @@ func (s *Server) waitReady(timeout time.Duration) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s on %s did not answer within %s: %v", s.Engine, s.Endpoint, timeout, err)
+			return fmt.Errorf("%s on %s did not answer within %s: %w", s.Engine, s.Endpoint, timeout, err)
 		}
 		select {
 		case werr := <-s.done:
 			s.done <- werr
-			return fmt.Errorf("%s exited before answering: %v", s.Engine, werr)
+			if werr == nil {
+				werr = errors.New("exit status 0")
+			}
+			return fmt.Errorf("%s exited before answering: %w", s.Engine, werr)
 		case <-tick.C:
 		}
 	}

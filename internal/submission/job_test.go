@@ -7,7 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/pod-security-admission/api"
+	psapi "k8s.io/pod-security-admission/api"
 	psapolicy "k8s.io/pod-security-admission/policy"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
@@ -55,7 +55,7 @@ func TestSyncJob(t *testing.T) {
 		}
 	}
 	evaluator, _ := psapolicy.NewEvaluator(psapolicy.DefaultChecks(), nil)
-	for _, r := range evaluator.EvaluatePod(api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}, &metav1.ObjectMeta{}, &j.Spec.Template.Spec) {
+	for _, r := range evaluator.EvaluatePod(psapi.LevelVersion{Level: psapi.LevelRestricted, Version: psapi.LatestVersion()}, &metav1.ObjectMeta{}, &j.Spec.Template.Spec) {
 		if !r.Allowed {
 			t.Errorf("sync pod is not restricted: %s: %s", r.ForbiddenReason, r.ForbiddenDetail)
 		}

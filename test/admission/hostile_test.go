@@ -345,7 +345,7 @@ func TestADepartmentCannotTakeTheCentersDepartmentCode(t *testing.T) {
 			return fmt.Errorf("a Department platform %s was admitted with the Center's code", rogue.Name)
 		}
 		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "spec.department.code: st-info-institute is the department of the city Scientific Data Center") {
-			return fmt.Errorf("refused for another reason: %v", err)
+			return fmt.Errorf("refused for another reason: %w", err)
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package admission
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -84,8 +85,12 @@ func TestEntriesStoredWithoutAClassificationTakeUnrelatedEdits(t *testing.T) {
 	}
 	oldInForce := func() error { return env.Client.Create(ctx, probe(), client.DryRunAll) }
 	newInForce := func() error {
-		if err := env.Client.Create(ctx, probe(), client.DryRunAll); !apierrors.IsInvalid(err) {
-			return fmt.Errorf("an entry without a classification is answered %v; want Invalid", err)
+		err := env.Client.Create(ctx, probe(), client.DryRunAll)
+		if err == nil {
+			return errors.New("an entry without a classification is accepted; want Invalid")
+		}
+		if !apierrors.IsInvalid(err) {
+			return fmt.Errorf("an entry without a classification is answered %w; want Invalid", err)
 		}
 		return nil
 	}

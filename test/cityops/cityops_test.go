@@ -7,7 +7,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/pod-security-admission/api"
+	psapi "k8s.io/pod-security-admission/api"
 	psapolicy "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 )
@@ -19,7 +19,7 @@ func TestToolJobMeetsTheRestrictedStandard(t *testing.T) {
 		t.Fatal(err)
 	}
 	job := ToolJob("scidata-operator:dev", "scidata-water", "upload", UploadArgs("scidata-water", "hydrology/"), "objectstore-upload", "rain")
-	for _, r := range evaluator.EvaluatePod(api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}, &metav1.ObjectMeta{}, &job.Spec.Template.Spec) {
+	for _, r := range evaluator.EvaluatePod(psapi.LevelVersion{Level: psapi.LevelRestricted, Version: psapi.LatestVersion()}, &metav1.ObjectMeta{}, &job.Spec.Template.Spec) {
 		if !r.Allowed {
 			t.Errorf("%s: %s", r.ForbiddenReason, r.ForbiddenDetail)
 		}
