@@ -49,7 +49,11 @@ func (r *DataPlatformReconciler) reconcileCredentials(ctx context.Context, s *pl
 	}
 	s.store.Accounts = platform.AccountsID(access)
 	if s.dp.Spec.Role == scidatav1.RoleDepartment {
-		return r.mirrorCenterRead(ctx, s.dp, read)
+		ca, err := r.ensureCA(ctx)
+		if err != nil {
+			return err
+		}
+		return r.mirrorCenterRead(ctx, s.dp, read, ca.CertPEM)
 	}
 	return nil
 }
@@ -67,32 +71,52 @@ func (r *DataPlatformReconciler) ensureCredentials(ctx context.Context, dp *scid
 	return sec, err
 }
 
-// mirrorCenterRead copies a department's read-only account into the
-// Center's namespace, where the sync jobs mount it. It waits for the
-// Center's namespace; a changed source (rotation) replaces the copy.
-func (r *DataPlatformReconciler) mirrorCenterRead(ctx context.Context, dp *scidatav1.DataPlatform, source *corev1.Secret) error {
+// mirrorCenterRead copies a department's read-only account, with its
+// store's CA bundle, into the Center's namespace, where the sync jobs mount
+// it. It waits for the Center's namespace; a changed source (rotation, a
+// new CA) replaces the copy.
+func (r *DataPlatformReconciler) mirrorCenterRead(ctx context.Context, dp *scidatav1.DataPlatform, source *corev1.Secret, caPEM []byte) error {
 	var center corev1.Namespace
 	if err := r.Get(ctx, types.NamespacedName{Name: platform.CenterNamespace}, &center); err != nil {
 		// No Center yet: its namespace's creation brings every platform back.
 		return client.IgnoreNotFound(err)
 	}
-	name := types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.MirroredReadSecretName(dp.Name)}
-	var mirror corev1.Secret
-	err := r.Get(ctx, name, &mirror)
-	if err == nil && sameCredentials(mirror.Data, source.Data) {
+	return r.ensureCopy(ctx, platform.MirroredCredentialsSecret(dp, source, caPEM))
+}
+
+// ensureCopy makes the Secret want (a copy of keys another Secret holds)
+// exist with exactly its data: a copy whose data differs is replaced
+// (copies are immutable, like the accounts they copy).
+func (r *DataPlatformReconciler) ensureCopy(ctx context.Context, want *corev1.Secret) error {
+	name := client.ObjectKeyFromObject(want)
+	var have corev1.Secret
+	err := r.Get(ctx, name, &have)
+	if err == nil && sameData(have.Data, want.Data) {
 		return nil
 	}
 	if err == nil {
-		if err := r.Delete(ctx, &mirror); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("replace rotated %s: %w", name, err)
+		if err := r.Delete(ctx, &have); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("replace %s: %w", name, err)
 		}
 	} else if !apierrors.IsNotFound(err) {
 		return fmt.Errorf("get %s: %w", name, err)
 	}
-	if err := r.Create(ctx, platform.MirroredCredentialsSecret(dp, source)); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := r.Create(ctx, want); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create %s: %w", name, err)
 	}
 	return nil
+}
+
+func sameData(a, b map[string][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range b {
+		if !bytes.Equal(a[k], v) {
+			return false
+		}
+	}
+	return true
 }
 
 func sameCredentials(a, b map[string][]byte) bool {
@@ -123,7 +147,7 @@ func (r *DataPlatformReconciler) reconcileExternalCredentials(ctx context.Contex
 		if err := r.APIReader.Get(ctx, ref(*ext.CenterReadCredentialsSecret), &read); err != nil {
 			return fmt.Errorf("read the Center's read-only credentials: %w", err)
 		}
-		return r.mirrorCenterRead(ctx, s.dp, &read)
+		return r.mirrorCenterRead(ctx, s.dp, &read, nil)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/apply"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/store"
 )
 
 // reconcileObjectStore runs the managed S3 server and keeps its volume:
@@ -40,10 +41,11 @@ func (r *DataPlatformReconciler) reconcileObjectStore(ctx context.Context, s *pl
 	if err := r.Get(ctx, key, &sts); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("get object store: %w", err)
 	}
-	if _, err := apply.Ensure(ctx, r.Client, platform.ObjectStoreStatefulSet(s.dp, r.Config, templateSize(s.dp, &sts), s.store), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet); err != nil {
+	st := store.For(s.dp, r.Config.OperatorNamespace)
+	if _, err := apply.Ensure(ctx, r.Client, platform.ObjectStoreStatefulSet(s.dp, r.Config, templateSize(s.dp, &sts), s.store, st.Bucket), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet); err != nil {
 		return err
 	}
-	s.dp.Status.Endpoints.ObjectStore = platform.ObjectStoreURL(s.dp)
+	s.dp.Status.Endpoints.ObjectStore = st.Endpoint
 	claims, err := r.reconcileClaims(ctx, s)
 	if err != nil {
 		return err

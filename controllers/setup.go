@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"context"
 	"crypto/rand"
 	"fmt"
 
@@ -9,9 +8,8 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 
-	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
-	"github.com/scidata-io/scidata-operator/internal/centerstore"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/store"
 )
 
 // Options are what the reconcilers need from the manager's flags.
@@ -19,18 +17,17 @@ type Options struct {
 	Platform   platform.Config
 	DNSService types.NamespacedName
 	Clock      clock.PassiveClock
-	// OpenCenterStore overrides how the manager reaches the Center's store
-	// (tests point it at a local S3 server); by default the in-cluster URL.
-	OpenCenterStore func(context.Context, *scidatav1.DataPlatform) (centerstore.Store, error)
+	// StoreDialer, if set, opens the manager's connections to object
+	// stores (the Center's, and External stores for their probe): envtest
+	// points a Managed store's in-cluster name at a local server with it.
+	// Nil in production.
+	StoreDialer store.Dialer
 }
 
 // SetupAll registers every reconciler with the manager.
 func SetupAll(mgr ctrl.Manager, o Options) error {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
-	}
-	if o.OpenCenterStore == nil {
-		o.OpenCenterStore = OpenCenterStoreFromCluster(mgr.GetClient(), o.Platform.OperatorNamespace)
 	}
 	dp := &DataPlatformReconciler{
 		Client:     mgr.GetClient(),
@@ -48,7 +45,7 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 			Recorder: mgr.GetEventRecorderFor("catalogentry-controller"), //nolint:staticcheck // the record API keeps core/v1 Events, which kubectl describe shows
 		}).SetupWithManager,
 		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("submissionpolicy-controller"), Clock: o.Clock}).SetupWithManager,
-		"Submission":       (&SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: o.OpenCenterStore}).SetupWithManager,
+		"Submission":       (&SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: OpenCenterStoreFromCluster(mgr.GetClient(), o.Platform.OperatorNamespace, o.StoreDialer)}).SetupWithManager,
 	} {
 		if err := setup(mgr); err != nil {
 			return fmt.Errorf("set up the %s controller: %w", name, err)

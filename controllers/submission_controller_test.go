@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -20,6 +19,7 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/receipt"
 	"github.com/scidata-io/scidata-operator/internal/s3test"
+	"github.com/scidata-io/scidata-operator/internal/store"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 	syncer "github.com/scidata-io/scidata-operator/internal/sync"
 )
@@ -103,11 +103,10 @@ func getSubmission(t *testing.T, s *scidatav1.Submission) *scidatav1.Submission 
 // the receipt verifies against the published key set and the manifest.
 func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	ctx := context.Background()
-	center := ensureCenter(t)
+	ensureCenter(t)
 	dept := readyDepartment(t, "hydro-works", nil)
-	srv, store := centerStore(t)
-	srv.Put(t, "dept", "flows/2024/a.csv", []byte("station,flow\n1,2.5\n"))
-	srv.Put(t, "dept", "flows/2024/b.csv", []byte("station,flow\n2,3.5\n"))
+	_, center := centerStore(t)
+	departmentData(t, dept, map[string]string{"flows/2024/a.csv": "station,flow\n1,2.5\n", "flows/2024/b.csv": "station,flow\n2,3.5\n"})
 
 	sub := &scidatav1.Submission{
 		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name("flows", "v1")},
@@ -124,7 +123,7 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: submission.JobName(sub)}, &batchv1.Job{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("a sync job exists before the review: %v", err)
 	}
-	got, res := approveAndTransfer(t, srv, center, sub)
+	got, res := approveAndTransfer(t, sub)
 	if got.Status.Transfer.ManifestDigest != res.ManifestDigest || got.Status.Transfer.Objects != 2 {
 		t.Errorf("transfer %+v, worker %+v", got.Status.Transfer, res)
 	}
@@ -141,7 +140,7 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the receipt does not verify: %v", err)
 	}
-	manifest, err := store.Get(ctx, got.Status.Transfer.Destination+syncer.ManifestName)
+	manifest, err := center.Get(ctx, got.Status.Transfer.Destination+syncer.ManifestName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +150,7 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	if payload.Submission.UID != string(got.UID) || payload.Department != sub.Spec.Department || payload.Bytes != res.Bytes {
 		t.Errorf("payload %+v", payload)
 	}
-	stored, err := store.Get(ctx, got.Status.Transfer.Destination+ReceiptName)
+	stored, err := center.Get(ctx, got.Status.Transfer.Destination+ReceiptName)
 	if err != nil {
 		t.Fatalf("receipt not stored beside the manifest: %v", err)
 	}
@@ -192,28 +191,34 @@ func publishedKeySet(t *testing.T) receipt.KeySet {
 	return set
 }
 
-// centerStore starts a real S3 server holding a department's bucket "dept"
-// and the Center's bucket, and makes it the Center's store the manager
-// reaches for the test's duration.
+// centerStore serves the Center's Managed store on a local versitygw with
+// the Center's own accounts (managedStore), and opens it as the manager
+// does: with the sync writer, verified against the operator's CA.
 func centerStore(t *testing.T) (*s3test.Server, centerstore.Store) {
 	t.Helper()
-	srv := s3test.Start(t)
-	srv.MakeBucket(t, "dept")
-	srv.MakeBucket(t, platform.Bucket)
-	store, err := centerstore.NewS3(srv.Endpoint, platform.Bucket, s3test.RootAccess, s3test.RootSecret, srv.RootCAs)
+	srv := managedStore(t, getPlatform(t, scidatav1.CenterName))
+	cs, err := centerstore.Open(context.Background(), env.Client, getPlatform(t, scidatav1.CenterName), operatorNamespace, storeDialer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cs centerstore.Store = store
-	testCenterStore.Store(&cs)
-	t.Cleanup(func() { testCenterStore.Store(nil) })
-	return srv, store
+	return srv, cs
+}
+
+// departmentData serves dept's Managed store on a local versitygw and puts
+// files into its bucket, as the owners upload them.
+func departmentData(t *testing.T, dept *scidatav1.DataPlatform, files map[string]string) *s3test.Server {
+	t.Helper()
+	srv := managedStore(t, dept)
+	for k, v := range files {
+		srv.Put(t, store.For(dept, operatorNamespace).Bucket, k, []byte(v))
+	}
+	return srv
 }
 
 // approveAndTransfer approves sub as a reviewer would, runs the real worker
-// for its Job against srv, completes the Job as the kubelet would report
-// it, and waits for the receipt.
-func approveAndTransfer(t *testing.T, srv *s3test.Server, center *scidatav1.DataPlatform, sub *scidatav1.Submission) (*scidatav1.Submission, syncer.Result) {
+// with its Job's own arguments against the stores' servers, completes the
+// Job as the kubelet would report it, and waits for the receipt.
+func approveAndTransfer(t *testing.T, sub *scidatav1.Submission) (*scidatav1.Submission, syncer.Result) {
 	t.Helper()
 	live := getSubmission(t, sub)
 	setStatus(t, live, func() {
@@ -223,13 +228,7 @@ func approveAndTransfer(t *testing.T, srv *s3test.Server, center *scidatav1.Data
 	if job.Spec.Template.Labels[scidatav1.LabelComponent] != platform.ComponentSync || *job.Spec.BackoffLimit != 3 {
 		t.Errorf("job labels %v, backoff %d", job.Spec.Template.Labels, *job.Spec.BackoffLimit)
 	}
-	// The worker, for real, against the real S3 server.
-	res, err := syncer.Run(context.Background(), syncer.Config{
-		Source:       syncer.Store{Endpoint: srv.Endpoint, Bucket: "dept", AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
-		SourcePrefix: sub.Spec.SourcePrefix,
-		Dest:         syncer.Store{Endpoint: srv.Endpoint, Bucket: platform.Bucket, AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
-		Department:   sub.Spec.Department, Entry: sub.Spec.Entry.Name, ContentVersion: sub.Spec.ContentVersion, RootCAs: srv.RootCAs, CenterMax: center.Spec.MaxClassification,
-	}, slog.New(slog.DiscardHandler))
+	res, err := runSyncJob(t, job)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,14 +251,14 @@ func approveAndTransfer(t *testing.T, srv *s3test.Server, center *scidatav1.Data
 // that set.
 func TestKeyRotationKeepsOldReceiptsVerifiable(t *testing.T) {
 	ctx := context.Background()
-	center := ensureCenter(t)
+	ensureCenter(t)
 	dept := readyDepartment(t, "rota-works", nil)
-	srv, _ := centerStore(t)
-	srv.Put(t, "dept", "gauges/a.csv", []byte("gauge,level\n1,2.5\n"))
+	centerStore(t)
+	departmentData(t, dept, map[string]string{"gauges/a.csv": "gauge,level\n1,2.5\n"})
 	newSub := func(entry string) *scidatav1.Submission {
 		return createSubmission(t, dept, entry, "uid-"+entry, "gauges/", true)
 	}
-	first, _ := approveAndTransfer(t, srv, center, newSub("gauges-before"))
+	first, _ := approveAndTransfer(t, newSub("gauges-before"))
 
 	var key corev1.Secret
 	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.SigningKeySecretName}, &key); err != nil {
@@ -268,7 +267,7 @@ func TestKeyRotationKeepsOldReceiptsVerifiable(t *testing.T) {
 	if err := env.Client.Delete(ctx, &key); err != nil {
 		t.Fatal(err)
 	}
-	second, _ := approveAndTransfer(t, srv, center, newSub("gauges-after"))
+	second, _ := approveAndTransfer(t, newSub("gauges-after"))
 	if second.Status.Receipt.KeyID == first.Status.Receipt.KeyID {
 		t.Fatalf("after rotation the receipt is still signed with key %s", first.Status.Receipt.KeyID)
 	}
@@ -296,7 +295,7 @@ func TestNoReceiptWithoutProof(t *testing.T) {
 	ctx := context.Background()
 	ensureCenter(t)
 	dept := readyDepartment(t, "proof-works", nil)
-	_, store := centerStore(t)
+	_, cs := centerStore(t)
 	newSub := func(entry string) *scidatav1.Submission {
 		return createSubmission(t, dept, entry, "uid", entry+"/", false)
 	}
@@ -304,7 +303,7 @@ func TestNoReceiptWithoutProof(t *testing.T) {
 	t.Run("a claimed digest the store does not hold", func(t *testing.T) {
 		s := newSub("claimed")
 		manifest := []byte(`{"version":"scidata.io/manifest/v1","department":"proof-works","entry":"claimed","contentVersion":"v1","objects":[]}` + "\n")
-		if err := store.Put(ctx, "proof-works/claimed/v1/"+syncer.ManifestName, manifest); err != nil {
+		if err := cs.Put(ctx, "proof-works/claimed/v1/"+syncer.ManifestName, manifest); err != nil {
 			t.Fatal(err)
 		}
 		msg, _ := json.Marshal(syncer.Summary{ManifestDigest: receipt.Digest([]byte("something else")), Objects: 1})

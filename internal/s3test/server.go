@@ -120,6 +120,13 @@ type Options struct {
 	// of a fresh temporary directory: a test mounts a small tmpfs there to
 	// fill it.
 	DataDir string
+	// CA, if set, signs the server's certificate instead of a CA made for
+	// the test (the operator's CA, so that the operator's clients trust
+	// the server as they trust a Managed store); DNSNames are names the
+	// certificate carries besides 127.0.0.1 and localhost (a Managed
+	// store's in-cluster names).
+	CA       *CA
+	DNSNames []string
 }
 
 // StartWith runs a fresh server prepared as o says and stops it when the
@@ -160,7 +167,25 @@ type sharedServer struct {
 // their access on every bucket it matches.
 func Shared(t testing.TB, name string, o Options) *Server {
 	t.Helper()
+	e := sharedEntry(name, o)
+	e.start(name, o)
+	if e.err != nil {
+		t.Fatalf("shared %s server %s: %v", o.Engine, name, e.err)
+	}
+	return e.s
+}
+
+// Warm starts the shared server name (as Shared would) in the background
+// and returns at once, so that an engine slow to start (SeaweedFS: seconds)
+// starts while the suite prepares everything else.
+func Warm(name string, o Options) {
+	e := sharedEntry(name, o)
+	go e.start(name, o)
+}
+
+func sharedEntry(name string, o Options) *sharedServer {
 	shared.Lock()
+	defer shared.Unlock()
 	if shared.servers == nil {
 		shared.servers = map[string]*sharedServer{}
 	}
@@ -170,7 +195,10 @@ func Shared(t testing.TB, name string, o Options) *Server {
 		e = &sharedServer{}
 		shared.servers[key] = e
 	}
-	shared.Unlock()
+	return e
+}
+
+func (e *sharedServer) start(name string, o Options) {
 	e.once.Do(func() {
 		e.s, e.err = launch(func() string {
 			d, err := os.MkdirTemp("", "s3test-"+name+"-")
@@ -181,10 +209,6 @@ func Shared(t testing.TB, name string, o Options) *Server {
 			return d
 		}, o)
 	})
-	if e.err != nil {
-		t.Fatalf("shared %s server %s: %v", o.Engine, name, e.err)
-	}
-	return e.s
 }
 
 // StopShared stops every server Shared started and removes their files.
@@ -246,7 +270,7 @@ func (s *Server) grant(bucket string) error {
 }
 
 func start(dir, bin string, o Options) (*Server, error) {
-	c, err := newCerts(dir)
+	c, err := newCerts(dir, o)
 	if err != nil {
 		return nil, err
 	}
@@ -347,6 +371,36 @@ func (s *Server) stop() {
 	case <-time.After(500 * time.Millisecond):
 		_ = s.cmd.Process.Kill()
 		s.done <- <-s.done
+	}
+}
+
+// Stop stops the server, as a store that goes down does; Restart starts
+// it again on the same port and data.
+func (s *Server) Stop() { s.stop() }
+
+// Restart starts a stopped server again with what it was started with
+// (versitygw only: SeaweedFS takes seconds to start), and waits until it
+// answers.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	if s.Engine != Versity {
+		t.Fatalf("s3test: Restart is versitygw's; %s takes seconds to start", s.Engine)
+	}
+	cmd := exec.Command(s.cmd.Path, s.cmd.Args[1:]...)
+	cmd.Env, cmd.Dir = s.cmd.Env, s.cmd.Dir
+	logf, err := os.OpenFile(s.log, os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = logf.Close() }()
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.cmd, s.done = cmd, make(chan error, 1)
+	go func() { s.done <- cmd.Wait() }()
+	if err := s.waitReady(30 * time.Second); err != nil {
+		t.Fatalf("%v; its log:\n%s", err, s.Log())
 	}
 }
 
