@@ -24,11 +24,11 @@ import (
 // reconcileObjectStore runs the managed S3 server and keeps its volume:
 // Services, the StatefulSet, growth of the claims, and Retain on the
 // volumes as soon as they bind. It records StorageReady from the
-// StatefulSet's and the claims' own status.
+// StatefulSet's and the claims' own status; for an External store, from
+// the probe (dataplatform_external.go).
 func (r *DataPlatformReconciler) reconcileObjectStore(ctx context.Context, s *platformScope) error {
 	if !platform.Managed(s.dp) {
-		s.dp.Status.Endpoints.ObjectStore = s.dp.Spec.ObjectStore.External.Endpoint
-		s.storage = ready(scidatav1.ReasonExternalStore, "the platform uses the external S3 endpoint "+s.dp.Spec.ObjectStore.External.Endpoint)
+		r.probeExternal(ctx, s)
 		return nil
 	}
 	for _, svc := range []*corev1ac.ServiceApplyConfiguration{platform.ObjectStoreHeadlessService(s.dp), platform.ObjectStoreService(s.dp)} {
@@ -45,7 +45,7 @@ func (r *DataPlatformReconciler) reconcileObjectStore(ctx context.Context, s *pl
 	if _, err := apply.Ensure(ctx, r.Client, platform.ObjectStoreStatefulSet(s.dp, r.Config, templateSize(s.dp, &sts), s.store, st.Bucket), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet); err != nil {
 		return err
 	}
-	s.dp.Status.Endpoints.ObjectStore = st.Endpoint
+	s.dp.Status.Endpoints.ObjectStore, s.dp.Status.Endpoints.Bucket = st.Endpoint, st.Bucket
 	claims, err := r.reconcileClaims(ctx, s)
 	if err != nil {
 		return err

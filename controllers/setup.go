@@ -22,6 +22,11 @@ type Options struct {
 	// points a Managed store's in-cluster name at a local server with it.
 	// Nil in production.
 	StoreDialer store.Dialer
+	// StoreProber, if set, probes External stores instead of
+	// store.Prober{Dial: StoreDialer} (tests wrap its transport to count
+	// the requests); ProbeTiming, if set, replaces DefaultProbeTiming.
+	StoreProber StoreProber
+	ProbeTiming ProbeTiming
 }
 
 // SetupAll registers every reconciler with the manager.
@@ -29,14 +34,19 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
 	}
+	if o.StoreProber == nil {
+		o.StoreProber = store.Prober{Dial: o.StoreDialer}
+	}
 	dp := &DataPlatformReconciler{
-		Client:     mgr.GetClient(),
-		APIReader:  mgr.GetAPIReader(),
-		Recorder:   mgr.GetEventRecorder("dataplatform-controller"),
-		Clock:      o.Clock,
-		Config:     o.Platform,
-		DNSService: o.DNSService,
-		Rand:       rand.Reader,
+		Prober:      o.StoreProber,
+		ProbeTiming: o.ProbeTiming,
+		Client:      mgr.GetClient(),
+		APIReader:   mgr.GetAPIReader(),
+		Recorder:    mgr.GetEventRecorder("dataplatform-controller"),
+		Clock:       o.Clock,
+		Config:      o.Platform,
+		DNSService:  o.DNSService,
+		Rand:        rand.Reader,
 	}
 	for name, setup := range map[string]func(ctrl.Manager) error{
 		"DataPlatform": dp.SetupWithManager,

@@ -20,51 +20,23 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/receipt"
 	"github.com/scidata-io/scidata-operator/internal/s3test"
 	"github.com/scidata-io/scidata-operator/internal/store"
+	"github.com/scidata-io/scidata-operator/internal/storetest"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 	syncer "github.com/scidata-io/scidata-operator/internal/sync"
 )
 
-// completeJob does what the Job controller and the kubelet do on a real
-// node when the sync pod exits: a finished pod with the worker's
-// termination message, and the Job's success conditions.
+// completeJob reports the Job done, as the Job controller and the kubelet
+// would on a real node.
 func completeJob(t *testing.T, job *batchv1.Job, exit int32, message string) {
 	t.Helper()
-	ctx := context.Background()
-	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: job.Name + "-0", Namespace: job.Namespace, Labels: map[string]string{
-			batchv1.JobNameLabel: job.Name, scidatav1.LabelComponent: platform.ComponentSync}},
-		Spec: job.Spec.Template.Spec,
-	}
-	if err := env.Client.Create(ctx, pod); err != nil {
-		t.Fatal(err)
-	}
-	now := metav1.Now()
-	pod.Status = corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{Name: "sync",
-		State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: exit, Message: message, FinishedAt: now, StartedAt: now}}}}}
-	if exit != 0 {
-		pod.Status.Phase = corev1.PodFailed
-	}
-	if err := env.Client.Status().Update(ctx, pod); err != nil {
-		t.Fatal(err)
-	}
-	job.Status.StartTime = &now
-	if exit == 0 {
-		job.Status.Succeeded = 1
-		job.Status.CompletionTime = &now
-		job.Status.Conditions = []batchv1.JobCondition{
-			{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now},
-			{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now},
-		}
-	} else {
-		job.Status.Failed = 1
-		job.Status.Conditions = []batchv1.JobCondition{
-			{Type: batchv1.JobFailureTarget, Status: corev1.ConditionTrue, LastTransitionTime: now, Reason: batchv1.JobReasonPodFailurePolicy},
-			{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, LastTransitionTime: now, Reason: batchv1.JobReasonPodFailurePolicy},
-		}
-	}
-	if err := env.Client.Status().Update(ctx, job); err != nil {
-		t.Fatal(err)
-	}
+	storetest.CompleteJob(t, env.Client, job, exit, message)
+}
+
+// managedStore serves dp's Managed store on a local versitygw, as its pod
+// would (internal/storetest).
+func managedStore(t *testing.T, dp *scidatav1.DataPlatform) *s3test.Server {
+	t.Helper()
+	return storetest.ManagedStore(t, env.Client, dp, operatorNamespace)
 }
 
 func ensureCenter(t *testing.T) *scidatav1.DataPlatform {
@@ -130,37 +102,8 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 
 	// An auditor verifies it with nothing but the published key set, a
 	// pinned fingerprint and the manifest from the store.
-	set := publishedKeySet(t)
-	rc := receipt.Receipt{Payload: got.Status.Receipt.Payload, Signature: got.Status.Receipt.Signature, KeyID: got.Status.Receipt.KeyID}
-	pub, err := set.Lookup(rc.KeyID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	payload, err := receipt.Verify(rc, receipt.KeyID(pub), pub)
-	if err != nil {
-		t.Fatalf("the receipt does not verify: %v", err)
-	}
-	manifest, err := center.Get(ctx, got.Status.Transfer.Destination+syncer.ManifestName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := receipt.VerifyManifest(payload, manifest); err != nil {
-		t.Fatal(err)
-	}
-	if payload.Submission.UID != string(got.UID) || payload.Department != sub.Spec.Department || payload.Bytes != res.Bytes {
-		t.Errorf("payload %+v", payload)
-	}
-	stored, err := center.Get(ctx, got.Status.Transfer.Destination+ReceiptName)
-	if err != nil {
-		t.Fatalf("receipt not stored beside the manifest: %v", err)
-	}
-	var storedRc scidatav1.Receipt
-	if err := json.Unmarshal(stored, &storedRc); err != nil || storedRc != *got.Status.Receipt {
-		t.Fatalf("the stored receipt is not the record's: %v", err)
-	}
-	tampered := bytes.Replace(manifest, []byte("a.csv"), []byte("z.csv"), 1)
-	if err := receipt.VerifyManifest(payload, tampered); err == nil {
-		t.Fatal("a tampered manifest verified")
+	if payload := storetest.AssertReceipted(t, env.Client, got, center, ReceiptName); payload.Bytes != res.Bytes {
+		t.Errorf("payload %+v, worker %+v", payload, res)
 	}
 }
 
@@ -197,7 +140,7 @@ func publishedKeySet(t *testing.T) receipt.KeySet {
 func centerStore(t *testing.T) (*s3test.Server, centerstore.Store) {
 	t.Helper()
 	srv := managedStore(t, getPlatform(t, scidatav1.CenterName))
-	cs, err := centerstore.Open(context.Background(), env.Client, getPlatform(t, scidatav1.CenterName), operatorNamespace, storeDialer)
+	cs, err := centerstore.Open(context.Background(), env.Client, getPlatform(t, scidatav1.CenterName), operatorNamespace, storetest.Dial)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +171,7 @@ func approveAndTransfer(t *testing.T, sub *scidatav1.Submission) (*scidatav1.Sub
 	if job.Spec.Template.Labels[scidatav1.LabelComponent] != platform.ComponentSync || *job.Spec.BackoffLimit != 3 {
 		t.Errorf("job labels %v, backoff %d", job.Spec.Template.Labels, *job.Spec.BackoffLimit)
 	}
-	res, err := runSyncJob(t, job)
+	res, err := storetest.RunSyncJob(t, env.Client, job)
 	if err != nil {
 		t.Fatal(err)
 	}

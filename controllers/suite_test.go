@@ -26,6 +26,7 @@ import (
 
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/scheme"
+	"github.com/scidata-io/scidata-operator/internal/storetest"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -121,7 +122,7 @@ func startManager(ctx context.Context) error {
 	})
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme.New(),
-		Cache:   scheme.CacheOptions(dnsService),
+		Cache:   scheme.CacheOptions(dnsService, operatorNamespace),
 		Metrics: metricsserver.Options{BindAddress: "0"},
 	})
 	if err != nil {
@@ -135,7 +136,10 @@ func startManager(ctx context.Context) error {
 			ImagePullPolicy:   "IfNotPresent",
 		},
 		DNSService:  dnsService,
-		StoreDialer: storeDialer,
+		StoreDialer: storetest.Dial,
+		// Probes again within a second, so that a test sees a fault and
+		// its mending without waiting minutes.
+		ProbeTiming: ProbeTiming{MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second, ReadyInterval: time.Second},
 	})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -18,7 +19,7 @@ const (
 	// interrupted request; retrying may succeed.
 	Other Failure = iota
 	// Untrusted: the store's certificate does not verify against the CA
-	// bundle (wrong CA, wrong name, expired).
+	// bundle (wrong CA, wrong name, expired), or it does not speak TLS.
 	Untrusted
 	// Unreachable: the store refuses connections or its name does not
 	// resolve (deleted, stopped, blocked by a NetworkPolicy).
@@ -41,7 +42,10 @@ func Classify(err error) Failure {
 	var ua x509.UnknownAuthorityError
 	var he x509.HostnameError
 	var ci x509.CertificateInvalidError
-	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) {
+	var rh tls.RecordHeaderError
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &rh) ||
+		// net/http drops the type of a plain-HTTP answer to a TLS hello.
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
 		return Untrusted
 	}
 	var op *net.OpError

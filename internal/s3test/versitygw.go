@@ -70,6 +70,15 @@ func (s *Server) createUser(a Account) error {
 	return nil
 }
 
+// CreateUser (versitygw) makes an account of role user with versitygw's
+// admin CLI: it can do nothing until a bucket policy lets it.
+func (s *Server) CreateUser(t testing.TB, a Account) {
+	t.Helper()
+	if err := s.createUser(a); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // CreateReadOnlyUser (versitygw) makes an account with versitygw's admin
 // CLI (role user, which can read nothing by itself) and a bucket policy
 // that lets it get and list the bucket's objects: the Center's read-only

@@ -118,15 +118,33 @@ func For(p *scidatav1.DataPlatform, operatorNamespace string) Store {
 	}
 	st.Endpoint = ext.Endpoint
 	st.Bucket = ext.Bucket
-	st.PathStyle = true
+	st.Region = ext.Region
+	st.PathStyle = ext.AddressingStyle != scidatav1.AddressingVirtualHosted
 	st.CA = ref(ext.CASecret, CAField)
 	st.Accounts[Upload] = ref(&ext.CredentialsSecret, "")
 	if p.Spec.Role == scidatav1.RoleDepartment {
 		if r := ref(ext.CenterReadCredentialsSecret, ""); r.Name != "" {
 			st.Accounts[CenterRead] = r
 		}
+	} else if r := ref(ext.SyncWriterCredentialsSecret, ""); r.Name != "" {
+		st.Accounts[SyncWriter] = r
 	}
 	return st
+}
+
+// Field is the spec field of an External store that names account a's
+// Secret ("" for the CA bundle's).
+func Field(a Account) string {
+	const ext = "spec.objectStore.external."
+	switch a {
+	case Upload:
+		return ext + "credentialsSecret"
+	case CenterRead:
+		return ext + "centerReadCredentialsSecret"
+	case SyncWriter:
+		return ext + "syncWriterCredentialsSecret"
+	}
+	return ext + "caSecret"
 }
 
 // Writer is the account that writes into the bucket: the owners' on a
