@@ -59,7 +59,8 @@ var Engines = []Engine{Versity, SeaweedFS}
 // Server is a running S3 server.
 type Server struct {
 	Engine Engine
-	// Endpoint is 127.0.0.1:<port>, served over TLS only.
+	// Endpoint is <Options.Host>:<port> (127.0.0.1 by default), served
+	// over TLS only.
 	Endpoint string
 	// CAFile holds the PEM of the CA that signed the server's certificate.
 	CAFile  string
@@ -127,6 +128,18 @@ type Options struct {
 	// store's in-cluster names).
 	CA       *CA
 	DNSNames []string
+	// Host is the address the server binds and advertises, and its
+	// certificate's IP: 127.0.0.1 when empty. A real node's address makes
+	// the server reachable from the node's pods, as a city's store on the
+	// node would be (the end-to-end tests).
+	Host string
+}
+
+func (o Options) host() string {
+	if o.Host == "" {
+		return "127.0.0.1"
+	}
+	return o.Host
 }
 
 // StartWith runs a fresh server prepared as o says and stops it when the
@@ -477,8 +490,8 @@ func (s *Server) Put(t testing.TB, bucket, key string, data []byte) {
 	}
 }
 
-// freePorts finds n loopback addresses nothing listens on.
-func freePorts(n int) ([]string, error) {
+// freePorts finds n addresses of host nothing listens on.
+func freePorts(host string, n int) ([]string, error) {
 	var out []string
 	var ls []net.Listener
 	defer func() {
@@ -487,7 +500,7 @@ func freePorts(n int) ([]string, error) {
 		}
 	}()
 	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 		if err != nil {
 			return nil, err
 		}

@@ -16,6 +16,16 @@ import (
 	"time"
 )
 
+// ips are the IP addresses a server certificate carries: 127.0.0.1, and
+// host when it is another address.
+func ips(host string) []net.IP {
+	out := []net.IP{net.IPv4(127, 0, 0, 1)}
+	if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() {
+		out = append(out, ip)
+	}
+	return out
+}
+
 // certs is a CA and a server certificate for 127.0.0.1 it signed, as files.
 type certs struct {
 	caFile, certFile, keyFile string
@@ -29,7 +39,7 @@ type CA struct {
 }
 
 // newCerts writes a CA (a fresh one, or o.CA) and a server certificate it
-// signed for 127.0.0.1, localhost and o.DNSNames into dir.
+// signed for 127.0.0.1, o.Host, localhost and o.DNSNames into dir.
 func newCerts(dir string, o Options) (*certs, error) {
 	now := time.Now()
 	var ca *x509.Certificate
@@ -78,10 +88,10 @@ func newCerts(dir string, o Options) (*certs, error) {
 		return nil, err
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: o.host()},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: append([]string{"localhost"}, o.DNSNames...),
+		IPAddresses: ips(o.host()), DNSNames: append([]string{"localhost"}, o.DNSNames...),
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {

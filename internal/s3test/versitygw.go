@@ -12,7 +12,7 @@ import (
 // versitygwCommand is versitygw with the posix backend on dir/data (or
 // o.DataDir), its IAM in dir/iam, and TLS on both its S3 and admin ports.
 func (s *Server) versitygwCommand(bin, dir string, c *certs, o Options) (*exec.Cmd, error) {
-	ports, err := freePorts(2)
+	ports, err := freePorts(o.host(), 2)
 	if err != nil {
 		return nil, err
 	}
