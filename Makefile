@@ -68,8 +68,20 @@ check-imports: ## Fail when a package under internal/ (its tests included) impor
 	  grep -E ' github.com/scidata-io/scidata-operator/(controllers|cmd)(/[^ ]*)?( |$$)' || true); \
 	  if [ -n "$$bad" ]; then echo "internal/ must not import controllers/ or cmd/:"; echo "$$bad"; exit 1; fi
 
+# The managed store's URL (https://objectstore.<namespace>.svc:9000) and
+# bucket (scidata) are named by internal/store alone: every consumer takes
+# them from the store's description, so Managed and External stores are the
+# same to it. Tests are not checked: they state the expected values on
+# their own, as a second source of truth.
+STORE_NAMES = "https://[^"]*\.svc|"https://%s\.%s\.svc|https[^"]*"[^\n]*ObjectStorePort|ObjectStorePort[^\n]*"https|[Bb]ucket[^"\n]*"scidata"|"scidata"[^"\n]*[Bb]ucket|\bplatform\.Bucket\b|\bmanagedBucket\b
+
+.PHONY: check-store
+check-store: ## Fail when Go code outside internal/store names the managed store's URL or bucket.
+	@bad=$$(git grep --untracked -nE '$(STORE_NAMES)' -- '*.go' ':!internal/store/' ':!*_test.go' || true); \
+	  if [ -n "$$bad" ]; then echo "only internal/store names the managed store's URL and bucket (take them from store.For):"; echo "$$bad"; exit 1; fi
+
 .PHONY: verify
-verify: manifests generate check-imports ## Fail when generated code, manifests or formatting are stale, an import points back up, or a linter finds something.
+verify: manifests generate check-imports check-store ## Fail when generated code, manifests or formatting are stale, an import points back up, a store's name is spelled outside internal/store, or a linter finds something.
 	@unformatted=$$(gofmt -s -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt -s would change: $$unformatted (run make fmt)"; exit 1; fi
 	@if [ -n "$$(git status --porcelain -- api config charts docs/install.md)" ]; then \

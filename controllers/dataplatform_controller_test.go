@@ -198,7 +198,7 @@ func assertOwnedObjects(t *testing.T, dp *scidatav1.DataPlatform, net platform.C
 	assertApplied(t, platform.PortalReaderBinding(dp), &rbacv1.RoleBinding{}, rbacv1ac.ExtractRoleBinding)
 	assertApplied(t, platform.ObjectStoreService(dp), &corev1.Service{}, corev1ac.ExtractService)
 	assertApplied(t, platform.ObjectStoreHeadlessService(dp), &corev1.Service{}, corev1ac.ExtractService)
-	assertApplied(t, platform.ObjectStoreStatefulSet(dp, testConfig, dp.Spec.Storage.Size, storeRevision(t, dp)), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet)
+	assertApplied(t, platform.ObjectStoreStatefulSet(dp, testConfig, dp.Spec.Storage.Size, storeRevision(t, dp), "scidata"), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet)
 	assertApplied(t, platform.PortalService(dp), &corev1.Service{}, corev1ac.ExtractService)
 	assertApplied(t, platform.PortalDeployment(dp, testConfig), &appsv1.Deployment{}, appsv1ac.ExtractDeployment)
 	for _, np := range platform.NetworkPolicies(dp, testConfig, net) {
@@ -378,7 +378,7 @@ func TestCenterAndDepartmentsBecomeReady(t *testing.T) {
 					t.Errorf("%s is %s", typ, platformCondition(live, typ))
 				}
 			}
-			if live.Status.Namespace != platform.Namespace(live) || live.Status.Endpoints.ObjectStore != platform.ObjectStoreURL(live) || live.Status.Endpoints.Portal != platform.PortalURL(live) {
+			if live.Status.Namespace != platform.Namespace(live) || live.Status.Endpoints.ObjectStore != "https://objectstore."+platform.Namespace(live)+".svc:9000" || live.Status.Endpoints.Portal != platform.PortalURL(live) {
 				t.Errorf("status names the wrong places: %+v", live.Status)
 			}
 			if live.Status.Storage == nil || live.Status.Storage.Cmp(live.Spec.Storage.Size) != 0 {

@@ -138,7 +138,7 @@ func (d *demo) load(ctx context.Context, ds dataset) error {
 		}
 	}
 	cm := cityops.DataConfigMap(ns, name, ds.files)
-	y, err := cityops.YAML(cm, cityops.ToolJob("scidata-operator:dev", ns, name, cityops.UploadArgs(ns, ds.prefix), "objectstore-upload", cm.Name))
+	y, err := cityops.YAML(cm, cityops.ToolJob("scidata-operator:dev", ns, name, cityops.UploadArgs(cityops.ManagedStore(ns), ds.prefix), "objectstore-upload", cm.Name))
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,7 @@ func TestPodsMeetTheRestrictedStandard(t *testing.T) {
 	}
 	p := dept("water", nil)
 	specs := map[string]*corev1ac.PodSpecApplyConfiguration{
-		"object store": ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}).Spec.Template.Spec,
+		"object store": ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}, "scidata").Spec.Template.Spec,
 		"portal":       PortalDeployment(p, cfg).Spec.Template.Spec,
 	}
 	for name, ac := range specs {
@@ -175,7 +175,7 @@ func TestGolden(t *testing.T) {
 	})} {
 		objs := []any{NamespaceObject(p), ResourceQuota(p), LimitRange(p), OwnersRoleBinding(p), UploadSecretRole(p), UploadSecretRoleBinding(p),
 			PortalServiceAccount(p), PortalReaderBinding(p), PortalReaderClusterBinding(p), ReceiptKeysRole(p), ReceiptKeysRoleBinding(p), ObjectStoreHeadlessService(p), ObjectStoreService(p),
-			ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}), PortalService(p), PortalDeployment(p, cfg)}
+			ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}, "scidata"), PortalService(p), PortalDeployment(p, cfg)}
 		for _, np := range NetworkPolicies(p, cfg, net) {
 			objs = append(objs, np)
 		}

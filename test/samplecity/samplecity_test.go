@@ -150,7 +150,7 @@ func startController(t *testing.T) {
 		t.Fatal(err)
 	}
 	dns := types.NamespacedName{Namespace: "kube-system", Name: "kube-dns"}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme.New(), Cache: scheme.CacheOptions(dns), Metrics: metricsserver.Options{BindAddress: "0"}})
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme.New(), Cache: scheme.CacheOptions(dns, "scidata-system"), Metrics: metricsserver.Options{BindAddress: "0"}})
 	if err != nil {
 		t.Fatal(err)
 	}
