@@ -3,6 +3,7 @@ package controllers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/apply"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
+	"github.com/scidata-io/scidata-operator/internal/store"
 	"github.com/scidata-io/scidata-operator/internal/storeboot"
 )
 
@@ -83,23 +85,28 @@ func (r *AccessRequestReconciler) provision(ctx context.Context, s *accessScope)
 	return r.followCheck(ctx, s, in, job, key)
 }
 
-// grantStore is the owner's store, as a grant reaches it.
+// grantStore is the owner's store, as a grant reaches it: from the store
+// description, with its CA bundle (the operator's CA for a Managed store,
+// the Secret the spec names for an External one).
 func (r *AccessRequestReconciler) grantStore(ctx context.Context, owner *scidatav1.DataPlatform) (access.Store, error) {
-	st := access.Store{Platform: owner.Name, Namespace: platform.Namespace(owner), Managed: platform.Managed(owner), PathStyle: true}
-	if !st.Managed {
-		ext := owner.Spec.ObjectStore.External
-		st.Endpoint, st.Bucket = ext.Endpoint, ext.Bucket
-		return st, nil
+	d := store.For(owner, r.Config.OperatorNamespace)
+	st := access.Store{Platform: owner.Name, Namespace: platform.Namespace(owner), Managed: d.Managed,
+		Endpoint: d.Endpoint, Bucket: d.Bucket, Region: d.Region, PathStyle: d.PathStyle}
+	if !d.Managed {
+		st.Peers = store.Peers(owner, r.Config.OperatorNamespace)
 	}
-	st.Endpoint, st.Bucket = platform.ObjectStoreURL(owner), platform.Bucket
-	var ca corev1.ConfigMap
-	if err := r.Get(ctx, types.NamespacedName{Namespace: st.Namespace, Name: platform.CABundleName}, &ca); err != nil {
-		if apierrors.IsNotFound(err) {
-			return st, reconcilekit.Waiting(scidatav1.ReasonProvisioning, "the store of "+owner.Name+" has no CA bundle yet")
+	var reader client.Reader = r.Client // the operator's CA is cached
+	if !d.Managed {
+		reader = r.APIReader // the storage team's Secrets are not
+	}
+	cr, err := store.Resolve(ctx, reader, d)
+	if err != nil {
+		if me := (*store.MissingError)(nil); errors.As(err, &me) {
+			return st, reconcilekit.WaitingFor(30*time.Second, scidatav1.ReasonProvisioning, "the store of "+owner.Name+": "+me.Error())
 		}
-		return st, fmt.Errorf("the CA bundle of %s: %w", owner.Name, err)
+		return st, err
 	}
-	st.CA = []byte(ca.Data["ca.crt"])
+	st.CA = cr.CAPEM
 	return st, nil
 }
 
@@ -179,10 +186,6 @@ func (r *AccessRequestReconciler) ensureGrantSecret(ctx context.Context, in acce
 		return fmt.Errorf("update the grant's Secret: %w", err)
 	}
 	return nil
-}
-
-func sameData(a, b map[string][]byte) bool {
-	return maps.EqualFunc(a, b, func(x, y []byte) bool { return bytes.Equal(x, y) })
 }
 
 // storeLine puts the grant's line in the owner's grants Secret (want), or

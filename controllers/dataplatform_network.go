@@ -16,6 +16,7 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/apply"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/store"
 )
 
 // reconcileNetwork applies the platform's NetworkPolicies, built from what
@@ -25,6 +26,12 @@ func (r *DataPlatformReconciler) reconcileNetwork(ctx context.Context, s *platfo
 	net, err := r.clusterNetwork(ctx)
 	if err != nil {
 		return err
+	}
+	net.OwnStore = store.Peers(s.dp, r.Config.OperatorNamespace)
+	if s.dp.Spec.Role == scidatav1.RoleCenter {
+		if net.DepartmentStores, err = r.departmentStorePeers(ctx, net); err != nil {
+			return err
+		}
 	}
 	s.network = net
 	want := map[string]bool{}
@@ -48,10 +55,38 @@ func networkObservation(dp *scidatav1.DataPlatform, net platform.ClusterNetwork,
 	case len(net.APIServer) == 0:
 		return notReady(scidatav1.ReasonAPIServerUnknown, "the default/kubernetes Service has no endpoints, so the portal cannot be allowed to reach the apiserver")
 	case dp.Spec.Role == scidatav1.RoleDepartment && !platform.CenterCleared(dp, net):
-		return ready(scidatav1.ReasonIsolatedUncleared, fmt.Sprintf("%d NetworkPolicies enforce the city's network table; the Center is not cleared for %s data, so no sync pod may reach this store", n, platform.MaxClassification(dp)))
+		return ready(scidatav1.ReasonIsolatedUncleared, fmt.Sprintf("%d NetworkPolicies enforce the city's network table; the Center is not cleared for %s data, so no sync pod may reach this store", n, platform.MaxClassification(dp))+noStoreNetwork(dp, net))
 	default:
-		return ready(scidatav1.ReasonPoliciesApplied, fmt.Sprintf("%d NetworkPolicies enforce the city's network table", n))
+		return ready(scidatav1.ReasonPoliciesApplied, fmt.Sprintf("%d NetworkPolicies enforce the city's network table", n)+noStoreNetwork(dp, net))
 	}
+}
+
+// noStoreNetwork says, for an External store stored before its network
+// was required, that no pod may reach it.
+func noStoreNetwork(dp *scidatav1.DataPlatform, net platform.ClusterNetwork) string {
+	if platform.Managed(dp) || len(net.OwnStore) > 0 {
+		return ""
+	}
+	return "; no pod may reach the External store: set spec.objectStore.external.network"
+}
+
+// departmentStorePeers is where the External stores of the departments
+// the Center is cleared for answer, by department name, each once.
+func (r *DataPlatformReconciler) departmentStorePeers(ctx context.Context, net platform.ClusterNetwork) ([]platform.Peer, error) {
+	var list scidatav1.DataPlatformList
+	if err := r.List(ctx, &list); err != nil {
+		return nil, fmt.Errorf("list platforms: %w", err)
+	}
+	sort.Slice(list.Items, func(i, j int) bool { return list.Items[i].Name < list.Items[j].Name })
+	var peers []platform.Peer
+	for i := range list.Items {
+		d := &list.Items[i]
+		if d.Spec.Role != scidatav1.RoleDepartment || !d.DeletionTimestamp.IsZero() || !platform.CenterCleared(d, net) {
+			continue
+		}
+		peers = append(peers, store.Peers(d, r.Config.OperatorNamespace)...)
+	}
+	return dedupe(peers), nil
 }
 
 func (r *DataPlatformReconciler) pruneNetworkPolicies(ctx context.Context, dp *scidatav1.DataPlatform, want map[string]bool) error {

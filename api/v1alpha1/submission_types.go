@@ -176,18 +176,18 @@ type Receipt struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.review) || self.review.decision != 'Denied' || !has(self.transfer) || !has(self.transfer.jobName)",message="status.transfer: a denied submission is never transferred",fieldPath=".transfer"
 // +kubebuilder:validation:XValidation:rule="!has(self.transfer) || !has(self.transfer.completedAt) || (has(self.transfer.startedAt) && self.transfer.startedAt <= self.transfer.completedAt)",message="status.transfer.completedAt must not be before transfer.startedAt",fieldPath=".transfer.completedAt"
 type SubmissionStatus struct {
-	// observedGeneration is the metadata.generation that status describes;
-	// -1 until the first complete reconcile.
-	// +optional
-	// +kubebuilder:default=-1
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// conditions: Ready, Reconciling, Stalled, Approved, Denied, Transferred, Received.
+	// conditions are Ready, Reconciling, Stalled, Approved, Denied, Transferred, Received.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=16
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation that status describes;
+	// -1 until the first complete reconcile.
+	// +optional
+	// +kubebuilder:default=-1
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// review is the reviewer's decision, written by the reviewer through the
 	// status subresource and final once written.
@@ -219,7 +219,9 @@ type SubmissionStatus struct {
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Submission struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec identifies what is submitted.

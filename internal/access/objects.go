@@ -1,7 +1,6 @@
 package access
 
 import (
-	"net"
 	"net/url"
 	"strconv"
 	"time"
@@ -65,6 +64,9 @@ type Store struct {
 	// CA is the PEM bundle the store's certificate is checked against
 	// (empty: the system roots).
 	CA []byte
+	// Peers is where an External store answers (store.Peers), for the
+	// egress of the grant's pods; a Managed store's pods are the owner's.
+	Peers []platform.Peer
 }
 
 // Port is the store endpoint's TCP port (443 when the URL names none).
@@ -153,9 +155,9 @@ func FileGrant(in Input) storeboot.FileGrant {
 // both sides have: egress from the grant's pods in the namespace of use to
 // the owner's store (when that namespace is a platform's, where egress is
 // denied by default), and ingress on a Managed owner's store from exactly
-// those pods. An External store outside the cluster is reached by its
-// address when the endpoint names one; a DNS name cannot be written in a
-// NetworkPolicy (docs/access.md).
+// those pods. An External store is reached where its spec says it answers
+// (spec.objectStore.external.network); its own network admits or refuses
+// the pods beyond that, as its storage team decides.
 func NetworkPolicies(in Input) []*networkingv1ac.NetworkPolicyApplyConfiguration {
 	port := networkingv1ac.NetworkPolicyPort().WithProtocol(corev1.ProtocolTCP).WithPort(intstr.FromInt32(in.Store.Port()))
 	grantPods := metav1ac.LabelSelector().WithMatchLabels(map[string]string{scidatav1.LabelAccessGrant: in.ID})
@@ -165,17 +167,19 @@ func NetworkPolicies(in Input) []*networkingv1ac.NetworkPolicyApplyConfiguration
 	}
 	var out []*networkingv1ac.NetworkPolicyApplyConfiguration
 	if in.UseIsPlatform {
-		to := networkingv1ac.NetworkPolicyPeer().
-			WithNamespaceSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{corev1.LabelMetadataName: in.Store.Namespace})).
-			WithPodSelector(storePods)
-		if !in.Store.Managed {
-			to = externalPeer(in.Store.Endpoint)
+		egress := platform.PeerRules(in.Store.Peers)
+		if in.Store.Managed {
+			egress = []*networkingv1ac.NetworkPolicyEgressRuleApplyConfiguration{networkingv1ac.NetworkPolicyEgressRule().
+				WithTo(networkingv1ac.NetworkPolicyPeer().
+					WithNamespaceSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{corev1.LabelMetadataName: in.Store.Namespace})).
+					WithPodSelector(storePods)).
+				WithPorts(port)}
 		}
-		if to != nil {
+		if len(egress) > 0 {
 			out = append(out, policy(in.Request.Spec.UseNamespace).WithSpec(networkingv1ac.NetworkPolicySpec().
 				WithPodSelector(grantPods).
 				WithPolicyTypes(networkingv1.PolicyTypeEgress).
-				WithEgress(networkingv1ac.NetworkPolicyEgressRule().WithTo(to).WithPorts(port))))
+				WithEgress(egress...)))
 		}
 	}
 	if in.Store.Managed {
@@ -189,24 +193,6 @@ func NetworkPolicies(in Input) []*networkingv1ac.NetworkPolicyApplyConfiguration
 				WithPorts(port))))
 	}
 	return out
-}
-
-// externalPeer is an External store's address as a policy peer, or nil
-// when its endpoint names a host rather than an address.
-func externalPeer(endpoint string) *networkingv1ac.NetworkPolicyPeerApplyConfiguration {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return nil
-	}
-	ip := net.ParseIP(u.Hostname())
-	if ip == nil {
-		return nil
-	}
-	bits := 32
-	if ip.To4() == nil {
-		bits = 128
-	}
-	return networkingv1ac.NetworkPolicyPeer().WithIPBlock(networkingv1ac.IPBlock().WithCIDR(ip.String() + "/" + strconv.Itoa(bits)))
 }
 
 // CheckJob proves the grant from the namespace of use: a pod carrying the

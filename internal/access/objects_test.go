@@ -8,12 +8,14 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/pod-security-admission/api"
 	psapolicy "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/platform"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -24,7 +26,8 @@ func input(managed, usePlatform bool) Input {
 	st := Store{Platform: "water-resources", Namespace: "scidata-water-resources", Managed: true,
 		Endpoint: "https://objectstore.scidata-water-resources.svc:9000", Bucket: "scidata", PathStyle: true, CA: []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")}
 	if !managed {
-		st = Store{Platform: "water-resources", Namespace: "scidata-water-resources", Endpoint: "https://192.0.2.20:8443", Bucket: "hydro-data", Region: "cn-bazhong-1", PathStyle: true}
+		st = Store{Platform: "water-resources", Namespace: "scidata-water-resources", Endpoint: "https://s3.storage.example.org:8443", Bucket: "hydro-data", Region: "cn-bazhong-1", PathStyle: true,
+			Peers: []platform.Peer{{CIDR: "192.0.2.20/32", Ports: []platform.Port{{Port: 8443, Protocol: corev1.ProtocolTCP}}}}}
 	}
 	return Input{Request: r, ID: id, Store: st, Access: "GRANTACCESSKEYEXAMPLE", Secret: "grant-secret-example-not-a-real-key-000001",
 		Prefix: "hydrology/wells/", ExpiresAt: time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC), UseIsPlatform: usePlatform,
@@ -86,7 +89,7 @@ func TestTheGrantsNetworkPathIsItsPodsToTheOwnersStore(t *testing.T) {
 	}{
 		{"a platform namespace of use and a Managed store: egress there, ingress on the store", input(true, true), "scidata-science-technology/Egress scidata-water-resources/Ingress"},
 		{"a namespace of use the operator does not isolate: ingress on the store only", input(true, false), "scidata-water-resources/Ingress"},
-		{"an External store by address: egress only", input(false, true), "scidata-science-technology/Egress"},
+		{"an External store: egress only, to where its spec says it answers", input(false, true), "scidata-science-technology/Egress"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := strings.Join(names(tc.in), " "); got != tc.want {
@@ -95,9 +98,9 @@ func TestTheGrantsNetworkPathIsItsPodsToTheOwnersStore(t *testing.T) {
 		})
 	}
 	ext := input(false, true)
-	ext.Store.Endpoint = "https://s3.storage.example.org"
+	ext.Store.Peers = nil
 	if got := NetworkPolicies(ext); len(got) != 0 {
-		t.Errorf("an External store named by DNS got policies %v: a name cannot be a NetworkPolicy peer", got)
+		t.Errorf("an External store whose network is not stated got policies %v", got)
 	}
 }
 

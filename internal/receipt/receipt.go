@@ -105,11 +105,11 @@ func Verify(r Receipt, pinnedFingerprint string, pub ed25519.PublicKey) (Payload
 	}
 	body, err := base64.StdEncoding.DecodeString(r.Payload)
 	if err != nil {
-		return Payload{}, fmt.Errorf("%w: payload is not base64: %v", ErrMalformed, err)
+		return Payload{}, fmt.Errorf("%w: payload is not base64: %w", ErrMalformed, err)
 	}
 	sig, err := base64.StdEncoding.DecodeString(r.Signature)
 	if err != nil {
-		return Payload{}, fmt.Errorf("%w: signature is not base64: %v", ErrMalformed, err)
+		return Payload{}, fmt.Errorf("%w: signature is not base64: %w", ErrMalformed, err)
 	}
 	if !ed25519.Verify(pub, body, sig) {
 		return Payload{}, ErrBadSignature
@@ -118,7 +118,7 @@ func Verify(r Receipt, pinnedFingerprint string, pub ed25519.PublicKey) (Payload
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return Payload{}, fmt.Errorf("%w: payload is not a %s document: %v", ErrMalformed, PayloadVersion, err)
+		return Payload{}, fmt.Errorf("%w: payload is not a %s document: %w", ErrMalformed, PayloadVersion, err)
 	}
 	if p.Version != PayloadVersion {
 		return Payload{}, fmt.Errorf("%w: payload version %q, want %q", ErrMalformed, p.Version, PayloadVersion)

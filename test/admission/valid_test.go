@@ -50,6 +50,17 @@ func TestValidChangesAreAccepted(t *testing.T) {
 			t.Errorf("observedGeneration starts at %d", c.Status.ObservedGeneration)
 		}
 	})
+	t.Run("a department and the Center on the city's External store", func(t *testing.T) {
+		p := externalDepartment("external-ok")
+		p.Spec.ObjectStore.External.CredentialsSecret.Namespace = "scidata-system"
+		create(t, p)
+		if p.Spec.ObjectStore.External.AddressingStyle != scidatav1.AddressingPath {
+			t.Errorf("addressing style %q, want the default Path", p.Spec.ObjectStore.External.AddressingStyle)
+		}
+		p.Spec.ObjectStore.External.Region = "bazhong-1"
+		update(t, p)
+		create(t, externalCenter())
+	})
 	t.Run("storage grows", func(t *testing.T) {
 		p := department("grows")
 		create(t, p)
