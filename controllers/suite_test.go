@@ -43,7 +43,32 @@ var (
 	writes atomic.Int64
 	// metricsURL is the manager's /metrics endpoint.
 	metricsURL string
+	// managerClock is the manager's clock: the real time, plus an offset a
+	// test moves forward to bring an instant (a grant's expiry) to now
+	// without waiting for it, and puts back when it ends.
+	managerClock = &offsetClock{}
 )
+
+// offsetClock is the real clock shifted by an offset (clock.PassiveClock).
+// It keeps running, so what a controller schedules against it (a requeue
+// at an instant) happens at that instant of the shifted time.
+type offsetClock struct{ offset atomic.Int64 }
+
+func (c *offsetClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+func (c *offsetClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
+// advanceTo moves the clock forward so that it reads at now, and back to
+// the real time when the test ends.
+func (c *offsetClock) advanceTo(t *testing.T, at time.Time) {
+	t.Helper()
+	d := time.Until(at)
+	if d < time.Duration(c.offset.Load()) {
+		t.Fatalf("the clock would go back: %s is before %s", at, c.Now())
+	}
+	c.offset.Store(int64(d))
+	t.Cleanup(func() { c.offset.Store(0) })
+}
 
 const operatorNamespace = "scidata-system"
 
@@ -150,6 +175,7 @@ func startManager(ctx context.Context) error {
 			ImagePullPolicy:   "IfNotPresent",
 		},
 		DNSService:  dnsService,
+		Clock:       managerClock,
 		StoreDialer: storetest.Dial,
 		// Probes again within a second, so that a test sees a fault and
 		// its mending without waiting minutes.
