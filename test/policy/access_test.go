@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,11 +21,11 @@ import (
 )
 
 // The city of the access tests: science-technology asks for an entry of
-// water-resources.
+// water-authority.
 const (
 	askingNS  = "scidata-science-technology"
-	owningNS  = "scidata-water-resources"
-	owningDP  = "water-resources"
+	owningNS  = "scidata-water-authority"
+	owningDP  = "water-authority"
 	gitopsBot = "system:serviceaccount:flux-system:science-technology-gitops"
 )
 
@@ -69,14 +70,14 @@ func accessCity(t *testing.T) map[string]client.Client {
 	}
 	people := map[string][]rbacv1.PolicyRule{
 		// The department's robot applies requests, and was (wrongly) made
-		// a reviewer of water-resources too.
+		// a reviewer of water-authority too.
 		gitopsBot: append([]rbacv1.PolicyRule{requestWriter, accessReviewer}, accessStatus...),
-		// The requester is a reviewer of water-resources as well.
+		// The requester is a reviewer of water-authority as well.
 		"alice@science-technology": append([]rbacv1.PolicyRule{accessReviewer}, accessStatus...),
-		"dora@water-resources":     append([]rbacv1.PolicyRule{accessReviewer}, accessStatus...),
+		"dora@water-authority":     append([]rbacv1.PolicyRule{accessReviewer}, accessStatus...),
 		"sam@center":               append([]rbacv1.PolicyRule{securityReview}, accessStatus...),
-		"carol@water-resources":    append([]rbacv1.PolicyRule{accessReviewer, securityReview}, accessStatus...),
-		"mallory@water-resources":  accessStatus,
+		"carol@water-authority":    append([]rbacv1.PolicyRule{accessReviewer, securityReview}, accessStatus...),
+		"mallory@water-authority":  accessStatus,
 		"bob@science-technology":   append([]rbacv1.PolicyRule{accessReviewer, requestWriter}, accessStatus...),
 	}
 	clients := map[string]client.Client{"": env.Client, managerUser: asManager(t)}
@@ -183,11 +184,11 @@ func TestAccessRequestReview(t *testing.T) {
 	}{
 		{"self-approval by the requester", "alice@science-technology", "is the requester (spec.requester.user) and cannot review their own request", nil},
 		{"approval by the robot that created the request", gitopsBot, "created this request (spec.createdBy) and cannot review it", nil},
-		{"approval without the verb", "mallory@water-resources", "is not an access reviewer of water-resources: a reviewer needs the verb approve", nil},
+		{"approval without the verb", "mallory@water-authority", "is not an access reviewer of water-authority: a reviewer needs the verb approve", nil},
 		{"approval by one who can edit the requests of the namespace", "bob@science-technology", "can edit the AccessRequests of scidata-science-technology and so cannot review them", nil},
-		{"approval in another's name", "dora@water-resources", "status.review.by must be the user who writes the review (dora@water-resources), not carol@water-resources",
-			func(r *scidatav1.AccessRequest) { r.Status.Review.By = "carol@water-resources" }},
-		{"approval of an earlier spec", "dora@water-resources", "status.review.generation must be the request's current generation",
+		{"approval in another's name", "dora@water-authority", "status.review.by must be the user who writes the review (dora@water-authority), not carol@water-authority",
+			func(r *scidatav1.AccessRequest) { r.Status.Review.By = "carol@water-authority" }},
+		{"approval of an earlier spec", "dora@water-authority", "status.review.generation must be the request's current generation",
 			func(r *scidatav1.AccessRequest) { r.Status.Review.Generation = 7 }},
 		{"approval by the operator", managerUser, "the operator never decides on an access request", nil},
 	}
@@ -209,7 +210,7 @@ func TestAccessRequestReview(t *testing.T) {
 
 	t.Run("a reviewer of the department approves; the grant rests on that approval", func(t *testing.T) {
 		r := record(t, create(t, "internal"), scidatav1.ClassificationInternal)
-		if err := review(t, "dora@water-resources", r.Name, false, scidatav1.AccessDecisionApproved); err != nil {
+		if err := review(t, "dora@water-authority", r.Name, false, scidatav1.AccessDecisionApproved); err != nil {
 			t.Fatalf("the reviewer's approval was refused: %v", err)
 		}
 		r = get(t, env.Client, r.Name)
@@ -219,9 +220,9 @@ func TestAccessRequestReview(t *testing.T) {
 		}
 	})
 	t.Run("a reviewer cannot write the state or the grant", func(t *testing.T) {
-		r := get(t, people["dora@water-resources"], "internal")
+		r := get(t, people["dora@water-authority"], "internal")
 		r.Status.State = ptr.To(scidatav1.AccessActive)
-		checkRefusal(t, people["dora@water-resources"].Status().Update(ctx, r), "only the operator writes an access request's state")
+		checkRefusal(t, people["dora@water-authority"].Status().Update(ctx, r), "only the operator writes an access request's state")
 	})
 	t.Run("an approved request takes no more decisions", func(t *testing.T) {
 		checkRefusal(t, review(t, "sam@center", "internal", true, scidatav1.AccessDecisionRejected), "AccessRequest internal is Approved and takes no more decisions")
@@ -242,7 +243,7 @@ func TestAccessRequestReview(t *testing.T) {
 		if err := people[managerUser].Status().Update(ctx, r); err != nil {
 			t.Fatalf("the operator could not record the grant: %v", err)
 		}
-		checkRefusal(t, people[gitopsBot].Delete(ctx, r), "was approved and is the record of who may know entry scidata-water-resources/groundwater-wells")
+		checkRefusal(t, people[gitopsBot].Delete(ctx, r), "was approved and is the record of who may know entry scidata-water-authority/groundwater-wells")
 	})
 	t.Run("deleting a request never approved", func(t *testing.T) {
 		if err := people[gitopsBot].Delete(ctx, get(t, env.Client, "refused-a")); err != nil {
@@ -252,7 +253,7 @@ func TestAccessRequestReview(t *testing.T) {
 
 	t.Run("a single approval on a classified entry", func(t *testing.T) {
 		r := record(t, create(t, "classified"), scidatav1.ClassificationConfidential)
-		if err := review(t, "dora@water-resources", r.Name, false, scidatav1.AccessDecisionApproved); err != nil {
+		if err := review(t, "dora@water-authority", r.Name, false, scidatav1.AccessDecisionApproved); err != nil {
 			t.Fatal(err)
 		}
 		r = get(t, env.Client, r.Name)
@@ -260,14 +261,14 @@ func TestAccessRequestReview(t *testing.T) {
 		checkRefusal(t, people[managerUser].Status().Update(ctx, r), "a request is Approved or Active only with its department's approval and, for an entry classified above Internal, a security reviewer's approval too")
 	})
 	t.Run("a security review without the verb", func(t *testing.T) {
-		checkRefusal(t, review(t, "dora@water-resources", "classified", true, scidatav1.AccessDecisionApproved), "is not a security reviewer for water-resources")
+		checkRefusal(t, review(t, "dora@water-authority", "classified", true, scidatav1.AccessDecisionApproved), "is not a security reviewer for water-authority")
 	})
 	t.Run("one person gives both approvals", func(t *testing.T) {
 		r := record(t, create(t, "both"), scidatav1.ClassificationConfidential)
-		if err := review(t, "carol@water-resources", r.Name, false, scidatav1.AccessDecisionApproved); err != nil {
+		if err := review(t, "carol@water-authority", r.Name, false, scidatav1.AccessDecisionApproved); err != nil {
 			t.Fatal(err)
 		}
-		checkRefusal(t, review(t, "carol@water-resources", r.Name, true, scidatav1.AccessDecisionApproved), "gave the other decision on this request")
+		checkRefusal(t, review(t, "carol@water-authority", r.Name, true, scidatav1.AccessDecisionApproved), "gave the other decision on this request")
 	})
 	t.Run("a security reviewer's approval completes a classified request's", func(t *testing.T) {
 		if err := review(t, "sam@center", "classified", true, scidatav1.AccessDecisionApproved); err != nil {
@@ -289,17 +290,17 @@ func TestAccessRequestReview(t *testing.T) {
 			r.Status.Revocation = &scidatav1.AccessRevocation{By: by, At: &now, Reason: "the safeguards were not kept"}
 			return people[user].Status().Update(ctx, r)
 		}
-		checkRefusal(t, revoke(t, "mallory@water-resources", "mallory@water-resources", "classified"), "revoking needs the verb approve or security-approve")
-		checkRefusal(t, revoke(t, "dora@water-resources", "sam@center", "classified"), "status.revocation.by must be the user who revokes")
-		checkRefusal(t, revoke(t, "dora@water-resources", "dora@water-resources", "both"), "is Pending, not a grant in force")
-		if err := revoke(t, "dora@water-resources", "dora@water-resources", "classified"); err != nil {
+		checkRefusal(t, revoke(t, "mallory@water-authority", "mallory@water-authority", "classified"), "revoking needs the verb approve or security-approve")
+		checkRefusal(t, revoke(t, "dora@water-authority", "sam@center", "classified"), "status.revocation.by must be the user who revokes")
+		checkRefusal(t, revoke(t, "dora@water-authority", "dora@water-authority", "both"), "is Pending, not a grant in force")
+		if err := revoke(t, "dora@water-authority", "dora@water-authority", "classified"); err != nil {
 			t.Fatalf("a reviewer could not revoke an Active grant: %v", err)
 		}
 	})
 
 	t.Run("a Returned decision is cleared by the operator once the spec changed, and by nobody else", func(t *testing.T) {
 		r := record(t, create(t, "returned"), scidatav1.ClassificationInternal)
-		if err := review(t, "dora@water-resources", r.Name, false, scidatav1.AccessDecisionReturned); err != nil {
+		if err := review(t, "dora@water-authority", r.Name, false, scidatav1.AccessDecisionReturned); err != nil {
 			t.Fatal(err)
 		}
 		// Not yet edited: the decision is about the spec in force.
@@ -311,9 +312,9 @@ func TestAccessRequestReview(t *testing.T) {
 		if err := people[gitopsBot].Update(ctx, r); err != nil {
 			t.Fatalf("editing a returned request was refused: %v", err)
 		}
-		r = get(t, people["dora@water-resources"], r.Name)
+		r = get(t, people["dora@water-authority"], r.Name)
 		r.Status.Review = nil
-		checkRefusal(t, people["dora@water-resources"].Status().Update(ctx, r), "a decision is removed only by the operator")
+		checkRefusal(t, people["dora@water-authority"].Status().Update(ctx, r), "a decision is removed only by the operator")
 		r = get(t, env.Client, r.Name)
 		r.Status.Review = nil
 		if err := people[managerUser].Status().Update(ctx, r); err != nil {
@@ -327,4 +328,73 @@ func grantRecord() *scidatav1.AccessGrant {
 	until := metav1.NewTime(at.Add(2 * time.Hour))
 	return &scidatav1.AccessGrant{ID: "g0123456789abcdef", SecretName: "scidata-grant-g0123456789abcdef", PodLabel: scidatav1.LabelAccessGrant + "=g0123456789abcdef",
 		Prefix: "hydrology/wells/", ApprovedAt: &at, ExpiresAt: &until, Fee: scidatav1.AccessFee{Charge: scidatav1.ChargeFree}}
+}
+
+// The shipped roles around access: a department's owners, bound to
+// scidata-platform-admin in their namespace, file its requests and so
+// cannot review them; an auditor bound cluster-wide to
+// scidata-platform-auditor reads the register of every namespace
+// (kubectl get accessrequests -A) and can change nothing.
+func TestShippedRolesFileAndReadAccessRequests(t *testing.T) {
+	ctx := context.Background()
+	people := accessCity(t)
+	roles, err := testenv.ReadObjects(filepath.Join(testenv.RepoRoot(), "config", "rbac", "platform_roles.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range roles {
+		if err := env.Client.Create(ctx, r); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	const owner, auditor = "chief@science-technology", "auditor@audit-office"
+	if err := env.Bind(ctx, "owners-science-technology", "scidata-platform-admin", owner, askingNS); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Bind(ctx, "auditor-register", "scidata-platform-auditor", auditor, ""); err != nil {
+		t.Fatal(err)
+	}
+	// The owner is also, wrongly, made a reviewer of the entry's platform.
+	if err := env.Grant(ctx, "access-reviewer-chief", owner, "", append([]rbacv1.PolicyRule{accessReviewer}, accessStatus...)...); err != nil {
+		t.Fatal(err)
+	}
+	asOwner, err := env.ClientAs(owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := asOwner.Create(ctx, newAccessRequest("filed-by-an-owner")); err != nil {
+		t.Fatalf("an owner bound to scidata-platform-admin could not file a request: %v", err)
+	}
+	// A request the department's robot filed: the owner can edit it, so
+	// cannot review it.
+	r := newAccessRequest("filed-by-the-robot")
+	if err := people[gitopsBot].Create(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	r.Status.Review = decide(r, owner, scidatav1.AccessDecisionApproved)
+	checkRefusal(t, asOwner.Status().Update(ctx, r), "can edit the AccessRequests of scidata-science-technology and so cannot review them")
+
+	asAuditor, err := env.ClientAs(auditor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var register scidatav1.AccessRequestList
+	if err := asAuditor.List(ctx, &register); err != nil {
+		t.Fatalf("the auditor cannot list the requests of every namespace: %v", err)
+	}
+	found := false
+	for _, item := range register.Items {
+		found = found || item.Name == r.Name
+	}
+	if !found {
+		t.Errorf("the register the auditor reads lacks %s/%s", r.Namespace, r.Name)
+	}
+	var live scidatav1.AccessRequest
+	if err := asAuditor.Get(ctx, client.ObjectKeyFromObject(r), &live); err != nil {
+		t.Fatal(err)
+	}
+	live.Spec.Withdrawn = &scidatav1.Withdrawal{Reason: "an auditor's edit"}
+	if err := asAuditor.Update(ctx, &live); !apierrors.IsForbidden(err) {
+		t.Errorf("the auditor edited a request: %v", err)
+	}
 }
