@@ -58,7 +58,8 @@ func (r *AccessRequestReconciler) provision(ctx context.Context, s *accessScope)
 	if err != nil {
 		return err
 	}
-	if failed, why := jobFailed(job); failed && job.Annotations[AnnotationStoreAccount] == key {
+	checked := g.ActivatedAt != nil && ptr.Deref(g.StoreAccount, "") == key
+	if failed, why := jobFailed(job); !checked && failed && job.Annotations[AnnotationStoreAccount] == key {
 		// Nothing stays open on a grant that failed its check.
 		if err := r.removeAccess(ctx, s, false); err != nil {
 			return err
@@ -77,7 +78,15 @@ func (r *AccessRequestReconciler) provision(ctx context.Context, s *accessScope)
 	if err := r.ensureGrantNetwork(ctx, s, in); err != nil {
 		return err
 	}
-	if g.ActivatedAt != nil && ptr.Deref(g.StoreAccount, "") == key {
+	if checked {
+		if job != nil {
+			// A check of what is already checked: a pass that read the
+			// request from the cache before it was recorded Active made it
+			// after the first check's Job was deleted.
+			if err := r.Delete(ctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+				return fmt.Errorf("delete the check Job of a checked grant: %w", err)
+			}
+		}
 		s.provisioned = ready(scidatav1.ReasonGranted, activeMessage(s.ar))
 		s.enter(scidatav1.AccessActive, scidatav1.ReasonGranted, "", activeMessage(s.ar))
 		return nil
