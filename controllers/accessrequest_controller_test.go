@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,9 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/access"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/s3test"
 	"github.com/scidata-io/scidata-operator/internal/storeboot"
+	"github.com/scidata-io/scidata-operator/internal/storetest"
 )
 
 // The access city: access-user asks for Conditional entries of
@@ -114,11 +117,7 @@ func reviewAccess(t *testing.T, ar *scidatav1.AccessRequest, d scidatav1.AccessD
 func activate(t *testing.T, ar *scidatav1.AccessRequest, seconds *int32) *scidatav1.AccessRequest {
 	t.Helper()
 	reviewAccess(t, ar, scidatav1.AccessDecisionApproved, seconds)
-	id := access.GrantID(ar.Namespace, ar.Name)
-	var job batchv1.Job
-	eventually(t, "the grant's check Job", func() error {
-		return env.Client.Get(context.Background(), types.NamespacedName{Namespace: ar.Spec.UseNamespace, Name: access.CheckJobName(id)}, &job)
-	})
+	job := waitCheckJob(t, ar)
 	// The Job is made before the pass writes the status: wait for it.
 	eventually(t, "Approved while its check runs", func() error {
 		live := getAccess(t, ar)
@@ -133,12 +132,25 @@ func activate(t *testing.T, ar *scidatav1.AccessRequest, seconds *int32) *scidat
 		}
 		return nil
 	})
-	completeJob(t, &job, 0, access.CheckResult{Listed: 2, Read: "data-x/a.csv", WriteRefused: true, OutsideRefused: true, Tries: 1}.Summary())
+	completeJob(t, job, 0, checkPassed)
 	live := waitAccess(t, ar, scidatav1.AccessActive)
 	if c := accessCondition(live, scidatav1.ConditionReady); c == nil || c.Status != metav1.ConditionTrue || c.Reason != scidatav1.ReasonGranted {
 		t.Errorf("Ready of an Active grant: %+v", c)
 	}
 	return live
+}
+
+// checkPassed is what grant-check reports of a read-only grant.
+var checkPassed = access.CheckResult{Listed: 2, Read: "data-x/a.csv", WriteRefused: true, OutsideRefused: true, Tries: 1}.Summary()
+
+// waitCheckJob waits for the grant's check Job and returns it.
+func waitCheckJob(t *testing.T, ar *scidatav1.AccessRequest) *batchv1.Job {
+	t.Helper()
+	var job batchv1.Job
+	eventually(t, "the grant's check Job", func() error {
+		return env.Client.Get(context.Background(), types.NamespacedName{Namespace: ar.Spec.UseNamespace, Name: access.CheckJobName(access.GrantID(ar.Namespace, ar.Name))}, &job)
+	})
+	return &job
 }
 
 // grantsFile is the owner's store's grants, as its bootstrap sidecar reads
@@ -223,9 +235,11 @@ func assertNothingLeft(t *testing.T, ar *scidatav1.AccessRequest, owner *scidata
 	if left := grantObjects(t, g.ID, ar.Spec.UseNamespace, platform.Namespace(owner)); len(left) > 0 {
 		t.Errorf("the ended grant left %v", left)
 	}
-	for _, l := range grantsFile(t, owner) {
-		if l.ID == g.ID {
-			t.Errorf("the owner's grants Secret still holds the ended grant %+v", l)
+	if platform.Managed(owner) {
+		for _, l := range grantsFile(t, owner) {
+			if l.ID == g.ID {
+				t.Errorf("the owner's grants Secret still holds the ended grant %+v", l)
+			}
 		}
 	}
 	if g.EndedAt == nil {
@@ -378,6 +392,122 @@ func TestAccessRequestTransitions(t *testing.T) {
 		if live.Status.Entry == nil || live.Status.Entry.Sharing != scidatav1.SharingClosed {
 			t.Errorf("status.entry %+v does not record the entry Closed", live.Status.Entry)
 		}
+	})
+
+	t.Run("a failed check opens nothing, and deleting its Job checks again", func(t *testing.T) {
+		create(t, conditionalEntry(ownerNS, "ponds"))
+		ar := newAccessRequest(userNS, "ponds-study", ownerNS, "ponds")
+		create(t, ar)
+		waitAccess(t, ar, scidatav1.AccessPending)
+		reviewAccess(t, ar, scidatav1.AccessDecisionApproved, nil)
+		job := waitCheckJob(t, ar)
+		completeJob(t, job, 1, access.CheckResult{Listed: 0, Tries: 12, Error: "Access Denied"}.Summary())
+		id := access.GrantID(ar.Namespace, ar.Name)
+		var live *scidatav1.AccessRequest
+		eventually(t, "Stalled on the failed check", func() error {
+			live = getAccess(t, ar)
+			if c := accessCondition(live, scidatav1.ConditionStalled); c == nil || c.Reason != scidatav1.ReasonGrantCheckFailed || !strings.Contains(c.Message, "delete Job") {
+				return fmt.Errorf("Stalled %+v, want %s", c, scidatav1.ReasonGrantCheckFailed)
+			}
+			return nil
+		})
+		// Nothing stays open: no network path, no line in the store (so no
+		// account: the Secret left for the next check opens nothing). The
+		// failed Job stays as the evidence.
+		left := grantObjects(t, id, userNS, ownerNS)
+		slices.Sort(left)
+		if want := []string{"Job " + userNS + "/" + access.CheckJobName(id), "Secret " + userNS + "/" + access.SecretName(id)}; !slices.Equal(left, want) {
+			t.Errorf("a grant that failed its check left %v, want %v", left, want)
+		}
+		for _, l := range grantsFile(t, owner) {
+			if l.ID == id {
+				t.Errorf("a grant that failed its check is in the store's grants: %+v", l)
+			}
+		}
+		// As a person asks for a new check; envtest runs no garbage
+		// collector, so the test deletes the Job's pod as it would.
+		if err := env.Client.Delete(ctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Client.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(userNS), client.MatchingLabels{batchv1.JobNameLabel: job.Name}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "a new check Job", func() error {
+			var j batchv1.Job
+			if err := env.Client.Get(ctx, client.ObjectKeyFromObject(job), &j); err != nil {
+				return err
+			}
+			if j.UID == job.UID {
+				return fmt.Errorf("still the failed Job")
+			}
+			return nil
+		})
+		completeJob(t, waitCheckJob(t, ar), 0, checkPassed)
+		live = waitAccess(t, ar, scidatav1.AccessActive)
+		assertInForce(t, live, owner)
+	})
+
+	t.Run("an External store's grant waits for the storage team's account", func(t *testing.T) {
+		city := s3test.Start(t)
+		writer := s3test.Account{Access: "fens-writer", Secret: "fens-writer-secret-0123456789"}
+		reader := s3test.Account{Access: "fens-center-read", Secret: "fens-center-read-secret-0123456789"}
+		storetest.VersityBucket(t, city, "fens-data", writer, reader)
+		names := storetest.CreateExternalSecrets(t, env.Client, operatorNamespace, "fens", city, writer, reader)
+		ext := newPlatform("access-fens", scidatav1.RoleDepartment, "access-fens")
+		ext.Spec.ObjectStore = scidatav1.ObjectStore{Mode: scidatav1.ObjectStoreExternal, External: &scidatav1.ExternalObjectStore{
+			Endpoint: "https://" + city.Endpoint, Bucket: "fens-data",
+			CredentialsSecret:           scidatav1.SecretKeyReference{Name: names.Writer},
+			CenterReadCredentialsSecret: &scidatav1.SecretKeyReference{Name: names.Reader},
+			CASecret:                    &scidatav1.SecretKeyReference{Name: names.CA},
+			Network:                     &scidatav1.ExternalStoreNetwork{CIDRs: []string{"127.0.0.1/32"}},
+		}}
+		create(t, ext)
+		deleteAtEnd(t, ext)
+		makePortalReady(t, getPlatform(t, ext.Name))
+		ext = waitReady(t, ext.Name)
+		extNS := platform.Namespace(ext)
+		create(t, conditionalEntry(extNS, "fens"))
+		ar := newAccessRequest(userNS, "fens-study", extNS, "fens")
+		create(t, ar)
+		waitAccess(t, ar, scidatav1.AccessPending)
+		reviewAccess(t, ar, scidatav1.AccessDecisionApproved, nil)
+		id := access.GrantID(ar.Namespace, ar.Name)
+		team := StorageTeamSecret(id)
+		eventually(t, "waiting for the storage team", func() error {
+			live := getAccess(t, ar)
+			c := accessCondition(live, scidatav1.ConditionReconciling)
+			if ptr.Deref(live.Status.State, "") != scidatav1.AccessApproved || c == nil || c.Reason != scidatav1.ReasonAwaitingStoreAccount ||
+				!strings.Contains(c.Message, operatorNamespace+"/"+team) || !strings.Contains(c.Message, "fens-data/data-fens/") {
+				return fmt.Errorf("state %q, Reconciling %+v", ptr.Deref(live.Status.State, ""), c)
+			}
+			return nil
+		})
+		if left := grantObjects(t, id, userNS, extNS); len(left) > 0 {
+			t.Errorf("before the storage team's account the grant made %v", left)
+		}
+		// The operator reads the storage team's Secrets uncached and looks
+		// again after a while; the poke spares the test that wait.
+		storetest.PutSecret(t, env.Client, operatorNamespace, team, storetest.AccountData(reader))
+		poke(t, getAccess(t, ar))
+		completeJob(t, waitCheckJob(t, ar), 0, checkPassed)
+		live := waitAccess(t, ar, scidatav1.AccessActive)
+		var sec corev1.Secret
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: userNS, Name: live.Status.Grant.SecretName}, &sec); err != nil {
+			t.Fatal(err)
+		}
+		if string(sec.Data[access.KeyAccess]) != reader.Access || string(sec.Data[access.KeyEndpoint]) != "https://"+city.Endpoint || len(sec.Data[access.KeyCA]) == 0 {
+			t.Errorf("the grant's Secret holds %q at %q with a CA of %d bytes; want the storage team's account on the External store", sec.Data[access.KeyAccess], sec.Data[access.KeyEndpoint], len(sec.Data[access.KeyCA]))
+		}
+		if got := grantObjects(t, id, extNS); len(got) > 0 {
+			t.Errorf("the grant made %v in the External platform's namespace, where no store pod runs", got)
+		}
+		var egress networkingv1.NetworkPolicy
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: userNS, Name: access.PolicyName(id)}, &egress); err != nil {
+			t.Errorf("no egress to the External store: %v", err)
+		}
+		withdraw(t, live, "done")
+		live = waitAccess(t, ar, scidatav1.AccessWithdrawn)
+		assertNothingLeft(t, live, ext, scidatav1.ReasonWithdrawn)
 	})
 
 	t.Run("a second request for the same entry and namespace waits for the first", func(t *testing.T) {

@@ -23,7 +23,7 @@ func (r *AccessRequestReconciler) reconcileDelete(ctx context.Context, ar *scida
 	if s.owner, err = r.platformOfNamespace(ctx, ar.Spec.Entry.Namespace); err != nil {
 		return err
 	}
-	if err := r.removeAccess(ctx, s, true); err != nil {
+	if err := r.removeAccess(ctx, s, true, false); err != nil {
 		return err
 	}
 	patch := client.MergeFrom(ar.DeepCopy())

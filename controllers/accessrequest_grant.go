@@ -60,8 +60,12 @@ func (r *AccessRequestReconciler) provision(ctx context.Context, s *accessScope)
 	}
 	checked := g.ActivatedAt != nil && ptr.Deref(g.StoreAccount, "") == key
 	if failed, why := jobFailed(job); !checked && failed && job.Annotations[AnnotationStoreAccount] == key {
-		// Nothing stays open on a grant that failed its check.
-		if err := r.removeAccess(ctx, s, false); err != nil {
+		// Nothing stays open on a grant that failed its check: its store
+		// line and network path go. A Managed grant's Secret stays, so that
+		// the check that follows the deletion of this Job tries the same
+		// credential (the store deletes its account with the line); an
+		// External grant's Secret goes, as its account outlives it.
+		if err := r.removeAccess(ctx, s, false, st.Managed); err != nil {
 			return err
 		}
 		return reconcilekit.Stalledf(scidatav1.ReasonGrantCheckFailed, "the check of the grant from %s failed: %s; mend the cause, then delete Job %s/%s to check again",
@@ -365,7 +369,7 @@ func (r *AccessRequestReconciler) remove(ctx context.Context, s *accessScope) er
 		return nil
 	}
 	final := s.verdict.State.Final()
-	if err := r.removeAccess(ctx, s, true); err != nil {
+	if err := r.removeAccess(ctx, s, true, false); err != nil {
 		return err
 	}
 	if final && g.EndedAt == nil {
@@ -379,15 +383,20 @@ func (r *AccessRequestReconciler) remove(ctx context.Context, s *accessScope) er
 }
 
 // removeAccess deletes everything of the grant: the NetworkPolicies, the
-// Secret, the store's line and, withJob, the check Job (a failed check's
-// Job is kept: it is the evidence, and deleting it asks for a new check).
-func (r *AccessRequestReconciler) removeAccess(ctx context.Context, s *accessScope, withJob bool) error {
+// Secret (unless keepSecret), the store's line and, withJob, the check Job
+// (a failed check's Job is kept: it is the evidence, and deleting it asks
+// for a new check).
+func (r *AccessRequestReconciler) removeAccess(ctx context.Context, s *accessScope, withJob, keepSecret bool) error {
 	if withJob {
 		if err := r.deleteGrantObjects(ctx, s, &batchv1.JobList{}, nil); err != nil {
 			return err
 		}
 	}
-	for _, list := range []client.ObjectList{&networkingv1.NetworkPolicyList{}, &corev1.SecretList{}} {
+	lists := []client.ObjectList{&networkingv1.NetworkPolicyList{}}
+	if !keepSecret {
+		lists = append(lists, &corev1.SecretList{})
+	}
+	for _, list := range lists {
 		if err := r.deleteGrantObjects(ctx, s, list, nil); err != nil {
 			return err
 		}
