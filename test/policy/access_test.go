@@ -398,3 +398,43 @@ func TestShippedRolesFileAndReadAccessRequests(t *testing.T) {
 		t.Errorf("the auditor edited a request: %v", err)
 	}
 }
+
+// The shape of a decision, from the CRD: a rejection or a return says why,
+// and a reviewer may grant less time than asked, never more.
+func TestAccessDecisionsSayWhyAndGrantNoMoreThanAsked(t *testing.T) {
+	ctx := context.Background()
+	people := accessCity(t)
+	dora := people["dora@water-authority"]
+	for i, tc := range []struct {
+		name, want string
+		review     func(*scidatav1.AccessRequest) *scidatav1.AccessReview
+	}{
+		{"a return without a note", "note is required when the decision is Rejected or Returned", func(r *scidatav1.AccessRequest) *scidatav1.AccessReview {
+			rv := decide(r, "dora@water-authority", scidatav1.AccessDecisionReturned)
+			rv.Note = nil
+			return rv
+		}},
+		{"a grant longer than asked", "a reviewer may grant less than spec.durationSeconds, never more", func(r *scidatav1.AccessRequest) *scidatav1.AccessReview {
+			rv := decide(r, "dora@water-authority", scidatav1.AccessDecisionApproved)
+			rv.DurationSeconds = ptr.To(r.Spec.DurationSeconds + 1)
+			return rv
+		}},
+		{"a grant shorter than asked", "", func(r *scidatav1.AccessRequest) *scidatav1.AccessReview {
+			rv := decide(r, "dora@water-authority", scidatav1.AccessDecisionApproved)
+			rv.DurationSeconds = ptr.To(r.Spec.DurationSeconds / 2)
+			return rv
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newAccessRequest("shape-" + string(rune('a'+i)))
+			if err := people[gitopsBot].Create(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			if err := dora.Get(ctx, client.ObjectKeyFromObject(r), r); err != nil {
+				t.Fatal(err)
+			}
+			r.Status.Review = tc.review(r)
+			checkRefusal(t, dora.Status().Update(ctx, r), tc.want)
+		})
+	}
+}
