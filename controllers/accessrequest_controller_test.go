@@ -372,9 +372,23 @@ func TestAccessRequestTransitions(t *testing.T) {
 		if got := writes.Load() - w0; got != 0 {
 			t.Errorf("a pass over a grant in force made %d write requests; want 0", got)
 		}
+		activeGrants := func(want *int32) func() error {
+			return func() error {
+				var e scidatav1.CatalogEntry
+				if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ownerNS, Name: "springs"}, &e); err != nil {
+					return err
+				}
+				if !ptr.Equal(e.Status.ActiveGrants, want) {
+					return fmt.Errorf("status.activeGrants %v, want %v", ptr.Deref(e.Status.ActiveGrants, 0), ptr.Deref(want, 0))
+				}
+				return nil
+			}
+		}
+		eventually(t, "the entry counts the grant", activeGrants(ptr.To[int32](1)))
 		withdraw(t, getAccess(t, ar), "the study ended early")
 		live = waitAccess(t, ar, scidatav1.AccessWithdrawn)
 		assertNothingLeft(t, live, owner, scidatav1.ReasonWithdrawn)
+		eventually(t, "the entry counts no grant", activeGrants(nil))
 	})
 
 	t.Run("revoked when the entry becomes Closed", func(t *testing.T) {
