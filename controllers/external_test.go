@@ -40,7 +40,7 @@ func deleteAtEnd(t *testing.T, dp *scidatav1.DataPlatform) {
 		_ = env.Client.Delete(ctx, dp)
 		eventually(t, dp.Name+" deleted", func() error {
 			if err := env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{}); !apierrors.IsNotFound(err) {
-				return fmt.Errorf("still there: %v", err)
+				return fmt.Errorf("still there: %w", err)
 			}
 			return nil
 		})

@@ -135,18 +135,18 @@ func (c Check) refusals(ctx context.Context, res *CheckResult) error {
 		return fmt.Errorf("a write under the prefix failed, but not as refused (AccessDenied): %w", err)
 	}
 	res.WriteRefused = true
-	for o := range c.Client.ListObjects(ctx, c.Bucket, minio.ListObjectsOptions{Recursive: true, MaxKeys: 1}) {
-		if o.Err == nil {
-			return errors.New("the grant's credential lists the whole bucket: a listing without a prefix must be refused")
-		}
-		if code := minio.ToErrorResponse(o.Err).Code; code != "AccessDenied" {
-			return fmt.Errorf("a listing of the whole bucket failed, but not as refused (AccessDenied): %w", o.Err)
-		}
-		res.OutsideRefused = true
-		break
-	}
-	if !res.OutsideRefused {
+	// The first answer decides; cancelling stops the listing behind it.
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	o, ok := <-c.Client.ListObjects(lctx, c.Bucket, minio.ListObjectsOptions{Recursive: true, MaxKeys: 1})
+	switch {
+	case !ok:
 		return errors.New("a listing of the whole bucket returned nothing, neither objects nor a refusal")
+	case o.Err == nil:
+		return errors.New("the grant's credential lists the whole bucket: a listing without a prefix must be refused")
+	case minio.ToErrorResponse(o.Err).Code != "AccessDenied":
+		return fmt.Errorf("a listing of the whole bucket failed, but not as refused (AccessDenied): %w", o.Err)
 	}
+	res.OutsideRefused = true
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/pod-security-admission/api"
+	psapi "k8s.io/pod-security-admission/api"
 	psapolicy "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 
@@ -111,7 +111,7 @@ func TestTheCheckJobIsRestrictedAndCarriesTheGrantsLabel(t *testing.T) {
 		t.Errorf("the check Job runs in %s with labels %v: it must run in the namespace of use with the grant's label", j.Namespace, j.Spec.Template.Labels)
 	}
 	evaluator, _ := psapolicy.NewEvaluator(psapolicy.DefaultChecks(), nil)
-	for _, r := range evaluator.EvaluatePod(api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}, &metav1.ObjectMeta{}, &j.Spec.Template.Spec) {
+	for _, r := range evaluator.EvaluatePod(psapi.LevelVersion{Level: psapi.LevelRestricted, Version: psapi.LatestVersion()}, &metav1.ObjectMeta{}, &j.Spec.Template.Spec) {
 		if !r.Allowed {
 			t.Errorf("the check pod is not restricted: %s: %s", r.ForbiddenReason, r.ForbiddenDetail)
 		}

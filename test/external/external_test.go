@@ -84,7 +84,9 @@ func externalPlatform(name string, role scidatav1.PlatformRole, c cityStore, nam
 	}
 	_, port, _ := strings.Cut(c.srv.Endpoint, ":")
 	var p int32
-	fmt.Sscan(port, &p)
+	if _, err := fmt.Sscan(port, &p); err != nil {
+		panic("the store's endpoint " + c.srv.Endpoint + " has no port: " + err.Error())
+	}
 	ext := &scidatav1.ExternalObjectStore{Endpoint: "https://" + c.srv.Endpoint, Bucket: c.bucket,
 		CASecret: &scidatav1.SecretKeyReference{Name: names.CA},
 		Network:  &scidatav1.ExternalStoreNetwork{CIDRs: []string{"127.0.0.1/32"}, Ports: []int32{p}}}
@@ -121,7 +123,7 @@ func createPlatform(t *testing.T, dp *scidatav1.DataPlatform) {
 		_ = env.Client.Delete(ctx, dp)
 		eventually(t, func() error {
 			if err := env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{}); !apierrors.IsNotFound(err) {
-				return fmt.Errorf("%s not deleted yet: %v", dp.Name, err)
+				return fmt.Errorf("%s not deleted yet: %w", dp.Name, err)
 			}
 			return nil
 		})

@@ -97,7 +97,7 @@ func accessCity(t *testing.T) map[string]client.Client {
 		r := newAccessRequest("probe")
 		r.Namespace = "not-a-platform"
 		if err := env.Client.Create(ctx, r, client.DryRunAll); err == nil || !strings.Contains(err.Error(), "scidata-accessrequest") {
-			return fmt.Errorf("the access policies are not in force yet: %v", err)
+			return fmt.Errorf("the access policies are not in force yet: %w", err)
 		}
 		return nil
 	})
