@@ -286,8 +286,8 @@ type OnBehalfOf struct {
 	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="onBehalfOf.organization must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Organization string `json:"organization,omitempty"`
 
-	// reference of the application the Center received, for example its
-	// file number.
+	// applicationRef is the reference of the application the Center
+	// received, for example its file number.
 	// +optional
 	// +kubebuilder:validation:MaxLength=200
 	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="onBehalfOf.applicationRef must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
@@ -516,8 +516,8 @@ type AccessTransition struct {
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.revocation) || (has(self.revocation) && self.revocation == oldSelf.revocation)",message="status.revocation is final: a revoked grant stays revoked",fieldPath=".revocation"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.grant) || (has(self.grant) && self.grant.id == oldSelf.grant.id && self.grant.approvedAt == oldSelf.grant.approvedAt && self.grant.expiresAt == oldSelf.grant.expiresAt)",message="status.grant is a record: its id, approval and expiry never change, and it is never removed",fieldPath=".grant"
 type AccessRequestStatus struct {
-	// conditions: Ready (True while the grant is Active), Reconciling,
-	// Stalled, Approved, Provisioned.
+	// conditions are Ready (True while the grant is Active), Reconciling,
+	// Stalled, Approved and Provisioned.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -594,7 +594,10 @@ type AccessRequestStatus struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.status) || !has(self.status.review) || !has(self.status.review.durationSeconds) || self.status.review.durationSeconds <= self.spec.durationSeconds",message="status.review.durationSeconds: a reviewer may grant less than spec.durationSeconds, never more",fieldPath=".status.review.durationSeconds"
 // +kubebuilder:validation:XValidation:rule="!has(self.status) || !has(self.status.securityReview) || !has(self.status.securityReview.durationSeconds) || self.status.securityReview.durationSeconds <= self.spec.durationSeconds",message="status.securityReview.durationSeconds: a reviewer may grant less than spec.durationSeconds, never more",fieldPath=".status.securityReview.durationSeconds"
 type AccessRequest struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+
+	// metadata is the standard object metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec is what is asked for.
