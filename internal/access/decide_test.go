@@ -196,6 +196,10 @@ func TestDecide(t *testing.T) {
 		}), facts(nil), scidatav1.AccessWithdrawn, scidatav1.ReasonWithdrawn, false, false, "project ended"},
 		{"a grant whose entry became Closed", request(granted), facts(func(f *Facts) { f.Entry.Spec.Sharing.Mode = scidatav1.SharingClosed }),
 			scidatav1.AccessRevoked, scidatav1.ReasonEntryClosed, false, false, "revoked by the operator"},
+		{"a grant whose namespace of use the platform no longer allows", request(func(r *scidatav1.AccessRequest) {
+			granted(r)
+			r.Spec.UseNamespace = "analysis"
+		}), facts(nil), scidatav1.AccessRevoked, scidatav1.ReasonNamespaceNotAllowed, false, false, "revoked by the operator"},
 		{"a grant whose entry was deleted", request(granted), facts(func(f *Facts) { f.Entry = nil }),
 			scidatav1.AccessRevoked, scidatav1.ReasonEntryMissing, false, false, "does not exist"},
 		{"a grant whose entry was raised above the namespace's clearance", request(granted), facts(func(f *Facts) { secret(f.Entry) }),
