@@ -2,6 +2,7 @@ package receipt
 
 import (
 	"crypto/ed25519"
+	"encoding/base64"
 	"fmt"
 	"time"
 )
@@ -55,4 +56,15 @@ func VerifyStatement(r Receipt, pinnedFingerprint string, pub ed25519.PublicKey)
 		return Statement{}, fmt.Errorf("%w: payload is not a %s document (version %q): %v", ErrMalformed, StatementVersion, s.Version, err)
 	}
 	return s, nil
+}
+
+// DecodeStatement reads a statement's payload without verifying it: for
+// the signer, to compare what it signed before.
+func DecodeStatement(r Receipt) (Statement, error) {
+	body, err := base64.StdEncoding.DecodeString(r.Payload)
+	if err != nil {
+		return Statement{}, fmt.Errorf("%w: payload is not base64: %v", ErrMalformed, err)
+	}
+	var s Statement
+	return s, decodeStrict(body, &s)
 }
