@@ -77,7 +77,7 @@ var metadataGates = map[scidatav1.MetadataGate]func(*scidatav1.CatalogEntrySpec)
 		return missingIf(s.ResponsibleDepartment.Code == "" || s.ResponsibleDepartment.Name == "", "spec.responsibleDepartment needs its code and name")
 	},
 	scidatav1.GateProvidingParty: func(s *scidatav1.CatalogEntrySpec) string {
-		return missingIf(s.ProvidingDepartment.Name == "" || s.ProvidingDepartment.Code == "", "spec.providingDepartment needs its name and code (the unit's identifier, such as its unified social credit code)")
+		return missingIf(strings.TrimSpace(s.ProvidingDepartment.Name) == "", "spec.providingDepartment.name is empty")
 	},
 	scidatav1.GateContact: func(s *scidatav1.CatalogEntrySpec) string {
 		return missingIf(s.Contact == nil || s.Contact.Email == "", "spec.contact needs a name and an email")
@@ -96,10 +96,15 @@ var metadataGates = map[scidatav1.MetadataGate]func(*scidatav1.CatalogEntrySpec)
 			"spec.sharing states the mode but not the permission: set sharing.scope (or sharing.conditions for Conditional data)")
 	},
 	scidatav1.GateLicence: func(s *scidatav1.CatalogEntrySpec) string {
-		return missingIf(s.License == nil || s.License.Name == "", "spec.license is not set")
+		// Closed data is shared under no licence.
+		return missingIf(s.Sharing.Mode != scidatav1.SharingClosed && (s.License == nil || s.License.Name == ""), "spec.license is not set")
 	},
 	scidatav1.GateFunding: func(s *scidatav1.CatalogEntrySpec) string {
-		return missingIf(s.Funding == nil || s.Funding.Programme == "" || s.Funding.ProjectID == "", "spec.funding needs the programme and the projectID")
+		if s.Funding == nil {
+			return "spec.funding is not set: say who paid for the work"
+		}
+		public := s.Funding.Source == scidatav1.FundingGovernment || s.Funding.Source == scidatav1.FundingMixed
+		return missingIf(public && (s.Funding.Programme == "" || s.Funding.ProjectID == ""), "spec.funding of publicly funded data needs the programme and the projectID")
 	},
 	scidatav1.GateCreationTime: func(s *scidatav1.CatalogEntrySpec) string {
 		return missingIf(s.Data.CreatedAt == nil, "spec.data.createdAt is not set: say when the data was made")

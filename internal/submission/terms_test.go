@@ -1,13 +1,19 @@
 package submission
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/completeness"
+	"github.com/scidata-io/scidata-operator/internal/duty"
+	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
 // Two city policies with other calendars and terms give the same terms
@@ -123,5 +129,54 @@ func TestMetadataGatesNameWhatIsMissing(t *testing.T) {
 		if Subjects[i-1].Code >= Subjects[i].Code {
 			t.Fatalf("subjects.tsv is not in code order at %s", Subjects[i].Code)
 		}
+	}
+}
+
+// Every sample entry the sample city must receive passes the sample city's
+// gates: the samples show a city whose submissions move on.
+func TestTheSampleEntriesPassTheSampleCitysGates(t *testing.T) {
+	var city *scidatav1.SubmissionPolicy
+	var entries []*scidatav1.CatalogEntry
+	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "config", "samples", "*.yaml"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range strings.Split(string(b), "\n---\n") {
+			switch {
+			case strings.Contains(doc, "kind: SubmissionPolicy") && strings.Contains(doc, "namespace: scidata-center"):
+				city = &scidatav1.SubmissionPolicy{}
+				if err := yaml.UnmarshalStrict([]byte(doc), city); err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+			case strings.Contains(doc, "kind: CatalogEntry"):
+				e := &scidatav1.CatalogEntry{}
+				if err := yaml.UnmarshalStrict([]byte(doc), e); err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+				entries = append(entries, e)
+			}
+		}
+	}
+	if city == nil || city.Spec.Acceptance == nil || len(city.Spec.Acceptance.MetadataGates) == 0 {
+		t.Fatal("the sample city's policy sets no gates")
+	}
+	terms := AcceptanceTermsOf([]*scidatav1.SubmissionPolicy{city})
+	mandatory := 0
+	for _, e := range entries {
+		if duty.Compute(&e.Spec).Level != scidatav1.DutyMandatory {
+			continue
+		}
+		mandatory++
+		if f := FirstFailed(MetadataGates(terms, &e.Spec, completeness.Score(&e.Spec).Score, 1), scidatav1.GateMetadata); f != nil {
+			t.Errorf("sample entry %s/%s fails gate %s: %s", e.Namespace, e.Name, f.Name, f.Message)
+		}
+	}
+	if mandatory < 5 {
+		t.Errorf("%d mandatory sample entries; the samples have five", mandatory)
+	}
+	if _, err := CalendarOf(city); err != nil {
+		t.Errorf("the sample city's calendar: %v", err)
 	}
 }
