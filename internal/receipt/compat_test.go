@@ -79,7 +79,7 @@ func TestAProjectStatementVerifiesAndAChangedByteFails(t *testing.T) {
 	}
 	doc, _ := yaml.Marshal(scidatav1.Project{
 		TypeMeta: metav1.TypeMeta{APIVersion: scidatav1.GroupVersion.String(), Kind: "Project"},
-		Status: scidatav1.ProjectStatus{Statements: []scidatav1.ProjectStatement{{Sequence: 1, Payload: r.Payload, Signature: r.Signature, KeyID: r.KeyID, IssuedAt: metav1.NewTime(st.IssuedAt)}}},
+		Status:   scidatav1.ProjectStatus{Statements: []scidatav1.ProjectStatement{{Sequence: 1, Payload: r.Payload, Signature: r.Signature, KeyID: r.KeyID, IssuedAt: metav1.NewTime(st.IssuedAt)}}},
 	})
 	if !IsProject(doc) {
 		t.Fatal("a Project is not read as one")
