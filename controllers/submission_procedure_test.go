@@ -83,7 +83,7 @@ func condOf(conds []metav1.Condition, typ string) string {
 func TestTheReviewFallsDueAtTheExactInstant(t *testing.T) {
 	ctx := context.Background()
 	const ns = "scidata-due-works"
-	ensureNS(t, ns, map[string]string{scidatav1.LabelRole: scidatav1.RoleLabelDepartment, "due-test": "true"})
+	ensureNS(t, ns, map[string]string{"due-test": "true"})
 	city := cityPolicy(t, "city-due", "due-test", func(p *scidatav1.SubmissionPolicy) { p.Spec.TimeZone = "Asia/Shanghai" })
 	e := fundedEntry(ns, "tide-gauges", "v1", "BZ-DUE")
 	create(t, e)
@@ -179,6 +179,9 @@ func TestTheCenterAcceptsAfterItsGatesAndSignsTheProjectStatement(t *testing.T) 
 	other := fundedEntry(ns, "gauges-upstream", "v1", "BZ-GATE-2")
 	other.Spec.ResponsibleDepartment.Code, other.Spec.SubjectCode = dept.Spec.Department.Code, "570"
 	create(t, e, other)
+	// The department stays in the suite: its entries go, so that no later
+	// city policy covers them.
+	t.Cleanup(func() { _ = env.Client.Delete(ctx, e); _ = env.Client.Delete(ctx, other) })
 	name := submission.Name(e.Name, "v1")
 
 	returned := waitSubmission(t, ns, name, "returned naming the gate", func(s *scidatav1.Submission) error {
@@ -313,7 +316,7 @@ func TestTheCenterAcceptsAfterItsGatesAndSignsTheProjectStatement(t *testing.T) 
 func TestDeletingAnEntryBeforeReviewWithdrawsItsSubmission(t *testing.T) {
 	ctx := context.Background()
 	const ns = "scidata-gone-works"
-	ensureNS(t, ns, map[string]string{scidatav1.LabelRole: scidatav1.RoleLabelDepartment, "gone-test": "true"})
+	ensureNS(t, ns, map[string]string{"gone-test": "true"})
 	cityPolicy(t, "city-gone", "gone-test", nil)
 	e := fundedEntry(ns, "dropped", "v1", "BZ-GONE")
 	create(t, e)
@@ -375,7 +378,7 @@ func TestTwoCoveringPoliciesGiveTheSameTermsInEveryRun(t *testing.T) {
 		if n := len(submissionsOf(t, ns, e.Name)); n != 0 {
 			t.Fatalf("run %d: %d Submissions before the namespace is a platform's", run, n)
 		}
-		patch := []byte(fmt.Sprintf(`{"metadata":{"labels":{%q:"true",%q:%q,%q:"terms"}}}`, label, scidatav1.LabelRole, scidatav1.RoleLabelDepartment, scidatav1.LabelPlatform))
+		patch := []byte(fmt.Sprintf(`{"metadata":{"labels":{%q:"true",%q:"terms"}}}`, label, scidatav1.LabelPlatform))
 		if err := env.Client.Patch(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, client.RawPatch(types.MergePatchType, patch)); err != nil {
 			t.Fatal(err)
 		}
@@ -413,7 +416,7 @@ func TestTwoCoveringPoliciesGiveTheSameTermsInEveryRun(t *testing.T) {
 func TestSchedules(t *testing.T) {
 	ctx := context.Background()
 	const ns = "scidata-cron-works"
-	ensureNS(t, ns, map[string]string{scidatav1.LabelRole: scidatav1.RoleLabelDepartment})
+	ensureNS(t, ns, nil)
 	bad := &scidatav1.SubmissionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bad"},
 		Spec: scidatav1.SubmissionPolicySpec{Schedule: "61 * * * *", Selector: metav1.LabelSelector{MatchLabels: map[string]string{"none": "none"}}}}
 	create(t, bad)
@@ -465,7 +468,7 @@ func TestSchedules(t *testing.T) {
 func TestARefusedStatusWriteIsStalledNotAStaleReady(t *testing.T) {
 	ctx := context.Background()
 	const ns = "scidata-refused-works"
-	ensureNS(t, ns, map[string]string{scidatav1.LabelRole: scidatav1.RoleLabelDepartment})
+	ensureNS(t, ns, nil)
 	vap, binding := refuseCountsOver(1)
 	create(t, vap, binding)
 	t.Cleanup(func() { _ = env.Client.Delete(ctx, binding); _ = env.Client.Delete(ctx, vap) })
@@ -520,7 +523,7 @@ func TestARefusedStatusWriteIsStalledNotAStaleReady(t *testing.T) {
 func TestAPaperBeforeTheDataIsFlagged(t *testing.T) {
 	ctx := context.Background()
 	const ns = "scidata-paper-works"
-	ensureNS(t, ns, map[string]string{scidatav1.LabelRole: scidatav1.RoleLabelDepartment})
+	ensureNS(t, ns, nil)
 	early := metav1.NewTime(time.Now().Add(-30 * 24 * time.Hour).UTC().Truncate(time.Second))
 	e := fundedEntry(ns, "sediment", "v1", "BZ-PAPER")
 	e.Spec.Publications = []scidatav1.Publication{{Title: "Sediment loads of the Ba River", Status: scidatav1.PublicationPublished, PublishedAt: &early}}
