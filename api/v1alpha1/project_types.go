@@ -67,7 +67,7 @@ type ProjectStatement struct {
 	// payload is the base64 of the signed JSON bytes.
 	// +required
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=65536
+	// +kubebuilder:validation:MaxLength=98304
 	Payload string `json:"payload"`
 
 	// signature is the base64 Ed25519 signature of the payload bytes.
@@ -123,11 +123,12 @@ type ProjectStatus struct {
 	// +optional
 	ReadyForAcceptance bool `json:"readyForAcceptance,omitempty"`
 
-	// entries of the project, by namespace and name (at most 200; a project
-	// with more is Stalled).
+	// entries of the project, by namespace and name (at most 64, so that
+	// eight statements of them fit one object; a project with more is
+	// Stalled).
 	// +optional
 	// +listType=atomic
-	// +kubebuilder:validation:MaxItems=200
+	// +kubebuilder:validation:MaxItems=64
 	Entries []ProjectEntry `json:"entries,omitempty"`
 
 	// statements are the signed project statements, appended each time the
@@ -136,7 +137,7 @@ type ProjectStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=sequence
-	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:MaxItems=8
 	// +kubebuilder:validation:items:XValidation:rule="self == oldSelf",message="status.statements[]: a signed project statement is immutable"
 	Statements []ProjectStatement `json:"statements,omitempty"`
 }

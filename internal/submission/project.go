@@ -16,8 +16,8 @@ import (
 // MaxProjectEntries bounds a Project's status.entries (the CRD's maxItems);
 // MaxStatements its status.statements.
 const (
-	MaxProjectEntries = 200
-	MaxStatements     = 16
+	MaxProjectEntries = 64
+	MaxStatements     = 8
 )
 
 var notName = regexp.MustCompile(`[^a-z0-9-]+`)
