@@ -310,6 +310,37 @@ func invalidRows() []row {
 				approved(s)
 				s.Status.Transfer = &scidatav1.Transfer{JobName: "sync-1", StartedAt: &later, CompletedAt: &at}
 			}), field: "status.transfer.completedAt", message: "must not be before transfer.startedAt"},
+		{name: "a curator accepts only a completed transfer", create: sub(same), createAs: manager, status: true,
+			update: onSub(func(s *scidatav1.Submission) {
+				s.Status.Acceptance = &scidatav1.CuratorAcceptance{By: curator, At: at}
+			}), as: curator, field: "status.acceptance", message: "status.acceptance requires a completed, verified transfer"},
+		{name: "a withdrawal is final", create: sub(same), createAs: manager, status: true,
+			prepare: func(t *testing.T, o client.Object) {
+				t.Helper()
+				s := o.(*scidatav1.Submission)
+				s.Status.Withdrawal = &scidatav1.Withdrawal{At: at, Reason: scidatav1.ReasonEntryDeleted}
+				if err := as(t, manager).Status().Update(context.Background(), s); err != nil {
+					t.Fatalf("the operator could not withdraw: %v", err)
+				}
+			},
+			update: onSub(func(s *scidatav1.Submission) { s.Status.Withdrawal = nil }),
+			as:     manager, field: "status.withdrawal", message: "status.withdrawal is final"},
+		{name: "a curator's acceptance is final", create: sub(same), createAs: manager, status: true,
+			prepare: func(t *testing.T, o client.Object) {
+				t.Helper()
+				s := o.(*scidatav1.Submission)
+				approve(t, s)
+				s.Status.Transfer = &scidatav1.Transfer{JobName: "sync-1", StartedAt: &at, CompletedAt: &later, ManifestDigest: "sha256:" + keyID64}
+				if err := as(t, manager).Status().Update(context.Background(), s); err != nil {
+					t.Fatalf("the operator's transfer was refused: %v", err)
+				}
+				s.Status.Acceptance = &scidatav1.CuratorAcceptance{By: curator, At: later}
+				if err := as(t, curator).Status().Update(context.Background(), s); err != nil {
+					t.Fatalf("the curator's acceptance was refused: %v", err)
+				}
+			},
+			update: onSub(func(s *scidatav1.Submission) { s.Status.Acceptance.Comment = "changed" }),
+			as:     manager, field: "status.acceptance", message: "status.acceptance is final"},
 		{name: "a receipt key ID is a SHA-256 in hex", create: sub(same), createAs: manager, status: true,
 			update: onSub(func(s *scidatav1.Submission) {
 				received(s)
