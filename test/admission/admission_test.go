@@ -109,6 +109,19 @@ func invalidRows() []row {
 			t.Fatalf("the operator's receipt was refused: %v", err)
 		}
 	}
+	project := func(name string) client.Object {
+		return &scidatav1.Project{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	}
+	// stated is the operator's record of a project with one signed statement.
+	stated := func(t *testing.T, o client.Object) {
+		t.Helper()
+		p := o.(*scidatav1.Project)
+		p.Status.ProjectID = "BZSL-2024-003"
+		p.Status.Statements = []scidatav1.ProjectStatement{{Sequence: 1, IssuedAt: at, Payload: "eyJ9", Signature: "c2ln", KeyID: keyID64}}
+		if err := as(t, manager).Status().Update(context.Background(), p); err != nil {
+			t.Fatalf("the operator's statement was refused: %v", err)
+		}
+	}
 	return []row{
 		// DataPlatform: one Center, names, role and department.
 		{name: "a Department platform cannot take the Center role", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Role = scidatav1.RoleCenter }),
@@ -341,6 +354,12 @@ func invalidRows() []row {
 			},
 			update: onSub(func(s *scidatav1.Submission) { s.Status.Acceptance.Comment = "changed" }),
 			as:     manager, field: "status.acceptance", message: "status.acceptance is final"},
+		{name: "a signed project statement is never removed", create: project, createAs: manager, status: true, prepare: stated,
+			update: func(o client.Object) { o.(*scidatav1.Project).Status.Statements = nil },
+			as:     manager, field: "status.statements", message: "status.statements is append-only"},
+		{name: "a signed project statement is never changed", create: project, createAs: manager, status: true, prepare: stated,
+			update: func(o client.Object) { o.(*scidatav1.Project).Status.Statements[0].Signature = "Zm9yZ2Vk" },
+			as:     manager, field: "status.statements[0]", message: "a signed project statement is immutable"},
 		{name: "a receipt key ID is a SHA-256 in hex", create: sub(same), createAs: manager, status: true,
 			update: onSub(func(s *scidatav1.Submission) {
 				received(s)
