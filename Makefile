@@ -97,6 +97,10 @@ test-e2e-helm: image k8s-all $(HELM) ## The Helm chart on a real node (root): in
 build: ## Build the operator binary (its commands: manager, portal, receipt, sync, store-init, store-bootstrap, objects; see cmd/doc.go) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/scidata-operator .
 
+.PHONY: plugin
+plugin: ## Build the kubectl plugin: the same binary as bin/kubectl-scidata (copy it onto the PATH, then `kubectl scidata status`; docs/operations.md).
+	CGO_ENABLED=0 go build -trimpath -o $(BIN)/kubectl-scidata .
+
 .PHONY: image
 image: $(VERSITYGW) ## Build the operator's and the object store's images (static binary, one layer, non-root) into bin/images/, with no container engine.
 	go run ./hack/image --out $(IMAGE_TAR) --ref $(IMAGE)

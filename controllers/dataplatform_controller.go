@@ -91,12 +91,12 @@ func (r *DataPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request
 			return ctrl.Result{}, client.IgnoreNotFound(err)
 		}
 	}
+	s := &platformScope{dp: &dp, patch: reconcilekit.NewStatusPatch(&dp), now: r.Clock.Now()}
 	if dp.Spec.Suspend {
 		log.FromContext(ctx).V(1).Info("suspended; nothing reconciled")
-		return ctrl.Result{}, nil
+		r.pause(s)
+		return reconcilekit.Finish(ctx, r.Client, s.patch, s.dp, ctrl.Result{}, nil)
 	}
-
-	s := &platformScope{dp: &dp, patch: reconcilekit.NewStatusPatch(&dp), now: r.Clock.Now()}
 	defer func() {
 		r.summarize(s, retErr)
 		// Come back when the next certificate renewal is due, unless the

@@ -109,3 +109,29 @@ func TestSetConcernConditionOnlyFromAnObservation(t *testing.T) {
 		t.Errorf("StorageReady = %+v; want False/ObjectStoreStarting at generation 2", c)
 	}
 }
+
+// A suspended platform is paused with a message that names who set
+// spec.suspend, and keeps its kstatus trio and observedGeneration as the
+// last reconcile left them.
+func TestSetPlatformPaused(t *testing.T) {
+	s := platformAt(observation{}, observation{}, observation{})
+	s.dp.Spec.Suspend = true
+	s.dp.ManagedFields = []metav1.ManagedFieldsEntry{
+		{Manager: "kustomize-controller", Operation: metav1.ManagedFieldsOperationApply, FieldsType: "FieldsV1",
+			FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{"f:role":{},"f:suspend":{}}}`)}},
+	}
+	before := trioOf(s.dp.Status.Conditions)
+	setPlatformPaused(s)
+	c := meta.FindStatusCondition(s.dp.Status.Conditions, scidatav1.ConditionReconciliationPaused)
+	if c == nil || c.Status != metav1.ConditionTrue || c.Reason != scidatav1.ReasonSuspended {
+		t.Fatalf("ReconciliationPaused = %+v; want True/Suspended", c)
+	}
+	for _, want := range []string{`set to true by "kustomize-controller"`, "drift is not reverted", "Set spec.suspend to false"} {
+		if !strings.Contains(c.Message, want) {
+			t.Errorf("message %q does not say %q", c.Message, want)
+		}
+	}
+	if got := trioOf(s.dp.Status.Conditions); got != before || s.dp.Status.ObservedGeneration != 1 {
+		t.Errorf("pausing changed the trio to %+v (was %+v) or observedGeneration to %d", got, before, s.dp.Status.ObservedGeneration)
+	}
+}

@@ -8,9 +8,12 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/centerstore"
+	"github.com/scidata-io/scidata-operator/internal/metrics"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 )
 
@@ -31,6 +34,9 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 	}
 	if o.OpenCenterStore == nil {
 		o.OpenCenterStore = OpenCenterStoreFromCluster(mgr.GetClient(), o.Platform.OperatorNamespace)
+	}
+	if err := setupMetrics(mgr, o.Clock); err != nil {
+		return err
 	}
 	dp := &DataPlatformReconciler{
 		Client:     mgr.GetClient(),
@@ -59,4 +65,31 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 		}
 	}
 	return nil
+}
+
+// setupMetrics registers the operator's metrics with the registry the
+// manager serves: the counters, and the collector of the city's state read
+// from the manager's cache. Once elected, the manager starts every known
+// platform's counters at zero and lets the collector report.
+func setupMetrics(mgr ctrl.Manager, clk clock.PassiveClock) error {
+	metrics.Register()
+	city := metrics.NewCity(mgr.GetCache(), clk)
+	if err := ctrlmetrics.Registry.Register(city); err != nil {
+		return fmt.Errorf("register the city's metrics: %w", err)
+	}
+	// A RunnableFunc needs leader election: it runs on the leader only.
+	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		if !mgr.GetCache().WaitForCacheSync(ctx) {
+			return nil
+		}
+		var list scidatav1.DataPlatformList
+		if err := mgr.GetCache().List(ctx, &list); err != nil {
+			return fmt.Errorf("list platforms for their metrics: %w", err)
+		}
+		for _, p := range list.Items {
+			metrics.KnowPlatform(p.Name)
+		}
+		city.Elected()
+		return nil
+	}))
 }

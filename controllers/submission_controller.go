@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -19,6 +20,7 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/centerstore"
+	"github.com/scidata-io/scidata-operator/internal/metrics"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
 	"github.com/scidata-io/scidata-operator/internal/submission"
@@ -84,6 +86,9 @@ func (r *SubmissionReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		setSubmissionStatus(&s, sc.reviewRequired, retErr, r.Clock.Now())
 		result, retErr = reconcilekit.Finish(ctx, r.Client, patch, &s, reconcilekit.RequeueAt(sc.now, sc.nextAt), retErr)
 		r.recordStateChange(before, &s)
+		if before.Status.Receipt == nil && s.Status.Receipt != nil && retErr == nil {
+			recordReceipt(&s)
+		}
 	}()
 	if err := r.observe(ctx, sc); err != nil {
 		return ctrl.Result{}, err
@@ -201,4 +206,20 @@ func submissionOfJob(_ context.Context, o client.Object) []reconcile.Request {
 		return nil
 	}
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: a[submission.AnnotationSubmissionNamespace], Name: a[submission.AnnotationSubmissionName]}}}
+}
+
+// recordReceipt counts a receipt once its status write succeeded: the
+// transfer's objects and bytes, and the time from approval (or creation,
+// when no review was required) to receipt.
+func recordReceipt(s *scidatav1.Submission) {
+	from := s.CreationTimestamp.Time
+	if rv := s.Status.Review; rv != nil && rv.Decision == scidatav1.ReviewApproved {
+		from = rv.At.Time
+	}
+	t := s.Status.Transfer
+	received := from
+	if t.CompletedAt != nil {
+		received = t.CompletedAt.Time
+	}
+	metrics.Received(strings.TrimPrefix(s.Namespace, scidatav1.NamespacePrefix), t.Objects, t.Bytes, received.Sub(from))
 }

@@ -125,10 +125,12 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: submission.JobName(sub)}, &batchv1.Job{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("a sync job exists before the review: %v", err)
 	}
+	before := scrape(t)
 	got, res := approveAndTransfer(t, srv, center, sub)
 	if got.Status.Transfer.ManifestDigest != res.ManifestDigest || got.Status.Transfer.Objects != 2 {
 		t.Errorf("transfer %+v, worker %+v", got.Status.Transfer, res)
 	}
+	assertReceiptMetrics(t, before, dept.Name, res.Bytes)
 
 	// An auditor verifies it with nothing but the published key set, a
 	// pinned fingerprint and the manifest from the store.
@@ -164,6 +166,51 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	if err := receipt.VerifyManifest(payload, tampered); err == nil {
 		t.Fatal("a tampered manifest verified")
 	}
+}
+
+// assertReceiptMetrics checks that one receipt for platform p moved the
+// counters (receipt, objects, bytes, approval-to-receipt) and the gauges
+// (receipts, none unverifiable), and that a damaged key set makes every
+// receipt unverifiable until it is mended.
+func assertReceiptMetrics(t *testing.T, before scraped, p string, bytes int64) {
+	t.Helper()
+	ctx := context.Background()
+	was := func(name string) float64 { v, _ := before.value(name, "platform", p); return v }
+	eventually(t, "the receipt's metrics", func() error {
+		m := scrape(t)
+		return firstError(
+			m.is("scidata_receipts_signed_total", was("scidata_receipts_signed_total")+1, "platform", p),
+			m.is("scidata_sync_objects_total", was("scidata_sync_objects_total")+2, "platform", p),
+			m.is("scidata_sync_bytes_total", was("scidata_sync_bytes_total")+float64(bytes), "platform", p),
+			m.is("scidata_submission_approval_to_receipt_seconds", was("scidata_submission_approval_to_receipt_seconds")+1, "platform", p),
+			m.is("scidata_receipts", was("scidata_receipts")+1, "platform", p),
+			m.is("scidata_submissions", 1, "platform", p, "state", "Received"),
+			m.atLeast("scidata_receipt_keyset_keys", 1),
+			m.is("scidata_receipts_unverifiable", 0),
+		)
+	})
+	var keys corev1.ConfigMap
+	key := types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.ReceiptKeysConfigMap}
+	if err := env.Client.Get(ctx, key, &keys); err != nil {
+		t.Fatal(err)
+	}
+	good := keys.Data[receipt.KeySetField]
+	setKeySet := func(v string) {
+		if err := env.Client.Get(ctx, key, &keys); err != nil {
+			t.Fatal(err)
+		}
+		keys.Data[receipt.KeySetField] = v
+		if err := env.Client.Update(ctx, &keys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setKeySet(`{"keys": [`)
+	defer setKeySet(good)
+	eventually(t, "a damaged key set leaves every receipt unverifiable", func() error {
+		m := scrape(t)
+		receipts, _ := m.value("scidata_receipts")
+		return firstError(m.is("scidata_receipt_keyset_keys", 0), m.atLeast("scidata_receipts_unverifiable", 1), m.is("scidata_receipts_unverifiable", receipts))
+	})
 }
 
 // entryUID creates a CatalogEntry named entry at version v1 in dept's
@@ -388,5 +435,18 @@ func TestNoReceiptWithoutProof(t *testing.T) {
 		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: submission.JobName(s)}, &batchv1.Job{}); !apierrors.IsNotFound(err) {
 			t.Fatalf("a job exists for data the Center may not hold: %v", err)
 		}
+	})
+	// Each failure is counted by its reason, at zero for the reasons no
+	// Submission has.
+	eventually(t, "failed Submissions by reason", func() error {
+		m := scrape(t)
+		return firstError(
+			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "ManifestMismatch"),
+			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "CenterStoreFull"),
+			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "TransferFailed"),
+			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "CenterNotCleared"),
+			m.is("scidata_submissions_failed", 0, "platform", dept.Name, "reason", "VersionConflict"),
+			m.is("scidata_submissions", 8, "platform", dept.Name, "state", "Failed"),
+		)
 	})
 }

@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -62,7 +63,16 @@ func (r *SubmissionPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	if err == nil {
 		sum = submission.Summarize(covered, now)
 	}
+	wasPaused := meta.IsStatusConditionTrue(p.Status.Conditions, scidatav1.ConditionReconciliationPaused)
 	setPolicyStatus(&p, now, len(covered), sum, err)
+	if isPaused := meta.IsStatusConditionTrue(p.Status.Conditions, scidatav1.ConditionReconciliationPaused); isPaused != wasPaused {
+		if isPaused {
+			c := meta.FindStatusCondition(p.Status.Conditions, scidatav1.ConditionReconciliationPaused)
+			r.Recorder.Eventf(&p, nil, corev1.EventTypeNormal, scidatav1.EventReconciliationPaused, "Pause", "%s", c.Message)
+		} else {
+			r.Recorder.Eventf(&p, nil, corev1.EventTypeNormal, scidatav1.EventReconciliationResumed, "Resume", "spec.suspend is no longer set: Submissions are made again")
+		}
+	}
 	// Come back exactly when the next deadline passes or the next window opens.
 	next := sum.NextAt
 	if !nextWindow.IsZero() && (next.IsZero() || nextWindow.Before(next)) {

@@ -16,18 +16,37 @@ import (
 // counts and observedGeneration as an earlier pass saw them. A pass that
 // covered every entry records the summary of n covered entries, Ready,
 // Overdue and observedGeneration.
+//
+// A suspended policy (spec.suspend) is paused: ReconciliationPaused True,
+// and observedGeneration stays at the last generation it reconciled
+// unsuspended, so kstatus reads it InProgress (as Flux's suspended objects
+// read) while its counts go on.
 func setPolicyStatus(p *scidatav1.SubmissionPolicy, now time.Time, n int, sum submission.Summary, err error) {
 	c := reconcilekit.NewConditions(&p.Status.Conditions, p.Generation, now)
+	setPolicyPausedCondition(c, p)
 	if c.MarkOutcome(err) {
 		return
 	}
-	p.Status.ObservedGeneration = p.Generation
+	if !p.Spec.Suspend {
+		p.Status.ObservedGeneration = p.Generation
+	}
 	p.Status.SelectedEntries = int32(n)
 	p.Status.Counts = sum.Counts
 	p.Status.Overdue = sum.Overdue
 	p.Status.EffectiveReviewRequired = p.Spec.ReviewRequired == nil || *p.Spec.ReviewRequired
 	setPolicyReadyCondition(c, p, n, sum)
 	setOverdueCondition(c, sum)
+}
+
+// setPolicyPausedCondition is True, naming who set spec.suspend, while the
+// policy is suspended, and absent otherwise.
+func setPolicyPausedCondition(c reconcilekit.Conditions, p *scidatav1.SubmissionPolicy) {
+	if !p.Spec.Suspend {
+		c.ClearPaused()
+		return
+	}
+	c.MarkPaused(reconcilekit.SuspendedBy(p),
+		"the policy makes no Submission for a newly covered entry or content version (its counts go on, and Submissions already made go on to their review and transfer)")
 }
 
 // setPolicyReadyCondition is True with the counts by state, and says when

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -47,6 +48,8 @@ var (
 	// managerClock is the manager's clock: the real one, moved by the
 	// tests of time-based rules (jumpTo) and back at their end.
 	managerClock = &offsetClock{}
+	// metricsURL is the manager's /metrics endpoint.
+	metricsURL string
 )
 
 // offsetClock is the real clock plus an offset a test sets.
@@ -141,10 +144,21 @@ func startManager(ctx context.Context) error {
 			return rt.RoundTrip(req)
 		})
 	})
+	// The manager serves /metrics as in production, on a free port of
+	// loopback; the metrics tests scrape it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		return err
+	}
+	metricsURL = "http://" + addr + "/metrics"
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme.New(),
 		Cache:   scheme.CacheOptions(dnsService),
-		Metrics: metricsserver.Options{BindAddress: "0"},
+		Metrics: metricsserver.Options{BindAddress: addr},
 	})
 	if err != nil {
 		return err

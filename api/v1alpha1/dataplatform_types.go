@@ -120,7 +120,9 @@ type DataPlatformSpec struct {
 	// +optional
 	Upstream *Upstream `json:"upstream,omitempty"`
 
-	// suspend stops reconciliation; the platform keeps running as it is.
+	// suspend stops reconciliation: the platform keeps running as it is,
+	// drift is not reverted and spec changes wait until it is cleared. The
+	// condition ReconciliationPaused says so while it holds.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
 }
@@ -415,6 +417,7 @@ type PlatformEndpoints struct {
 // +kubebuilder:printcolumn:name="Department",type=string,JSONPath=`.spec.department.code`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Storage",type=string,JSONPath=`.spec.storage.size`
+// +kubebuilder:printcolumn:name="Paused",type=string,JSONPath=`.status.conditions[?(@.type=="ReconciliationPaused")].status`
 // +kubebuilder:printcolumn:name="Max-Class",type=string,JSONPath=`.spec.maxClassification`,priority=1
 // +kubebuilder:printcolumn:name="Namespace",type=string,JSONPath=`.status.namespace`,priority=1
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1

@@ -15,6 +15,9 @@ const (
 	// ReasonReconcileError: the pass failed and is retried with backoff;
 	// the message carries the error.
 	ReasonReconcileError = "ReconcileError"
+	// ReasonSuspended: ReconciliationPaused is True because spec.suspend is
+	// true.
+	ReasonSuspended = "Suspended"
 )
 
 // DataPlatform reasons.
@@ -137,6 +140,10 @@ const (
 	EventSubmissionCreated = "SubmissionCreated"
 	// EventStatementSigned: a project's signed statement was appended.
 	EventStatementSigned = "StatementSigned"
+	// EventReconciliationPaused and EventReconciliationResumed announce
+	// spec.suspend being set and cleared.
+	EventReconciliationPaused  = "ReconciliationPaused"
+	EventReconciliationResumed = "ReconciliationResumed"
 )
 
 // Project reasons.

@@ -13,6 +13,13 @@ const (
 	// ConditionStalled is True when progress needs a person: the reason and
 	// message say what to change (kstatus abnormal-true polarity).
 	ConditionStalled = "Stalled"
+	// ConditionReconciliationPaused is True while spec.suspend holds the
+	// object: the operator reconciles nothing of it, and its message says
+	// who set spec.suspend and how to resume. Absent otherwise (abnormal-true
+	// polarity, as Strimzi and Stackable name it). A paused object reads
+	// InProgress to kstatus, as a suspended Flux object does: its
+	// observedGeneration stays at the last generation reconciled.
+	ConditionReconciliationPaused = "ReconciliationPaused"
 )
 
 // ClassificationLevel is the secrecy level of data, from least to most

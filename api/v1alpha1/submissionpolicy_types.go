@@ -78,7 +78,9 @@ type SubmissionPolicySpec struct {
 	// +kubebuilder:validation:Maximum=10
 	BackoffLimit *int32 `json:"backoffLimit,omitempty"`
 
-	// suspend stops creating Submissions and starting transfers.
+	// suspend stops the policy creating Submissions; its status counts go
+	// on, and Submissions already made go on to their review and transfer.
+	// The condition ReconciliationPaused says so while it holds.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
 
@@ -303,6 +305,7 @@ type OverdueEntry struct {
 // +kubebuilder:printcolumn:name="Received",type=integer,JSONPath=`.status.counts.received`
 // +kubebuilder:printcolumn:name="Overdue",type=integer,JSONPath=`.status.counts.overdue`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Paused",type=string,JSONPath=`.status.conditions[?(@.type=="ReconciliationPaused")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type SubmissionPolicy struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -16,19 +16,25 @@ import (
 
 // Paths, relative to the repository's root.
 const (
-	ChartDir      = "charts/scidata-operator"
-	CRDSourceDir  = "config/crd/bases"
-	CRDDir        = ChartDir + "/crds"
-	GeneratedDir  = ChartDir + "/templates/generated"
-	ArgoCDSource  = "config/gitops/argocd/health.lua"
-	ArgoCDCopy    = ChartDir + "/files/argocd-health.lua"
-	InstallDoc    = "docs/install.md"
-	SchemaFile    = ChartDir + "/values.schema.json"
-	ValuesFile    = ChartDir + "/values.yaml"
-	rbacDir       = "config/rbac"
-	admissionDir  = "config/admission"
-	networkPolicy = "config/manager/network_policy.yaml"
-	kustomization = "kustomization.yaml"
+	ChartDir     = "charts/scidata-operator"
+	CRDSourceDir = "config/crd/bases"
+	CRDDir       = ChartDir + "/crds"
+	GeneratedDir = ChartDir + "/templates/generated"
+	ArgoCDSource = "config/gitops/argocd/health.lua"
+	ArgoCDCopy   = ChartDir + "/files/argocd-health.lua"
+	// The alerts and the dashboard (config/monitoring), which the chart's
+	// PrometheusRule and dashboard ConfigMap carry verbatim.
+	AlertsSource    = "config/monitoring/alerts.yaml"
+	AlertsCopy      = ChartDir + "/files/alerts.yaml"
+	DashboardSource = "config/monitoring/dashboard.json"
+	DashboardCopy   = ChartDir + "/files/dashboard.json"
+	InstallDoc      = "docs/install.md"
+	SchemaFile      = ChartDir + "/values.schema.json"
+	ValuesFile      = ChartDir + "/values.yaml"
+	rbacDir         = "config/rbac"
+	admissionDir    = "config/admission"
+	networkPolicy   = "config/manager/network_policy.yaml"
+	kustomization   = "kustomization.yaml"
 )
 
 // OperatorNamespace and OperatorUsername are what config/ hard-codes: the
@@ -52,7 +58,7 @@ const usernameTemplate = `{{ include "scidata-operator.managerUsername" . }}`
 // Generate returns every generated file, by path relative to root.
 func Generate(root string) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	for _, step := range []func(string, map[string][]byte) error{crdFiles, rbacTemplates, admissionTemplates, networkPolicyTemplate, gitopsFiles} {
+	for _, step := range []func(string, map[string][]byte) error{crdFiles, rbacTemplates, admissionTemplates, networkPolicyTemplate, gitopsFiles, monitoringFiles} {
 		if err := step(root, out); err != nil {
 			return nil, err
 		}
@@ -166,6 +172,20 @@ func gitopsFiles(root string, out map[string][]byte) error {
 		return err
 	}
 	out[InstallDoc] = doc
+	return nil
+}
+
+// monitoringFiles copies the alerts and the dashboard, byte for byte: they
+// hold Prometheus' and Grafana's own {{ }} templates, which the chart
+// includes with .Files.Get so Helm never reads them as its own.
+func monitoringFiles(root string, out map[string][]byte) error {
+	for src, dst := range map[string]string{AlertsSource: AlertsCopy, DashboardSource: DashboardCopy} {
+		b, err := os.ReadFile(filepath.Join(root, src))
+		if err != nil {
+			return err
+		}
+		out[dst] = b
+	}
 	return nil
 }
 

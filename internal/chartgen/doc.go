@@ -13,6 +13,8 @@
 //     kustomize installs the chart's default);
 //   - files/argocd-health.lua: the Argo CD health check of
 //     config/gitops/argocd;
+//   - files/alerts.yaml and files/dashboard.json: the alerts and the
+//     Grafana dashboard of config/monitoring, byte for byte;
 //   - the values reference in docs/install.md, from values.schema.json and
 //     values.yaml.
 //

@@ -127,7 +127,7 @@ func createFixtures(t *testing.T) {
 	}
 	dp := &scidatav1.DataPlatform{ObjectMeta: metav1.ObjectMeta{Name: "water-resources"}, Spec: scidatav1.DataPlatformSpec{
 		Role: scidatav1.RoleDepartment, Storage: scidatav1.Storage{Size: resource.MustParse("1Gi")},
-		Owners:     scidatav1.Owners{Groups: []string{"water-resources-admins"}},
+		Owners:     scidatav1.Owners{Groups: []string{"dept-water-resources-admins"}},
 		Department: scidatav1.Department{Code: "water-resources", Name: "Bazhong Municipal Water Resources Bureau", LocalName: "巴中市水利局"}}}
 	create(t, dp)
 	for _, e := range fixtures() {

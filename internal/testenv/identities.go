@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -89,5 +91,39 @@ func (e *Env) Bind(ctx context.Context, binding, role, user, namespace string) e
 	if err := e.Client.Create(ctx, b); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
-	return nil
+	return e.waitBound(ctx, role, subject, namespace)
+}
+
+// waitBound returns once the apiserver's authorizer sees the binding: its
+// RBAC informer takes a moment, under load up to seconds, and a request
+// made before that is refused although the binding exists. It asks a
+// SubjectAccessReview for the role's first rule, bounded by ten seconds.
+func (e *Env) waitBound(ctx context.Context, role string, subject rbacv1.Subject, namespace string) error {
+	var cr rbacv1.ClusterRole
+	if err := e.Client.Get(ctx, client.ObjectKey{Name: role}, &cr); err != nil || len(cr.Rules) == 0 {
+		return client.IgnoreNotFound(err) // an aggregated or missing role: nothing to ask about
+	}
+	rule := cr.Rules[0]
+	if len(rule.Verbs) == 0 || len(rule.Resources) == 0 || len(rule.APIGroups) == 0 {
+		return nil
+	}
+	user := subject.Name
+	if subject.Kind == rbacv1.ServiceAccountKind {
+		user = "system:serviceaccount:" + subject.Namespace + ":" + subject.Name
+	}
+	attrs := &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: rule.Verbs[0], Group: rule.APIGroups[0], Resource: rule.Resources[0]}
+	if len(rule.ResourceNames) > 0 {
+		attrs.Name = rule.ResourceNames[0]
+	}
+	var last error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: user, ResourceAttributes: attrs}}
+		if subject.Kind == rbacv1.ServiceAccountKind {
+			sar.Spec.Groups = []string{"system:serviceaccounts", "system:serviceaccounts:" + subject.Namespace, "system:authenticated"}
+		}
+		if last = e.Client.Create(ctx, sar); last == nil && sar.Status.Allowed {
+			return nil
+		}
+	}
+	return fmt.Errorf("binding %s of %s to %s: the authorizer does not allow %s %s.%s after 10s (%v)", role, user, namespace, attrs.Verb, attrs.Resource, attrs.Group, last)
 }
