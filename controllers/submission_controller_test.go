@@ -444,9 +444,11 @@ func TestNoReceiptWithoutProof(t *testing.T) {
 			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "ManifestMismatch"),
 			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "CenterStoreFull"),
 			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "TransferFailed"),
-			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "CenterNotCleared"),
+			m.is("scidata_submissions_failed", 0, "platform", dept.Name, "reason", "CenterNotCleared"),
 			m.is("scidata_submissions_failed", 0, "platform", dept.Name, "reason", "VersionConflict"),
-			m.is("scidata_submissions", 8, "platform", dept.Name, "state", "Failed"),
+			m.is("scidata_submissions", 7, "platform", dept.Name, "state", "Failed"),
+			// Data above the Center's clearance is referred, not failed.
+			m.is("scidata_submissions", 1, "platform", dept.Name, "state", "Referred"),
 		)
 	})
 }
