@@ -36,9 +36,12 @@ func setProjectReadyCondition(c reconcilekit.Conditions, p *scidatav1.Project) {
 			st.EntryCount, st.ProjectID, last.Sequence, last.KeyID))
 		return
 	}
-	c.Set(scidatav1.ConditionReady, metav1.ConditionFalse, scidatav1.ReasonEntriesMissing, fmt.Sprintf(
-		"not ready for acceptance: %d of %d entries of project %s have no receipt for their current version: %s",
-		st.EntryCount-st.Received, st.EntryCount, st.ProjectID, submission.Missing(st.Entries)))
+	msg := fmt.Sprintf("not ready for acceptance: %d of %d entries of project %s have no receipt for their current version: %s",
+		st.EntryCount-st.Received, st.EntryCount, st.ProjectID, submission.Missing(st.Entries))
+	if st.EntryCount == 0 {
+		msg = "no catalog entry names project " + st.ProjectID + " any more; the Project is kept as the record of its statements"
+	}
+	c.Set(scidatav1.ConditionReady, metav1.ConditionFalse, scidatav1.ReasonEntriesMissing, msg)
 	c.Remove(scidatav1.ConditionReconciling)
 	c.Remove(scidatav1.ConditionStalled)
 }
