@@ -90,6 +90,16 @@ func NamespaceSeen(ctx context.Context, c client.Reader, ns string) (bool, error
 // labels; nil when there is none. Of several (one per window is the most
 // there can be), the latest made.
 func ForVersion(ctx context.Context, c client.Reader, namespace, entry, contentVersion string) (*scidatav1.Submission, error) {
+	// The deterministic name first: one read, and the only one a city
+	// without windows ever needs.
+	var byName scidatav1.Submission
+	err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: Name(entry, contentVersion)}, &byName)
+	if err == nil && byName.Spec.Entry.Name == entry && byName.Spec.ContentVersion == contentVersion && byName.Spec.Window == nil {
+		return &byName, nil
+	}
+	if client.IgnoreNotFound(err) != nil {
+		return nil, fmt.Errorf("get submission of %s/%s: %w", namespace, entry, err)
+	}
 	var list scidatav1.SubmissionList
 	if err := c.List(ctx, &list, client.InNamespace(namespace), client.MatchingLabels{LabelEntry: entry, LabelVersionHash: VersionHash(contentVersion)}); err != nil {
 		return nil, fmt.Errorf("list submissions of %s/%s: %w", namespace, entry, err)
