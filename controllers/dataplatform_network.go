@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"k8s.io/utils/ptr"
 	"net/netip"
 	"sort"
 
@@ -90,8 +91,8 @@ func (r *DataPlatformReconciler) externalStorePeers(dp *scidatav1.DataPlatform) 
 	for _, p := range nums {
 		ports = append(ports, platform.Port{Port: p, Protocol: corev1.ProtocolTCP})
 	}
-	if n.Namespace != "" {
-		return []platform.Peer{{Namespace: n.Namespace, PodLabels: n.PodSelector, Ports: ports}}
+	if ns := ptr.Deref(n.Namespace, ""); ns != "" {
+		return []platform.Peer{{Namespace: ns, PodLabels: n.PodSelector, Ports: ports}}
 	}
 	var peers []platform.Peer
 	for _, c := range n.CIDRs {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"k8s.io/utils/ptr"
 	"net"
 	"net/url"
 	"strconv"
@@ -118,8 +119,8 @@ func For(p *scidatav1.DataPlatform, operatorNamespace string) Store {
 	}
 	st.Endpoint = ext.Endpoint
 	st.Bucket = ext.Bucket
-	st.Region = ext.Region
-	st.PathStyle = ext.AddressingStyle != scidatav1.AddressingVirtualHosted
+	st.Region = ptr.Deref(ext.Region, "")
+	st.PathStyle = ptr.Deref(ext.AddressingStyle, scidatav1.AddressingPath) != scidatav1.AddressingVirtualHosted
 	st.CA = ref(ext.CASecret, CAField)
 	st.Accounts[Upload] = ref(&ext.CredentialsSecret, "")
 	if p.Spec.Role == scidatav1.RoleDepartment {

@@ -195,7 +195,7 @@ func invalidRows() []row {
 		}, field: "spec.objectStore.external.centerReadCredentialsSecret", message: "centerReadCredentialsSecret is a Department's"},
 		{name: "an External store both outside and inside the cluster", create: func(name string) client.Object {
 			p := externalDepartment(name)
-			p.Spec.ObjectStore.External.Network.Namespace = "city-storage"
+			p.Spec.ObjectStore.External.Network.Namespace = ptr.To("city-storage")
 			return p
 		}, field: "spec.objectStore.external.network", message: "give either cidrs (a store outside the cluster) or namespace and podSelector"},
 		{name: "an External store that is the default route", create: func(name string) client.Object {
@@ -210,7 +210,7 @@ func invalidRows() []row {
 		}, field: "spec.objectStore.external.network.podSelector", message: "podSelector selects pods in network.namespace"},
 		{name: "an unknown addressing style", create: func(name string) client.Object {
 			p := externalDepartment(name)
-			p.Spec.ObjectStore.External.AddressingStyle = "Subdomain"
+			p.Spec.ObjectStore.External.AddressingStyle = ptr.To[scidatav1.AddressingStyle]("Subdomain")
 			return p
 		}, field: "spec.objectStore.external.addressingStyle", message: `supported values: "Path", "VirtualHosted"`},
 		{name: "the object store mode cannot change", create: dp(func(*scidatav1.DataPlatform) {}),

@@ -190,7 +190,7 @@ func TestExternalPlatformsStoredBeforeTheirAccountsWereRequiredTakeUnrelatedEdit
 	oldInForce := func() error { return env.Client.Create(ctx, bare("ratchet-probe"), client.DryRunAll) }
 	newInForce := func() error {
 		if err := env.Client.Create(ctx, bare("ratchet-probe"), client.DryRunAll); !apierrors.IsInvalid(err) {
-			return fmt.Errorf("an External platform without its CA, network and read-only account is answered %v; want Invalid", err)
+			return fmt.Errorf("an External platform without its CA, network and read-only account is answered %w; want Invalid", err)
 		}
 		return nil
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"k8s.io/utils/ptr"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,11 +85,13 @@ func externalPlatform(name string, role scidatav1.PlatformRole, c cityStore, nam
 		code = "st-info-institute"
 	}
 	_, port, _ := strings.Cut(c.srv.Endpoint, ":")
-	var p int32
-	fmt.Sscan(port, &p)
+	p, err := strconv.ParseInt(port, 10, 32)
+	if err != nil {
+		panic(fmt.Sprintf("the store's endpoint %q has no port: %v", c.srv.Endpoint, err))
+	}
 	ext := &scidatav1.ExternalObjectStore{Endpoint: "https://" + c.srv.Endpoint, Bucket: c.bucket,
 		CASecret: &scidatav1.SecretKeyReference{Name: names.CA},
-		Network:  &scidatav1.ExternalStoreNetwork{CIDRs: []string{"127.0.0.1/32"}, Ports: []int32{p}}}
+		Network:  &scidatav1.ExternalStoreNetwork{CIDRs: []string{"127.0.0.1/32"}, Ports: []int32{int32(p)}}}
 	if role == scidatav1.RoleCenter {
 		ext.CredentialsSecret = scidatav1.SecretKeyReference{Name: names.Reader}
 		ext.SyncWriterCredentialsSecret = &scidatav1.SecretKeyReference{Name: names.Writer}
@@ -121,7 +125,7 @@ func createPlatform(t *testing.T, dp *scidatav1.DataPlatform) {
 		_ = env.Client.Delete(ctx, dp)
 		eventually(t, func() error {
 			if err := env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{}); !apierrors.IsNotFound(err) {
-				return fmt.Errorf("%s not deleted yet: %v", dp.Name, err)
+				return fmt.Errorf("%s not deleted yet: %w", dp.Name, err)
 			}
 			return nil
 		})
@@ -246,7 +250,7 @@ func TestAnExternalStoreIsReadyOnlyWhenARealServerProvesItsAccounts(t *testing.T
 			storetest.CreateExternalSecrets(t, env.Client, operatorNamespace, name, c.srv, c.writer, c.reader)
 			dp := waitReady(t, name)
 			t.Logf("%s: Ready %s after the storage team's Secrets were created", engine, time.Since(made).Round(time.Millisecond))
-			if dp.Status.ExternalStore == nil || dp.Status.ExternalStore.AccountsVerified == "" {
+			if dp.Status.ExternalStore == nil || ptr.Deref(dp.Status.ExternalStore.AccountsVerified, "") == "" {
 				t.Errorf("status.externalStore %+v records no accounts proved", dp.Status.ExternalStore)
 			}
 			if keys := probeObjects(t, c.srv, c.bucket); len(keys) != 0 {
