@@ -71,7 +71,7 @@ func runManager(o managerOptions) error {
 	o.platform.ImagePullPolicy = corev1.PullPolicy(o.pullPolicy)
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme.New(),
-		Cache:                   scheme.CacheOptions(dns),
+		Cache:                   scheme.CacheOptions(dns, o.platform.OperatorNamespace),
 		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress:  o.probeAddr,
 		LeaderElection:          o.leaderElection,

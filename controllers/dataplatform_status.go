@@ -79,6 +79,9 @@ func setConcernCondition(s *platformScope, typ string, o observation) {
 //     (retried);
 //   - volumes that cannot grow: Stalled with StorageResizeUnsupported,
 //     though everything else was applied;
+//   - a concern only a person can mend (an External store's missing
+//     Secret, refused credentials, ...): Stalled with its reason, though
+//     everything else was applied;
 //   - a concern not ready yet: Ready False with the first such concern's
 //     reason and every waiting concern's message, Reconciling True;
 //   - otherwise Ready True.
@@ -93,6 +96,12 @@ func setPlatformSummary(s *platformScope, err error) {
 	if s.resizeUnsupported != "" {
 		c.MarkStalled(scidatav1.ReasonStorageResizeUnsupported, s.resizeUnsupported)
 		return
+	}
+	for _, o := range []observation{s.storage, s.portal, s.isolated} {
+		if o.stalls {
+			c.MarkStalled(o.reason, o.message)
+			return
+		}
 	}
 	var waiting []string
 	reason := ""

@@ -19,7 +19,10 @@
 //     copy, the CA and serving certificates), dataplatform_workloads.go
 //     (object store, volume growth and retention, portal),
 //     dataplatform_network.go (NetworkPolicies from the cluster's DNS and
-//     apiserver endpoints); dataplatform_delete.go is the deletion path.
+//     apiserver endpoints, and External stores' networks),
+//     dataplatform_external.go (an External store's Secrets, their copies,
+//     and StorageReady from the probe); dataplatform_delete.go is the
+//     deletion path.
 //   - status rules: dataplatform_status.go.
 //   - builders: internal/platform (one file per kind of child, golden
 //     files under internal/platform/testdata; credentials.go for every

@@ -12,9 +12,9 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
-	"github.com/scidata-io/scidata-operator/internal/centerstore"
 	"github.com/scidata-io/scidata-operator/internal/metrics"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/store"
 )
 
 // Options are what the reconcilers need from the manager's flags.
@@ -22,9 +22,16 @@ type Options struct {
 	Platform   platform.Config
 	DNSService types.NamespacedName
 	Clock      clock.PassiveClock
-	// OpenCenterStore overrides how the manager reaches the Center's store
-	// (tests point it at a local S3 server); by default the in-cluster URL.
-	OpenCenterStore func(context.Context, *scidatav1.DataPlatform) (centerstore.Store, error)
+	// StoreDialer, if set, opens the manager's connections to object
+	// stores (the Center's, and External stores for their probe): envtest
+	// points a Managed store's in-cluster name at a local server with it.
+	// Nil in production.
+	StoreDialer store.Dialer
+	// StoreProber, if set, probes External stores instead of
+	// store.Prober{Dial: StoreDialer} (tests wrap its transport to count
+	// the requests); ProbeTiming, if set, replaces DefaultProbeTiming.
+	StoreProber StoreProber
+	ProbeTiming ProbeTiming
 }
 
 // SetupAll registers every reconciler with the manager.
@@ -32,22 +39,24 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
 	}
-	if o.OpenCenterStore == nil {
-		o.OpenCenterStore = OpenCenterStoreFromCluster(mgr.GetClient(), o.Platform.OperatorNamespace)
+	if o.StoreProber == nil {
+		o.StoreProber = store.Prober{Dial: o.StoreDialer}
 	}
 	if err := setupMetrics(mgr, o.Clock); err != nil {
 		return err
 	}
 	dp := &DataPlatformReconciler{
-		Client:     mgr.GetClient(),
-		APIReader:  mgr.GetAPIReader(),
-		Recorder:   mgr.GetEventRecorder("dataplatform-controller"),
-		Clock:      o.Clock,
-		Config:     o.Platform,
-		DNSService: o.DNSService,
-		Rand:       rand.Reader,
+		Prober:      o.StoreProber,
+		ProbeTiming: o.ProbeTiming,
+		Client:      mgr.GetClient(),
+		APIReader:   mgr.GetAPIReader(),
+		Recorder:    mgr.GetEventRecorder("dataplatform-controller"),
+		Clock:       o.Clock,
+		Config:      o.Platform,
+		DNSService:  o.DNSService,
+		Rand:        rand.Reader,
 	}
-	sub := &SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: o.OpenCenterStore,
+	sub := &SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: OpenCenterStoreFromCluster(mgr.GetClient(), o.Platform.OperatorNamespace, o.StoreDialer),
 		Recorder: mgr.GetEventRecorder("submission-controller")}
 	for name, setup := range map[string]func(ctrl.Manager) error{
 		"DataPlatform": dp.SetupWithManager,

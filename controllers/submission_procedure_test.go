@@ -26,6 +26,7 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/receipt"
 	"github.com/scidata-io/scidata-operator/internal/s3test"
+	"github.com/scidata-io/scidata-operator/internal/store"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 	syncer "github.com/scidata-io/scidata-operator/internal/sync"
 	"github.com/scidata-io/scidata-operator/internal/workdays"
@@ -212,7 +213,7 @@ func TestTheCenterAcceptsAfterItsGatesAndSignsTheProjectStatement(t *testing.T) 
 	res, err := syncer.Run(ctx, syncer.Config{
 		Source:       syncer.Store{Endpoint: srv.Endpoint, Bucket: "dept", AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
 		SourcePrefix: "gauges/",
-		Dest:         syncer.Store{Endpoint: srv.Endpoint, Bucket: platform.Bucket, AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
+		Dest:         syncer.Store{Endpoint: srv.Endpoint, Bucket: store.For(center, operatorNamespace).Bucket, AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
 		Department:   dept.Spec.Department.Code, Entry: e.Name, ContentVersion: "v1", RootCAs: srv.RootCAs, CenterMax: center.Spec.MaxClassification,
 	}, slog.New(slog.DiscardHandler))
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/receipt"
 	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
+	"github.com/scidata-io/scidata-operator/internal/store"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 	syncer "github.com/scidata-io/scidata-operator/internal/sync"
 )
@@ -100,7 +100,8 @@ func (r *SubmissionReconciler) startTransfer(ctx context.Context, s *scidatav1.S
 	if err != nil {
 		return err
 	}
-	job := submission.SyncJob(submission.JobInput{Submission: s, Department: &dept, Center: center,
+	job := submission.SyncJob(submission.JobInput{Submission: s, Center: center,
+		Source: store.For(&dept, r.Config.OperatorNamespace), Dest: store.For(center, r.Config.OperatorNamespace),
 		Image: r.Config.OperatorImage, PullPolicy: r.Config.ImagePullPolicy, BackoffLimit: backoff})
 	if err := r.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create sync job: %w", err)
@@ -336,30 +337,11 @@ func (r *SubmissionReconciler) publishKey(ctx context.Context, pub ed25519.Publi
 	return r.Update(ctx, &cm)
 }
 
-// OpenCenterStoreFromCluster opens the Center's managed store with the
-// Center's sync account, verified against the operator's CA.
-func OpenCenterStoreFromCluster(c client.Reader, operatorNamespace string) func(context.Context, *scidatav1.DataPlatform) (centerstore.Store, error) {
+// OpenCenterStoreFromCluster opens the Center's store as its description
+// says (internal/store): Managed or External, with the Center's sync
+// writer, verified against the store's CA. dial is nil in production.
+func OpenCenterStoreFromCluster(c client.Reader, operatorNamespace string, dial store.Dialer) func(context.Context, *scidatav1.DataPlatform) (centerstore.Store, error) {
 	return func(ctx context.Context, center *scidatav1.DataPlatform) (centerstore.Store, error) {
-		var creds, ca corev1.Secret
-		if err := c.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.SyncCredentialsName}, &creds); err != nil {
-			return nil, err
-		}
-		if err := c.Get(ctx, types.NamespacedName{Namespace: operatorNamespace, Name: platform.CASecretName}, &ca); err != nil {
-			return nil, err
-		}
-		pool, err := poolOf(ca.Data[corev1.TLSCertKey])
-		if err != nil {
-			return nil, err
-		}
-		return centerstore.NewS3(platform.ObjectStoreURL(center), platform.Bucket,
-			string(creds.Data[platform.AccessKeyField]), string(creds.Data[platform.SecretKeyField]), pool)
+		return centerstore.Open(ctx, c, center, operatorNamespace, dial)
 	}
-}
-
-func poolOf(pemBytes []byte) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pemBytes) {
-		return nil, fmt.Errorf("the operator's CA certificate is not PEM")
-	}
-	return pool, nil
 }

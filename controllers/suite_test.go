@@ -25,10 +25,9 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/yaml"
 
-	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
-	"github.com/scidata-io/scidata-operator/internal/centerstore"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/scheme"
+	"github.com/scidata-io/scidata-operator/internal/storetest"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -39,9 +38,6 @@ import (
 
 var (
 	env *testenv.Env
-	// testCenterStore is the Center's store as the manager reaches it: a
-	// real S3 server on loopback, set by the tests that need one.
-	testCenterStore atomic.Pointer[centerstore.Store]
 	// writes counts the manager's writes (POST, PUT, PATCH, DELETE) to the
 	// apiserver, to prove that a steady-state reconcile writes nothing.
 	writes atomic.Int64
@@ -157,7 +153,7 @@ func startManager(ctx context.Context) error {
 	metricsURL = "http://" + addr + "/metrics"
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme.New(),
-		Cache:   scheme.CacheOptions(dnsService),
+		Cache:   scheme.CacheOptions(dnsService, operatorNamespace),
 		Metrics: metricsserver.Options{BindAddress: addr},
 	})
 	if err != nil {
@@ -170,14 +166,11 @@ func startManager(ctx context.Context) error {
 			OperatorImage:     "scidata-operator:test",
 			ImagePullPolicy:   "IfNotPresent",
 		},
-		DNSService: dnsService,
-		Clock:      managerClock,
-		OpenCenterStore: func(context.Context, *scidatav1.DataPlatform) (centerstore.Store, error) {
-			if st := testCenterStore.Load(); st != nil {
-				return *st, nil
-			}
-			return nil, fmt.Errorf("no Center store in this test")
-		},
+		DNSService:  dnsService,
+		StoreDialer: storetest.Dial,
+		// Probes again within a second, so that a test sees a fault and
+		// its mending without waiting minutes.
+		ProbeTiming: ProbeTiming{MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second, ReadyInterval: time.Second},
 	})
 	if err != nil {
 		return err

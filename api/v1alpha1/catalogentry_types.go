@@ -602,12 +602,6 @@ const (
 
 // CatalogEntryStatus is what the operator computed of an entry.
 type CatalogEntryStatus struct {
-	// observedGeneration is the metadata.generation that status describes;
-	// -1 until the first complete reconcile.
-	// +optional
-	// +kubebuilder:default=-1
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
 	// conditions: Ready, Reconciling, Stalled, Published, SecrecyReviewDue,
 	// EmbargoPassed, DataBeforePaper.
 	// +optional
@@ -615,6 +609,12 @@ type CatalogEntryStatus struct {
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=16
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation that status describes;
+	// -1 until the first complete reconcile.
+	// +optional
+	// +kubebuilder:default=-1
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// effectiveSharing is the sharing in force now, from the sharing
 	// attribute, the embargo, the classification and the clock.
@@ -773,7 +773,9 @@ type EntrySubmissionStatus struct {
 // +kubebuilder:printcolumn:name="Title",type=string,JSONPath=`.spec.title`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type CatalogEntry struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec describes the dataset.

@@ -25,11 +25,19 @@ const (
 	// Stalled: a person must act.
 	ReasonNamespaceConflict        = "NamespaceConflict"
 	ReasonNamespaceTerminating     = "NamespaceTerminating"
-	ReasonCredentialsMissing       = "CredentialsMissing"
 	ReasonStorageResizeUnsupported = "StorageResizeUnsupported"
 
-	// StorageReady.
-	ReasonExternalStore       = "ExternalStore"
+	// StorageReady of an External store, from the operator's probe; all
+	// but EndpointUnreachable also make the platform Stalled.
+	ReasonExternalStoreVerified = "ExternalStoreVerified"
+	ReasonSecretMissing         = "SecretMissing"
+	ReasonEndpointUnreachable   = "EndpointUnreachable"
+	ReasonTLSUntrusted          = "TLSUntrusted"
+	ReasonCredentialsRejected   = "CredentialsRejected"
+	ReasonBucketMissing         = "BucketMissing"
+	ReasonReadAccountCanWrite   = "ReadAccountCanWrite"
+
+	// StorageReady of a Managed store.
 	ReasonVolumePending       = "VolumePending"
 	ReasonObjectStoreUpdating = "ObjectStoreUpdating"
 	ReasonObjectStoreStarting = "ObjectStoreStarting"

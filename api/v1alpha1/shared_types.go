@@ -72,7 +72,7 @@ type LocalObjectReference struct {
 	Name string `json:"name"`
 }
 
-// SecretKeyReference names a key of a Secret in a known namespace.
+// SecretKeyReference names a Secret in the operator's namespace.
 type SecretKeyReference struct {
 	// name of the Secret.
 	// +required
@@ -80,8 +80,10 @@ type SecretKeyReference struct {
 	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
 
-	// namespace of the Secret. Defaults to the operator's namespace for
-	// DataPlatform references.
+	// namespace of the Secret: the operator's, which is also the default.
+	// An admission policy refuses any other (scidata-dataplatform): the
+	// operator reads no Secret elsewhere, and a department cannot point it
+	// at another's.
 	// +optional
 	// +kubebuilder:validation:MaxLength=63
 	Namespace string `json:"namespace,omitempty"`

@@ -320,12 +320,6 @@ type Receipt struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.acceptance) || (has(self.transfer) && has(self.transfer.completedAt))",message="status.acceptance requires a completed, verified transfer: the curator accepts what the Center holds",fieldPath=".acceptance"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.withdrawal) || (has(self.withdrawal) && self.withdrawal == oldSelf.withdrawal)",message="status.withdrawal is final: a withdrawn submission stays withdrawn",fieldPath=".withdrawal"
 type SubmissionStatus struct {
-	// observedGeneration is the metadata.generation that status describes;
-	// -1 until the first complete reconcile.
-	// +optional
-	// +kubebuilder:default=-1
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
 	// conditions: Ready, Reconciling, Stalled, Approved, Denied, Transferred,
 	// Received, ReviewOverdue, AcceptanceOverdue, Returned, Accepted,
 	// Withdrawn, Referred.
@@ -334,6 +328,12 @@ type SubmissionStatus struct {
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=16
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation that status describes;
+	// -1 until the first complete reconcile.
+	// +optional
+	// +kubebuilder:default=-1
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// review is the reviewer's decision, written by the reviewer through the
 	// status subresource and final once written.
@@ -392,7 +392,9 @@ type SubmissionStatus struct {
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Submission struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec identifies what is submitted.

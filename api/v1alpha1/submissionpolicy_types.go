@@ -68,7 +68,7 @@ type SubmissionPolicySpec struct {
 	// verification says how a transfer is checked.
 	// +optional
 	// +kubebuilder:default={}
-	Verification Verification `json:"verification,omitempty"`
+	Verification Verification `json:"verification,omitempty,omitzero"`
 
 	// backoffLimit is how many times a failed transfer is retried before the
 	// Submission fails.
@@ -190,18 +190,18 @@ type Verification struct {
 
 // SubmissionPolicyStatus is what the operator observed of a policy.
 type SubmissionPolicyStatus struct {
-	// observedGeneration is the metadata.generation that status describes;
-	// -1 until the first complete reconcile.
-	// +optional
-	// +kubebuilder:default=-1
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// conditions: Ready, Reconciling, Stalled, Overdue.
+	// conditions are Ready, Reconciling, Stalled, Overdue.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=16
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation that status describes;
+	// -1 until the first complete reconcile.
+	// +optional
+	// +kubebuilder:default=-1
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// effectiveReviewRequired is the review rule in force after combining
 	// this policy with the city-wide policy.
@@ -226,25 +226,25 @@ type SubmissionPolicyStatus struct {
 
 // SubmissionCounts counts entries by the state of their latest submission.
 type SubmissionCounts struct {
-	// pending: a submission exists and waits for its turn (schedule, retry).
+	// pending counts entries whose submission exists and waits for its turn (schedule, retry).
 	// +optional
 	Pending int32 `json:"pending,omitempty"`
-	// awaitingReview: the submission waits for a reviewer's decision.
+	// awaitingReview counts entries whose submission waits for a reviewer's decision.
 	// +optional
 	AwaitingReview int32 `json:"awaitingReview,omitempty"`
-	// transferring: a sync job is copying the data into the Center.
+	// transferring counts entries whose data a sync job is copying into the Center.
 	// +optional
 	Transferring int32 `json:"transferring,omitempty"`
-	// received: the Center issued a receipt for the entry's current version.
+	// received counts entries for whose current version the Center issued a receipt.
 	// +optional
 	Received int32 `json:"received,omitempty"`
-	// denied: a reviewer denied the submission of the current version.
+	// denied counts entries whose current version a reviewer denied.
 	// +optional
 	Denied int32 `json:"denied,omitempty"`
-	// failed: the transfer failed after every retry.
+	// failed counts entries whose transfer failed after every retry.
 	// +optional
 	Failed int32 `json:"failed,omitempty"`
-	// overdue: the deadline passed without a receipt (counted besides the state above).
+	// overdue counts entries whose deadline passed without a receipt (counted besides the state above).
 	// +optional
 	Overdue int32 `json:"overdue,omitempty"`
 	// returned: a metadata gate returned the submission to the department.
@@ -308,7 +308,9 @@ type OverdueEntry struct {
 // +kubebuilder:printcolumn:name="Paused",type=string,JSONPath=`.status.conditions[?(@.type=="ReconciliationPaused")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type SubmissionPolicy struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec declares the policy.

@@ -138,7 +138,7 @@ func (d *demo) load(ctx context.Context, ds dataset) error {
 		}
 	}
 	cm := cityops.DataConfigMap(ns, name, ds.files)
-	y, err := cityops.YAML(cm, cityops.ToolJob("scidata-operator:dev", ns, name, cityops.UploadArgs(ns, ds.prefix), "objectstore-upload", cm.Name))
+	y, err := cityops.YAML(cm, cityops.ToolJob("scidata-operator:dev", ns, name, cityops.UploadArgs(cityops.ManagedStore(ns), ds.prefix), "objectstore-upload", cm.Name))
 	if err != nil {
 		return err
 	}
@@ -365,7 +365,7 @@ func (d *demo) portal(ctx context.Context, port int, exitAfter bool) error {
 	}
 	if exitAfter {
 		stopForward()
-		<-exited
+		<-exited //nolint:errcheck // stopForward killed it: its exit status says only that
 		return nil
 	}
 	d.say("the Center's public portal: %s  (Ctrl-C stops the demo and the node)", url)
@@ -374,7 +374,7 @@ func (d *demo) portal(ctx context.Context, port int, exitAfter bool) error {
 	if ctx.Err() != nil {
 		return nil // Ctrl-C
 	}
-	return fmt.Errorf("kubectl port-forward ended (its output is above): %v", err)
+	return fmt.Errorf("kubectl port-forward ended (its output is above): %w", err)
 }
 
 // checkPortal waits for the portal's JSON API to answer through the
@@ -384,7 +384,7 @@ func (d *demo) checkPortal(ctx context.Context, url string, exited <-chan error)
 	return d.until(ctx, "the portal at "+url, time.Minute, func() (bool, error) {
 		select {
 		case err := <-exited:
-			return false, fmt.Errorf("kubectl port-forward ended (its output is above): %v", err)
+			return false, fmt.Errorf("kubectl port-forward ended (its output is above): %w", err)
 		default:
 		}
 		resp, err := client.Get(url + "api/v1/entries")

@@ -205,20 +205,7 @@ func (s *snapshot) collect(ch chan<- prometheus.Metric, now time.Time) {
 	s.collectPlatforms(gauge)
 	counts := newCounter()
 	for name := range known {
-		for _, m := range sharingModes {
-			counts.zero(descEntries, name, m)
-		}
-		for _, d := range duties {
-			counts.zero(descEntriesByDuty, name, d)
-		}
-		for _, st := range states {
-			counts.zero(descSubmissions, name, st)
-		}
-		for _, r := range failureReasons {
-			counts.zero(descFailed, name, r)
-		}
-		counts.zero(descOverdue, name)
-		counts.zero(descReceipts, name)
+		counts.zeroPlatform(name)
 	}
 	for i := range s.entries {
 		e := &s.entries[i]
@@ -349,6 +336,25 @@ func (c *counter) key(d *prometheus.Desc, labels []string) series {
 }
 
 func (c *counter) zero(d *prometheus.Desc, labels ...string) { c.key(d, labels) }
+
+// zeroPlatform starts each of a platform's series at 0, so a platform with
+// nothing to count in a series still reports it, as 0.
+func (c *counter) zeroPlatform(name string) {
+	for _, m := range sharingModes {
+		c.zero(descEntries, name, m)
+	}
+	for _, d := range duties {
+		c.zero(descEntriesByDuty, name, d)
+	}
+	for _, st := range states {
+		c.zero(descSubmissions, name, st)
+	}
+	for _, r := range failureReasons {
+		c.zero(descFailed, name, r)
+	}
+	c.zero(descOverdue, name)
+	c.zero(descReceipts, name)
+}
 
 func (c *counter) add(d *prometheus.Desc, labels ...string) { c.values[c.key(d, labels)]++ }
 

@@ -13,7 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
-	"k8s.io/pod-security-admission/api"
+	psapi "k8s.io/pod-security-admission/api"
 	psapolicy "k8s.io/pod-security-admission/policy"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
@@ -147,7 +147,7 @@ func TestPodsMeetTheRestrictedStandard(t *testing.T) {
 	}
 	p := dept("water", nil)
 	specs := map[string]*corev1ac.PodSpecApplyConfiguration{
-		"object store": ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}).Spec.Template.Spec,
+		"object store": ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}, "scidata").Spec.Template.Spec,
 		"portal":       PortalDeployment(p, cfg).Spec.Template.Spec,
 	}
 	for name, ac := range specs {
@@ -156,7 +156,7 @@ func TestPodsMeetTheRestrictedStandard(t *testing.T) {
 		if err := yaml.Unmarshal(b, &spec); err != nil {
 			t.Fatal(err)
 		}
-		results := evaluator.EvaluatePod(api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}, &metav1.ObjectMeta{}, &spec)
+		results := evaluator.EvaluatePod(psapi.LevelVersion{Level: psapi.LevelRestricted, Version: psapi.LatestVersion()}, &metav1.ObjectMeta{}, &spec)
 		for _, r := range results {
 			if !r.Allowed {
 				t.Errorf("%s: %s: %s", name, r.ForbiddenReason, r.ForbiddenDetail)
@@ -175,7 +175,7 @@ func TestGolden(t *testing.T) {
 	})} {
 		objs := []any{NamespaceObject(p), ResourceQuota(p), LimitRange(p), OwnersRoleBinding(p), UploadSecretRole(p), UploadSecretRoleBinding(p),
 			PortalServiceAccount(p), PortalReaderBinding(p), PortalReaderClusterBinding(p), ReceiptKeysRole(p), ReceiptKeysRoleBinding(p), ObjectStoreHeadlessService(p), ObjectStoreService(p),
-			ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}), PortalService(p), PortalDeployment(p, cfg)}
+			ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}, "scidata"), PortalService(p), PortalDeployment(p, cfg)}
 		for _, np := range NetworkPolicies(p, cfg, net) {
 			objs = append(objs, np)
 		}

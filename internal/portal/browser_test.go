@@ -89,8 +89,11 @@ func TestABrowserSearchesFiltersAndOpensAnEntry(t *testing.T) {
 	// The form submits by a plain GET: wait, bounded, for the results page.
 	testenv.Eventually(t, 20*time.Second, func() error {
 		loc, err := chromedp.Run(ctx, chromedp.Location())
-		if err != nil || !strings.Contains(loc, "q=flood") {
-			return fmt.Errorf("still at %q (%v)", loc, err)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(loc, "q=flood") {
+			return fmt.Errorf("still at %q", loc)
 		}
 		return nil
 	})

@@ -92,11 +92,11 @@ func TestAHarvesterPagesThroughTheDCATExport(t *testing.T) {
 	for next != "" && pages < 10 {
 		doc := getDoc(t, srv, next)
 		pages++
-		if !slices.Contains(types(doc), "dcat:Catalog") || !slices.Contains(types(doc), "hydra:Collection") || doc["hydra:totalItems"] != float64(listed) {
-			t.Fatalf("page %d: catalog %v with %v items", pages, types(doc), doc["hydra:totalItems"])
+		if !slices.Contains(ldTypes(doc), "dcat:Catalog") || !slices.Contains(ldTypes(doc), "hydra:Collection") || doc["hydra:totalItems"] != float64(listed) {
+			t.Fatalf("page %d: catalog %v with %v items", pages, ldTypes(doc), doc["hydra:totalItems"])
 		}
 		view, _ := doc["hydra:view"].(obj)
-		if !slices.Contains(types(view), "hydra:PartialCollectionView") || !slices.Contains(types(view), "hydra:PagedCollection") ||
+		if !slices.Contains(ldTypes(view), "hydra:PartialCollectionView") || !slices.Contains(ldTypes(view), "hydra:PagedCollection") ||
 			view["hydra:itemsPerPage"] != float64(1) || view["hydra:totalItems"] != float64(listed) {
 			t.Fatalf("page %d: view %v", pages, view)
 		}

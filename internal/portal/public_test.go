@@ -15,7 +15,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	k8stypes "k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
@@ -133,7 +133,7 @@ func TestNoPublicViewChangesWhenAClassifiedOrClosedEntryIsAdded(t *testing.T) {
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
 	set.Append(pub, t0)
 	b, _ := json.Marshal(set)
-	key := k8stypes.NamespacedName{Namespace: keysNS.Name, Name: "receipt-keys"}
+	key := types.NamespacedName{Namespace: keysNS.Name, Name: "receipt-keys"}
 	create(t, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}, Data: map[string]string{portal.KeySetField: string(b)}})
 	create(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "scidata-defence-survey"}})
 

@@ -60,7 +60,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	for pattern, h := range s.routes() {
-		mux.Handle(pattern, s.instrument(pattern, http.HandlerFunc(h)))
+		mux.Handle(pattern, s.instrument(pattern, h))
 	}
 	mux.Handle(receiptKeysPattern, s.instrument(receiptKeysPattern, http.HandlerFunc(s.receiptKeys)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })

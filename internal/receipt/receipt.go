@@ -126,7 +126,7 @@ func signJSON(key ed25519.PrivateKey, v any) (Receipt, error) {
 func PayloadDigest(r Receipt) (string, error) {
 	body, err := base64.StdEncoding.DecodeString(r.Payload)
 	if err != nil {
-		return "", fmt.Errorf("%w: payload is not base64: %v", ErrMalformed, err)
+		return "", fmt.Errorf("%w: payload is not base64: %w", ErrMalformed, err)
 	}
 	return Digest(body), nil
 }
@@ -142,7 +142,7 @@ func Verify(r Receipt, pinnedFingerprint string, pub ed25519.PublicKey) (Payload
 	}
 	var p Payload
 	if err := decodeStrict(body, &p); err != nil {
-		return Payload{}, fmt.Errorf("%w: payload is not a %s document: %v", ErrMalformed, PayloadVersion, err)
+		return Payload{}, fmt.Errorf("%w: payload is not a %s document: %w", ErrMalformed, PayloadVersion, err)
 	}
 	switch p.Version {
 	case PayloadVersion:
@@ -172,11 +172,11 @@ func verifyBytes(r Receipt, pinnedFingerprint string, pub ed25519.PublicKey) ([]
 	}
 	body, err := base64.StdEncoding.DecodeString(r.Payload)
 	if err != nil {
-		return nil, fmt.Errorf("%w: payload is not base64: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: payload is not base64: %w", ErrMalformed, err)
 	}
 	sig, err := base64.StdEncoding.DecodeString(r.Signature)
 	if err != nil {
-		return nil, fmt.Errorf("%w: signature is not base64: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: signature is not base64: %w", ErrMalformed, err)
 	}
 	if !ed25519.Verify(pub, body, sig) {
 		return nil, ErrBadSignature

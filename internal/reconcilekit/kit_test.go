@@ -201,7 +201,7 @@ func TestStatusPatchSeesOnlyStatusChanges(t *testing.T) {
 func TestSuspendedByNamesTheFieldManager(t *testing.T) {
 	entry := func(manager, subresource, fields string, at time.Time) metav1.ManagedFieldsEntry {
 		return metav1.ManagedFieldsEntry{Manager: manager, Subresource: subresource, FieldsType: "FieldsV1", Time: &metav1.Time{Time: at},
-			FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}
+			FieldsV1: metav1.NewFieldsV1(fields)}
 	}
 	for _, tc := range []struct {
 		name    string

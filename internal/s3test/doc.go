@@ -1,6 +1,7 @@
-// Package s3test runs real S3 servers as local processes on 127.0.0.1 for
-// tests, each serving TLS with a CA made for the test. Two independent
-// engines, each built from its pinned Go module:
+// Package s3test runs real S3 servers as local processes on 127.0.0.1 (or
+// Options.Host, a real node's address) for tests, each serving TLS with a
+// CA made for the test (or one the test brings: Options.CA). Two
+// independent engines, each built from its pinned Go module:
 //
 //   - versitygw (bin/versitygw, `make versitygw`): the Managed store's
 //     engine, with the posix backend on a temporary directory and its own

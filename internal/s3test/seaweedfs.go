@@ -11,9 +11,10 @@ import (
 // seaweedfsCommand is `weed server -s3`: master, volume server, filer and
 // S3 gateway in one process, kept small and quick to start:
 //
-//   - everything binds 127.0.0.1 only, on ports found free (8: HTTP and
-//     gRPC of each component); the Iceberg and Lance catalog ports, metrics,
-//     WebDAV, SFTP and the IAM service stay off;
+//   - everything binds Options.Host only (127.0.0.1 by default), on ports
+//     found free (8: HTTP and gRPC of each component); the Iceberg and
+//     Lance catalog ports, metrics, WebDAV, SFTP and the IAM service stay
+//     off;
 //   - the S3 port serves TLS only: with -s3.cert.file and -s3.key.file and
 //     no -s3.port.https, -s3.port itself is the HTTPS listener (with
 //     -s3.port.https the plain HTTP port stays open beside it);
@@ -27,7 +28,7 @@ import (
 //     only, and HOME and the working directory are the test's directory, so
 //     no master.toml or filer.toml of the machine is read.
 func (s *Server) seaweedfsCommand(bin, dir string, c *certs, o Options) (*exec.Cmd, error) {
-	ports, err := freePorts(8)
+	ports, err := freePorts(o.host(), 8)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +46,7 @@ func (s *Server) seaweedfsCommand(bin, dir string, c *certs, o Options) (*exec.C
 		return nil, err
 	}
 	cmd := exec.Command(bin, "-logtostderr=true", "server",
-		"-dir="+data, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+		"-dir="+data, "-ip="+o.host(), "-ip.bind="+o.host(),
 		"-master.port="+p[0], "-master.port.grpc="+p[1], "-master.peers=none", "-master.telemetry=false",
 		"-master.volumeSizeLimitMB=256",
 		"-volume.port="+p[2], "-volume.port.grpc="+p[3], "-volume.max=100", "-volume.preStopSeconds=0",

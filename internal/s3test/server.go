@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -59,7 +60,8 @@ var Engines = []Engine{Versity, SeaweedFS}
 // Server is a running S3 server.
 type Server struct {
 	Engine Engine
-	// Endpoint is 127.0.0.1:<port>, served over TLS only.
+	// Endpoint is <Options.Host>:<port> (127.0.0.1 by default), served
+	// over TLS only.
 	Endpoint string
 	// CAFile holds the PEM of the CA that signed the server's certificate.
 	CAFile  string
@@ -120,6 +122,25 @@ type Options struct {
 	// of a fresh temporary directory: a test mounts a small tmpfs there to
 	// fill it.
 	DataDir string
+	// CA, if set, signs the server's certificate instead of a CA made for
+	// the test (the operator's CA, so that the operator's clients trust
+	// the server as they trust a Managed store); DNSNames are names the
+	// certificate carries besides 127.0.0.1 and localhost (a Managed
+	// store's in-cluster names).
+	CA       *CA
+	DNSNames []string
+	// Host is the address the server binds and advertises, and its
+	// certificate's IP: 127.0.0.1 when empty. A real node's address makes
+	// the server reachable from the node's pods, as a city's store on the
+	// node would be (the end-to-end tests).
+	Host string
+}
+
+func (o Options) host() string {
+	if o.Host == "" {
+		return "127.0.0.1"
+	}
+	return o.Host
 }
 
 // StartWith runs a fresh server prepared as o says and stops it when the
@@ -160,7 +181,25 @@ type sharedServer struct {
 // their access on every bucket it matches.
 func Shared(t testing.TB, name string, o Options) *Server {
 	t.Helper()
+	e := sharedEntry(name, o)
+	e.start(name, o)
+	if e.err != nil {
+		t.Fatalf("shared %s server %s: %v", o.Engine, name, e.err)
+	}
+	return e.s
+}
+
+// Warm starts the shared server name (as Shared would) in the background
+// and returns at once, so that an engine slow to start (SeaweedFS: seconds)
+// starts while the suite prepares everything else.
+func Warm(name string, o Options) {
+	e := sharedEntry(name, o)
+	go e.start(name, o)
+}
+
+func sharedEntry(name string, o Options) *sharedServer {
 	shared.Lock()
+	defer shared.Unlock()
 	if shared.servers == nil {
 		shared.servers = map[string]*sharedServer{}
 	}
@@ -170,7 +209,10 @@ func Shared(t testing.TB, name string, o Options) *Server {
 		e = &sharedServer{}
 		shared.servers[key] = e
 	}
-	shared.Unlock()
+	return e
+}
+
+func (e *sharedServer) start(name string, o Options) {
 	e.once.Do(func() {
 		e.s, e.err = launch(func() string {
 			d, err := os.MkdirTemp("", "s3test-"+name+"-")
@@ -181,10 +223,6 @@ func Shared(t testing.TB, name string, o Options) *Server {
 			return d
 		}, o)
 	})
-	if e.err != nil {
-		t.Fatalf("shared %s server %s: %v", o.Engine, name, e.err)
-	}
-	return e.s
 }
 
 // StopShared stops every server Shared started and removes their files.
@@ -246,7 +284,7 @@ func (s *Server) grant(bucket string) error {
 }
 
 func start(dir, bin string, o Options) (*Server, error) {
-	c, err := newCerts(dir)
+	c, err := newCerts(dir, o)
 	if err != nil {
 		return nil, err
 	}
@@ -305,12 +343,15 @@ func (s *Server) waitReady(timeout time.Duration) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s on %s did not answer within %s: %v", s.Engine, s.Endpoint, timeout, err)
+			return fmt.Errorf("%s on %s did not answer within %s: %w", s.Engine, s.Endpoint, timeout, err)
 		}
 		select {
 		case werr := <-s.done:
 			s.done <- werr
-			return fmt.Errorf("%s exited before answering: %v", s.Engine, werr)
+			if werr == nil {
+				werr = errors.New("exit status 0")
+			}
+			return fmt.Errorf("%s exited before answering: %w", s.Engine, werr)
 		case <-tick.C:
 		}
 	}
@@ -347,6 +388,36 @@ func (s *Server) stop() {
 	case <-time.After(500 * time.Millisecond):
 		_ = s.cmd.Process.Kill()
 		s.done <- <-s.done
+	}
+}
+
+// Stop stops the server, as a store that goes down does; Restart starts
+// it again on the same port and data.
+func (s *Server) Stop() { s.stop() }
+
+// Restart starts a stopped server again with what it was started with
+// (versitygw only: SeaweedFS takes seconds to start), and waits until it
+// answers.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	if s.Engine != Versity {
+		t.Fatalf("s3test: Restart is versitygw's; %s takes seconds to start", s.Engine)
+	}
+	cmd := exec.Command(s.cmd.Path, s.cmd.Args[1:]...)
+	cmd.Env, cmd.Dir = s.cmd.Env, s.cmd.Dir
+	logf, err := os.OpenFile(s.log, os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = logf.Close() }()
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.cmd, s.done = cmd, make(chan error, 1)
+	go func() { s.done <- cmd.Wait() }()
+	if err := s.waitReady(30 * time.Second); err != nil {
+		t.Fatalf("%v; its log:\n%s", err, s.Log())
 	}
 }
 
@@ -423,8 +494,8 @@ func (s *Server) Put(t testing.TB, bucket, key string, data []byte) {
 	}
 }
 
-// freePorts finds n loopback addresses nothing listens on.
-func freePorts(n int) ([]string, error) {
+// freePorts finds n addresses of host nothing listens on.
+func freePorts(host string, n int) ([]string, error) {
 	var out []string
 	var ls []net.Listener
 	defer func() {
@@ -433,7 +504,7 @@ func freePorts(n int) ([]string, error) {
 		}
 	}()
 	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 		if err != nil {
 			return nil, err
 		}

@@ -82,7 +82,9 @@ func TestEachEngineServesTLSWithTheUploadAndReadOnlyAccounts(t *testing.T) {
 			}
 			untrusting := &http.Client{Timeout: 5 * time.Second,
 				Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: x509.NewCertPool(), MinVersion: tls.VersionTLS12}}}
-			_, err = untrusting.Get("https://" + s.Endpoint + "/")
+			if resp, err = untrusting.Get("https://" + s.Endpoint + "/"); err == nil {
+				_ = resp.Body.Close()
+			}
 			var unknown x509.UnknownAuthorityError
 			if !errors.As(err, &unknown) {
 				t.Errorf("a client without the test's CA: %v, want an unknown authority", err)

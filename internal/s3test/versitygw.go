@@ -12,7 +12,7 @@ import (
 // versitygwCommand is versitygw with the posix backend on dir/data (or
 // o.DataDir), its IAM in dir/iam, and TLS on both its S3 and admin ports.
 func (s *Server) versitygwCommand(bin, dir string, c *certs, o Options) (*exec.Cmd, error) {
-	ports, err := freePorts(2)
+	ports, err := freePorts(o.host(), 2)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +68,15 @@ func (s *Server) createUser(a Account) error {
 		return fmt.Errorf("versitygw admin create-user: %w\n%s", err, out)
 	}
 	return nil
+}
+
+// CreateUser (versitygw) makes an account of role user with versitygw's
+// admin CLI: it can do nothing until a bucket policy lets it.
+func (s *Server) CreateUser(t testing.TB, a Account) {
+	t.Helper()
+	if err := s.createUser(a); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // CreateReadOnlyUser (versitygw) makes an account with versitygw's admin

@@ -29,8 +29,10 @@ func New() *runtime.Scheme {
 // CacheOptions limits what the manager caches to what it needs: Secrets,
 // ConfigMaps and claims only of the operator's own making (never every
 // Secret of the cluster), EndpointSlices only of the apiserver and DNS
-// Services.
-func CacheOptions(dns types.NamespacedName) cache.Options {
+// Services. The one exception is the operator's own namespace, where the
+// cache holds every Secret: an External store's Secrets are made there by
+// the city's storage team, without the operator's label.
+func CacheOptions(dns types.NamespacedName, operatorNamespace string) cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{scidatav1.LabelManagedBy: scidatav1.ManagedBy})
 	endpoints, err := labels.Parse(fmt.Sprintf("%s in (%s,%s)", discoveryv1.LabelServiceName, platform.APIServerService.Name, dns.Name))
 	if err != nil {
@@ -43,11 +45,18 @@ func CacheOptions(dns types.NamespacedName) cache.Options {
 	if err != nil {
 		panic(err) // constant label values
 	}
+	// Secrets: every one of the operator's namespace (an External store's
+	// accounts and CA, which a DataPlatform names and the operator reads
+	// there only), elsewhere only the operator's own.
+	secrets := map[string]cache.Config{
+		operatorNamespace:   {LabelSelector: labels.Everything()},
+		cache.AllNamespaces: {LabelSelector: managed},
+	}
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		// Only the sync Jobs, never every Job of the cluster.
 		&batchv1.Job{}:                  {Label: sync},
 		&corev1.Pod{}:                   {Label: pods},
-		&corev1.Secret{}:                {Label: managed},
+		&corev1.Secret{}:                {Namespaces: secrets},
 		&corev1.ConfigMap{}:             {Label: managed},
 		&corev1.PersistentVolumeClaim{}: {Label: managed},
 		&discoveryv1.EndpointSlice{}:    {Label: endpoints},

@@ -30,7 +30,8 @@ func ent(ns, name string, labels map[string]string) *scidatav1.CatalogEntry {
 }
 
 func TestNamesAreDeterministicAndBounded(t *testing.T) {
-	if Name("rainfall", "2024.06") != Name("rainfall", "2024.06") || Name("rainfall", "2024.06") == Name("rainfall", "2024.07") {
+	june, again, july := Name("rainfall", "2024.06"), Name("rainfall", "2024.06"), Name("rainfall", "2024.07")
+	if june != again || june == july {
 		t.Fatal("names must be a function of entry and version, and differ between versions")
 	}
 	if n := Name(strings.Repeat("a", 253), "v1"); len(n) > 253 {

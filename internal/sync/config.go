@@ -29,6 +29,12 @@ type Store struct {
 	SecretKey string
 	// Region is sent in signatures; empty means us-east-1.
 	Region string
+	// RootCAs verifies this store's certificate; nil means Config.RootCAs.
+	RootCAs *x509.CertPool
+	// VirtualHosted addresses the bucket in the host name
+	// (https://bucket.host/key); otherwise in the path, as every
+	// on-premises store serves it.
+	VirtualHosted bool
 }
 
 // Config is one sync: which dataset, from where, to where.
@@ -46,7 +52,8 @@ type Config struct {
 	Classification scidatav1.ClassificationLevel
 	CenterMax      scidatav1.ClassificationLevel
 
-	// RootCAs verifies both stores' certificates; nil means the system pool.
+	// RootCAs verifies the certificate of a store that has no RootCAs of
+	// its own; nil means the system pool.
 	RootCAs *x509.CertPool
 	// Parallel is how many objects are copied at once; 0 tunes it to the
 	// cores present (objectsPerCore per core of GOMAXPROCS). Whatever it is,
@@ -159,7 +166,11 @@ func newClient(s Store, c *Config) (*minio.Client, *http.Transport, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("transport: %w", err)
 	}
-	t.TLSClientConfig = &tls.Config{RootCAs: c.RootCAs, MinVersion: tls.VersionTLS12}
+	roots := s.RootCAs
+	if roots == nil {
+		roots = c.RootCAs
+	}
+	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	t.MaxIdleConnsPerHost = c.parallel() + 4 // the objects in flight, the listing, the manifest
 	t.MaxIdleConns = 2 * t.MaxIdleConnsPerHost
 	var rt http.RoundTripper = t
@@ -170,11 +181,16 @@ func newClient(s Store, c *Config) (*minio.Client, *http.Transport, error) {
 	if region == "" {
 		region = "us-east-1"
 	}
+	lookup := minio.BucketLookupPath
+	if s.VirtualHosted {
+		lookup = minio.BucketLookupDNS
+	}
 	cl, err := minio.New(host, &minio.Options{
-		Creds:     credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
-		Secure:    true,
-		Transport: rt,
-		Region:    region,
+		Creds:        credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
+		Secure:       true,
+		Transport:    rt,
+		Region:       region,
+		BucketLookup: lookup,
 	})
 	if err != nil {
 		return nil, nil, fail(ExitUsage, "S3 client for %s: %v", s.Endpoint, err)

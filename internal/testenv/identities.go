@@ -125,5 +125,8 @@ func (e *Env) waitBound(ctx context.Context, role string, subject rbacv1.Subject
 			return nil
 		}
 	}
-	return fmt.Errorf("binding %s of %s to %s: the authorizer does not allow %s %s.%s after 10s (%v)", role, user, namespace, attrs.Verb, attrs.Resource, attrs.Group, last)
+	if last != nil {
+		return fmt.Errorf("binding %s of %s to %s: the authorizer does not allow %s %s.%s after 10s (%w)", role, user, namespace, attrs.Verb, attrs.Resource, attrs.Group, last)
+	}
+	return fmt.Errorf("binding %s of %s to %s: the authorizer does not allow %s %s.%s after 10s", role, user, namespace, attrs.Verb, attrs.Resource, attrs.Group)
 }

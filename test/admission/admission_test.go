@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -177,6 +176,56 @@ func invalidRows() []row {
 			p.Spec.ObjectStore = scidatav1.ObjectStore{Mode: scidatav1.ObjectStoreExternal, External: external()}
 			p.Spec.ObjectStore.External.Endpoint = "http://s3.city.example.org"
 		}), field: "spec.objectStore.external.endpoint", message: "objectStore.external.endpoint must be an https:// URL"},
+		{name: "an External store without its CA", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.CASecret = nil
+			return p
+		}, field: "spec.objectStore.external.caSecret", message: "objectStore.external.caSecret is required"},
+		{name: "an External store without its network", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.Network = nil
+			return p
+		}, field: "spec.objectStore.external.network", message: "objectStore.external.network is required"},
+		{name: "a department's External store without the Center's read-only account", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.CenterReadCredentialsSecret = nil
+			return p
+		}, field: "spec.objectStore.external.centerReadCredentialsSecret", message: "is required on a Department"},
+		{name: "the Center's External store without its sync writer", create: func(string) client.Object {
+			c := externalCenter()
+			c.Spec.ObjectStore.External.SyncWriterCredentialsSecret = nil
+			return c
+		}, field: "spec.objectStore.external.syncWriterCredentialsSecret", message: "is required on the Center"},
+		{name: "a sync writer on a department's store", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.SyncWriterCredentialsSecret = &scidatav1.SecretKeyReference{Name: "water-sync"}
+			return p
+		}, field: "spec.objectStore.external.syncWriterCredentialsSecret", message: "syncWriterCredentialsSecret is the Center's"},
+		{name: "a read-only account for the Center on the Center's own store", create: func(string) client.Object {
+			c := externalCenter()
+			c.Spec.ObjectStore.External.CenterReadCredentialsSecret = &scidatav1.SecretKeyReference{Name: "center-read"}
+			return c
+		}, field: "spec.objectStore.external.centerReadCredentialsSecret", message: "centerReadCredentialsSecret is a Department's"},
+		{name: "an External store both outside and inside the cluster", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.Network.Namespace = ptr.To("city-storage")
+			return p
+		}, field: "spec.objectStore.external.network", message: "give either cidrs (a store outside the cluster) or namespace and podSelector"},
+		{name: "an External store that is the default route", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.Network.CIDRs = []string{"0.0.0.0/0"}
+			return p
+		}, field: "spec.objectStore.external.network.cidrs[0]", message: "must not be a default route"},
+		{name: "store pods selected in no namespace", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.Network = &scidatav1.ExternalStoreNetwork{CIDRs: []string{"10.20.0.0/24"}, PodSelector: map[string]string{"app": "s3"}}
+			return p
+		}, field: "spec.objectStore.external.network.podSelector", message: "podSelector selects pods in network.namespace"},
+		{name: "an unknown addressing style", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.AddressingStyle = ptr.To[scidatav1.AddressingStyle]("Subdomain")
+			return p
+		}, field: "spec.objectStore.external.addressingStyle", message: `supported values: "Path", "VirtualHosted"`},
 		{name: "the object store mode cannot change", create: dp(func(*scidatav1.DataPlatform) {}),
 			update: onDP(func(p *scidatav1.DataPlatform) {
 				p.Spec.ObjectStore = scidatav1.ObjectStore{Mode: scidatav1.ObjectStoreExternal, External: external()}
@@ -468,12 +517,4 @@ func errorsAs(err error, status *apierrors.APIStatus) bool {
 		*status = s
 	}
 	return ok
-}
-
-func ensureNamespace(t *testing.T, name string) {
-	t.Helper()
-	err := env.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
-	if err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatalf("create namespace %s: %v", name, err)
-	}
 }

@@ -43,10 +43,33 @@ func center() *scidatav1.DataPlatform {
 	return p
 }
 
-// external is an External store the city runs.
+// external is an External store the city runs, with the accounts its
+// storage team made for a department.
 func external() *scidatav1.ExternalObjectStore {
 	return &scidatav1.ExternalObjectStore{Endpoint: "https://s3.city.example.org", Bucket: "water-resources",
-		CredentialsSecret: scidatav1.SecretKeyReference{Name: "water-resources-s3"}}
+		CredentialsSecret:           scidatav1.SecretKeyReference{Name: "water-resources-s3"},
+		CenterReadCredentialsSecret: &scidatav1.SecretKeyReference{Name: "water-resources-center-read"},
+		CASecret:                    &scidatav1.SecretKeyReference{Name: "city-s3-ca"},
+		Network:                     &scidatav1.ExternalStoreNetwork{CIDRs: []string{"10.20.0.0/24"}, Ports: []int32{443}}}
+}
+
+// externalDepartment is a Department platform on the city's store.
+func externalDepartment(name string) *scidatav1.DataPlatform {
+	p := department(name)
+	p.Spec.ObjectStore = scidatav1.ObjectStore{Mode: scidatav1.ObjectStoreExternal, External: external()}
+	return p
+}
+
+// externalCenter is the Center on the city's store, in the cluster.
+func externalCenter() *scidatav1.DataPlatform {
+	c := center()
+	c.Spec.ObjectStore = scidatav1.ObjectStore{Mode: scidatav1.ObjectStoreExternal, External: &scidatav1.ExternalObjectStore{
+		Endpoint: "https://s3.city-storage.svc:8333", Bucket: "center",
+		CredentialsSecret:           scidatav1.SecretKeyReference{Name: "center-owners"},
+		SyncWriterCredentialsSecret: &scidatav1.SecretKeyReference{Name: "center-sync"},
+		CASecret:                    &scidatav1.SecretKeyReference{Name: "city-s3-ca"},
+		Network:                     &scidatav1.ExternalStoreNetwork{Namespace: ptr.To("city-storage"), PodSelector: map[string]string{"app": "seaweedfs"}, Ports: []int32{8333}}}}
+	return c
 }
 
 func entry(ns, name string) *scidatav1.CatalogEntry {

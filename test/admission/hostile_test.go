@@ -105,6 +105,17 @@ func hostileRows() []row {
 		{name: "a platform whose namespace is the operator's own", create: func(string) client.Object { return department("system") }, forbidden: true,
 			field: "metadata.name", message: "would run in namespace scidata-system, the operator's own namespace"},
 
+		// An External store's Secrets are the operator's namespace's: no
+		// platform points the operator at another namespace's Secrets.
+		{name: "an External store's account in another department's namespace", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.CredentialsSecret.Namespace = "scidata-meteorology"
+			return p
+		}, forbidden: true, field: "spec.objectStore.external.credentialsSecret.namespace", message: "scidata-meteorology is not the operator's namespace (scidata-system)"},
+		{name: "an External store's CA moved to another namespace", create: func(name string) client.Object { return externalDepartment(name) },
+			update:    onDP(func(p *scidatav1.DataPlatform) { p.Spec.ObjectStore.External.CASecret.Namespace = "kube-system" }),
+			forbidden: true, field: "spec.objectStore.external.caSecret.namespace", message: "kube-system is not the operator's namespace"},
+
 		// Quota and the Center's upstream.
 		{name: "a negative CPU quota", create: dp(func(p *scidatav1.DataPlatform) {
 			p.Spec.Quota = &scidatav1.Quota{CPU: ptr.To(resource.MustParse("-4"))}
@@ -358,7 +369,7 @@ func TestADepartmentCannotTakeTheCentersDepartmentCode(t *testing.T) {
 			return fmt.Errorf("a Department platform %s was admitted with the Center's code", rogue.Name)
 		}
 		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "spec.department.code: st-info-institute is the department of the city Scientific Data Center") {
-			return fmt.Errorf("refused for another reason: %v", err)
+			return fmt.Errorf("refused for another reason: %w", err)
 		}
 		return nil
 	})

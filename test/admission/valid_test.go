@@ -2,6 +2,7 @@ package admission
 
 import (
 	"context"
+	"k8s.io/utils/ptr"
 	"testing"
 	"time"
 
@@ -49,6 +50,17 @@ func TestValidChangesAreAccepted(t *testing.T) {
 		if c.Status.ObservedGeneration != 0 && c.Status.ObservedGeneration != -1 {
 			t.Errorf("observedGeneration starts at %d", c.Status.ObservedGeneration)
 		}
+	})
+	t.Run("a department and the Center on the city's External store", func(t *testing.T) {
+		p := externalDepartment("external-ok")
+		p.Spec.ObjectStore.External.CredentialsSecret.Namespace = "scidata-system"
+		create(t, p)
+		if got := ptr.Deref(p.Spec.ObjectStore.External.AddressingStyle, ""); got != scidatav1.AddressingPath {
+			t.Errorf("addressing style %q, want the default Path", got)
+		}
+		p.Spec.ObjectStore.External.Region = ptr.To("bazhong-1")
+		update(t, p)
+		create(t, externalCenter())
 	})
 	t.Run("storage grows", func(t *testing.T) {
 		p := department("grows")

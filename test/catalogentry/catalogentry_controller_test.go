@@ -196,7 +196,12 @@ func TestTheManagerReconcilesEntriesAndStallsOnesOutsideAPlatformNamespace(t *te
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	}()
 
 	good, stray := newEntry("scidata-water-resources", "managed"), newEntry("scratch", "stray")
 	for _, e := range []*scidatav1.CatalogEntry{good, stray} {

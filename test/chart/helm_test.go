@@ -1,13 +1,14 @@
 package chart
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	admissionv1 "k8s.io/api/admissionregistration/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -93,7 +94,7 @@ func TestHelmInstallUpgradeUninstallKeepTheCity(t *testing.T) {
 		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: manager}},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: manager}},
 		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "sdo-scidata-operator-leader-election"}},
-		&admissionv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: "scidata-submission-records"}},
+		&admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: "scidata-submission-records"}},
 	} {
 		if err := exists(o); err != nil {
 			t.Errorf("after helm install: %v", err)
@@ -133,7 +134,7 @@ func TestHelmInstallUpgradeUninstallKeepTheCity(t *testing.T) {
 			return fmt.Errorf("%s may still create a Submission: the policy is not in force yet", kustomizeUser)
 		}
 		if !strings.Contains(err.Error(), "Submissions are created by the operator") {
-			return fmt.Errorf("%s is refused for another reason than the policy: %v", kustomizeUser, err)
+			return fmt.Errorf("%s is refused for another reason than the policy: %w", kustomizeUser, err)
 		}
 		return nil
 	})
@@ -152,8 +153,12 @@ func TestHelmInstallUpgradeUninstallKeepTheCity(t *testing.T) {
 		return k8s.Update(ctx(), c, client.DryRunAll)
 	}
 	testenv.Eventually(t, 30*time.Second, func() error {
-		if err := upstream("10.0.0.0/15"); err == nil || !strings.Contains(err.Error(), "10.0.0.0/15 is wider than this install allows (IPv4 /16") {
-			return fmt.Errorf("an upstream /15 under the release's bound /16: %v", err)
+		err := upstream("10.0.0.0/15")
+		if err == nil {
+			return errors.New("an upstream /15 under the release's bound /16 is accepted")
+		}
+		if !strings.Contains(err.Error(), "10.0.0.0/15 is wider than this install allows (IPv4 /16") {
+			return fmt.Errorf("an upstream /15 under the release's bound /16: %w", err)
 		}
 		return nil
 	})
@@ -187,7 +192,7 @@ func TestHelmInstallUpgradeUninstallKeepTheCity(t *testing.T) {
 	for _, o := range []client.Object{
 		&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: manager}},
 		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: manager}},
-		&admissionv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: "scidata-submission-records"}},
+		&admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: "scidata-submission-records"}},
 	} {
 		if err := exists(o); !apierrors.IsNotFound(err) {
 			t.Errorf("after helm uninstall %T %s should be gone: %v", o, o.GetName(), err)

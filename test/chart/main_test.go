@@ -152,7 +152,7 @@ func helm(t *testing.T, args ...string) (string, error) {
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("helm %s: %v: %s", args[0], err, strings.TrimSpace(errOut.String()))
+		return out.String(), fmt.Errorf("helm %s: %w: %s", args[0], err, strings.TrimSpace(errOut.String()))
 	}
 	return out.String(), nil
 }

@@ -2,6 +2,7 @@ package cityops
 
 import (
 	"fmt"
+	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -9,7 +10,9 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/store"
 )
 
 // Mount points of ToolJob's volumes.
@@ -60,17 +63,23 @@ func ToolJob(image, ns, name string, args []string, credentials, dataConfigMap s
 	}
 }
 
-// ObjectsArgs are the arguments of the `objects` subcommand against the
-// store of the platform whose namespace is ns, as ToolJob mounts its keys.
-func ObjectsArgs(ns string, args ...string) []string {
+// ObjectsArgs are the arguments of the `objects` subcommand against st,
+// as ToolJob mounts its keys and the store's CA bundle.
+func ObjectsArgs(st store.Store, args ...string) []string {
 	return append(append([]string{"objects"}, args...),
-		"--endpoint", fmt.Sprintf("https://%s.%s.svc:%d", platform.ObjectStoreName, ns, platform.ObjectStorePort),
-		"--ca-file", caPath+"/ca.crt", "--credentials", keysPath)
+		"--endpoint", st.Endpoint, "--bucket", st.Bucket,
+		"--ca-file", caPath+"/"+store.CAField, "--credentials", keysPath)
 }
 
-// UploadArgs uploads the data ConfigMap's files under prefix.
-func UploadArgs(ns, prefix string) []string {
-	return ObjectsArgs(ns, "put", dataPath, "--prefix", prefix)
+// UploadArgs uploads the data ConfigMap's files under prefix into st.
+func UploadArgs(st store.Store, prefix string) []string {
+	return ObjectsArgs(st, "put", dataPath, "--prefix", prefix)
+}
+
+// ManagedStore is the store of the Managed platform whose namespace is ns
+// (scidata-<platform>), as internal/store describes it.
+func ManagedStore(ns string) store.Store {
+	return store.For(&scidatav1.DataPlatform{ObjectMeta: metav1.ObjectMeta{Name: strings.TrimPrefix(ns, scidatav1.NamespacePrefix)}}, "")
 }
 
 // DataConfigMap holds files to upload.

@@ -96,7 +96,7 @@ func uploadData(t *testing.T, k kube) {
 		t.Fatalf("apply data ConfigMap: %v\n%s", err, out)
 	}
 	start := time.Now()
-	out := toolJob(t, k, deptNS, "upload-selenium-tea", cityops.UploadArgs(deptNS, entryPrefix), "objectstore-upload", cm.Name)
+	out := toolJob(t, k, deptNS, "upload-selenium-tea", cityops.UploadArgs(cityops.ManagedStore(deptNS), entryPrefix), "objectstore-upload", cm.Name)
 	t.Logf("uploaded in %.1fs:\n%s", time.Since(start).Seconds(), out)
 	listed := listObjects(t, k, deptNS, "objectstore-upload", "list-dept-store", entryPrefix)
 	if len(listed) != len(sampleData) {
@@ -112,7 +112,7 @@ func uploadData(t *testing.T, k kube) {
 // listObjects lists a store from a pod in its namespace: key → size.
 func listObjects(t *testing.T, k kube, ns, secret, job, prefix string) map[string]int64 {
 	t.Helper()
-	out := toolJob(t, k, ns, job, cityops.ObjectsArgs(ns, "ls", prefix), secret, "")
+	out := toolJob(t, k, ns, job, cityops.ObjectsArgs(cityops.ManagedStore(ns), "ls", prefix), secret, "")
 	got := map[string]int64{}
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		var size int64
@@ -235,10 +235,10 @@ func submitAndReceive(t *testing.T, k kube) {
 	if out, err := k.try(string(forged), "apply", "-f", "-"); err != nil {
 		t.Fatalf("apply data ConfigMap: %v\n%s", err, out)
 	}
-	if logs, failed := runToolJob(t, k, centerNS, "owners-overwrite", cityops.UploadArgs(centerNS, dest), "objectstore-upload", "selenium-tea-data-center"); failed == "" || !strings.Contains(logs, "Access Denied") {
+	if logs, failed := runToolJob(t, k, centerNS, "owners-overwrite", cityops.UploadArgs(cityops.ManagedStore(centerNS), dest), "objectstore-upload", "selenium-tea-data-center"); failed == "" || !strings.Contains(logs, "Access Denied") {
 		t.Errorf("the Center's owners overwrote %s (failed %q):\n%s", dest, failed, logs)
 	}
-	manifest := toolJob(t, k, centerNS, "read-manifest", cityops.ObjectsArgs(centerNS, "cat", dest+"manifest.json"), "objectstore-upload", "")
+	manifest := toolJob(t, k, centerNS, "read-manifest", cityops.ObjectsArgs(cityops.ManagedStore(centerNS), "cat", dest+"manifest.json"), "objectstore-upload", "")
 	var m struct {
 		Objects []struct {
 			Path   string `json:"path"`
@@ -413,7 +413,7 @@ func dataSurvives(t *testing.T, k kube) {
 	if len(listed) != len(sampleData) {
 		t.Fatalf("after adoption the store lists %v, want the %d objects uploaded before", keys, len(sampleData))
 	}
-	got := toolJob(t, k, deptNS, "read-after-adoption", cityops.ObjectsArgs(deptNS, "cat", entryPrefix+"soil.csv"), "objectstore-upload", "")
+	got := toolJob(t, k, deptNS, "read-after-adoption", cityops.ObjectsArgs(cityops.ManagedStore(deptNS), "cat", entryPrefix+"soil.csv"), "objectstore-upload", "")
 	if got != sampleData["soil.csv"] {
 		t.Fatalf("soil.csv after adoption reads %q, want %q", got, sampleData["soil.csv"])
 	}

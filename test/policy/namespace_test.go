@@ -151,7 +151,7 @@ func TestPlatformNamespaceLabelsAreTheOperators(t *testing.T) {
 			return fmt.Errorf("an administrator labelled a namespace %s=%s", scidatav1.LabelRole, scidatav1.RoleLabelDepartment)
 		}
 		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "metadata.labels[scidata.io/role] of namespace pretend-department are set only by the operator") {
-			return fmt.Errorf("refused for another reason: %v", err)
+			return fmt.Errorf("refused for another reason: %w", err)
 		}
 		return nil
 	})

@@ -100,7 +100,7 @@ func activePolicy(t *testing.T) (water, survey string) {
 			return fmt.Errorf("the policy is not active yet: a wrong department was accepted")
 		}
 		if !strings.Contains(err.Error(), "spec.responsibleDepartment.code") {
-			return fmt.Errorf("refused for another reason: %v", err)
+			return fmt.Errorf("refused for another reason: %w", err)
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ package samplecity
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -101,8 +102,11 @@ func applyCity(t *testing.T, ctx context.Context) []*unstructured.Unstructured {
 	probe := probeEntry()
 	testenv.Eventually(t, 30*time.Second, func() error {
 		err := env.Client.Create(ctx, probe.DeepCopy(), client.DryRunAll)
-		if err == nil || !strings.Contains(err.Error(), "not a data platform namespace") {
-			return fmt.Errorf("the admission policy is not in force yet (%v)", err)
+		if err == nil {
+			return errors.New("the admission policy is not in force yet (the probe is accepted)")
+		}
+		if !strings.Contains(err.Error(), "not a data platform namespace") {
+			return fmt.Errorf("the admission policy is not in force yet (%w)", err)
 		}
 		return nil
 	})
@@ -146,7 +150,7 @@ func startController(t *testing.T) {
 		t.Fatal(err)
 	}
 	dns := types.NamespacedName{Namespace: "kube-system", Name: "kube-dns"}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme.New(), Cache: scheme.CacheOptions(dns), Metrics: metricsserver.Options{BindAddress: "0"}})
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme.New(), Cache: scheme.CacheOptions(dns, "scidata-system"), Metrics: metricsserver.Options{BindAddress: "0"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +159,12 @@ func startController(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	})
 }
 
 // What the sample city must show on its day: each sample entry's Published
@@ -235,7 +244,7 @@ func checkDuties(t *testing.T, entries []*unstructured.Unstructured) {
 			err := env.Client.Get(ctx, types.NamespacedName{Namespace: e.Namespace, Name: submission.Name(e.Name, e.Spec.Data.ContentVersion)}, &sub)
 			switch {
 			case mandatory[id] && err != nil:
-				return fmt.Errorf("%s is mandatory but has no Submission: %v", id, err)
+				return fmt.Errorf("%s is mandatory but has no Submission: %w", id, err)
 			case mandatory[id] && !strings.Contains(sub.Spec.Policy, "city-publicly-funded") && !strings.Contains(sub.Spec.Policy, "all-entries"):
 				return fmt.Errorf("%s submitted under %s", id, sub.Spec.Policy)
 			}
