@@ -485,7 +485,7 @@ func TestARefusedStatusWriteIsStalledNotAStaleReady(t *testing.T) {
 		}
 		live.Status.SelectedEntries = 5
 		if err := env.Client.Status().Update(ctx, &live, client.DryRunAll); err == nil || !strings.Contains(err.Error(), "more than this test admits") {
-			return fmt.Errorf("a status over the bound: %v", err)
+			return fmt.Errorf("a status over the bound: %w", err)
 		}
 		return nil
 	})

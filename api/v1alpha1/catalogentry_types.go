@@ -602,8 +602,8 @@ const (
 
 // CatalogEntryStatus is what the operator computed of an entry.
 type CatalogEntryStatus struct {
-	// conditions: Ready, Reconciling, Stalled, Published, SecrecyReviewDue,
-	// EmbargoPassed, DataBeforePaper.
+	// conditions are Ready, Reconciling, Stalled, Published, SecrecyReviewDue,
+	// EmbargoPassed and DataBeforePaper.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

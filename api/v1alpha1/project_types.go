@@ -18,11 +18,13 @@ const (
 type ProjectEntry struct {
 	// namespace of the CatalogEntry.
 	// +required
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
 	Namespace string `json:"namespace"`
 
 	// name of the CatalogEntry.
 	// +required
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
 
@@ -88,18 +90,18 @@ type ProjectStatement struct {
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.statements) || (has(self.statements) && oldSelf.statements.all(o, self.statements.exists(n, n.sequence == o.sequence)))",message="status.statements is append-only: a signed project statement is never removed",fieldPath=".statements"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.projectID) || self.projectID == oldSelf.projectID",message="status.projectID is immutable: a Project records one funded project",fieldPath=".projectID"
 type ProjectStatus struct {
-	// observedGeneration is the metadata.generation that status describes;
-	// -1 until the first complete reconcile.
-	// +optional
-	// +kubebuilder:default=-1
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// conditions: Ready, Reconciling, Stalled, AcceptanceDateMissed.
+	// conditions are Ready, Reconciling, Stalled and AcceptanceDateMissed.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=16
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation that status describes;
+	// -1 until the first complete reconcile.
+	// +optional
+	// +kubebuilder:default=-1
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// projectID is the funded project's id (spec.funding.projectID of its entries).
 	// +optional
@@ -159,7 +161,11 @@ type ProjectStatus struct {
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Project struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+
+	// metadata is the object's metadata: the operator names a Project
+	// after its project id.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// status is the record.

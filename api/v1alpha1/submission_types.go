@@ -162,6 +162,7 @@ type GateResult struct {
 	// name of the gate: a MetadataGate, Completeness, Checksums or
 	// ObjectsPresent.
 	// +required
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=32
 	Name string `json:"name"`
 
@@ -214,6 +215,7 @@ type Withdrawal struct {
 
 	// reason is EntryDeleted or EntryReplaced.
 	// +required
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
 	Reason string `json:"reason"`
 }
@@ -320,7 +322,7 @@ type Receipt struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.acceptance) || (has(self.transfer) && has(self.transfer.completedAt))",message="status.acceptance requires a completed, verified transfer: the curator accepts what the Center holds",fieldPath=".acceptance"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.withdrawal) || (has(self.withdrawal) && self.withdrawal == oldSelf.withdrawal)",message="status.withdrawal is final: a withdrawn submission stays withdrawn",fieldPath=".withdrawal"
 type SubmissionStatus struct {
-	// conditions: Ready, Reconciling, Stalled, Approved, Denied, Transferred,
+	// conditions are Ready, Reconciling, Stalled, Approved, Denied, Transferred,
 	// Received, ReviewOverdue, AcceptanceOverdue, Returned, Accepted,
 	// Withdrawn, Referred.
 	// +optional

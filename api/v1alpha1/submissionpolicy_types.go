@@ -97,6 +97,7 @@ type SubmissionPolicySpec struct {
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=400
+	// +kubebuilder:validation:items:MaxLength=10
 	// +kubebuilder:validation:items:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
 	Holidays []string `json:"holidays,omitempty"`
 
@@ -106,6 +107,7 @@ type SubmissionPolicySpec struct {
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=10
 	// +kubebuilder:validation:items:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
 	MakeUpWorkingDays []string `json:"makeUpWorkingDays,omitempty"`
 
@@ -247,29 +249,31 @@ type SubmissionCounts struct {
 	// overdue counts entries whose deadline passed without a receipt (counted besides the state above).
 	// +optional
 	Overdue int32 `json:"overdue,omitempty"`
-	// returned: a metadata gate returned the submission to the department.
+	// returned counts submissions a metadata gate returned to the department.
 	// +optional
 	Returned int32 `json:"returned,omitempty"`
-	// awaitingAcceptance: transferred, waiting for the Center's curator.
+	// awaitingAcceptance counts transferred submissions waiting for the
+	// Center's curator.
 	// +optional
 	AwaitingAcceptance int32 `json:"awaitingAcceptance,omitempty"`
-	// withdrawn: the entry was deleted before its submission was transferred.
+	// withdrawn counts submissions whose entry was deleted before the transfer.
 	// +optional
 	Withdrawn int32 `json:"withdrawn,omitempty"`
-	// referred: classified above the Center's clearance, referred to the
-	// channel the secrecy rules prescribe.
+	// referred counts submissions classified above the Center's clearance,
+	// referred to the channel the secrecy rules prescribe.
 	// +optional
 	Referred int32 `json:"referred,omitempty"`
-	// reviewOverdue: the department's review is past its working-day deadline
-	// (counted besides the state above).
+	// reviewOverdue counts submissions whose department review is past its
+	// working-day deadline (counted besides the state above).
 	// +optional
 	ReviewOverdue int32 `json:"reviewOverdue,omitempty"`
-	// acceptanceOverdue: the Center's acceptance is past its working-day
-	// deadline (counted besides the state above).
+	// acceptanceOverdue counts submissions whose acceptance by the Center is
+	// past its working-day deadline (counted besides the state above).
 	// +optional
 	AcceptanceOverdue int32 `json:"acceptanceOverdue,omitempty"`
-	// paperBeforeData: covered entries with a paper published before their
-	// data was recorded (DataBeforePaper False; counted besides the state).
+	// paperBeforeData counts covered entries with a paper published before
+	// their data was recorded (DataBeforePaper False; counted besides the
+	// state).
 	// +optional
 	PaperBeforeData int32 `json:"paperBeforeData,omitempty"`
 }

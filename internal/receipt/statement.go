@@ -53,7 +53,7 @@ func VerifyStatement(r Receipt, pinnedFingerprint string, pub ed25519.PublicKey)
 	}
 	var s Statement
 	if err := decodeStrict(body, &s); err != nil || s.Version != StatementVersion {
-		return Statement{}, fmt.Errorf("%w: payload is not a %s document (version %q): %v", ErrMalformed, StatementVersion, s.Version, err)
+		return Statement{}, fmt.Errorf("%w: payload is not a %s document (version %q): %w", ErrMalformed, StatementVersion, s.Version, err)
 	}
 	return s, nil
 }
@@ -63,7 +63,7 @@ func VerifyStatement(r Receipt, pinnedFingerprint string, pub ed25519.PublicKey)
 func DecodeStatement(r Receipt) (Statement, error) {
 	body, err := base64.StdEncoding.DecodeString(r.Payload)
 	if err != nil {
-		return Statement{}, fmt.Errorf("%w: payload is not base64: %v", ErrMalformed, err)
+		return Statement{}, fmt.Errorf("%w: payload is not base64: %w", ErrMalformed, err)
 	}
 	var s Statement
 	return s, decodeStrict(body, &s)

@@ -1,6 +1,7 @@
 package submission
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,7 +60,7 @@ func toString(t *scidatav1.AcceptanceTerms) string {
 	for _, g := range t.MetadataGates {
 		gates = append(gates, string(g))
 	}
-	return strings.Join(gates, ",") + " " + string(rune('0'+t.MinCompleteness/10)) + " " + map[bool]string{true: "curator"}[t.CuratorRequired]
+	return strings.Join(gates, ",") + " " + fmt.Sprint(t.MinCompleteness/10) + " " + map[bool]string{true: "curator"}[t.CuratorRequired]
 }
 
 func TestScheduleWindows(t *testing.T) {

@@ -323,7 +323,7 @@ func operatorBinary(t *testing.T, k kube) string {
 		}
 		binPath = filepath.Join(dir, "scidata-operator")
 		if out, err := exec.Command("go", "build", "-o", binPath, k.n.root).CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("build the operator's binary: %v\n%s", err, out)
+			binErr = fmt.Errorf("build the operator's binary: %w\n%s", err, out)
 		}
 	})
 	if binErr != nil {
