@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -25,10 +24,8 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/receipt"
-	"github.com/scidata-io/scidata-operator/internal/s3test"
-	"github.com/scidata-io/scidata-operator/internal/store"
+	"github.com/scidata-io/scidata-operator/internal/storetest"
 	"github.com/scidata-io/scidata-operator/internal/submission"
-	syncer "github.com/scidata-io/scidata-operator/internal/sync"
 	"github.com/scidata-io/scidata-operator/internal/workdays"
 )
 
@@ -166,12 +163,12 @@ func TestTheReviewFallsDueAtTheExactInstant(t *testing.T) {
 // a project whose entry has no receipt says which.
 func TestTheCenterAcceptsAfterItsGatesAndSignsTheProjectStatement(t *testing.T) {
 	ctx := context.Background()
-	center := ensureCenter(t)
+	ensureCenter(t)
 	dept := readyDepartment(t, "gate-works", nil)
 	ns := platform.Namespace(dept)
 	labelNS(t, ns, "gate-test")
-	srv, _ := centerStore(t)
-	srv.Put(t, "dept", "gauges/a.csv", []byte("gauge,level\n1,2.5\n"))
+	centerStore(t)
+	departmentData(t, dept, map[string]string{"gauges/a.csv": "gauge,level\n1,2.5\n"})
 	cityPolicy(t, "city-gates", "gate-test", func(p *scidatav1.SubmissionPolicy) {
 		p.Spec.Acceptance = &scidatav1.Acceptance{MetadataGates: []scidatav1.MetadataGate{scidatav1.GateTitle, scidatav1.GateSubjectCode}, CuratorRequired: true}
 	})
@@ -210,12 +207,7 @@ func TestTheCenterAcceptsAfterItsGatesAndSignsTheProjectStatement(t *testing.T) 
 		t.Fatal(err)
 	}
 	job := waitJob(t, returned)
-	res, err := syncer.Run(ctx, syncer.Config{
-		Source:       syncer.Store{Endpoint: srv.Endpoint, Bucket: "dept", AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
-		SourcePrefix: "gauges/",
-		Dest:         syncer.Store{Endpoint: srv.Endpoint, Bucket: store.For(center, operatorNamespace).Bucket, AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
-		Department:   dept.Spec.Department.Code, Entry: e.Name, ContentVersion: "v1", RootCAs: srv.RootCAs, CenterMax: center.Spec.MaxClassification,
-	}, slog.New(slog.DiscardHandler))
+	res, err := storetest.RunSyncJob(t, env.Client, job)
 	if err != nil {
 		t.Fatal(err)
 	}
