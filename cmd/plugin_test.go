@@ -233,7 +233,7 @@ func TestKubectlScidataCommands(t *testing.T) {
 			"center  Center      st-info     True   Ready          0        0",
 			"water   Department  water       False  VolumePending  1        3",
 			"ENTRIES BY SHARING   Open 1  Conditional 0  Closed 0  Unknown 0",
-			"SUBMISSIONS BY STATE Pending 0  AwaitingReview 1  Transferring 0  Received 1  Denied 0  Failed 1",
+			"SUBMISSIONS BY STATE Pending 0  AwaitingReview 1  Returned 0  Transferring 0  AwaitingAcceptance 0  Received 1  Denied 0  Failed 1  Withdrawn 0  Referred 0",
 			"OVERDUE (1)\n  Submission scidata-water/" + submission.Name("rainfall", "v3") + " (entry rainfall, version v3): AwaitingReview, deadline 2026-11-24T12:00:00Z",
 			"STALLED (1)\n  Submission scidata-water/" + submission.Name("rainfall", "v2") + ": CenterStoreFull: the sync job failed after 1 attempts: the Center's store is full",
 			"PAUSED (1)\n  SubmissionPolicy scidata-water/funded: Suspended: reconciliation is paused: spec.suspend was set to true by \"kubectl-patch\"",

@@ -56,6 +56,9 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 		DNSService:  o.DNSService,
 		Rand:        rand.Reader,
 	}
+	sub := &SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: OpenCenterStoreFromCluster(mgr.GetClient(), o.Platform.OperatorNamespace, o.StoreDialer),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("submission-controller")}
 	for name, setup := range map[string]func(ctrl.Manager) error{
 		"DataPlatform": dp.SetupWithManager,
 		"CatalogEntry": (&CatalogEntryReconciler{
@@ -63,7 +66,9 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 			Recorder: mgr.GetEventRecorderFor("catalogentry-controller"), //nolint:staticcheck // the record API keeps core/v1 Events, which kubectl describe shows
 		}).SetupWithManager,
 		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("submissionpolicy-controller"), Clock: o.Clock}).SetupWithManager,
-		"Submission":       (&SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: OpenCenterStoreFromCluster(mgr.GetClient(), o.Platform.OperatorNamespace, o.StoreDialer)}).SetupWithManager,
+		"Submission":       sub.SetupWithManager,
+		"Project": (&ProjectReconciler{Client: mgr.GetClient(), Clock: o.Clock, SigningKey: sub.signingKey,
+			Recorder: mgr.GetEventRecorder("project-controller")}).SetupWithManager,
 	} {
 		if err := setup(mgr); err != nil {
 			return fmt.Errorf("set up the %s controller: %w", name, err)

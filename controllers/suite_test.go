@@ -41,9 +41,26 @@ var (
 	// writes counts the manager's writes (POST, PUT, PATCH, DELETE) to the
 	// apiserver, to prove that a steady-state reconcile writes nothing.
 	writes atomic.Int64
+	// managerClock is the manager's clock: the real one, moved by the
+	// tests of time-based rules (jumpTo) and back at their end.
+	managerClock = &offsetClock{}
 	// metricsURL is the manager's /metrics endpoint.
 	metricsURL string
 )
+
+// offsetClock is the real clock plus an offset a test sets.
+type offsetClock struct{ offset atomic.Int64 }
+
+func (c *offsetClock) Now() time.Time                  { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *offsetClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
+// jumpTo moves the manager's clock so that it reads at now, and back at
+// the test's end.
+func jumpTo(t *testing.T, at time.Time) {
+	t.Helper()
+	managerClock.offset.Store(int64(time.Until(at)))
+	t.Cleanup(func() { managerClock.offset.Store(0) })
+}
 
 const operatorNamespace = "scidata-system"
 
