@@ -29,7 +29,15 @@ func New() *runtime.Scheme {
 // CacheOptions limits what the manager caches to what it needs: Secrets,
 // ConfigMaps and claims only of the operator's own making (never every
 // Secret of the cluster), EndpointSlices only of the apiserver and DNS
-// Services.
+// Services, Jobs and Pods only of the operator's components.
+//
+// It also keeps the cached objects small: the managedFields of the kinds
+// the operator never applies (CatalogEntries and Submissions, the bulk of
+// a city's objects, and Pods) are dropped as they enter the cache; nothing
+// reads them. The kinds internal/apply applies keep theirs: apply.Ensure
+// compares the desired object with what its field manager applied last,
+// extracted from managedFields, and without them every pass would apply
+// again.
 func CacheOptions(dns types.NamespacedName) cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{scidatav1.LabelManagedBy: scidatav1.ManagedBy})
 	endpoints, err := labels.Parse(fmt.Sprintf("%s in (%s,%s)", discoveryv1.LabelServiceName, platform.APIServerService.Name, dns.Name))
@@ -43,10 +51,13 @@ func CacheOptions(dns types.NamespacedName) cache.Options {
 	if err != nil {
 		panic(err) // constant label values
 	}
+	strip := cache.TransformStripManagedFields()
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&scidatav1.CatalogEntry{}: {Transform: strip},
+		&scidatav1.Submission{}:   {Transform: strip},
 		// Only the sync Jobs, never every Job of the cluster.
 		&batchv1.Job{}:                  {Label: sync},
-		&corev1.Pod{}:                   {Label: pods},
+		&corev1.Pod{}:                   {Label: pods, Transform: strip},
 		&corev1.Secret{}:                {Label: managed},
 		&corev1.ConfigMap{}:             {Label: managed},
 		&corev1.PersistentVolumeClaim{}: {Label: managed},
