@@ -22,6 +22,10 @@ type Options struct {
 	// OpenCenterStore overrides how the manager reaches the Center's store
 	// (tests point it at a local S3 server); by default the in-cluster URL.
 	OpenCenterStore func(context.Context, *scidatav1.DataPlatform) (centerstore.Store, error)
+	// Workers is how many writes one pass may have in flight where a pass
+	// writes many objects (a city-wide policy's Submissions); the manager
+	// sets it to --max-concurrent-reconciles. 1 when unset.
+	Workers int
 }
 
 // SetupAll registers every reconciler with the manager.
@@ -47,7 +51,7 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 			Client: mgr.GetClient(), Clock: o.Clock,
 			Recorder: mgr.GetEventRecorderFor("catalogentry-controller"), //nolint:staticcheck // the record API keeps core/v1 Events, which kubectl describe shows
 		}).SetupWithManager,
-		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("submissionpolicy-controller"), Clock: o.Clock}).SetupWithManager,
+		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("submissionpolicy-controller"), Clock: o.Clock, Workers: o.Workers}).SetupWithManager,
 		"Submission":       (&SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: o.OpenCenterStore}).SetupWithManager,
 	} {
 		if err := setup(mgr); err != nil {

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"golang.org/x/sync/errgroup"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -33,6 +34,10 @@ type SubmissionPolicyReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
 	Clock    clock.PassiveClock
+	// Workers is how many Submissions one pass creates at once: a
+	// city-wide policy covers thousands of entries, and one at a time its
+	// first pass would take as many round trips. 1 when unset.
+	Workers int
 }
 
 // +kubebuilder:rbac:groups=scidata.io,resources=submissionpolicies,verbs=get;list;watch
@@ -68,21 +73,28 @@ func (r *SubmissionPolicyReconciler) reconcileSubmissions(ctx context.Context, p
 	if err != nil {
 		return nil, err
 	}
-	covered := make([]submission.Covered, 0, len(entries))
+	covered := make([]submission.Covered, len(entries))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(r.Workers, 1))
 	for i := range entries {
 		e := &entries[i]
-		sub, err := r.ensureSubmission(ctx, p, e, now)
-		if err != nil {
-			return nil, err
-		}
-		covered = append(covered, submission.Covered{Entry: e, Submission: sub})
+		g.Go(func() error {
+			sub, err := r.ensureSubmission(gctx, p, e, now)
+			covered[i] = submission.Covered{Entry: e, Submission: sub}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return covered, nil
 }
 
 // coveredEntries lists the entries the policy covers: in its namespace,
 // and for a policy in the Center's namespace with a namespaceSelector, in
-// every namespace it selects.
+// every namespace it selects. The entries are the cache's own, not copies
+// (a city-wide policy would copy every entry of the city on every pass):
+// the pass only reads them.
 func (r *SubmissionPolicyReconciler) coveredEntries(ctx context.Context, p *scidatav1.SubmissionPolicy) ([]scidatav1.CatalogEntry, error) {
 	namespaces := []string{p.Namespace}
 	nsLabels := map[string]map[string]string{}
@@ -105,7 +117,7 @@ func (r *SubmissionPolicyReconciler) coveredEntries(ctx context.Context, p *scid
 	var out []scidatav1.CatalogEntry
 	for _, ns := range namespaces {
 		var list scidatav1.CatalogEntryList
-		if err := r.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		if err := r.List(ctx, &list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
 			return nil, fmt.Errorf("list entries in %s: %w", ns, err)
 		}
 		for i := range list.Items {

@@ -36,6 +36,12 @@ func setPolicyStatus(p *scidatav1.SubmissionPolicy, now time.Time, n int, sum su
 func setPolicyReadyCondition(c reconcilekit.Conditions, p *scidatav1.SubmissionPolicy, n int, sum submission.Summary) {
 	msg := fmt.Sprintf("%d entries covered: %d received, %d awaiting review, %d transferring, %d pending, %d denied, %d failed",
 		n, sum.Counts.Received, sum.Counts.AwaitingReview, sum.Counts.Transferring, sum.Counts.Pending, sum.Counts.Denied, sum.Counts.Failed)
+	if sum.ProjectsTotal > 0 {
+		msg += fmt.Sprintf("; %d funded projects, %d ready for acceptance", sum.ProjectsTotal, sum.ProjectsReady)
+		if sum.ProjectsTotal > len(sum.Projects) {
+			msg += fmt.Sprintf(" (status.projects lists %d: those not ready first, the nearest acceptance first)", len(sum.Projects))
+		}
+	}
 	if p.Spec.Suspend {
 		msg = "suspended: no new submissions are made; " + msg
 	}

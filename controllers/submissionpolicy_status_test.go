@@ -51,6 +51,9 @@ func TestSetPolicyStatus(t *testing.T) {
 			"True/Ready", "suspended: no new submissions are made", "False/OnTime", 3, 3, true},
 		{"a department's own review switched off", policyAt(func(p *scidatav1.SubmissionPolicy) { p.Spec.ReviewRequired = ptr.To(false) }), 3, onTime, nil,
 			"True/Ready", "3 entries covered", "False/OnTime", 3, 3, false},
+		{"more projects than status.projects holds: the message counts them all", policyAt(nil), 3,
+			submission.Summary{Counts: onTime.Counts, ProjectsTotal: 2400, ProjectsReady: 10, Projects: make([]scidatav1.ProjectReadiness, submission.MaxProjectsListed)}, nil,
+			"True/Ready", "2400 funded projects, 10 ready for acceptance (status.projects lists 500: those not ready first, the nearest acceptance first)", "False/OnTime", 3, 3, true},
 		{"a failed pass is retried and keeps what the last pass counted", policyAt(nil), 0, submission.Summary{}, errors.New("list entries in scidata-water: timeout"),
 			"False/ReconcileError", "timeout", "", 2, 1, false},
 	} {

@@ -121,7 +121,9 @@ type SubmissionPolicyStatus struct {
 	Overdue []OverdueEntry `json:"overdue,omitempty"`
 
 	// projects lists the funded projects of the covered entries and whether
-	// each is ready for acceptance (every dataset received).
+	// each is ready for acceptance (every dataset received): at most 500,
+	// those not ready first and the nearest acceptance date first; the
+	// Ready condition's message counts them all.
 	// +optional
 	// +listType=map
 	// +listMapKey=projectID

@@ -19,13 +19,22 @@ type Covered struct {
 // maxOverdueListed bounds status.overdue; counts.overdue has them all.
 const maxOverdueListed = 50
 
+// MaxProjectsListed bounds status.projects (the CRD's maxItems): a
+// city-wide policy covers thousands of projects, and a status that lists
+// more is refused by the apiserver. The Ready condition counts them all.
+const MaxProjectsListed = 500
+
 // Summary is what a policy's status reports, and when it changes next
 // without any object changing (the next deadline).
 type Summary struct {
-	Counts   scidatav1.SubmissionCounts
-	Overdue  []scidatav1.OverdueEntry
+	Counts  scidatav1.SubmissionCounts
+	Overdue []scidatav1.OverdueEntry
+	// Projects lists at most MaxProjectsListed projects: those not ready
+	// for acceptance first, the nearest acceptance date first.
 	Projects []scidatav1.ProjectReadiness
-	NextAt   time.Time
+	// ProjectsTotal and ProjectsReady count every project.
+	ProjectsTotal, ProjectsReady int
+	NextAt                       time.Time
 }
 
 // Summarize counts the covered entries' submissions by state, lists the
@@ -61,8 +70,15 @@ func Summarize(covered []Covered, now time.Time) Summary {
 	for _, p := range projects {
 		p.ReadyForAcceptance = p.Received == p.Entries
 		s.Projects = append(s.Projects, *p)
+		if p.ReadyForAcceptance {
+			s.ProjectsReady++
+		}
 	}
-	sort.Slice(s.Projects, func(i, j int) bool { return s.Projects[i].ProjectID < s.Projects[j].ProjectID })
+	s.ProjectsTotal = len(s.Projects)
+	sort.Slice(s.Projects, func(i, j int) bool { return projectBefore(&s.Projects[i], &s.Projects[j]) })
+	if len(s.Projects) > MaxProjectsListed {
+		s.Projects = s.Projects[:MaxProjectsListed]
+	}
 	sort.Slice(s.Overdue, func(i, j int) bool {
 		a, b := s.Overdue[i], s.Overdue[j]
 		if !a.Deadline.Equal(&b.Deadline) {
@@ -74,6 +90,22 @@ func Summarize(covered []Covered, now time.Time) Summary {
 		s.Overdue = s.Overdue[:maxOverdueListed]
 	}
 	return s
+}
+
+// projectBefore orders projects as an auditor acts on them: not ready for
+// acceptance first, then the nearest acceptance date (none last), then the
+// project's ID.
+func projectBefore(a, b *scidatav1.ProjectReadiness) bool {
+	if a.ReadyForAcceptance != b.ReadyForAcceptance {
+		return !a.ReadyForAcceptance
+	}
+	switch {
+	case a.AcceptanceDate != nil && b.AcceptanceDate != nil && !a.AcceptanceDate.Equal(b.AcceptanceDate):
+		return a.AcceptanceDate.Before(b.AcceptanceDate)
+	case (a.AcceptanceDate == nil) != (b.AcceptanceDate == nil):
+		return a.AcceptanceDate != nil
+	}
+	return a.ProjectID < b.ProjectID
 }
 
 func (s *Summary) noteDeadline(sub *scidatav1.Submission, e *scidatav1.CatalogEntry, now time.Time) {

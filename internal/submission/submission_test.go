@@ -1,6 +1,7 @@
 package submission
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +144,42 @@ func TestStateAndSummary(t *testing.T) {
 	}
 	if !s.NextAt.Equal(due.Time) {
 		t.Errorf("next change at %v, want the next deadline %v", s.NextAt, due.Time)
+	}
+}
+
+// A city-wide policy covers more projects than a status may list: the
+// summary lists MaxProjectsListed, those an auditor must act on first
+// (not ready, nearest acceptance), and counts them all.
+func TestSummarizeListsTheProjectsToActOnFirstWithinTheBound(t *testing.T) {
+	var covered []Covered
+	n := MaxProjectsListed + 100
+	for i := 0; i < n; i++ {
+		e := &scidatav1.CatalogEntry{ObjectMeta: metav1.ObjectMeta{Namespace: "scidata-a", Name: fmt.Sprintf("e%04d", i)}}
+		at := metav1.NewTime(t0.AddDate(0, 0, n-i)) // later projects accept sooner
+		e.Spec.Funding = &scidatav1.Funding{Source: scidatav1.FundingGovernment, ProjectID: fmt.Sprintf("P%04d", i), AcceptanceDate: &at}
+		s := &scidatav1.Submission{}
+		if i%2 == 0 {
+			s.Status.Receipt = &scidatav1.Receipt{KeyID: "k"} // every other project is ready
+		}
+		covered = append(covered, Covered{Entry: e, Submission: s})
+	}
+	sum := Summarize(covered, t0)
+	if len(sum.Projects) != MaxProjectsListed || sum.ProjectsTotal != n || sum.ProjectsReady != n/2 {
+		t.Fatalf("listed %d of %d projects (%d ready); want %d of %d (%d ready)", len(sum.Projects), sum.ProjectsTotal, sum.ProjectsReady, MaxProjectsListed, n, n/2)
+	}
+	notReady := 0
+	for i, p := range sum.Projects {
+		if !p.ReadyForAcceptance {
+			notReady++
+		}
+		if i > 0 && projectBefore(&p, &sum.Projects[i-1]) {
+			t.Fatalf("projects %s and %s are out of order", sum.Projects[i-1].ProjectID, p.ProjectID)
+		}
+	}
+	if notReady != n/2 {
+		t.Errorf("%d of the listed projects are not ready; want all %d that are not", notReady, n/2)
+	}
+	if first := sum.Projects[0]; first.ReadyForAcceptance || first.ProjectID != fmt.Sprintf("P%04d", n-1) {
+		t.Errorf("first listed %+v; want the project not ready with the nearest acceptance, P%04d", first, n-1)
 	}
 }
