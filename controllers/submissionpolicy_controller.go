@@ -176,11 +176,15 @@ func (r *SubmissionPolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
+// policiesFor maps an entry or a Submission to the policies that may cover
+// it. It runs on every event of every entry and Submission, and needs only
+// the policies' names: it reads the cache's own objects, not copies of a
+// city-wide policy's long status.
 func (r *SubmissionPolicyReconciler) policiesFor(ctx context.Context, o client.Object) []reconcile.Request {
 	var reqs []reconcile.Request
 	for _, ns := range submission.PolicyNamespaces(o.GetNamespace()) {
 		var list scidatav1.SubmissionPolicyList
-		if err := r.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		if err := r.List(ctx, &list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
 			continue
 		}
 		for _, p := range list.Items {

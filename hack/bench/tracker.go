@@ -250,8 +250,8 @@ func (t *tracker) missing(max int) string {
 		set  map[string]bool
 	}{{"platform", t.platforms}, {"entry", t.entries}, {"submission", t.subs}} {
 		var keys []string
-		for k, ok := range m.set {
-			if !ok {
+		for k := range t.expected[m.what] {
+			if !m.set[k] {
 				keys = append(keys, k)
 			}
 		}
