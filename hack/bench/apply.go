@@ -18,9 +18,9 @@ import (
 // apply of the city and the floor use the same pool, with the manager's
 // worker count.
 type pool struct {
-	work    chan func(context.Context) error
-	wg      sync.WaitGroup
-	mu      sync.Mutex
+	work     chan func(context.Context) error
+	wg       sync.WaitGroup
+	mu       sync.Mutex
 	err      error
 	retries  atomic.Int64
 	retryFor time.Duration

@@ -28,13 +28,13 @@ type scaleOptions struct {
 	// (10h), as in production, so that no resync falls into convergence.
 	SyncPeriod time.Duration
 	// Quiet is how long the first manager is watched after convergence.
-	Quiet time.Duration
-	Nodes              int
-	Wait               time.Duration // queueing for the machine
-	ConvergeTimeout    time.Duration
-	Floor              bool
-	ManagerFlags       []string
-	Out                io.Writer
+	Quiet           time.Duration
+	Nodes           int
+	Wait            time.Duration // queueing for the machine
+	ConvergeTimeout time.Duration
+	Floor           bool
+	ManagerFlags    []string
+	Out             io.Writer
 	// Profile, when set, is a directory for the manager's CPU profile of
 	// the convergence and its heap profile at convergence (go tool pprof).
 	Profile string
@@ -57,7 +57,7 @@ type scaleResult struct {
 	// the restarted one's until a full resync, restartFor how long the
 	// restarted manager took to reconcile everything once.
 	quietFor, steadyFor, restartFor time.Duration
-	steadyReconciles      map[string]float64
+	steadyReconciles                map[string]float64
 
 	rssConv, peakConv, heapConv       int64
 	rssSteady, heapSteady             int64
