@@ -14,5 +14,10 @@
 //   - objects put|ls|cat: a small S3 client a department runs in its own
 //     namespace to load data into its store (internal/s3client).
 //
+// Started as kubectl-scidata (`make plugin`, or a copy or link of the
+// binary under that name), the binary is the kubectl plugin `kubectl
+// scidata` instead (plugin.go): status, trace, receipt verify and report,
+// with kubectl's own kubeconfig flags (internal/plugin).
+//
 // Only main imports this package; nothing under internal/ may.
 package cmd

@@ -46,7 +46,7 @@ type managerOptions struct {
 
 // reconciledKinds are the kinds the manager's controllers reconcile, by the
 // names --max-concurrent-reconciles-per-kind takes.
-var reconciledKinds = []string{"DataPlatform", "CatalogEntry", "SubmissionPolicy", "Submission"}
+var reconciledKinds = []string{"DataPlatform", "CatalogEntry", "SubmissionPolicy", "Submission", "Project"}
 
 func newManagerCommand() *cobra.Command {
 	o := managerOptions{zap: zap.Options{Development: false}}
@@ -102,7 +102,7 @@ func runManager(o managerOptions) error {
 		cfg.QPS, cfg.Burst = o.qps, o.burst
 	}
 	reconcilekit.SetRequeueJitter(o.requeueJitter)
-	cacheOpts := scheme.CacheOptions(dns)
+	cacheOpts := scheme.CacheOptions(dns, o.platform.OperatorNamespace)
 	cacheOpts.SyncPeriod = &o.syncPeriod
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme.New(),
@@ -121,7 +121,7 @@ func runManager(o managerOptions) error {
 	if err != nil {
 		return fmt.Errorf("create the manager: %w", err)
 	}
-	if err := controllers.SetupAll(mgr, controllers.Options{Platform: o.platform, DNSService: dns, Workers: o.concurrency}); err != nil {
+	if err := controllers.SetupAll(mgr, controllers.Options{Platform: o.platform, DNSService: dns, Workers: policyWorkers(o)}); err != nil {
 		return err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
@@ -151,6 +151,15 @@ func controllerConfig(o managerOptions) (config.Controller, error) {
 		perKind[kind+"."+scidatav1.GroupVersion.Group] = n
 	}
 	return config.Controller{MaxConcurrentReconciles: o.concurrency, GroupKindConcurrency: perKind}, nil
+}
+
+// policyWorkers is how many Submissions one policy's pass creates at once:
+// the SubmissionPolicy controller's worker count.
+func policyWorkers(o managerOptions) int {
+	if n, ok := o.concurrencyPerKind["SubmissionPolicy"]; ok {
+		return n
+	}
+	return o.concurrency
 }
 
 func envOr(name, def string) string {

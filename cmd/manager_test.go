@@ -45,3 +45,26 @@ func TestManagerDefaultsForScale(t *testing.T) {
 		}
 	}
 }
+
+// A city-wide policy's pass creates its Submissions with the
+// SubmissionPolicy controller's worker count: its per-kind count where
+// given, else the common one. Project, reconciled since the submission
+// procedure, takes a count of its own.
+func TestPolicyWorkersFollowTheSubmissionPolicyController(t *testing.T) {
+	for _, tc := range []struct {
+		o    managerOptions
+		want int
+	}{
+		{managerOptions{concurrency: 4}, 4},
+		{managerOptions{concurrency: 4, concurrencyPerKind: map[string]int{"CatalogEntry": 16}}, 4},
+		{managerOptions{concurrency: 4, concurrencyPerKind: map[string]int{"SubmissionPolicy": 12}}, 12},
+	} {
+		if got := policyWorkers(tc.o); got != tc.want {
+			t.Errorf("policyWorkers(%+v) = %d; want %d", tc.o, got, tc.want)
+		}
+	}
+	cfg, err := controllerConfig(managerOptions{concurrency: 2, concurrencyPerKind: map[string]int{"Project": 3}})
+	if err != nil || cfg.GroupKindConcurrency["Project.scidata.io"] != 3 {
+		t.Errorf("--max-concurrent-reconciles-per-kind=Project=3: %+v, %v; want 3 workers for Project.scidata.io", cfg, err)
+	}
+}

@@ -39,10 +39,10 @@ func newObjectsCommand() *cobra.Command {
 	}
 	pf := c.PersistentFlags()
 	pf.StringVar(&o.endpoint, "endpoint", "", "the store: https://host:port (a platform's status.endpoints.objectStore)")
-	pf.StringVar(&o.bucket, "bucket", platform.Bucket, "the bucket")
+	pf.StringVar(&o.bucket, "bucket", "", "the bucket (a platform's status.endpoints.bucket)")
 	pf.StringVar(&o.caFile, "ca-file", "", "PEM of the CA the store's certificate is checked against (ConfigMap scidata-ca)")
 	pf.StringVar(&o.credentials, "credentials", "", "directory of a mounted credentials Secret (accessKeyID, secretAccessKey)")
-	for _, n := range []string{"endpoint", "ca-file", "credentials"} {
+	for _, n := range []string{"endpoint", "bucket", "ca-file", "credentials"} {
 		_ = c.MarkPersistentFlagRequired(n)
 	}
 

@@ -99,11 +99,11 @@ func newStoreBootstrapCommand() *cobra.Command {
 	f.StringVar(&o.endpoint, "endpoint", fmt.Sprintf("127.0.0.1:%d", platform.ObjectStorePort), "the S3 server, host:port, over TLS")
 	f.StringVar(&o.serverName, "server-name", "", "the name the server's certificate must carry")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM of the CA the server's certificate is checked against")
-	f.StringVar(&o.bucket, "bucket", platform.Bucket, "the bucket to make")
+	f.StringVar(&o.bucket, "bucket", "", "the bucket to make (the store's description names it: internal/store)")
 	f.StringArrayVar(&o.grants, "grant", nil, "name=directory:level, level read, write or manage; repeatable")
 	f.StringVar(&o.healthAddr, "health-addr", ":9091", "where /readyz and /healthz answer")
 	f.DurationVar(&o.interval, "interval", time.Minute, "how often the bucket and its policy are checked once right")
-	for _, n := range []string{"server-name", "ca-file"} {
+	for _, n := range []string{"server-name", "ca-file", "bucket"} {
 		_ = c.MarkFlagRequired(n)
 	}
 	return c

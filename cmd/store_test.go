@@ -30,10 +30,11 @@ func TestStoreCommandsRefuseBadFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"store-init", "--iam-dir", t.TempDir()}, "no --account"},
+		{[]string{"store-bootstrap", "--server-name", "x", "--ca-file", "/nonexistent"}, `required flag(s) "bucket" not set`},
 		{[]string{"store-init", "--iam-dir", t.TempDir(), "--account", "upload"}, "want name=directory"},
 		{[]string{"store-init", "--iam-dir", t.TempDir(), "--account", "upload=" + t.TempDir()}, "account upload"},
-		{[]string{"store-bootstrap", "--server-name", "x", "--ca-file", "/nonexistent", "--grant", "upload=" + keys + ":admin"}, `level "admin"`},
-		{[]string{"store-bootstrap", "--server-name", "x", "--ca-file", "/nonexistent", "--grant", "upload"}, "want name=directory:level"},
+		{[]string{"store-bootstrap", "--server-name", "x", "--ca-file", "/nonexistent", "--bucket", "scidata", "--grant", "upload=" + keys + ":admin"}, `level "admin"`},
+		{[]string{"store-bootstrap", "--server-name", "x", "--ca-file", "/nonexistent", "--bucket", "scidata", "--grant", "upload"}, "want name=directory:level"},
 	} {
 		t.Run(fmt.Sprint(tc.args), func(t *testing.T) {
 			err := Execute(tc.args)
@@ -75,14 +76,15 @@ func TestStoreInitWritesTheNamedAccountsWithoutPrintingKeys(t *testing.T) {
 	}
 }
 
-// The objects command needs the store, its CA and the keys before it dials.
+// The objects command needs the store, its bucket, its CA and the keys
+// before it dials.
 func TestObjectsCommandNeedsTheStoreTheCAAndTheKeys(t *testing.T) {
 	root := newRoot()
 	root.SetArgs([]string{"objects", "ls"})
 	root.SetOut(&bytes.Buffer{})
 	root.SetErr(&bytes.Buffer{})
 	err := root.Execute()
-	if err == nil || !strings.Contains(err.Error(), `required flag(s) "ca-file", "credentials", "endpoint" not set`) {
+	if err == nil || !strings.Contains(err.Error(), `required flag(s) "bucket", "ca-file", "credentials", "endpoint" not set`) {
 		t.Fatalf("objects ls without flags: %v", err)
 	}
 }

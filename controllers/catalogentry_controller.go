@@ -2,11 +2,9 @@ package controllers
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -55,6 +53,9 @@ func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, &entry); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if err := r.reconcileDutyLabel(ctx, &entry); err != nil {
+		return ctrl.Result{}, err
+	}
 	now := r.Clock.Now()
 	patch := reconcilekit.NewStatusPatch(&entry)
 	o := observeEntry(&entry, now)
@@ -65,6 +66,7 @@ func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	before := *entry.Status.DeepCopy()
 	entry.Status = desiredEntryStatus(entry.Status, &entry.Spec, o)
 	entry.Status.Submission = sub
+	setDutyStatus(&entry.Status, &entry)
 	desired := *entry.Status.DeepCopy()
 	changed, err := patch.Changed(&entry)
 	if err != nil {
@@ -75,6 +77,7 @@ func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	if changed {
 		r.recordChanges(&entry, before, desired)
+		r.recordDutyChanges(&entry, before, desired)
 		log.FromContext(ctx).V(1).Info("status written", "effectiveSharing", desired.EffectiveSharing, "nextChangeAt", desired.NextChangeAt)
 	}
 	return reconcilekit.RequeueAt(now, ptr.Deref(o.sharing.NextChangeAt, time.Time{})), nil
@@ -94,10 +97,17 @@ func (r *CatalogEntryReconciler) recordChanges(entry *scidatav1.CatalogEntry, be
 		{scidatav1.ConditionPublished, corev1.EventTypeNormal},
 		{scidatav1.ConditionSecrecyReviewDue, corev1.EventTypeWarning},
 		{scidatav1.ConditionEmbargoPassed, corev1.EventTypeNormal},
+		{scidatav1.ConditionDataBeforePaper, corev1.EventTypeWarning},
 		{scidatav1.ConditionStalled, corev1.EventTypeWarning},
 	} {
 		was, now := meta.FindStatusCondition(before.Conditions, t.condType), meta.FindStatusCondition(after.Conditions, t.condType)
 		if now == nil || (was != nil && was.Status == now.Status && was.Reason == now.Reason) {
+			continue
+		}
+		if t.condType == scidatav1.ConditionDataBeforePaper {
+			if now.Reason == scidatav1.ReasonPaperBeforeData {
+				r.Recorder.Event(entry, t.eventType, now.Reason, now.Message)
+			}
 			continue
 		}
 		if now.Status == metav1.ConditionTrue || t.condType == scidatav1.ConditionPublished {
@@ -110,11 +120,12 @@ func (r *CatalogEntryReconciler) recordChanges(entry *scidatav1.CatalogEntry, be
 // submission (汇交): its Submission's state, or Pending when a policy
 // covers the entry and its Submission is not made yet, or NotRequired.
 func (r *CatalogEntryReconciler) submissionStatus(ctx context.Context, e *scidatav1.CatalogEntry) (*scidatav1.EntrySubmissionStatus, error) {
-	var s scidatav1.Submission
-	name := submission.Name(e.Name, e.Spec.Data.ContentVersion)
-	err := r.Get(ctx, types.NamespacedName{Namespace: e.Namespace, Name: name}, &s)
-	if err == nil {
-		st := &scidatav1.EntrySubmissionStatus{State: submission.State(&s), Name: s.Name, ContentVersion: s.Spec.ContentVersion}
+	s, err := submission.ForVersion(ctx, r.Client, e.Namespace, e.Name, e.Spec.Data.ContentVersion)
+	if err != nil {
+		return nil, err
+	}
+	if s != nil {
+		st := &scidatav1.EntrySubmissionStatus{State: submission.State(s), Name: s.Name, ContentVersion: s.Spec.ContentVersion}
 		if s.Status.Receipt != nil {
 			st.ReceiptKeyID = s.Status.Receipt.KeyID
 			if s.Status.Transfer != nil {
@@ -122,9 +133,6 @@ func (r *CatalogEntryReconciler) submissionStatus(ctx context.Context, e *scidat
 			}
 		}
 		return st, nil
-	}
-	if !apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("get submission %s: %w", name, err)
 	}
 	covering, err := submission.CoveringPolicies(ctx, r.Client, e)
 	if err != nil {

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -35,13 +36,13 @@ const PlatformFinalizer = "scidata.io/platform-protection"
 // isolation. What it builds comes from internal/platform; this file holds
 // the control flow; the steps are in dataplatform_phases.go (namespace,
 // quota, access), dataplatform_credentials.go (accounts, certificates),
+// dataplatform_external.go (an External store's Secrets and probe),
 // dataplatform_workloads.go (store, portal) and dataplatform_network.go;
 // dataplatform_status.go sets the conditions and dataplatform_delete.go is
 // the deletion path.
 type DataPlatformReconciler struct {
 	client.Client
-	// APIReader reads what the manager does not cache: Secrets not made by
-	// the operator (External store credentials) and PersistentVolumes.
+	// APIReader reads what the manager does not cache: PersistentVolumes.
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	Clock     clock.PassiveClock
@@ -51,6 +52,11 @@ type DataPlatformReconciler struct {
 	DNSService types.NamespacedName
 	// Rand is the source of generated credentials (crypto/rand).
 	Rand io.Reader
+	// Prober probes External stores; ProbeTiming says when again.
+	Prober      StoreProber
+	ProbeTiming ProbeTiming
+
+	probes probeMemos
 }
 
 // +kubebuilder:rbac:groups=scidata.io,resources=dataplatforms,verbs=get;list;watch;update;patch
@@ -91,12 +97,12 @@ func (r *DataPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request
 			return ctrl.Result{}, client.IgnoreNotFound(err)
 		}
 	}
+	s := &platformScope{dp: &dp, patch: reconcilekit.NewStatusPatch(&dp), now: r.Clock.Now()}
 	if dp.Spec.Suspend {
 		log.FromContext(ctx).V(1).Info("suspended; nothing reconciled")
-		return ctrl.Result{}, nil
+		r.pause(s)
+		return reconcilekit.Finish(ctx, r.Client, s.patch, s.dp, ctrl.Result{}, nil)
 	}
-
-	s := &platformScope{dp: &dp, patch: reconcilekit.NewStatusPatch(&dp), now: r.Clock.Now()}
 	defer func() {
 		r.summarize(s, retErr)
 		// Come back when the next certificate renewal is due, unless the
@@ -129,6 +135,12 @@ func (r *DataPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
+	if r.ProbeTiming == (ProbeTiming{}) {
+		r.ProbeTiming = DefaultProbeTiming
+	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &scidatav1.DataPlatform{}, secretsIndex, r.indexSecrets); err != nil {
+		return fmt.Errorf("index platforms by the Secrets they name: %w", err)
+	}
 	all := handler.EnqueueRequestsFromMapFunc(r.allPlatforms)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("dataplatform").
@@ -145,18 +157,22 @@ func (r *DataPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&rbacv1.RoleBinding{}).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
 		Watches(&corev1.PersistentVolumeClaim{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
-		// A platform's Secrets (the cache holds only the operator's): a
-		// deleted certificate or account is made again at once, and the
-		// store's pod rolls to use it.
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
+		// A platform's Secrets: a deleted certificate or account is made
+		// again at once, and the store's pod rolls to use it. And the
+		// Secrets an External store names, which the city's storage team
+		// makes (no label; the cache holds every Secret of the operator's
+		// namespace): creating, changing or deleting one wakes exactly the
+		// platforms that name it (secretsIndex).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.platformsNamingSecret)).
 		// A store pod's status says why StorageReady is False (the cache
 		// holds only store and sync pods).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel), builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 			return o.GetLabels()[scidatav1.LabelComponent] == platform.ComponentObjectStore
 		}))).
-		// The Center's clearance decides departments' network rules; the
+		// The Center's clearance decides departments' network rules, and
+		// the departments' External stores the Center's sync egress; the
 		// cluster's DNS and apiserver endpoints decide everyone's.
-		Watches(&scidatav1.DataPlatform{}, handler.EnqueueRequestsFromMapFunc(r.departmentsOfCenter), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&scidatav1.DataPlatform{}, handler.EnqueueRequestsFromMapFunc(r.relatedPlatforms), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&discoveryv1.EndpointSlice{}, all).
 		Complete(r)
 }
@@ -182,9 +198,13 @@ func (r *DataPlatformReconciler) allPlatforms(ctx context.Context, _ client.Obje
 	return reqs
 }
 
-func (r *DataPlatformReconciler) departmentsOfCenter(ctx context.Context, o client.Object) []reconcile.Request {
+// relatedPlatforms maps a change of the Center to every platform (its
+// clearance decides their network rules), and a change of a department to
+// the Center (its sync pods may reach exactly the External stores of the
+// departments it is cleared for).
+func (r *DataPlatformReconciler) relatedPlatforms(ctx context.Context, o client.Object) []reconcile.Request {
 	if o.GetName() != scidatav1.CenterName {
-		return nil
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: scidatav1.CenterName}}}
 	}
 	return r.allPlatforms(ctx, o)
 }

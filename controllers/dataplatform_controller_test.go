@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -197,7 +198,7 @@ func assertOwnedObjects(t *testing.T, dp *scidatav1.DataPlatform, net platform.C
 	assertApplied(t, platform.PortalReaderBinding(dp), &rbacv1.RoleBinding{}, rbacv1ac.ExtractRoleBinding)
 	assertApplied(t, platform.ObjectStoreService(dp), &corev1.Service{}, corev1ac.ExtractService)
 	assertApplied(t, platform.ObjectStoreHeadlessService(dp), &corev1.Service{}, corev1ac.ExtractService)
-	assertApplied(t, platform.ObjectStoreStatefulSet(dp, testConfig, dp.Spec.Storage.Size, storeRevision(t, dp)), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet)
+	assertApplied(t, platform.ObjectStoreStatefulSet(dp, testConfig, dp.Spec.Storage.Size, storeRevision(t, dp), "scidata"), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet)
 	assertApplied(t, platform.PortalService(dp), &corev1.Service{}, corev1ac.ExtractService)
 	assertApplied(t, platform.PortalDeployment(dp, testConfig), &appsv1.Deployment{}, appsv1ac.ExtractDeployment)
 	for _, np := range platform.NetworkPolicies(dp, testConfig, net) {
@@ -377,7 +378,7 @@ func TestCenterAndDepartmentsBecomeReady(t *testing.T) {
 					t.Errorf("%s is %s", typ, platformCondition(live, typ))
 				}
 			}
-			if live.Status.Namespace != platform.Namespace(live) || live.Status.Endpoints.ObjectStore != platform.ObjectStoreURL(live) || live.Status.Endpoints.Portal != platform.PortalURL(live) {
+			if live.Status.Namespace != platform.Namespace(live) || live.Status.Endpoints.ObjectStore != "https://objectstore."+platform.Namespace(live)+".svc:9000" || live.Status.Endpoints.Portal != platform.PortalURL(live) {
 				t.Errorf("status names the wrong places: %+v", live.Status)
 			}
 			if live.Status.Storage == nil || live.Status.Storage.Cmp(live.Spec.Storage.Size) != 0 {
@@ -561,11 +562,7 @@ func TestRetainedPlatformIsKeptAndAdopted(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "platform gone", func() error {
-		err := env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{})
-		if apierrors.IsNotFound(err) {
-			return nil
-		}
-		return fmt.Errorf("still there: %v", err)
+		return gone(env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{}))
 	})
 	var live corev1.Namespace
 	if err := env.Client.Get(ctx, types.NamespacedName{Name: ns}, &live); err != nil {
@@ -583,7 +580,15 @@ func TestRetainedPlatformIsKeptAndAdopted(t *testing.T) {
 	}
 
 	t.Run("another department cannot adopt it", func(t *testing.T) {
-		other := newPlatform(dp.Name, scidatav1.RoleDepartment, "planning")
+		// A Department platform is named for its department code, so the
+		// apiserver refuses another department under this name; a namespace
+		// kept from a platform made before that rule may still name another
+		// department, and the controller refuses to adopt it.
+		if err := env.Client.Create(ctx, newPlatform(dp.Name, scidatav1.RoleDepartment, "planning")); !apierrors.IsInvalid(err) {
+			t.Fatalf("another department under the name %s: %v; want Invalid", dp.Name, err)
+		}
+		relabelDepartment(t, ns, "planning")
+		other := newPlatform(dp.Name, scidatav1.RoleDepartment, dp.Spec.Department.Code)
 		create(t, other)
 		eventually(t, "stalled on the conflict", func() error {
 			got := getPlatform(t, dp.Name)
@@ -596,14 +601,12 @@ func TestRetainedPlatformIsKeptAndAdopted(t *testing.T) {
 			t.Fatal(err)
 		}
 		eventually(t, "conflicting platform gone", func() error {
-			if err := env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{}); !apierrors.IsNotFound(err) {
-				return fmt.Errorf("still there: %v", err)
-			}
-			return nil
+			return gone(env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{}))
 		})
-		if err := env.Client.Get(ctx, types.NamespacedName{Name: ns}, &live); err != nil || live.Labels[scidatav1.LabelDepartment] != dp.Spec.Department.Code {
+		if err := env.Client.Get(ctx, types.NamespacedName{Name: ns}, &live); err != nil || live.Labels[scidatav1.LabelDepartment] != "planning" {
 			t.Fatalf("the refused platform touched the retained namespace: %v %v", err, live.Labels)
 		}
+		relabelDepartment(t, ns, dp.Spec.Department.Code)
 	})
 
 	t.Run("the same name and department adopt it", func(t *testing.T) {
@@ -743,5 +746,33 @@ func setStatus(t *testing.T, obj client.Object, mutate func()) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// relabelDepartment sets the department label of a namespace, as a platform
+// of that department would have left it.
+func relabelDepartment(t *testing.T, ns, department string) {
+	t.Helper()
+	var live corev1.Namespace
+	if err := env.Client.Get(context.Background(), types.NamespacedName{Name: ns}, &live); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(live.DeepCopy())
+	live.Labels[scidatav1.LabelDepartment] = department
+	if err := env.Client.Patch(context.Background(), &live, patch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// gone reads the result of a Get of an object that should have been
+// deleted: nil once it is not found, else why it is not gone yet.
+func gone(err error) error {
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil
+	case err != nil:
+		return fmt.Errorf("get: %w", err)
+	default:
+		return errors.New("still there")
 	}
 }

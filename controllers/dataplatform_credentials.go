@@ -15,7 +15,6 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/apply"
 	"github.com/scidata-io/scidata-operator/internal/pki"
 	"github.com/scidata-io/scidata-operator/internal/platform"
-	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
 )
 
 // reconcileCredentials makes the store's accounts: the root account, the
@@ -49,7 +48,11 @@ func (r *DataPlatformReconciler) reconcileCredentials(ctx context.Context, s *pl
 	}
 	s.store.Accounts = platform.AccountsID(access)
 	if s.dp.Spec.Role == scidatav1.RoleDepartment {
-		return r.mirrorCenterRead(ctx, s.dp, read)
+		ca, err := r.ensureCA(ctx)
+		if err != nil {
+			return err
+		}
+		return r.mirrorCenterRead(ctx, s.dp, read, ca.CertPEM)
 	}
 	return nil
 }
@@ -67,32 +70,52 @@ func (r *DataPlatformReconciler) ensureCredentials(ctx context.Context, dp *scid
 	return sec, err
 }
 
-// mirrorCenterRead copies a department's read-only account into the
-// Center's namespace, where the sync jobs mount it. It waits for the
-// Center's namespace; a changed source (rotation) replaces the copy.
-func (r *DataPlatformReconciler) mirrorCenterRead(ctx context.Context, dp *scidatav1.DataPlatform, source *corev1.Secret) error {
+// mirrorCenterRead copies a department's read-only account, with its
+// store's CA bundle, into the Center's namespace, where the sync jobs mount
+// it. It waits for the Center's namespace; a changed source (rotation, a
+// new CA) replaces the copy.
+func (r *DataPlatformReconciler) mirrorCenterRead(ctx context.Context, dp *scidatav1.DataPlatform, source *corev1.Secret, caPEM []byte) error {
 	var center corev1.Namespace
 	if err := r.Get(ctx, types.NamespacedName{Name: platform.CenterNamespace}, &center); err != nil {
 		// No Center yet: its namespace's creation brings every platform back.
 		return client.IgnoreNotFound(err)
 	}
-	name := types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.MirroredReadSecretName(dp.Name)}
-	var mirror corev1.Secret
-	err := r.Get(ctx, name, &mirror)
-	if err == nil && sameCredentials(mirror.Data, source.Data) {
+	return r.ensureCopy(ctx, platform.MirroredCredentialsSecret(dp, source, caPEM))
+}
+
+// ensureCopy makes the Secret want (a copy of keys another Secret holds)
+// exist with exactly its data: a copy whose data differs is replaced
+// (copies are immutable, like the accounts they copy).
+func (r *DataPlatformReconciler) ensureCopy(ctx context.Context, want *corev1.Secret) error {
+	name := client.ObjectKeyFromObject(want)
+	var have corev1.Secret
+	err := r.Get(ctx, name, &have)
+	if err == nil && sameData(have.Data, want.Data) {
 		return nil
 	}
 	if err == nil {
-		if err := r.Delete(ctx, &mirror); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("replace rotated %s: %w", name, err)
+		if err := r.Delete(ctx, &have); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("replace %s: %w", name, err)
 		}
 	} else if !apierrors.IsNotFound(err) {
 		return fmt.Errorf("get %s: %w", name, err)
 	}
-	if err := r.Create(ctx, platform.MirroredCredentialsSecret(dp, source)); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := r.Create(ctx, want); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create %s: %w", name, err)
 	}
 	return nil
+}
+
+func sameData(a, b map[string][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range b {
+		if !bytes.Equal(a[k], v) {
+			return false
+		}
+	}
+	return true
 }
 
 func sameCredentials(a, b map[string][]byte) bool {
@@ -100,50 +123,19 @@ func sameCredentials(a, b map[string][]byte) bool {
 		bytes.Equal(a[platform.SecretKeyField], b[platform.SecretKeyField])
 }
 
-// reconcileExternalCredentials checks the Secrets an External store names
-// and mirrors the Center's read-only account.
-func (r *DataPlatformReconciler) reconcileExternalCredentials(ctx context.Context, s *platformScope) error {
-	ext := s.dp.Spec.ObjectStore.External
-	ref := func(n scidatav1.SecretKeyReference) types.NamespacedName {
-		ns := n.Namespace
-		if ns == "" {
-			ns = r.Config.OperatorNamespace
-		}
-		return types.NamespacedName{Namespace: ns, Name: n.Name}
-	}
-	var sec corev1.Secret
-	if err := r.APIReader.Get(ctx, ref(ext.CredentialsSecret), &sec); err != nil {
-		if apierrors.IsNotFound(err) {
-			return reconcilekit.Stalledf(scidatav1.ReasonCredentialsMissing, "objectStore.external.credentialsSecret %s does not exist; create it with the keys %s and %s", ref(ext.CredentialsSecret), platform.AccessKeyField, platform.SecretKeyField)
-		}
-		return fmt.Errorf("read external credentials: %w", err)
-	}
-	if s.dp.Spec.Role == scidatav1.RoleDepartment && ext.CenterReadCredentialsSecret != nil {
-		var read corev1.Secret
-		if err := r.APIReader.Get(ctx, ref(*ext.CenterReadCredentialsSecret), &read); err != nil {
-			return fmt.Errorf("read the Center's read-only credentials: %w", err)
-		}
-		return r.mirrorCenterRead(ctx, s.dp, &read)
-	}
-	return nil
-}
-
 // reconcileTLS issues the store's serving certificate from the operator's
 // CA, renews it when two thirds of its life are gone, and publishes the CA
 // bundle in the namespace for the store's clients.
 func (r *DataPlatformReconciler) reconcileTLS(ctx context.Context, s *platformScope) error {
 	if !platform.Managed(s.dp) {
-		return nil
+		return r.reconcileExternalCA(ctx, s)
 	}
 	ca, err := r.ensureCA(ctx)
 	if err != nil {
 		return err
 	}
 	ns := platform.Namespace(s.dp)
-	bundle := corev1ac.ConfigMap(platform.CABundleName, ns).
-		WithLabels(platform.Labels(s.dp, "")).
-		WithData(map[string]string{"ca.crt": string(ca.CertPEM)})
-	if _, err := apply.Ensure(ctx, r.Client, bundle, &corev1.ConfigMap{}, corev1ac.ExtractConfigMap); err != nil {
+	if err := r.publishCABundle(ctx, s.dp, ca.CertPEM); err != nil {
 		return err
 	}
 	names := platform.ObjectStoreDNSNames(s.dp)
@@ -163,6 +155,16 @@ func (r *DataPlatformReconciler) reconcileTLS(ctx context.Context, s *platformSc
 		return err
 	}
 	return r.writeServingCert(ctx, s, &sec, exists, certPEM, keyPEM)
+}
+
+// publishCABundle applies the ConfigMap scidata-ca of the platform's
+// namespace: the CA bundle its store's clients there verify against.
+func (r *DataPlatformReconciler) publishCABundle(ctx context.Context, dp *scidatav1.DataPlatform, caPEM []byte) error {
+	bundle := corev1ac.ConfigMap(platform.CABundleName, platform.Namespace(dp)).
+		WithLabels(platform.Labels(dp, "")).
+		WithData(map[string]string{platform.CABundleKey: string(caPEM)})
+	_, err := apply.Ensure(ctx, r.Client, bundle, &corev1.ConfigMap{}, corev1ac.ExtractConfigMap)
+	return err
 }
 
 // writeServingCert stores a newly issued certificate: it replaces the data

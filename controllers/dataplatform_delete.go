@@ -62,6 +62,7 @@ func (r *DataPlatformReconciler) reconcileDelete(ctx context.Context, dp *scidat
 
 func (r *DataPlatformReconciler) removeFinalizer(ctx context.Context, dp *scidatav1.DataPlatform) error {
 	metrics.ForgetPlatform(dp.Name)
+	r.probes.forget(dp.UID)
 	patch := client.MergeFrom(dp.DeepCopy())
 	controllerutil.RemoveFinalizer(dp, PlatformFinalizer)
 	return client.IgnoreNotFound(r.Patch(ctx, dp, patch))

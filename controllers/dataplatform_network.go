@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"k8s.io/utils/ptr"
 	"net/netip"
 	"sort"
 
@@ -16,6 +17,7 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/apply"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/store"
 )
 
 // reconcileNetwork applies the platform's NetworkPolicies, built from what
@@ -25,6 +27,12 @@ func (r *DataPlatformReconciler) reconcileNetwork(ctx context.Context, s *platfo
 	net, err := r.clusterNetwork(ctx)
 	if err != nil {
 		return err
+	}
+	net.OwnStore = r.externalStorePeers(s.dp)
+	if s.dp.Spec.Role == scidatav1.RoleCenter {
+		if net.DepartmentStores, err = r.departmentStorePeers(ctx, net); err != nil {
+			return err
+		}
 	}
 	s.network = net
 	want := map[string]bool{}
@@ -48,10 +56,68 @@ func networkObservation(dp *scidatav1.DataPlatform, net platform.ClusterNetwork,
 	case len(net.APIServer) == 0:
 		return notReady(scidatav1.ReasonAPIServerUnknown, "the default/kubernetes Service has no endpoints, so the portal cannot be allowed to reach the apiserver")
 	case dp.Spec.Role == scidatav1.RoleDepartment && !platform.CenterCleared(dp, net):
-		return ready(scidatav1.ReasonIsolatedUncleared, fmt.Sprintf("%d NetworkPolicies enforce the city's network table; the Center is not cleared for %s data, so no sync pod may reach this store", n, platform.MaxClassification(dp)))
+		return ready(scidatav1.ReasonIsolatedUncleared, fmt.Sprintf("%d NetworkPolicies enforce the city's network table; the Center is not cleared for %s data, so no sync pod may reach this store", n, platform.MaxClassification(dp))+noStoreNetwork(dp, net))
 	default:
-		return ready(scidatav1.ReasonPoliciesApplied, fmt.Sprintf("%d NetworkPolicies enforce the city's network table", n))
+		return ready(scidatav1.ReasonPoliciesApplied, fmt.Sprintf("%d NetworkPolicies enforce the city's network table", n)+noStoreNetwork(dp, net))
 	}
+}
+
+// noStoreNetwork says, for an External store stored before its network
+// was required, that no pod may reach it.
+func noStoreNetwork(dp *scidatav1.DataPlatform, net platform.ClusterNetwork) string {
+	if platform.Managed(dp) || len(net.OwnStore) > 0 {
+		return ""
+	}
+	return "; no pod may reach the External store: set spec.objectStore.external.network"
+}
+
+// externalStorePeers is where dp's External store answers, from its
+// spec: each CIDR, or the store's pods, on its ports (the endpoint's port
+// by default).
+func (r *DataPlatformReconciler) externalStorePeers(dp *scidatav1.DataPlatform) []platform.Peer {
+	ext := dp.Spec.ObjectStore.External
+	if platform.Managed(dp) || ext == nil || ext.Network == nil {
+		return nil
+	}
+	n := ext.Network
+	nums := append([]int32(nil), n.Ports...)
+	if len(nums) == 0 {
+		if p := store.For(dp, r.Config.OperatorNamespace).Port(); p != 0 {
+			nums = []int32{p}
+		}
+	}
+	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
+	var ports []platform.Port
+	for _, p := range nums {
+		ports = append(ports, platform.Port{Port: p, Protocol: corev1.ProtocolTCP})
+	}
+	if ns := ptr.Deref(n.Namespace, ""); ns != "" {
+		return []platform.Peer{{Namespace: ns, PodLabels: n.PodSelector, Ports: ports}}
+	}
+	var peers []platform.Peer
+	for _, c := range n.CIDRs {
+		peers = append(peers, platform.Peer{CIDR: c, Ports: ports})
+	}
+	return peers
+}
+
+// departmentStorePeers is where the External stores of the departments
+// the Center is cleared for answer, by department name, each once.
+func (r *DataPlatformReconciler) departmentStorePeers(ctx context.Context, net platform.ClusterNetwork) ([]platform.Peer, error) {
+	var list scidatav1.DataPlatformList
+	if err := r.List(ctx, &list); err != nil {
+		return nil, fmt.Errorf("list platforms: %w", err)
+	}
+	sort.Slice(list.Items, func(i, j int) bool { return list.Items[i].Name < list.Items[j].Name })
+	var peers []platform.Peer
+	for i := range list.Items {
+		d := &list.Items[i]
+		if d.Spec.Role != scidatav1.RoleDepartment || !d.DeletionTimestamp.IsZero() || !platform.CenterCleared(d, net) {
+			continue
+		}
+		peers = append(peers, r.externalStorePeers(d)...)
+	}
+	return dedupe(peers), nil
 }
 
 func (r *DataPlatformReconciler) pruneNetworkPolicies(ctx context.Context, dp *scidatav1.DataPlatform, want map[string]bool) error {

@@ -32,6 +32,8 @@ type platformScope struct {
 	// one (renewal, replacement) rolls the store's pod, which reads both only
 	// when it starts.
 	store platform.StoreRevision
+	// ext is what the pass resolved of an External store (nil when Managed).
+	ext *externalStore
 }
 
 // conditions sets the platform's conditions as observed in this pass.
@@ -39,10 +41,12 @@ func (s *platformScope) conditions() reconcilekit.Conditions {
 	return reconcilekit.NewConditions(&s.dp.Status.Conditions, s.dp.Generation, s.now)
 }
 
-// observation is what a step saw of one concern: ready or not, and why.
+// observation is what a step saw of one concern: ready or not, and why;
+// stalls when only a person can make it ready.
 type observation struct {
 	seen    bool
 	ready   bool
+	stalls  bool
 	reason  string
 	message string
 }
@@ -53,4 +57,8 @@ func ready(reason, message string) observation {
 
 func notReady(reason, message string) observation {
 	return observation{seen: true, reason: reason, message: message}
+}
+
+func stalled(reason, message string) observation {
+	return observation{seen: true, stalls: true, reason: reason, message: message}
 }

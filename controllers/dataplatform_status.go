@@ -14,13 +14,17 @@ import (
 
 // summarize turns what the pass observed into conditions: one per concern
 // (StorageReady, PortalReady, NetworkIsolated), then the kstatus trio; it
-// announces a change of Ready and exports the conditions as metrics.
+// announces a change of Ready and counts the pass's outcome.
 func (r *DataPlatformReconciler) summarize(s *platformScope, err error) {
 	wasReady := meta.IsStatusConditionTrue(s.dp.Status.Conditions, scidatav1.ConditionReady)
 	setConcernCondition(s, scidatav1.ConditionStorageReady, s.storage)
 	setConcernCondition(s, scidatav1.ConditionPortalReady, s.portal)
 	setConcernCondition(s, scidatav1.ConditionNetworkIsolated, s.isolated)
 	setPlatformSummary(s, err)
+	if meta.FindStatusCondition(s.dp.Status.Conditions, scidatav1.ConditionReconciliationPaused) != nil {
+		s.conditions().ClearPaused()
+		r.Recorder.Eventf(s.dp, nil, corev1.EventTypeNormal, scidatav1.EventReconciliationResumed, "Resume", "spec.suspend is no longer set: reconciling again")
+	}
 	isReady := meta.IsStatusConditionTrue(s.dp.Status.Conditions, scidatav1.ConditionReady)
 	recordMetrics(s, err)
 	if isReady != wasReady {
@@ -31,6 +35,27 @@ func (r *DataPlatformReconciler) summarize(s *platformScope, err error) {
 		}
 		r.Recorder.Eventf(s.dp, nil, kind, c.Reason, "Reconcile", "%s", c.Message)
 	}
+}
+
+// pause is the whole pass of a suspended platform: ReconciliationPaused
+// True (setPlatformPaused), announced once, and nothing else. The kstatus
+// trio and observedGeneration keep what the last reconcile saw, so kstatus
+// reads the platform InProgress while a spec change waits (as Flux's
+// suspended objects read).
+func (r *DataPlatformReconciler) pause(s *platformScope) {
+	was := meta.IsStatusConditionTrue(s.dp.Status.Conditions, scidatav1.ConditionReconciliationPaused)
+	setPlatformPaused(s)
+	if !was {
+		c := meta.FindStatusCondition(s.dp.Status.Conditions, scidatav1.ConditionReconciliationPaused)
+		r.Recorder.Eventf(s.dp, nil, corev1.EventTypeNormal, scidatav1.EventReconciliationPaused, "Pause", "%s", c.Message)
+	}
+}
+
+// setPlatformPaused sets ReconciliationPaused True, naming who set
+// spec.suspend and what stops.
+func setPlatformPaused(s *platformScope) {
+	s.conditions().MarkPaused(reconcilekit.SuspendedBy(s.dp),
+		"the operator changes nothing of this platform (drift is not reverted, spec changes wait, certificates are not renewed) while its store and portal keep running as they are")
 }
 
 // setConcernCondition sets one concern's condition from its observation,
@@ -54,6 +79,9 @@ func setConcernCondition(s *platformScope, typ string, o observation) {
 //     (retried);
 //   - volumes that cannot grow: Stalled with StorageResizeUnsupported,
 //     though everything else was applied;
+//   - a concern only a person can mend (an External store's missing
+//     Secret, refused credentials, ...): Stalled with its reason, though
+//     everything else was applied;
 //   - a concern not ready yet: Ready False with the first such concern's
 //     reason and every waiting concern's message, Reconciling True;
 //   - otherwise Ready True.
@@ -68,6 +96,12 @@ func setPlatformSummary(s *platformScope, err error) {
 	if s.resizeUnsupported != "" {
 		c.MarkStalled(scidatav1.ReasonStorageResizeUnsupported, s.resizeUnsupported)
 		return
+	}
+	for _, o := range []observation{s.storage, s.portal, s.isolated} {
+		if o.stalls {
+			c.MarkStalled(o.reason, o.message)
+			return
+		}
 	}
 	var waiting []string
 	reason := ""
@@ -86,16 +120,9 @@ func setPlatformSummary(s *platformScope, err error) {
 	c.MarkReconciling(reason, scidatav1.ReasonProgressing, strings.Join(waiting, "; "))
 }
 
-// recordMetrics exports the platform's conditions and the pass's outcome.
+// recordMetrics counts the pass's outcome. The platform's conditions are
+// exported from the cache at each scrape (internal/metrics.City).
 func recordMetrics(s *platformScope, err error) {
+	metrics.KnowPlatform(s.dp.Name)
 	metrics.PlatformReconciles.WithLabelValues(s.dp.Name, reconcilekit.Outcome(err)).Inc()
-	// Every type, present or not, so that a removed condition reads 0.
-	for _, typ := range []string{scidatav1.ConditionReady, scidatav1.ConditionReconciling, scidatav1.ConditionStalled,
-		scidatav1.ConditionStorageReady, scidatav1.ConditionPortalReady, scidatav1.ConditionNetworkIsolated} {
-		v := 0.0
-		if meta.IsStatusConditionTrue(s.dp.Status.Conditions, typ) {
-			v = 1
-		}
-		metrics.PlatformCondition.WithLabelValues(s.dp.Name, string(s.dp.Spec.Role), s.dp.Spec.Department.Code, typ).Set(v)
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -72,6 +73,12 @@ func TestSetPlatformSummary(t *testing.T) {
 				return s
 			}(), nil,
 			kstatusTrio{"False/StorageResizeUnsupported", "", "True/StorageResizeUnsupported"}, 2, "cannot grow"},
+		{"an External store only a person can mend stalls it, though everything else was applied",
+			platformAt(stalled(scidatav1.ReasonReadAccountCanWrite, "the center-read account wrote into bucket water"), portalUp, isolated), nil,
+			kstatusTrio{"False/ReadAccountCanWrite", "", "True/ReadAccountCanWrite"}, 2, "wrote into bucket water"},
+		{"an External store that does not answer yet is waited for, not stalled",
+			platformAt(notReady(scidatav1.ReasonEndpointUnreachable, "https://s3.city.example.org does not answer"), portalUp, isolated), nil,
+			kstatusTrio{"False/EndpointUnreachable", "True/Progressing", ""}, 2, "does not answer"},
 		{"a step that needs a person stalls it, a verdict on this generation",
 			platformAt(observation{}, observation{}, observation{}), fmt.Errorf("namespace: %w", reconcilekit.Stalled(scidatav1.ReasonNamespaceConflict, "namespace scidata-water belongs to no platform")),
 			kstatusTrio{"False/NamespaceConflict", "", "True/NamespaceConflict"}, 2, "belongs to no platform"},
@@ -107,5 +114,56 @@ func TestSetConcernConditionOnlyFromAnObservation(t *testing.T) {
 	}
 	if c := meta.FindStatusCondition(s.dp.Status.Conditions, scidatav1.ConditionStorageReady); c == nil || c.Status != metav1.ConditionFalse || c.Reason != scidatav1.ReasonObjectStoreStarting || c.ObservedGeneration != 2 {
 		t.Errorf("StorageReady = %+v; want False/ObjectStoreStarting at generation 2", c)
+	}
+}
+
+// A suspended platform is paused with a message that names who set
+// spec.suspend, and keeps its kstatus trio and observedGeneration as the
+// last reconcile left them.
+func TestSetPlatformPaused(t *testing.T) {
+	s := platformAt(observation{}, observation{}, observation{})
+	s.dp.Spec.Suspend = true
+	s.dp.ManagedFields = []metav1.ManagedFieldsEntry{
+		{Manager: "kustomize-controller", Operation: metav1.ManagedFieldsOperationApply, FieldsType: "FieldsV1",
+			FieldsV1: metav1.NewFieldsV1(`{"f:spec":{"f:role":{},"f:suspend":{}}}`)},
+	}
+	before := trioOf(s.dp.Status.Conditions)
+	setPlatformPaused(s)
+	c := meta.FindStatusCondition(s.dp.Status.Conditions, scidatav1.ConditionReconciliationPaused)
+	if c == nil || c.Status != metav1.ConditionTrue || c.Reason != scidatav1.ReasonSuspended {
+		t.Fatalf("ReconciliationPaused = %+v; want True/Suspended", c)
+	}
+	for _, want := range []string{`set to true by "kustomize-controller"`, "drift is not reverted", "Set spec.suspend to false"} {
+		if !strings.Contains(c.Message, want) {
+			t.Errorf("message %q does not say %q", c.Message, want)
+		}
+	}
+	if got := trioOf(s.dp.Status.Conditions); got != before || s.dp.Status.ObservedGeneration != 1 {
+		t.Errorf("pausing changed the trio to %+v (was %+v) or observedGeneration to %d", got, before, s.dp.Status.ObservedGeneration)
+	}
+}
+
+// While a store fails, the probe waits half as long as it has been
+// failing, within the bounds; once ready, the ready interval.
+func TestProbeTimingBacksOffWhileFailing(t *testing.T) {
+	timing := ProbeTiming{MinBackoff: 2 * time.Second, MaxBackoff: time.Minute, ReadyInterval: 5 * time.Minute}
+	failingSince := func(d time.Duration) *metav1.Condition {
+		return &metav1.Condition{Status: metav1.ConditionFalse, LastTransitionTime: metav1.NewTime(t0.Add(-d))}
+	}
+	for _, tc := range []struct {
+		name string
+		ok   bool
+		prev *metav1.Condition
+		want time.Duration
+	}{
+		{"ready: the ready interval", true, failingSince(time.Hour), 5 * time.Minute},
+		{"a first failure: the least backoff", false, nil, 2 * time.Second},
+		{"failing after being ready: the least backoff", false, &metav1.Condition{Status: metav1.ConditionTrue, LastTransitionTime: metav1.NewTime(t0.Add(-time.Hour))}, 2 * time.Second},
+		{"failing for 30s: 15s", false, failingSince(30 * time.Second), 15 * time.Second},
+		{"failing for an hour: the most backoff", false, failingSince(time.Hour), time.Minute},
+	} {
+		if got := timing.next(tc.ok, tc.prev, t0); got != tc.want {
+			t.Errorf("%s: next probe in %s, want %s", tc.name, got, tc.want)
+		}
 	}
 }

@@ -18,16 +18,17 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/apply"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/store"
 )
 
 // reconcileObjectStore runs the managed S3 server and keeps its volume:
 // Services, the StatefulSet, growth of the claims, and Retain on the
 // volumes as soon as they bind. It records StorageReady from the
-// StatefulSet's and the claims' own status.
+// StatefulSet's and the claims' own status; for an External store, from
+// the probe (dataplatform_external.go).
 func (r *DataPlatformReconciler) reconcileObjectStore(ctx context.Context, s *platformScope) error {
 	if !platform.Managed(s.dp) {
-		s.dp.Status.Endpoints.ObjectStore = s.dp.Spec.ObjectStore.External.Endpoint
-		s.storage = ready(scidatav1.ReasonExternalStore, "the platform uses the external S3 endpoint "+s.dp.Spec.ObjectStore.External.Endpoint)
+		r.probeExternal(ctx, s)
 		return nil
 	}
 	for _, svc := range []*corev1ac.ServiceApplyConfiguration{platform.ObjectStoreHeadlessService(s.dp), platform.ObjectStoreService(s.dp)} {
@@ -40,10 +41,11 @@ func (r *DataPlatformReconciler) reconcileObjectStore(ctx context.Context, s *pl
 	if err := r.Get(ctx, key, &sts); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("get object store: %w", err)
 	}
-	if _, err := apply.Ensure(ctx, r.Client, platform.ObjectStoreStatefulSet(s.dp, r.Config, templateSize(s.dp, &sts), s.store), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet); err != nil {
+	st := store.For(s.dp, r.Config.OperatorNamespace)
+	if _, err := apply.Ensure(ctx, r.Client, platform.ObjectStoreStatefulSet(s.dp, r.Config, templateSize(s.dp, &sts), s.store, st.Bucket), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet); err != nil {
 		return err
 	}
-	s.dp.Status.Endpoints.ObjectStore = platform.ObjectStoreURL(s.dp)
+	s.dp.Status.Endpoints.ObjectStore, s.dp.Status.Endpoints.Bucket = st.Endpoint, ptr.To(st.Bucket)
 	claims, err := r.reconcileClaims(ctx, s)
 	if err != nil {
 		return err
@@ -113,7 +115,8 @@ func (r *DataPlatformReconciler) growClaim(ctx context.Context, s *platformScope
 	if client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("get storage class: %w", err)
 	}
-	if err != nil || !ptr.Deref(sc.AllowVolumeExpansion, false) {
+	// A class that is gone cannot expand either.
+	if apierrors.IsNotFound(err) || !ptr.Deref(sc.AllowVolumeExpansion, false) {
 		s.resizeUnsupported = fmt.Sprintf("storage class %q of claim %s cannot expand volumes; the store stays at %s until the data is migrated to a class that can", class, pvc.Name, have.String())
 		return nil
 	}

@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
+	"strings"
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -20,51 +20,24 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/receipt"
 	"github.com/scidata-io/scidata-operator/internal/s3test"
+	"github.com/scidata-io/scidata-operator/internal/store"
+	"github.com/scidata-io/scidata-operator/internal/storetest"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 	syncer "github.com/scidata-io/scidata-operator/internal/sync"
 )
 
-// completeJob does what the Job controller and the kubelet do on a real
-// node when the sync pod exits: a finished pod with the worker's
-// termination message, and the Job's success conditions.
+// completeJob reports the Job done, as the Job controller and the kubelet
+// would on a real node.
 func completeJob(t *testing.T, job *batchv1.Job, exit int32, message string) {
 	t.Helper()
-	ctx := context.Background()
-	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: job.Name + "-0", Namespace: job.Namespace, Labels: map[string]string{
-			batchv1.JobNameLabel: job.Name, scidatav1.LabelComponent: platform.ComponentSync}},
-		Spec: job.Spec.Template.Spec,
-	}
-	if err := env.Client.Create(ctx, pod); err != nil {
-		t.Fatal(err)
-	}
-	now := metav1.Now()
-	pod.Status = corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{Name: "sync",
-		State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: exit, Message: message, FinishedAt: now, StartedAt: now}}}}}
-	if exit != 0 {
-		pod.Status.Phase = corev1.PodFailed
-	}
-	if err := env.Client.Status().Update(ctx, pod); err != nil {
-		t.Fatal(err)
-	}
-	job.Status.StartTime = &now
-	if exit == 0 {
-		job.Status.Succeeded = 1
-		job.Status.CompletionTime = &now
-		job.Status.Conditions = []batchv1.JobCondition{
-			{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now},
-			{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now},
-		}
-	} else {
-		job.Status.Failed = 1
-		job.Status.Conditions = []batchv1.JobCondition{
-			{Type: batchv1.JobFailureTarget, Status: corev1.ConditionTrue, LastTransitionTime: now, Reason: batchv1.JobReasonPodFailurePolicy},
-			{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, LastTransitionTime: now, Reason: batchv1.JobReasonPodFailurePolicy},
-		}
-	}
-	if err := env.Client.Status().Update(ctx, job); err != nil {
-		t.Fatal(err)
-	}
+	storetest.CompleteJob(t, env.Client, job, exit, message)
+}
+
+// managedStore serves dp's Managed store on a local versitygw, as its pod
+// would (internal/storetest).
+func managedStore(t *testing.T, dp *scidatav1.DataPlatform) *s3test.Server {
+	t.Helper()
+	return storetest.ManagedStore(t, env.Client, dp, operatorNamespace)
 }
 
 func ensureCenter(t *testing.T) *scidatav1.DataPlatform {
@@ -103,15 +76,14 @@ func getSubmission(t *testing.T, s *scidatav1.Submission) *scidatav1.Submission 
 // the receipt verifies against the published key set and the manifest.
 func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	ctx := context.Background()
-	center := ensureCenter(t)
+	ensureCenter(t)
 	dept := readyDepartment(t, "hydro-works", nil)
-	srv, store := centerStore(t)
-	srv.Put(t, "dept", "flows/2024/a.csv", []byte("station,flow\n1,2.5\n"))
-	srv.Put(t, "dept", "flows/2024/b.csv", []byte("station,flow\n2,3.5\n"))
+	_, center := centerStore(t)
+	departmentData(t, dept, map[string]string{"flows/2024/a.csv": "station,flow\n1,2.5\n", "flows/2024/b.csv": "station,flow\n2,3.5\n"})
 
 	sub := &scidatav1.Submission{
 		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name("flows", "v1")},
-		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: "flows"}, EntryUID: "uid-flows", Department: dept.Spec.Department.Code,
+		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: "flows"}, EntryUID: entryUID(t, dept, "flows"), Department: dept.Spec.Department.Code,
 			ContentVersion: "v1", SourcePrefix: "flows/2024/", Policy: "x/y", ReviewRequired: true, Classification: scidatav1.ClassificationPublic},
 	}
 	create(t, sub)
@@ -124,51 +96,91 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: submission.JobName(sub)}, &batchv1.Job{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("a sync job exists before the review: %v", err)
 	}
-	got, res := approveAndTransfer(t, srv, center, sub)
+	before := scrape(t)
+	got, res := approveAndTransfer(t, sub)
 	if got.Status.Transfer.ManifestDigest != res.ManifestDigest || got.Status.Transfer.Objects != 2 {
 		t.Errorf("transfer %+v, worker %+v", got.Status.Transfer, res)
 	}
+	assertReceiptMetrics(t, before, dept.Name, res.Bytes)
 
 	// An auditor verifies it with nothing but the published key set, a
 	// pinned fingerprint and the manifest from the store.
-	set := publishedKeySet(t)
-	rc := receipt.Receipt{Payload: got.Status.Receipt.Payload, Signature: got.Status.Receipt.Signature, KeyID: got.Status.Receipt.KeyID}
-	pub, err := set.Lookup(rc.KeyID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	payload, err := receipt.Verify(rc, receipt.KeyID(pub), pub)
-	if err != nil {
-		t.Fatalf("the receipt does not verify: %v", err)
-	}
-	manifest, err := store.Get(ctx, got.Status.Transfer.Destination+syncer.ManifestName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := receipt.VerifyManifest(payload, manifest); err != nil {
-		t.Fatal(err)
-	}
-	if payload.Submission.UID != string(got.UID) || payload.Department != sub.Spec.Department || payload.Bytes != res.Bytes {
-		t.Errorf("payload %+v", payload)
-	}
-	stored, err := store.Get(ctx, got.Status.Transfer.Destination+ReceiptName)
-	if err != nil {
-		t.Fatalf("receipt not stored beside the manifest: %v", err)
-	}
-	var storedRc scidatav1.Receipt
-	if err := json.Unmarshal(stored, &storedRc); err != nil || storedRc != *got.Status.Receipt {
-		t.Fatalf("the stored receipt is not the record's: %v", err)
-	}
-	tampered := bytes.Replace(manifest, []byte("a.csv"), []byte("z.csv"), 1)
-	if err := receipt.VerifyManifest(payload, tampered); err == nil {
-		t.Fatal("a tampered manifest verified")
+	if payload := storetest.AssertReceipted(t, env.Client, got, center, ReceiptName); payload.Bytes != res.Bytes {
+		t.Errorf("payload %+v, worker %+v", payload, res)
 	}
 }
 
-// createSubmission creates the Submission of entry at version v1 in dept's
-// namespace, as a policy would.
-func createSubmission(t *testing.T, dept *scidatav1.DataPlatform, entry, uid, prefix string, review bool) *scidatav1.Submission {
+// assertReceiptMetrics checks that one receipt for platform p moved the
+// counters (receipt, objects, bytes, approval-to-receipt) and the gauges
+// (receipts, none unverifiable), and that a damaged key set makes every
+// receipt unverifiable until it is mended.
+func assertReceiptMetrics(t *testing.T, before scraped, p string, bytes int64) {
 	t.Helper()
+	ctx := context.Background()
+	was := func(name string) float64 { v, _ := before.value(name, "platform", p); return v }
+	eventually(t, "the receipt's metrics", func() error {
+		m := scrape(t)
+		return firstError(
+			m.is("scidata_receipts_signed_total", was("scidata_receipts_signed_total")+1, "platform", p),
+			m.is("scidata_sync_objects_total", was("scidata_sync_objects_total")+2, "platform", p),
+			m.is("scidata_sync_bytes_total", was("scidata_sync_bytes_total")+float64(bytes), "platform", p),
+			m.is("scidata_submission_approval_to_receipt_seconds", was("scidata_submission_approval_to_receipt_seconds")+1, "platform", p),
+			m.is("scidata_receipts", was("scidata_receipts")+1, "platform", p),
+			m.is("scidata_submissions", 1, "platform", p, "state", "Received"),
+			m.atLeast("scidata_receipt_keyset_keys", 1),
+			m.is("scidata_receipts_unverifiable", 0),
+		)
+	})
+	var keys corev1.ConfigMap
+	key := types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.ReceiptKeysConfigMap}
+	if err := env.Client.Get(ctx, key, &keys); err != nil {
+		t.Fatal(err)
+	}
+	good := keys.Data[receipt.KeySetField]
+	setKeySet := func(v string) {
+		if err := env.Client.Get(ctx, key, &keys); err != nil {
+			t.Fatal(err)
+		}
+		keys.Data[receipt.KeySetField] = v
+		if err := env.Client.Update(ctx, &keys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setKeySet(`{"keys": [`)
+	defer setKeySet(good)
+	eventually(t, "a damaged key set leaves every receipt unverifiable", func() error {
+		m := scrape(t)
+		receipts, _ := m.value("scidata_receipts")
+		return firstError(m.is("scidata_receipt_keyset_keys", 0), m.atLeast("scidata_receipts_unverifiable", 1), m.is("scidata_receipts_unverifiable", receipts))
+	})
+}
+
+// entryUID creates a CatalogEntry named entry at version v1 in dept's
+// namespace, covered by no policy, and returns its UID: a Submission
+// records the entry it submits, and is withdrawn when it is gone.
+func entryUID(t *testing.T, dept *scidatav1.DataPlatform, entry string) string {
+	t.Helper()
+	e := &scidatav1.CatalogEntry{
+		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: entry},
+		Spec: scidatav1.CatalogEntrySpec{
+			Title: entry, Description: entry + " measurements", Subject: "Hydrology", DataTypes: []scidatav1.DataType{scidatav1.DataTypeTable},
+			ResponsibleDepartment: scidatav1.Department{Code: dept.Spec.Department.Code, Name: dept.Spec.Department.Code},
+			ProvidingDepartment:   scidatav1.Provider{Name: "Survey"},
+			Data:                  scidatav1.DataLocation{Prefix: entry + "/", ContentVersion: "v1"},
+			Sharing:               scidatav1.Sharing{Mode: scidatav1.SharingOpen},
+			Classification:        &scidatav1.Classification{Level: scidatav1.ClassificationPublic},
+			AccessMethod:          scidatav1.AccessMethod{Type: scidatav1.AccessOffline},
+		},
+	}
+	create(t, e)
+	return string(e.UID)
+}
+
+// createSubmission creates the Submission of entry at version v1 in dept's
+// namespace, as a policy would, for an entry made for it.
+func createSubmission(t *testing.T, dept *scidatav1.DataPlatform, entry, _, prefix string, review bool) *scidatav1.Submission {
+	t.Helper()
+	uid := entryUID(t, dept, entry)
 	s := &scidatav1.Submission{
 		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name(entry, "v1")},
 		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: entry}, EntryUID: uid, Department: dept.Spec.Department.Code,
@@ -192,28 +204,34 @@ func publishedKeySet(t *testing.T) receipt.KeySet {
 	return set
 }
 
-// centerStore starts a real S3 server holding a department's bucket "dept"
-// and the Center's bucket, and makes it the Center's store the manager
-// reaches for the test's duration.
+// centerStore serves the Center's Managed store on a local versitygw with
+// the Center's own accounts (managedStore), and opens it as the manager
+// does: with the sync writer, verified against the operator's CA.
 func centerStore(t *testing.T) (*s3test.Server, centerstore.Store) {
 	t.Helper()
-	srv := s3test.Start(t)
-	srv.MakeBucket(t, "dept")
-	srv.MakeBucket(t, platform.Bucket)
-	store, err := centerstore.NewS3(srv.Endpoint, platform.Bucket, s3test.RootAccess, s3test.RootSecret, srv.RootCAs)
+	srv := managedStore(t, getPlatform(t, scidatav1.CenterName))
+	cs, err := centerstore.Open(context.Background(), env.Client, getPlatform(t, scidatav1.CenterName), operatorNamespace, storetest.Dial)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cs centerstore.Store = store
-	testCenterStore.Store(&cs)
-	t.Cleanup(func() { testCenterStore.Store(nil) })
-	return srv, store
+	return srv, cs
+}
+
+// departmentData serves dept's Managed store on a local versitygw and puts
+// files into its bucket, as the owners upload them.
+func departmentData(t *testing.T, dept *scidatav1.DataPlatform, files map[string]string) *s3test.Server {
+	t.Helper()
+	srv := managedStore(t, dept)
+	for k, v := range files {
+		srv.Put(t, store.For(dept, operatorNamespace).Bucket, k, []byte(v))
+	}
+	return srv
 }
 
 // approveAndTransfer approves sub as a reviewer would, runs the real worker
-// for its Job against srv, completes the Job as the kubelet would report
-// it, and waits for the receipt.
-func approveAndTransfer(t *testing.T, srv *s3test.Server, center *scidatav1.DataPlatform, sub *scidatav1.Submission) (*scidatav1.Submission, syncer.Result) {
+// with its Job's own arguments against the stores' servers, completes the
+// Job as the kubelet would report it, and waits for the receipt.
+func approveAndTransfer(t *testing.T, sub *scidatav1.Submission) (*scidatav1.Submission, syncer.Result) {
 	t.Helper()
 	live := getSubmission(t, sub)
 	setStatus(t, live, func() {
@@ -223,13 +241,7 @@ func approveAndTransfer(t *testing.T, srv *s3test.Server, center *scidatav1.Data
 	if job.Spec.Template.Labels[scidatav1.LabelComponent] != platform.ComponentSync || *job.Spec.BackoffLimit != 3 {
 		t.Errorf("job labels %v, backoff %d", job.Spec.Template.Labels, *job.Spec.BackoffLimit)
 	}
-	// The worker, for real, against the real S3 server.
-	res, err := syncer.Run(context.Background(), syncer.Config{
-		Source:       syncer.Store{Endpoint: srv.Endpoint, Bucket: "dept", AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
-		SourcePrefix: sub.Spec.SourcePrefix,
-		Dest:         syncer.Store{Endpoint: srv.Endpoint, Bucket: platform.Bucket, AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
-		Department:   sub.Spec.Department, Entry: sub.Spec.Entry.Name, ContentVersion: sub.Spec.ContentVersion, RootCAs: srv.RootCAs, CenterMax: center.Spec.MaxClassification,
-	}, slog.New(slog.DiscardHandler))
+	res, err := storetest.RunSyncJob(t, env.Client, job)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,14 +264,14 @@ func approveAndTransfer(t *testing.T, srv *s3test.Server, center *scidatav1.Data
 // that set.
 func TestKeyRotationKeepsOldReceiptsVerifiable(t *testing.T) {
 	ctx := context.Background()
-	center := ensureCenter(t)
+	ensureCenter(t)
 	dept := readyDepartment(t, "rota-works", nil)
-	srv, _ := centerStore(t)
-	srv.Put(t, "dept", "gauges/a.csv", []byte("gauge,level\n1,2.5\n"))
+	centerStore(t)
+	departmentData(t, dept, map[string]string{"gauges/a.csv": "gauge,level\n1,2.5\n"})
 	newSub := func(entry string) *scidatav1.Submission {
 		return createSubmission(t, dept, entry, "uid-"+entry, "gauges/", true)
 	}
-	first, _ := approveAndTransfer(t, srv, center, newSub("gauges-before"))
+	first, _ := approveAndTransfer(t, newSub("gauges-before"))
 
 	var key corev1.Secret
 	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.SigningKeySecretName}, &key); err != nil {
@@ -268,7 +280,7 @@ func TestKeyRotationKeepsOldReceiptsVerifiable(t *testing.T) {
 	if err := env.Client.Delete(ctx, &key); err != nil {
 		t.Fatal(err)
 	}
-	second, _ := approveAndTransfer(t, srv, center, newSub("gauges-after"))
+	second, _ := approveAndTransfer(t, newSub("gauges-after"))
 	if second.Status.Receipt.KeyID == first.Status.Receipt.KeyID {
 		t.Fatalf("after rotation the receipt is still signed with key %s", first.Status.Receipt.KeyID)
 	}
@@ -296,7 +308,7 @@ func TestNoReceiptWithoutProof(t *testing.T) {
 	ctx := context.Background()
 	ensureCenter(t)
 	dept := readyDepartment(t, "proof-works", nil)
-	_, store := centerStore(t)
+	_, cs := centerStore(t)
 	newSub := func(entry string) *scidatav1.Submission {
 		return createSubmission(t, dept, entry, "uid", entry+"/", false)
 	}
@@ -304,7 +316,7 @@ func TestNoReceiptWithoutProof(t *testing.T) {
 	t.Run("a claimed digest the store does not hold", func(t *testing.T) {
 		s := newSub("claimed")
 		manifest := []byte(`{"version":"scidata.io/manifest/v1","department":"proof-works","entry":"claimed","contentVersion":"v1","objects":[]}` + "\n")
-		if err := store.Put(ctx, "proof-works/claimed/v1/"+syncer.ManifestName, manifest); err != nil {
+		if err := cs.Put(ctx, "proof-works/claimed/v1/"+syncer.ManifestName, manifest); err != nil {
 			t.Fatal(err)
 		}
 		msg, _ := json.Marshal(syncer.Summary{ManifestDigest: receipt.Digest([]byte("something else")), Objects: 1})
@@ -349,19 +361,36 @@ func TestNoReceiptWithoutProof(t *testing.T) {
 	t.Run("data above the Center's clearance gets no job", func(t *testing.T) {
 		s := &scidatav1.Submission{
 			ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name("secret", "v1")},
-			Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: "secret"}, EntryUID: "uid", Department: dept.Spec.Department.Code,
+			Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: "secret"}, EntryUID: entryUID(t, dept, "secret"), Department: dept.Spec.Department.Code,
 				ContentVersion: "v1", SourcePrefix: "secret/", Policy: "x/y", Classification: scidatav1.ClassificationTopSecret},
 		}
 		create(t, s)
-		eventually(t, "refused", func() error {
-			c := meta.FindStatusCondition(getSubmission(t, s).Status.Conditions, scidatav1.ConditionStalled)
-			if c == nil || c.Reason != "CenterNotCleared" {
-				return fmt.Errorf("Stalled %+v", c)
+		eventually(t, "referred to the secrecy channel", func() error {
+			got := getSubmission(t, s)
+			c := meta.FindStatusCondition(got.Status.Conditions, scidatav1.ConditionStalled)
+			if c == nil || c.Reason != scidatav1.ReasonSecrecyChannel || !meta.IsStatusConditionTrue(got.Status.Conditions, scidatav1.ConditionReferred) ||
+				!strings.Contains(c.Message, "confidential courier") || submission.State(got) != scidatav1.SubmissionReferred {
+				return fmt.Errorf("Stalled %+v, state %s", c, submission.State(got))
 			}
 			return nil
 		})
 		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: submission.JobName(s)}, &batchv1.Job{}); !apierrors.IsNotFound(err) {
 			t.Fatalf("a job exists for data the Center may not hold: %v", err)
 		}
+	})
+	// Each failure is counted by its reason, at zero for the reasons no
+	// Submission has.
+	eventually(t, "failed Submissions by reason", func() error {
+		m := scrape(t)
+		return firstError(
+			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "ManifestMismatch"),
+			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "CenterStoreFull"),
+			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "TransferFailed"),
+			m.is("scidata_submissions_failed", 0, "platform", dept.Name, "reason", "CenterNotCleared"),
+			m.is("scidata_submissions_failed", 0, "platform", dept.Name, "reason", "VersionConflict"),
+			m.is("scidata_submissions", 7, "platform", dept.Name, "state", "Failed"),
+			// Data above the Center's clearance is referred, not failed.
+			m.is("scidata_submissions", 1, "platform", dept.Name, "state", "Referred"),
+		)
 	})
 }

@@ -16,32 +16,45 @@ import (
 // counts and observedGeneration as an earlier pass saw them. A pass that
 // covered every entry records the summary of n covered entries, Ready,
 // Overdue and observedGeneration.
+//
+// A suspended policy (spec.suspend) is paused: ReconciliationPaused True,
+// and observedGeneration stays at the last generation it reconciled
+// unsuspended, so kstatus reads it InProgress (as Flux's suspended objects
+// read) while its counts go on.
 func setPolicyStatus(p *scidatav1.SubmissionPolicy, now time.Time, n int, sum submission.Summary, err error) {
 	c := reconcilekit.NewConditions(&p.Status.Conditions, p.Generation, now)
+	setPolicyPausedCondition(c, p)
 	if c.MarkOutcome(err) {
 		return
 	}
-	p.Status.ObservedGeneration = p.Generation
+	if !p.Spec.Suspend {
+		p.Status.ObservedGeneration = p.Generation
+	}
 	p.Status.SelectedEntries = int32(n)
 	p.Status.Counts = sum.Counts
 	p.Status.Overdue = sum.Overdue
-	p.Status.Projects = sum.Projects
 	p.Status.EffectiveReviewRequired = p.Spec.ReviewRequired == nil || *p.Spec.ReviewRequired
 	setPolicyReadyCondition(c, p, n, sum)
 	setOverdueCondition(c, sum)
 }
 
+// setPolicyPausedCondition is True, naming who set spec.suspend, while the
+// policy is suspended, and absent otherwise.
+func setPolicyPausedCondition(c reconcilekit.Conditions, p *scidatav1.SubmissionPolicy) {
+	if !p.Spec.Suspend {
+		c.ClearPaused()
+		return
+	}
+	c.MarkPaused(reconcilekit.SuspendedBy(p),
+		"the policy makes no Submission for a newly covered entry or content version (its counts go on, and Submissions already made go on to their review and transfer)")
+}
+
 // setPolicyReadyCondition is True with the counts by state, and says when
 // the policy is suspended.
 func setPolicyReadyCondition(c reconcilekit.Conditions, p *scidatav1.SubmissionPolicy, n int, sum submission.Summary) {
-	msg := fmt.Sprintf("%d entries covered: %d received, %d awaiting review, %d transferring, %d pending, %d denied, %d failed",
-		n, sum.Counts.Received, sum.Counts.AwaitingReview, sum.Counts.Transferring, sum.Counts.Pending, sum.Counts.Denied, sum.Counts.Failed)
-	if sum.ProjectsTotal > 0 {
-		msg += fmt.Sprintf("; %d funded projects, %d ready for acceptance", sum.ProjectsTotal, sum.ProjectsReady)
-		if sum.ProjectsTotal > len(sum.Projects) {
-			msg += fmt.Sprintf(" (status.projects lists %d: those not ready first, the nearest acceptance first)", len(sum.Projects))
-		}
-	}
+	k := sum.Counts
+	msg := fmt.Sprintf("%d entries covered: %d received, %d awaiting review, %d returned, %d transferring, %d awaiting acceptance, %d pending, %d denied, %d failed, %d withdrawn, %d referred",
+		n, k.Received, k.AwaitingReview, k.Returned, k.Transferring, k.AwaitingAcceptance, k.Pending, k.Denied, k.Failed, k.Withdrawn, k.Referred)
 	if p.Spec.Suspend {
 		msg = "suspended: no new submissions are made; " + msg
 	}

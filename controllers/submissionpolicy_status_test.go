@@ -44,16 +44,17 @@ func TestSetPolicyStatus(t *testing.T) {
 		review   bool
 	}{
 		{"on time: Ready with the counts, Overdue False", policyAt(nil), 3, onTime, nil,
-			"True/Ready", "3 entries covered: 2 received, 0 awaiting review, 0 transferring, 1 pending", "False/OnTime", 3, 3, true},
+			"True/Ready", "3 entries covered: 2 received, 0 awaiting review, 0 returned, 0 transferring, 0 awaiting acceptance, 1 pending", "False/OnTime", 3, 3, true},
 		{"a deadline passed: Overdue True", policyAt(nil), 1, overdue, nil,
 			"True/Ready", "1 entries covered", "True/DeadlinePassed", 3, 1, true},
-		{"suspended says so", policyAt(func(p *scidatav1.SubmissionPolicy) { p.Spec.Suspend = true }), 3, onTime, nil,
-			"True/Ready", "suspended: no new submissions are made", "False/OnTime", 3, 3, true},
+		{"suspended: paused, counts current, observedGeneration kept so kstatus reads InProgress", policyAt(func(p *scidatav1.SubmissionPolicy) { p.Spec.Suspend = true }), 3, onTime, nil,
+			"True/Ready", "suspended: no new submissions are made", "False/OnTime", 2, 3, true},
+		{"resumed: no longer paused", policyAt(func(p *scidatav1.SubmissionPolicy) {
+			p.Status.Conditions = []metav1.Condition{{Type: scidatav1.ConditionReconciliationPaused, Status: metav1.ConditionTrue, Reason: scidatav1.ReasonSuspended}}
+		}), 3, onTime, nil,
+			"True/Ready", "3 entries covered", "False/OnTime", 3, 3, true},
 		{"a department's own review switched off", policyAt(func(p *scidatav1.SubmissionPolicy) { p.Spec.ReviewRequired = ptr.To(false) }), 3, onTime, nil,
 			"True/Ready", "3 entries covered", "False/OnTime", 3, 3, false},
-		{"more projects than status.projects holds: the message counts them all", policyAt(nil), 3,
-			submission.Summary{Counts: onTime.Counts, ProjectsTotal: 2400, ProjectsReady: 10, Projects: make([]scidatav1.ProjectReadiness, submission.MaxProjectsListed)}, nil,
-			"True/Ready", "2400 funded projects, 10 ready for acceptance (status.projects lists 500: those not ready first, the nearest acceptance first)", "False/OnTime", 3, 3, true},
 		{"a failed pass is retried and keeps what the last pass counted", policyAt(nil), 0, submission.Summary{}, errors.New("list entries in scidata-water: timeout"),
 			"False/ReconcileError", "timeout", "", 2, 1, false},
 	} {
@@ -78,6 +79,13 @@ func TestSetPolicyStatus(t *testing.T) {
 			}
 			if tc.err == nil && (st.Counts != tc.sum.Counts || len(st.Overdue) != len(tc.sum.Overdue)) {
 				t.Errorf("counts %+v, overdue %v; want the summary's %+v, %v", st.Counts, st.Overdue, tc.sum.Counts, tc.sum.Overdue)
+			}
+			wantPaused := ""
+			if tc.p.Spec.Suspend {
+				wantPaused = "True/Suspended"
+			}
+			if got := at(scidatav1.ConditionReconciliationPaused); got != wantPaused {
+				t.Errorf("ReconciliationPaused = %q; want %q", got, wantPaused)
 			}
 			if c := at(scidatav1.ConditionReconciling) + at(scidatav1.ConditionStalled); tc.err == nil && c != "" {
 				t.Errorf("a complete pass left Reconciling or Stalled: %s", c)

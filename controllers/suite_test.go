@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,10 +26,9 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/yaml"
 
-	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
-	"github.com/scidata-io/scidata-operator/internal/centerstore"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/scheme"
+	"github.com/scidata-io/scidata-operator/internal/storetest"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -41,13 +41,29 @@ var (
 	env *testenv.Env
 	// managerCache is the manager's cache, which the cache test lists.
 	managerCache cache.Cache
-	// testCenterStore is the Center's store as the manager reaches it: a
-	// real S3 server on loopback, set by the tests that need one.
-	testCenterStore atomic.Pointer[centerstore.Store]
 	// writes counts the manager's writes (POST, PUT, PATCH, DELETE) to the
 	// apiserver, to prove that a steady-state reconcile writes nothing.
 	writes atomic.Int64
+	// managerClock is the manager's clock: the real one, moved by the
+	// tests of time-based rules (jumpTo) and back at their end.
+	managerClock = &offsetClock{}
+	// metricsURL is the manager's /metrics endpoint.
+	metricsURL string
 )
+
+// offsetClock is the real clock plus an offset a test sets.
+type offsetClock struct{ offset atomic.Int64 }
+
+func (c *offsetClock) Now() time.Time                  { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *offsetClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
+// jumpTo moves the manager's clock so that it reads at now, and back at
+// the test's end.
+func jumpTo(t *testing.T, at time.Time) {
+	t.Helper()
+	managerClock.offset.Store(int64(time.Until(at)))
+	t.Cleanup(func() { managerClock.offset.Store(0) })
+}
 
 const operatorNamespace = "scidata-system"
 
@@ -130,10 +146,21 @@ func startManager(ctx context.Context) error {
 			return rt.RoundTrip(req)
 		})
 	})
+	// The manager serves /metrics as in production, on a free port of
+	// loopback; the metrics tests scrape it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		return err
+	}
+	metricsURL = "http://" + addr + "/metrics"
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme.New(),
-		Cache:   scheme.CacheOptions(dnsService),
-		Metrics: metricsserver.Options{BindAddress: "0"},
+		Cache:   scheme.CacheOptions(dnsService, operatorNamespace),
+		Metrics: metricsserver.Options{BindAddress: addr},
 	})
 	if err != nil {
 		return err
@@ -146,13 +173,11 @@ func startManager(ctx context.Context) error {
 			OperatorImage:     "scidata-operator:test",
 			ImagePullPolicy:   "IfNotPresent",
 		},
-		DNSService: dnsService,
-		OpenCenterStore: func(context.Context, *scidatav1.DataPlatform) (centerstore.Store, error) {
-			if st := testCenterStore.Load(); st != nil {
-				return *st, nil
-			}
-			return nil, fmt.Errorf("no Center store in this test")
-		},
+		DNSService:  dnsService,
+		StoreDialer: storetest.Dial,
+		// Probes again within a second, so that a test sees a fault and
+		// its mending without waiting minutes.
+		ProbeTiming: ProbeTiming{MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second, ReadyInterval: time.Second},
 	})
 	if err != nil {
 		return err

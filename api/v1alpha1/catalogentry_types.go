@@ -113,6 +113,11 @@ const (
 	// ConditionEmbargoPassed is True when an embargo's date has passed and the
 	// embargo in spec may be removed.
 	ConditionEmbargoPassed = "EmbargoPassed"
+	// ConditionDataBeforePaper is False when a publication is dated before
+	// the entry's data was recorded in the platform ("data before paper",
+	// §2.4), True when every dated publication came after; absent without
+	// dated publications.
+	ConditionDataBeforePaper = "DataBeforePaper"
 )
 
 // CatalogEntrySpec describes one dataset in a platform's catalog: the plan's
@@ -122,29 +127,44 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.classification) || !has(self.classification.sensitivities) || !self.classification.sensitivities.exists(s, s in ['StateSecret', 'NationalSecurity', 'PublicInterest', 'PersonalInformation', 'TradeSecret']) || self.sharing.mode != 'Open'",message="sharing.mode: data touching state secrets, national security, public interest, personal information or trade secrets cannot be Open; use Closed, or Conditional with a reviewed exception",fieldPath=".sharing.mode"
 // +kubebuilder:validation:XValidation:rule="self.sharing.mode != 'Conditional' || !has(self.classification) || ((!(self.classification.level in ['Confidential', 'Secret', 'TopSecret'])) && (!has(self.classification.sensitivities) || size(self.classification.sensitivities) == 0)) || has(self.sharing.reviewProcedure)",message="sharing.reviewProcedure is required when classified or sensitive data is shared Conditionally: state how purpose, user qualification and safeguards are reviewed",fieldPath=".sharing.reviewProcedure"
 // +kubebuilder:validation:XValidation:rule="!has(self.funding) || !(self.funding.source in ['Government', 'Mixed']) || has(self.funding.projectID)",message="funding.projectID is required for Government or Mixed funding: publicly funded data is submitted per project",fieldPath=".funding.projectID"
+// +kubebuilder:validation:XValidation:rule="has(self.classification) || (oldSelf.hasValue() && !has(oldSelf.value().classification))",message="classification is required: every entry states its secrecy attribute (密级), Public written out (§2.3)",fieldPath=".classification",reason="FieldValueRequired",optionalOldSelf=true
+// +kubebuilder:validation:XValidation:rule="!has(self.classification) || self.classification.level != 'TopSecret' || self.sharing.mode == 'Closed'",message="sharing.mode: TopSecret data (绝密) is never shared, not even by reviewed exception; use Closed",fieldPath=".sharing.mode"
 type CatalogEntrySpec struct {
 	// title of the dataset.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=300
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="title must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Title string `json:"title"`
 
 	// localTitle is the title in the city's language.
 	// +optional
 	// +kubebuilder:validation:MaxLength=300
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="localTitle must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	LocalTitle string `json:"localTitle,omitempty"`
 
 	// description says what the data is, how it was made and what it is for.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=8000
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="description must not contain control characters (but tab and newline) or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Description string `json:"description"`
 
 	// subject is the discipline or theme, for example "Hydrology".
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="subject must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Subject string `json:"subject"`
+
+	// subjectCode is the discipline's code from the subject code set the
+	// Center accepts (GB/T 39908 refers to the discipline classification
+	// GB/T 13745; the operator ships a documented subset, docs/submission.md),
+	// for example "210" (Agronomy). The Center's SubjectCode gate checks it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:Pattern=`^[0-9]{3}([0-9]{2}){0,2}$`
+	SubjectCode string `json:"subjectCode,omitempty"`
 
 	// keywords help people find the dataset.
 	// +optional
@@ -152,6 +172,7 @@ type CatalogEntrySpec struct {
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=64
+	// +kubebuilder:validation:items:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="keywords must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Keywords []string `json:"keywords,omitempty"`
 
 	// dataTypes are the kinds of data the dataset holds.
@@ -186,7 +207,11 @@ type CatalogEntrySpec struct {
 	// +required
 	Sharing Sharing `json:"sharing"`
 
-	// classification is the dataset's secrecy attribute (密级). Public when unset.
+	// classification is the dataset's secrecy attribute (密级). Required:
+	// every entry states it, Public included (§2.3), and there is no default.
+	// (A CEL rule requires it rather than the schema's required list, so
+	// that an entry stored before the rule still takes unrelated edits: see
+	// docs/admission.md, Migration.)
 	// +optional
 	Classification *Classification `json:"classification,omitempty"`
 
@@ -208,6 +233,7 @@ type CatalogEntrySpec struct {
 	// citation is the recommended way to cite the dataset.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1000
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="citation must not contain control characters (but tab and newline) or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Citation string `json:"citation,omitempty"`
 
 	// identifiers are persistent identifiers of the dataset.
@@ -217,6 +243,42 @@ type CatalogEntrySpec struct {
 	// contact is who answers questions about the dataset.
 	// +optional
 	Contact *Contact `json:"contact,omitempty"`
+
+	// declassification is the decision recorded on an edit that lowers the
+	// entry's classification, moves its secrecy period earlier, removes a
+	// sensitivity or drops its duty to submit (funding from Government or
+	// Mixed to another source). Only a declassifier of the department may
+	// write it, in their own name, and such an edit is refused without a new
+	// one (docs/admission.md). status.declassification records it.
+	// +optional
+	Declassification *Declassification `json:"declassification,omitempty"`
+}
+
+// Declassification is a declassifier's decision (解密决定): who decided,
+// when, why, and on what authority.
+type Declassification struct {
+	// by is the user who decided; it must be the user who makes the edit.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	By string `json:"by"`
+
+	// at is when the decision was taken.
+	// +required
+	At metav1.Time `json:"at"`
+
+	// reason says why the data may be less protected now.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2000
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="declassification.reason must not contain control characters (but tab and newline) or bidirectional overrides: they make kubectl and the portal show other text than is stored"
+	Reason string `json:"reason"`
+
+	// reference names the decision document, for example its number.
+	// +optional
+	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="declassification.reference must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
+	Reference string `json:"reference,omitempty"`
 }
 
 // Provider is the unit that produced and provides a dataset.
@@ -225,16 +287,19 @@ type Provider struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="providingDepartment.name must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Name string `json:"name"`
 
 	// localName is the unit's name in the city's language.
 	// +optional
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="providingDepartment.localName must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	LocalName string `json:"localName,omitempty"`
 
 	// code is the unit's identifier, such as its unified social credit code.
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="providingDepartment.code must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Code string `json:"code,omitempty"`
 }
 
@@ -264,7 +329,13 @@ type DataLocation struct {
 	// +kubebuilder:validation:MaxItems=16
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=100
+	// +kubebuilder:validation:items:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="data.formats must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Formats []string `json:"formats,omitempty"`
+
+	// createdAt is when the data was made (the time of creation, a data
+	// element of GB/T 39909). The Center's CreationTime gate checks it.
+	// +optional
+	CreatedAt *metav1.Time `json:"createdAt,omitempty"`
 }
 
 // License names the licence the data is shared under.
@@ -273,6 +344,7 @@ type License struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="license.name must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Name string `json:"name"`
 
 	// url of the licence text.
@@ -294,22 +366,26 @@ type Sharing struct {
 	// conditions under which Conditional data is shared (required when Conditional).
 	// +optional
 	// +kubebuilder:validation:MaxLength=2000
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="sharing.conditions must not contain control characters (but tab and newline) or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Conditions string `json:"conditions,omitempty"`
 
 	// audience who may apply, for example "research institutions in the province".
 	// +optional
 	// +kubebuilder:validation:MaxLength=500
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="sharing.audience must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Audience string `json:"audience,omitempty"`
 
 	// scope of sharing, for example "non-commercial research".
 	// +optional
 	// +kubebuilder:validation:MaxLength=500
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="sharing.scope must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Scope string `json:"scope,omitempty"`
 
 	// reviewProcedure says how an application is reviewed: who decides, on
 	// what grounds (purpose, user qualification, safeguards), in what time.
 	// +optional
 	// +kubebuilder:validation:MaxLength=2000
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="sharing.reviewProcedure must not contain control characters (but tab and newline) or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	ReviewProcedure string `json:"reviewProcedure,omitempty"`
 
 	// fees charged for access, if any.
@@ -354,9 +430,18 @@ type Embargo struct {
 	// +required
 	Reason EmbargoReason `json:"reason"`
 
+	// justification says why the embargo is as long as it is. Required when
+	// until lies more than three years after the entry's creation (an
+	// admission policy compares the two: CEL in the CRD sees no timestamps).
+	// +optional
+	// +kubebuilder:validation:MaxLength=2000
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="sharing.embargo.justification must not contain control characters (but tab and newline) or bidirectional overrides: they make kubectl and the portal show other text than is stored"
+	Justification string `json:"justification,omitempty"`
+
 	// note says more, for example the paper the data waits for.
 	// +optional
 	// +kubebuilder:validation:MaxLength=500
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="sharing.embargo.note must not contain control characters (but tab and newline) or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Note string `json:"note,omitempty"`
 }
 
@@ -364,10 +449,11 @@ type Embargo struct {
 // +kubebuilder:validation:XValidation:rule="!(self.level in ['Confidential', 'Secret', 'TopSecret']) || has(self.secrecyPeriodEnd)",message="classification.secrecyPeriodEnd is required for classified data (level above Internal): the plan requires a secrecy period",fieldPath=".secrecyPeriodEnd"
 // +kubebuilder:validation:XValidation:rule="self.level in ['Confidential', 'Secret', 'TopSecret'] || !has(self.secrecyPeriodEnd)",message="classification.secrecyPeriodEnd applies only to classified data (level above Internal)",fieldPath=".secrecyPeriodEnd"
 type Classification struct {
-	// level is Public, Internal, Confidential (秘密), Secret (机密) or TopSecret (绝密).
-	// +optional
-	// +kubebuilder:default=Public
-	Level ClassificationLevel `json:"level,omitempty"`
+	// level is Public, Internal, Confidential (秘密), Secret (机密) or
+	// TopSecret (绝密). Required, with no default: Public is written out.
+	// Lowering it is a declassification (spec.declassification).
+	// +required
+	Level ClassificationLevel `json:"level"`
 
 	// secrecyPeriodEnd is when the secrecy period ends and the classification
 	// must be reviewed (required for classified data). Data is never opened
@@ -384,6 +470,7 @@ type Classification struct {
 	// authority is who classified the data, for the audit trail.
 	// +optional
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="classification.authority must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Authority string `json:"authority,omitempty"`
 }
 
@@ -403,6 +490,7 @@ type AccessMethod struct {
 	// instructions for the user: how to apply, where to go.
 	// +optional
 	// +kubebuilder:validation:MaxLength=2000
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="accessMethod.instructions must not contain control characters (but tab and newline) or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Instructions string `json:"instructions,omitempty"`
 }
 
@@ -415,6 +503,7 @@ type Funding struct {
 	// programme that funded the project, for example a city S&T plan.
 	// +optional
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="funding.programme must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Programme string `json:"programme,omitempty"`
 
 	// projectID of the funded project (required for Government or Mixed funding).
@@ -437,6 +526,7 @@ type Publication struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=500
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="publications[].title must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Title string `json:"title"`
 
 	// status is Planned, Submitted or Published.
@@ -476,6 +566,7 @@ type Contact struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="contact.name must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Name string `json:"name"`
 
 	// email address.
@@ -486,7 +577,7 @@ type Contact struct {
 }
 
 // SubmissionState is where an entry's latest submission stands.
-// +kubebuilder:validation:Enum=NotRequired;Pending;AwaitingReview;Transferring;Received;Denied;Failed
+// +kubebuilder:validation:Enum=NotRequired;Pending;AwaitingReview;Returned;Transferring;AwaitingAcceptance;Received;Denied;Failed;Withdrawn;Referred
 type SubmissionState string
 
 // Submission states, in order.
@@ -498,22 +589,32 @@ const (
 	SubmissionReceived       SubmissionState = "Received"
 	SubmissionDenied         SubmissionState = "Denied"
 	SubmissionFailed         SubmissionState = "Failed"
+	// SubmissionReturned: a metadata gate failed; fix the entry in place.
+	SubmissionReturned SubmissionState = "Returned"
+	// SubmissionAwaitingAcceptance: transferred, waiting for the Center's curator.
+	SubmissionAwaitingAcceptance SubmissionState = "AwaitingAcceptance"
+	// SubmissionWithdrawn: the entry went before the transfer (terminal).
+	SubmissionWithdrawn SubmissionState = "Withdrawn"
+	// SubmissionReferred: classified above the Center's clearance; it goes
+	// through the secrecy channel instead (terminal for the operator).
+	SubmissionReferred SubmissionState = "Referred"
 )
 
 // CatalogEntryStatus is what the operator computed of an entry.
 type CatalogEntryStatus struct {
-	// observedGeneration is the metadata.generation that status describes;
-	// -1 until the first complete reconcile.
-	// +optional
-	// +kubebuilder:default=-1
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// conditions: Ready, Reconciling, Stalled, Published, SecrecyReviewDue, EmbargoPassed.
+	// conditions are Ready, Reconciling, Stalled, Published, SecrecyReviewDue,
+	// EmbargoPassed and DataBeforePaper.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=16
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation that status describes;
+	// -1 until the first complete reconcile.
+	// +optional
+	// +kubebuilder:default=-1
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// effectiveSharing is the sharing in force now, from the sharing
 	// attribute, the embargo, the classification and the clock.
@@ -537,6 +638,81 @@ type CatalogEntryStatus struct {
 	// submission is where the entry's latest submission to the Center stands.
 	// +optional
 	Submission *EntrySubmissionStatus `json:"submission,omitempty"`
+
+	// duty is whether the entry must be submitted to the Center, computed
+	// from spec.funding and spec.classification, and why. The operator
+	// mirrors it to the label scidata.io/duty, which policies select on.
+	// +optional
+	Duty *DutyStatus `json:"duty,omitempty"`
+
+	// declassification is the latest declassification decision the operator
+	// saw in spec.declassification, with the generation it first saw it at.
+	// +optional
+	Declassification *DeclassificationRecord `json:"declassification,omitempty"`
+}
+
+// DutyLevel says whether an entry must be submitted to the Center (§2.5).
+// +kubebuilder:validation:Enum=Mandatory;Encouraged;None
+type DutyLevel string
+
+// Duty levels.
+const (
+	// DutyMandatory: publicly funded data, or data touching state secrets,
+	// national security or the public interest; it must be submitted.
+	DutyMandatory DutyLevel = "Mandatory"
+	// DutyEncouraged: privately funded data; submission is encouraged.
+	DutyEncouraged DutyLevel = "Encouraged"
+	// DutyNone: no funding stated and nothing that makes submission a duty.
+	DutyNone DutyLevel = "None"
+)
+
+// DutyStatus is an entry's duty to submit and its reason.
+type DutyStatus struct {
+	// level is Mandatory, Encouraged or None.
+	// +required
+	Level DutyLevel `json:"level"`
+
+	// reason is a CamelCase code of why, such as GovernmentFunded.
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	Reason string `json:"reason"`
+
+	// message says why in words.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1000
+	Message string `json:"message,omitempty"`
+}
+
+// DeclassificationRecord is a declassification decision as the operator
+// recorded it.
+type DeclassificationRecord struct {
+	// by is the user who decided (and made the edit).
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	By string `json:"by"`
+
+	// at is when the decision was taken, as stated.
+	// +required
+	At metav1.Time `json:"at"`
+
+	// reason is the decision's reason.
+	// +required
+	// +kubebuilder:validation:MaxLength=2000
+	Reason string `json:"reason"`
+
+	// reference names the decision document.
+	// +optional
+	// +kubebuilder:validation:MaxLength=200
+	Reference string `json:"reference,omitempty"`
+
+	// level is the classification level the entry had when the decision was recorded.
+	// +required
+	Level ClassificationLevel `json:"level"`
+
+	// generation is the metadata.generation of the entry when the operator
+	// first saw the decision.
+	// +required
+	Generation int64 `json:"generation"`
 }
 
 // Completeness scores an entry's metadata.
@@ -592,11 +768,14 @@ type EntrySubmissionStatus struct {
 // +kubebuilder:printcolumn:name="Class",type=string,JSONPath=`.spec.classification.level`
 // +kubebuilder:printcolumn:name="Published",type=string,JSONPath=`.status.conditions[?(@.type=="Published")].status`
 // +kubebuilder:printcolumn:name="Submitted",type=string,JSONPath=`.status.submission.state`
+// +kubebuilder:printcolumn:name="Duty",type=string,JSONPath=`.status.duty.level`
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.data.contentVersion`,priority=1
 // +kubebuilder:printcolumn:name="Title",type=string,JSONPath=`.spec.title`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type CatalogEntry struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec describes the dataset.

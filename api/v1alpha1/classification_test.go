@@ -4,8 +4,8 @@ import "testing"
 
 // The order, what an unset level means and how an unknown value ranks.
 func TestRankOrdersLevels(t *testing.T) {
-	if !(ClassificationLevel("").Rank() == ClassificationPublic.Rank() && ClassificationInternal.Rank() < ClassificationConfidential.Rank() &&
-		ClassificationSecret.Rank() < ClassificationTopSecret.Rank() && ClassificationLevel("Bogus").Rank() == ClassificationTopSecret.Rank()) {
+	if ClassificationLevel("").Rank() != ClassificationPublic.Rank() || ClassificationInternal.Rank() >= ClassificationConfidential.Rank() ||
+		ClassificationSecret.Rank() >= ClassificationTopSecret.Rank() || ClassificationLevel("Bogus").Rank() != ClassificationTopSecret.Rank() {
 		t.Fatal("levels are not ranked Public < Internal < Confidential < Secret < TopSecret, unknown as TopSecret")
 	}
 	for i, l := range ClassificationLevels() {

@@ -38,3 +38,26 @@ const (
 	// NamespacePrefix starts every platform namespace: scidata-<platform name>.
 	NamespacePrefix = "scidata-"
 )
+
+// The duty to submit, mirrored from status.duty onto each CatalogEntry.
+const (
+	// LabelDuty carries an entry's status.duty.level in lower case
+	// (mandatory, encouraged, none), so that a SubmissionPolicy selects on
+	// it. Only the operator sets or removes it (an admission policy).
+	LabelDuty = "scidata.io/duty"
+
+	// Values of LabelDuty.
+	DutyLabelMandatory  = "mandatory"
+	DutyLabelEncouraged = "encouraged"
+	DutyLabelNone       = "none"
+)
+
+// OperatorLabels are the scidata.io labels the operator alone sets. An
+// admission policy (config/admission/operator-labels.yaml, which must list
+// exactly these) refuses anyone else adding, changing or removing them on
+// the objects users write; on namespaces, the platform labels have their
+// own policy.
+var OperatorLabels = []string{
+	LabelPlatform, LabelDepartment, LabelRole, LabelMaxClassification, LabelRetained, LabelDuty,
+	"scidata.io/entry", "scidata.io/content-version-hash",
+}

@@ -15,6 +15,9 @@ const (
 	// ReasonReconcileError: the pass failed and is retried with backoff;
 	// the message carries the error.
 	ReasonReconcileError = "ReconcileError"
+	// ReasonSuspended: ReconciliationPaused is True because spec.suspend is
+	// true.
+	ReasonSuspended = "Suspended"
 )
 
 // DataPlatform reasons.
@@ -22,11 +25,19 @@ const (
 	// Stalled: a person must act.
 	ReasonNamespaceConflict        = "NamespaceConflict"
 	ReasonNamespaceTerminating     = "NamespaceTerminating"
-	ReasonCredentialsMissing       = "CredentialsMissing"
 	ReasonStorageResizeUnsupported = "StorageResizeUnsupported"
 
-	// StorageReady.
-	ReasonExternalStore       = "ExternalStore"
+	// StorageReady of an External store, from the operator's probe; all
+	// but EndpointUnreachable also make the platform Stalled.
+	ReasonExternalStoreVerified = "ExternalStoreVerified"
+	ReasonSecretMissing         = "SecretMissing"
+	ReasonEndpointUnreachable   = "EndpointUnreachable"
+	ReasonTLSUntrusted          = "TLSUntrusted"
+	ReasonCredentialsRejected   = "CredentialsRejected"
+	ReasonBucketMissing         = "BucketMissing"
+	ReasonReadAccountCanWrite   = "ReadAccountCanWrite"
+
+	// StorageReady of a Managed store.
 	ReasonVolumePending       = "VolumePending"
 	ReasonObjectStoreUpdating = "ObjectStoreUpdating"
 	ReasonObjectStoreStarting = "ObjectStoreStarting"
@@ -65,12 +76,25 @@ const (
 	// EmbargoPassed.
 	ReasonEmbargoDatePassed = "EmbargoDatePassed"
 	ReasonEmbargoInForce    = "EmbargoInForce"
+
+	// DataBeforePaper.
+	ReasonDataFirst       = "DataFirst"
+	ReasonPaperBeforeData = "PaperBeforeData"
 )
 
-// SubmissionPolicy reasons (Overdue).
+// SubmissionPolicy reasons (Overdue; Stalled).
 const (
 	ReasonDeadlinePassed = "DeadlinePassed"
 	ReasonOnTime         = "OnTime"
+	// Stalled: spec.schedule does not parse, or never fires.
+	ReasonInvalidSchedule = "InvalidSchedule"
+	// Stalled: spec.timeZone is not a time zone the binary knows.
+	ReasonInvalidTimeZone = "InvalidTimeZone"
+	// Stalled (every kind): the apiserver refused the status the pass
+	// computed; the status shows the last one it accepted.
+	ReasonStatusRefused = "StatusRefused"
+	// Ready False while a namespace's platform labels are not yet seen.
+	ReasonNamespaceNotSeen = "NamespaceNotSeen"
 )
 
 // Submission reasons.
@@ -91,6 +115,23 @@ const (
 	ReasonCenterMissing  = "CenterMissing"
 	ReasonTransferring   = "Transferring"
 
+	// ReviewOverdue and AcceptanceOverdue.
+	ReasonWithinDeadline = "WithinDeadline"
+	ReasonPastDeadline   = "PastDeadline"
+	// Returned: a metadata gate failed.
+	ReasonGateFailed = "GateFailed"
+	// Accepted: a curator accepted.
+	ReasonCuratorAccepted = "CuratorAccepted"
+	// Ready False and Reconciling True while the curator has not accepted.
+	ReasonAwaitingAcceptance = "AwaitingAcceptance"
+	// Withdrawn.
+	ReasonEntryDeleted  = "EntryDeleted"
+	ReasonEntryReplaced = "EntryReplaced"
+	// Referred (and Stalled): above the Center's clearance.
+	ReasonSecrecyChannel = "SecrecyChannel"
+	// Ready False: a data gate failed.
+	ReasonDataGateFailed = "DataGateFailed"
+
 	// Stalled: a person must act.
 	ReasonCenterNotCleared = "CenterNotCleared"
 	ReasonPlatformMissing  = "PlatformMissing"
@@ -105,4 +146,24 @@ const (
 	EventStorageGrowing    = "StorageGrowing"
 	EventSharingChanged    = "SharingChanged"
 	EventSubmissionCreated = "SubmissionCreated"
+	// EventStatementSigned: a project's signed statement was appended.
+	EventStatementSigned = "StatementSigned"
+	// EventReconciliationPaused and EventReconciliationResumed announce
+	// spec.suspend being set and cleared.
+	EventReconciliationPaused  = "ReconciliationPaused"
+	EventReconciliationResumed = "ReconciliationResumed"
+)
+
+// Project reasons.
+const (
+	// Ready True: every entry of the project has a receipt and the statement is signed.
+	ReasonReadyForAcceptance = "ReadyForAcceptance"
+	// Ready False: some entries have no receipt for their current version.
+	ReasonEntriesMissing = "EntriesMissing"
+	// Stalled: more entries than a Project lists, or statements full.
+	ReasonTooManyEntries = "TooManyEntries"
+	ReasonStatementsFull = "StatementsFull"
+	// AcceptanceDateMissed.
+	ReasonAcceptanceDatePassed = "AcceptanceDatePassed"
+	ReasonBeforeAcceptanceDate = "BeforeAcceptanceDate"
 )

@@ -13,6 +13,13 @@ const (
 	// ConditionStalled is True when progress needs a person: the reason and
 	// message say what to change (kstatus abnormal-true polarity).
 	ConditionStalled = "Stalled"
+	// ConditionReconciliationPaused is True while spec.suspend holds the
+	// object: the operator reconciles nothing of it, and its message says
+	// who set spec.suspend and how to resume. Absent otherwise (abnormal-true
+	// polarity, as Strimzi and Stackable name it). A paused object reads
+	// InProgress to kstatus, as a suspended Flux object does: its
+	// observedGeneration stays at the last generation reconciled.
+	ConditionReconciliationPaused = "ReconciliationPaused"
 )
 
 // ClassificationLevel is the secrecy level of data, from least to most
@@ -45,12 +52,14 @@ type Department struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="department.name must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Name string `json:"name"`
 
 	// localName is the department's official name in the city's language,
 	// for example 市自然资源和规划局.
 	// +optional
 	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="department.localName must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	LocalName string `json:"localName,omitempty"`
 }
 
@@ -63,7 +72,7 @@ type LocalObjectReference struct {
 	Name string `json:"name"`
 }
 
-// SecretKeyReference names a key of a Secret in a known namespace.
+// SecretKeyReference names a Secret in the operator's namespace.
 type SecretKeyReference struct {
 	// name of the Secret.
 	// +required
@@ -71,8 +80,10 @@ type SecretKeyReference struct {
 	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
 
-	// namespace of the Secret. Defaults to the operator's namespace for
-	// DataPlatform references.
+	// namespace of the Secret: the operator's, which is also the default.
+	// An admission policy refuses any other (scidata-dataplatform): the
+	// operator reads no Secret elsewhere, and a department cannot point it
+	// at another's.
 	// +optional
 	// +kubebuilder:validation:MaxLength=63
 	Namespace string `json:"namespace,omitempty"`

@@ -158,47 +158,52 @@ func countWrites(r io.Reader, user string, skip skipFunc) (*writeCounts, int64, 
 		if ev.User.Username != user || !writeVerbs[ev.Verb] || ev.ObjectRef == nil {
 			continue
 		}
-		o := ev.ObjectRef
-		if skip != nil && skip(o.Resource, o.Namespace, o.Name) {
-			w.Skipped++
-			continue
+		w.note(&ev, skip)
+	}
+}
+
+// note counts one write request of the user's.
+func (w *writeCounts) note(ev *auditEvent, skip skipFunc) {
+	o := ev.ObjectRef
+	if skip != nil && skip(o.Resource, o.Namespace, o.Name) {
+		w.Skipped++
+		return
+	}
+	ref := resourceRef{Group: o.APIGroup, Version: o.APIVersion, Resource: o.Resource}
+	key := ref.String()
+	if o.Subresource != "" {
+		key += "/" + o.Subresource
+	}
+	key += " " + ev.Verb
+	w.Requests[key]++
+	code := 0
+	if ev.ResponseStatus != nil {
+		code = ev.ResponseStatus.Code
+	}
+	if code >= 300 {
+		w.Failed[key]++
+		return
+	}
+	k := objectKey{Ref: ref, Subresource: o.Subresource, Namespace: o.Namespace, Name: o.Name}
+	if ref.Group == "" && ref.Resource == "namespaces" {
+		k.Namespace = "" // the audit names a Namespace as its own namespace
+	}
+	switch {
+	case code == 201 && o.Subresource == "":
+		// Created, by a create or by a server-side apply (a patch)
+		// of an object that did not exist.
+		if o.Name == "" {
+			return // a create with a generated name that the audit does not show
 		}
-		ref := resourceRef{Group: o.APIGroup, Version: o.APIVersion, Resource: o.Resource}
-		key := ref.String()
-		if o.Subresource != "" {
-			key += "/" + o.Subresource
-		}
-		key += " " + ev.Verb
-		w.Requests[key]++
-		code := 0
-		if ev.ResponseStatus != nil {
-			code = ev.ResponseStatus.Code
-		}
-		if code >= 300 {
-			w.Failed[key]++
-			continue
-		}
-		k := objectKey{Ref: ref, Subresource: o.Subresource, Namespace: o.Namespace, Name: o.Name}
-		if ref.Group == "" && ref.Resource == "namespaces" {
-			k.Namespace = "" // the audit names a Namespace as its own namespace
-		}
-		switch {
-		case code == 201 && o.Subresource == "":
-			// Created, by a create or by a server-side apply (a patch)
-			// of an object that did not exist.
-			if o.Name == "" {
-				continue // a create with a generated name that the audit does not show
-			}
-			w.Created[ref] = append(w.Created[ref], k)
-		case code == 201:
-			// A subresource created (a token, a binding): counted above.
-		case ev.Verb == "delete" || ev.Verb == "deletecollection":
-			w.Deleted++
-		default:
-			if !w.changed[k] {
-				w.changed[k] = true
-				w.Changed = append(w.Changed, k)
-			}
+		w.Created[ref] = append(w.Created[ref], k)
+	case code == 201:
+		// A subresource created (a token, a binding): counted above.
+	case ev.Verb == "delete" || ev.Verb == "deletecollection":
+		w.Deleted++
+	default:
+		if !w.changed[k] {
+			w.changed[k] = true
+			w.Changed = append(w.Changed, k)
 		}
 	}
 }

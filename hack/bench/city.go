@@ -103,6 +103,20 @@ func (c *city) entryCount() int {
 	return n
 }
 
+// projectCount is the number of funded projects the city's entries name:
+// the Projects the operator makes.
+func (c *city) projectCount() int {
+	seen := map[string]bool{}
+	for _, es := range c.Entries {
+		for _, e := range es {
+			if f := e.Spec.Funding; f != nil && f.ProjectID != "" {
+				seen[f.ProjectID] = true
+			}
+		}
+	}
+	return len(seen)
+}
+
 // cleared says whether the i-th department holds classified data: one in
 // ten, as a city's natural resources, public security and health bureaus
 // would.
@@ -229,12 +243,15 @@ func departmentPlatform(s citySpec, d department, i int) *scidatav1.DataPlatform
 }
 
 // subjects, data types and formats cycle through what a city's
-// departments hold.
+// departments hold. Each subject has its code in the Center's subject code
+// set (internal/submission/subjects.tsv, first levels of GB/T 13745), which
+// the sample city's SubjectCode gate checks.
 var (
-	subjects = []struct{ name, keyword string }{
-		{"Hydrology", "rainfall"}, {"Agronomy", "soil"}, {"Ecology", "biodiversity"}, {"Meteorology", "temperature"},
-		{"Public health", "surveillance"}, {"Transport", "traffic"}, {"Geology", "landslide"}, {"Forestry", "canopy"},
-		{"Economics", "enterprise"}, {"Education", "enrolment"}, {"Surveying and mapping", "elevation"}, {"Culture", "heritage"},
+	subjects = []struct{ name, keyword, code string }{
+		{"Hydrology", "rainfall", "170"}, {"Agronomy", "soil", "210"}, {"Ecology", "biodiversity", "180"}, {"Meteorology", "temperature", "170"},
+		{"Public health", "surveillance", "330"}, {"Transport", "traffic", "580"}, {"Geology", "landslide", "170"}, {"Forestry", "canopy", "220"},
+		{"Economics", "enterprise", "790"}, {"Hydraulic engineering", "reservoir", "570"}, {"Surveying and mapping", "elevation", "420"},
+		{"Environmental science", "air quality", "610"},
 	}
 	dataTypes = [][]scidatav1.DataType{
 		{scidatav1.DataTypeTable, scidatav1.DataTypeNumeric},
@@ -274,6 +291,7 @@ func entry(s citySpec, d department, dp *scidatav1.DataPlatform, j int) *scidata
 				"year; each version is a complete snapshot of the curated dataset, with its methods, units and "+
 				"site descriptions in the README.", strings.ToLower(subj.name), d.name, year, year+1, subj.keyword, 5+j%40),
 			Subject:               subj.name,
+			SubjectCode:           subj.code,
 			Keywords:              []string{subj.keyword, strings.ToLower(subj.name), "bazhong", fmt.Sprintf("series-%d", j%7)},
 			DataTypes:             dataTypes[j%len(dataTypes)],
 			ResponsibleDepartment: scidatav1.Department{Code: d.code, Name: d.name, LocalName: d.localName},
@@ -282,6 +300,7 @@ func entry(s citySpec, d department, dp *scidatav1.DataPlatform, j int) *scidata
 				Prefix:         fmt.Sprintf("%s/%s/%04d/", strings.ToLower(strings.ReplaceAll(subj.name, " ", "-")), subj.keyword, j),
 				ContentVersion: fmt.Sprintf("%d.%d", year+1, 1+j%12),
 				Formats:        formats[j%len(formats)],
+				CreatedAt:      &metav1.Time{Time: time.Date(year, time.January, 1, 0, 0, 0, 0, time.UTC)},
 			},
 			License:      &scidatav1.License{Name: "CC-BY-4.0", URL: "https://creativecommons.org/licenses/by/4.0/"},
 			Sharing:      scidatav1.Sharing{Mode: scidatav1.SharingOpen, Scope: "Research and public use with attribution", Fees: &scidatav1.Fees{Model: scidatav1.FeeFree}},

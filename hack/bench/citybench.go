@@ -81,15 +81,9 @@ func runCity(ctx context.Context, o cityOptions) (res *cityResult, err error) {
 	}
 	res = &cityResult{opts: o, city: ct}
 	res.machineBefore = machineMemInUse()
-	args := []string{"--mode", "real"}
-	for _, i := range o.Images {
-		if !filepath.IsAbs(i) {
-			i = filepath.Join(root, i)
-		}
-		if _, err := os.Stat(i); err != nil {
-			return nil, fmt.Errorf("image: %w (make image writes it)", err)
-		}
-		args = append(args, "--load-image", i)
+	args, err := realNodeArgs(root, o.Images)
+	if err != nil {
+		return nil, err
 	}
 	o.say("the city: the Center and the plan's %d departments, %d entries (%d covered by the city's policy)", len(ct.Platforms)-1, ct.entryCount(), ct.Covered)
 	cl, err := upCluster(ctx, root, work, o.Out, o.Wait, args...)
@@ -161,6 +155,22 @@ func runCity(ctx context.Context, o cityOptions) (res *cityResult, err error) {
 		res.podCount = len(strings.Split(strings.TrimSpace(out), "\n"))
 	}
 	return res, nil
+}
+
+// realNodeArgs are localcluster's arguments for a real node that loads
+// the image tarballs (relative to root unless absolute).
+func realNodeArgs(root string, images []string) ([]string, error) {
+	args := []string{"--mode", "real"}
+	for _, i := range images {
+		if !filepath.IsAbs(i) {
+			i = filepath.Join(root, i)
+		}
+		if _, err := os.Stat(i); err != nil {
+			return nil, fmt.Errorf("image: %w (make image writes it)", err)
+		}
+		args = append(args, "--load-image", i)
+	}
+	return args, nil
 }
 
 func (r *cityResult) table(w io.Writer) {

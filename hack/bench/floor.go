@@ -147,8 +147,50 @@ func copyFor(o *unstructured.Unstructured, nsMap map[string]string) *unstructure
 // objects the run left.
 func planFloor(ctx context.Context, admin dynamic.Interface, ct *city, run *writeCounts) (*floorPlan, error) {
 	plan := &floorPlan{count: map[string]int{}}
+	full, other := floorNamespaces(ct, run)
+	nsRef := resourceRef{Version: "v1", Resource: "namespaces"}
+	plan.add(0, floorWrite{key: "namespaces create (the floor's own)", do: func(ctx context.Context, c dynamic.Interface) error {
+		ns := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": other}}}
+		_, err := c.Resource(gvr(nsRef)).Create(ctx, ns, metav1.CreateOptions{})
+		return err
+	}})
+	if err := plan.addCity(ct, full); err != nil {
+		return nil, err
+	}
+	live, err := plan.addCreated(ctx, admin, run, full)
+	if err != nil {
+		return nil, err
+	}
+	// One write per object or subresource the manager changed.
+	for _, k := range run.Changed {
+		objs := live[k.Ref]
+		if objs == nil {
+			if objs, err = listAll(ctx, admin, k.Ref); err != nil {
+				return nil, err
+			}
+			live[k.Ref] = objs
+		}
+		o := objs[k.Namespace+"/"+k.Name]
+		if o == nil {
+			continue
+		}
+		ns, name := k.Namespace, k.Name
+		if ns != "" {
+			ns = full[ns]
+		} else if copied(run, k, ct) {
+			name = floorName(name)
+		}
+		plan.add(2, changeWrite(k, ns, name, o))
+	}
+	return plan, nil
+}
+
+// floorNamespaces maps every namespace of the run to its floor copy's:
+// the namespaces the manager made and the platforms' to floor-<name>,
+// and the others it wrote in (its own) to one more, other.
+func floorNamespaces(ct *city, run *writeCounts) (full map[string]string, other string) {
 	nsMap := map[string]string{}
-	other := floorPrefix + "other"
+	other = floorPrefix + "other"
 	nsRef := resourceRef{Version: "v1", Resource: "namespaces"}
 	for _, k := range run.Created[nsRef] {
 		nsMap[k.Name] = floorName(k.Name)
@@ -156,32 +198,27 @@ func planFloor(ctx context.Context, admin dynamic.Interface, ct *city, run *writ
 	for _, dp := range ct.Platforms {
 		nsMap[platform.Namespace(dp)] = floorName(platform.Namespace(dp))
 	}
-	// Objects the manager made in namespaces it did not make (its own)
-	// go into one more namespace of the floor.
-	mapNS := func(ns string) string {
-		if m, ok := nsMap[ns]; ok {
-			return m
-		}
-		return other
-	}
-	full := map[string]string{}
+	full = map[string]string{}
 	for _, refs := range run.Created {
 		for _, k := range refs {
-			if k.Namespace != "" {
-				full[k.Namespace] = mapNS(k.Namespace)
+			if k.Namespace == "" {
+				continue
+			}
+			if m, ok := nsMap[k.Namespace]; ok {
+				full[k.Namespace] = m
+			} else {
+				full[k.Namespace] = other
 			}
 		}
 	}
 	for k, v := range nsMap {
 		full[k] = v
 	}
-	plan.add(0, floorWrite{key: "namespaces create (the floor's own)", do: func(ctx context.Context, c dynamic.Interface) error {
-		ns := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": other}}}
-		_, err := c.Resource(gvr(nsRef)).Create(ctx, ns, metav1.CreateOptions{})
-		return err
-	}})
+	return full, other
+}
 
-	// The city, as its bureau and departments created it.
+// addCity adds the city, as its bureau and departments created it.
+func (plan *floorPlan) addCity(ct *city, full map[string]string) error {
 	for _, dp := range ct.Platforms {
 		cp := dp.DeepCopy()
 		cp.Name = floorName(dp.Name)
@@ -189,7 +226,7 @@ func planFloor(ctx context.Context, admin dynamic.Interface, ct *city, run *writ
 		cp.Spec.Network, cp.Spec.Upstream = nil, nil
 		u, err := toUnstructured(cp)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		plan.add(0, createWrite("dataplatforms.scidata.io create", false, resourceRef{scidatav1.GroupVersion.Group, scidatav1.GroupVersion.Version, "dataplatforms"}, u))
 	}
@@ -200,7 +237,7 @@ func planFloor(ctx context.Context, admin dynamic.Interface, ct *city, run *writ
 			cp.Namespace = full[e.Namespace]
 			u, err := toUnstructured(cp)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			plan.add(1, createWrite("catalogentries.scidata.io create", false, entryRef, u))
 		}
@@ -209,12 +246,16 @@ func planFloor(ctx context.Context, admin dynamic.Interface, ct *city, run *writ
 	pol.Namespace = full[pol.Namespace]
 	u, err := toUnstructured(pol)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	plan.add(1, createWrite("submissionpolicies.scidata.io create", false, resourceRef{scidatav1.GroupVersion.Group, scidatav1.GroupVersion.Version, "submissionpolicies"}, u))
+	return nil
+}
 
-	// What the manager created: namespaces and cluster-scoped objects in
-	// the first wave, the rest in the second.
+// addCreated adds what the manager created: namespaces and cluster-scoped
+// objects in the first wave, the rest in the second. It returns the
+// objects it listed, by resource.
+func (plan *floorPlan) addCreated(ctx context.Context, admin dynamic.Interface, run *writeCounts, full map[string]string) (map[resourceRef]map[string]*unstructured.Unstructured, error) {
 	refs := make([]resourceRef, 0, len(run.Created))
 	for r := range run.Created {
 		refs = append(refs, r)
@@ -239,29 +280,7 @@ func planFloor(ctx context.Context, admin dynamic.Interface, ct *city, run *writ
 			plan.add(wave, createWrite(r.String()+" create", true, r, copyFor(o, full)))
 		}
 	}
-
-	// One write per object or subresource the manager changed.
-	for _, k := range run.Changed {
-		objs := live[k.Ref]
-		if objs == nil {
-			if objs, err = listAll(ctx, admin, k.Ref); err != nil {
-				return nil, err
-			}
-			live[k.Ref] = objs
-		}
-		o := objs[k.Namespace+"/"+k.Name]
-		if o == nil {
-			continue
-		}
-		ns, name := k.Namespace, k.Name
-		if ns != "" {
-			ns = full[ns]
-		} else if copied(run, k, ct) {
-			name = floorName(name)
-		}
-		plan.add(2, changeWrite(k, ns, name, o))
-	}
-	return plan, nil
+	return live, nil
 }
 
 // copied says whether the floor made a copy of a cluster-scoped object the

@@ -34,7 +34,7 @@ func buildOperator(ctx context.Context, root, dir string) (string, error) {
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
 	}
 	return bin, nil
 }
@@ -136,7 +136,7 @@ func startManager(ctx context.Context, bin, kubeconfig, logPath string, flags []
 		select {
 		case err := <-m.done:
 			m.done <- err
-			return nil, fmt.Errorf("the manager exited (%v); its log is %s", err, logPath)
+			return nil, fmt.Errorf("the manager exited (%w); its log is %s", err, logPath)
 		case <-ctx.Done():
 			m.stop()
 			return nil, ctx.Err()
@@ -156,7 +156,7 @@ func (m *managerProc) alive() error {
 	select {
 	case err := <-m.done:
 		m.done <- err
-		return fmt.Errorf("the manager exited (%v); its log is %s", err, m.logPath)
+		return fmt.Errorf("the manager exited (%w); its log is %s", err, m.logPath)
 	default:
 		return nil
 	}

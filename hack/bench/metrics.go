@@ -125,17 +125,6 @@ func (s scrape) histogram(name string, want ...string) histogram {
 	return h
 }
 
-// minus is h's observations since earlier.
-func (h histogram) minus(earlier histogram) histogram {
-	out := histogram{bounds: h.bounds, counts: append([]float64(nil), h.counts...), count: h.count - earlier.count, sum: h.sum - earlier.sum}
-	for i := range out.counts {
-		if i < len(earlier.counts) {
-			out.counts[i] -= earlier.counts[i]
-		}
-	}
-	return out
-}
-
 // quantile estimates the q-quantile as Prometheus' histogram_quantile
 // does: linear within the bucket that holds it. Observations above the
 // last bound are reported as that bound (a lower limit); NaN when empty.

@@ -90,6 +90,7 @@ func (r *scaleResult) reconciled() map[string]float64 {
 		"catalogentry":     float64(r.city.entryCount()),
 		"submission":       float64(r.city.Covered),
 		"submissionpolicy": 1,
+		"project":          float64(r.city.projectCount()),
 	}
 }
 
@@ -139,80 +140,129 @@ func runScale(ctx context.Context, o scaleOptions) (res *scaleResult, err error)
 		}
 	}()
 
-	admin, err := cl.restConfig()
-	if err != nil {
+	run := &scaleRun{o: o, res: res, ct: ct, cl: cl, bin: bin, work: work}
+	defer func() {
+		if run.mgr != nil {
+			run.mgr.stop()
+		}
+	}()
+	if err := run.prepare(ctx); err != nil {
 		return nil, err
 	}
-	c, err := client.New(admin, client.Options{Scheme: scheme.New()})
-	if err != nil {
-		return nil, err
+	if err := run.converge(ctx); err != nil {
+		return res, err
 	}
-	o.say("installing the CRDs, the manager's RBAC and the admission policies (config/default without the Deployment)")
-	if err := cl.installOperator(ctx, false); err != nil {
-		return nil, err
+	if err := run.windows(ctx); err != nil {
+		return res, err
 	}
-	if err := c.Create(ctx, staticStorageClass()); err != nil {
-		return nil, err
-	}
-	for _, pv := range staticVolumes(2*len(ct.Platforms), "10Gi") { // the run's, then the floor's
-		if err := c.Create(ctx, pv); err != nil {
-			return nil, err
+	if o.Floor {
+		if err := run.floor(ctx); err != nil {
+			return res, err
 		}
 	}
-	opKubeconfig := filepath.Join(work, "manager.kubeconfig")
-	op, err := managerKubeconfig(ctx, admin, opKubeconfig)
-	if err != nil {
-		return nil, err
+	return res, nil
+}
+
+// scaleRun is one scale run's cluster, manager and what it measures, in
+// the order runScale takes its steps.
+type scaleRun struct {
+	o    scaleOptions
+	res  *scaleResult
+	ct   *city
+	cl   *localCluster
+	bin  string
+	work string
+
+	admin, op    *rest.Config
+	c            client.Client
+	opKubeconfig string
+	tr           *tracker
+	flags        []string
+	pprofURL     string
+	logPath      string
+	mgr          *managerProc
+	audit        *auditTail
+	skip         skipFunc
+}
+
+// prepare installs what config/default installs but the Deployment, the
+// static volumes, the manager's kubeconfig and the tracker, and starts the
+// manager.
+func (s *scaleRun) prepare(ctx context.Context) error {
+	o, ct := s.o, s.ct
+	var err error
+	if s.admin, err = s.cl.restConfig(); err != nil {
+		return err
 	}
-	tr, err := newTracker(admin, ct)
-	if err != nil {
-		return nil, err
+	if s.c, err = client.New(s.admin, client.Options{Scheme: scheme.New()}); err != nil {
+		return err
 	}
-	if err := tr.start(ctx); err != nil {
-		return nil, err
+	o.say("installing the CRDs, the manager's RBAC and the admission policies (config/default without the Deployment)")
+	if err := s.cl.installOperator(ctx, false); err != nil {
+		return err
 	}
-	flags := append([]string{fmt.Sprintf("--max-concurrent-reconciles=%d", o.Workers)}, o.ManagerFlags...)
-	pprofURL := ""
+	if err := s.c.Create(ctx, staticStorageClass()); err != nil {
+		return err
+	}
+	for _, pv := range staticVolumes(2*len(ct.Platforms), "10Gi") { // the run's, then the floor's
+		if err := s.c.Create(ctx, pv); err != nil {
+			return err
+		}
+	}
+	s.opKubeconfig = filepath.Join(s.work, "manager.kubeconfig")
+	if s.op, err = managerKubeconfig(ctx, s.admin, s.opKubeconfig); err != nil {
+		return err
+	}
+	if s.tr, err = newTracker(s.admin, ct); err != nil {
+		return err
+	}
+	if err := s.tr.start(ctx); err != nil {
+		return err
+	}
+	s.flags = append([]string{fmt.Sprintf("--max-concurrent-reconciles=%d", o.Workers)}, o.ManagerFlags...)
 	if o.Profile != "" {
 		port, err := freePort()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		flags = append(flags, fmt.Sprintf("--pprof-bind-address=127.0.0.1:%d", port))
-		pprofURL = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof", port)
+		s.flags = append(s.flags, fmt.Sprintf("--pprof-bind-address=127.0.0.1:%d", port))
+		s.pprofURL = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof", port)
 	}
-	logPath := filepath.Join(work, "manager.log")
-	_ = os.Remove(logPath)
-	o.say("starting the manager as %s (log %s)", managerUser, logPath)
-	mgr, err := startManager(ctx, bin, opKubeconfig, logPath, flags)
-	if err != nil {
-		return nil, err
+	s.logPath = filepath.Join(s.work, "manager.log")
+	_ = os.Remove(s.logPath)
+	o.say("starting the manager as %s (log %s)", managerUser, s.logPath)
+	if s.mgr, err = startManager(ctx, s.bin, s.opKubeconfig, s.logPath, s.flags); err != nil {
+		return err
 	}
-	defer func() { mgr.stop() }()
+	s.audit = &auditTail{path: s.cl.auditLog}
+	s.skip = skipFunc(leaderElection)
+	return s.audit.mark()
+}
 
-	audit := &auditTail{path: cl.auditLog}
-	if err := audit.mark(); err != nil {
-		return nil, err
-	}
-	skip := skipFunc(leaderElection)
+// converge applies the city and waits until it has converged, then counts
+// the manager's writes by then.
+func (s *scaleRun) converge(ctx context.Context) error {
+	o, res := s.o, s.res
 	start := time.Now()
 	var profiled chan error
-	if pprofURL != "" {
+	if s.pprofURL != "" {
 		profiled = make(chan error, 1)
-		go func() { profiled <- fetch(ctx, pprofURL+"/profile?seconds=60", filepath.Join(o.Profile, "cpu.pprof")) }()
+		go func() {
+			profiled <- fetch(ctx, s.pprofURL+"/profile?seconds=60", filepath.Join(o.Profile, "cpu.pprof"))
+		}()
 	}
 	o.say("applying the city")
 	applied := make(chan error, 1)
 	go func() {
-		retries, err := applyCity(ctx, c, o.Workers, tr, ct)
+		retries, err := applyCity(ctx, s.c, o.Workers, s.tr, s.ct)
 		res.retries = retries
 		res.apply = time.Since(start)
 		if err == nil {
-			tr.markApplied()
+			s.tr.markApplied()
 		}
 		applied <- err
 	}()
-	convergedAt, err := tr.wait(ctx, o.ConvergeTimeout, 10*time.Second, o.say, func() error {
+	convergedAt, err := s.tr.wait(ctx, o.ConvergeTimeout, 10*time.Second, o.say, func() error {
 		select {
 		case err := <-applied:
 			applied <- err
@@ -221,86 +271,95 @@ func runScale(ctx context.Context, o scaleOptions) (res *scaleResult, err error)
 			}
 		default:
 		}
-		return mgr.alive()
+		return s.mgr.alive()
 	})
 	if err != nil {
-		return res, err
+		return err
 	}
 	res.converge = convergedAt.Sub(start)
-	if pprofURL != "" {
-		if err := fetch(ctx, pprofURL+"/heap", filepath.Join(o.Profile, "heap.pprof")); err != nil {
-			return res, err
+	if s.pprofURL != "" {
+		if err := fetch(ctx, s.pprofURL+"/heap", filepath.Join(o.Profile, "heap.pprof")); err != nil {
+			return err
 		}
 		if err := <-profiled; err != nil {
-			return res, err
+			return err
 		}
 		o.say("profiles in %s", o.Profile)
 	}
 	o.say("converged in %.1fs (the apply took %.1fs, %d retries)", res.converge.Seconds(), res.apply.Seconds(), res.retries)
-	if err := res.measureManager(ctx, mgr, "conv"); err != nil {
-		return res, err
+	if err := res.measureManager(ctx, s.mgr, "conv"); err != nil {
+		return err
 	}
 	// Writes the manager issued by convergence, and the events its
 	// recorders send a moment later.
 	settle(ctx, 5*time.Second)
-	if res.conv, err = audit.count(managerUser, skip); err != nil {
-		return res, err
-	}
+	res.conv, err = s.audit.count(managerUser, s.skip)
+	return err
+}
 
+// windows watches the converged city: a quiet window of the first
+// manager, then a restarted manager until it has reconciled everything
+// once and through a full resync; then it measures what etcd holds.
+func (s *scaleRun) windows(ctx context.Context) error {
+	o, res := s.o, s.res
 	o.say("quiet window: %s of the manager after convergence", o.Quiet)
-	start = time.Now()
+	start := time.Now()
 	settle(ctx, o.Quiet)
 	res.quietFor = time.Since(start)
-	if err := res.measureManager(ctx, mgr, "steady"); err != nil {
-		return res, err
+	if err := res.measureManager(ctx, s.mgr, "steady"); err != nil {
+		return err
 	}
-	if res.quiet, err = audit.count(managerUser, skip); err != nil {
-		return res, err
+	var err error
+	if res.quiet, err = s.audit.count(managerUser, s.skip); err != nil {
+		return err
 	}
-	if err := tr.stillConverged(); err != nil {
-		return res, err
+	if err := s.tr.stillConverged(); err != nil {
+		return err
 	}
 	o.say("restarting the manager with --sync-period=%s", o.SyncPeriod)
-	mgr.stop()
-	if err := audit.mark(); err != nil {
-		return res, err
+	s.mgr.stop()
+	if err := s.audit.mark(); err != nil {
+		return err
 	}
-	if mgr, err = startManager(ctx, bin, opKubeconfig, logPath, append(flags, "--sync-period="+o.SyncPeriod.String())); err != nil {
-		return res, err
+	if s.mgr, err = startManager(ctx, s.bin, s.opKubeconfig, s.logPath, append(s.flags, "--sync-period="+o.SyncPeriod.String())); err != nil {
+		return err
 	}
-	if err := res.restartWindow(ctx, mgr, audit, skip); err != nil {
-		return res, err
+	if err := res.restartWindow(ctx, s.mgr, s.audit, s.skip); err != nil {
+		return err
 	}
-	if err := res.steadyWindow(ctx, mgr, audit, skip); err != nil {
-		return res, err
+	if err := res.steadyWindow(ctx, s.mgr, s.audit, s.skip); err != nil {
+		return err
 	}
-	if err := tr.stillConverged(); err != nil {
-		return res, err
+	if err := s.tr.stillConverged(); err != nil {
+		return err
 	}
 	if err := res.measureStorage(ctx); err != nil {
-		return res, err
+		return err
 	}
-	mgr.stop()
+	s.mgr.stop()
+	return nil
+}
 
-	if o.Floor {
-		o.say("the floor: planning the same writes for a raw client")
-		dyn, err := dynamic.NewForConfig(admin)
-		if err != nil {
-			return res, err
-		}
-		plan, err := planFloor(ctx, dyn, ct, res.conv)
-		if err != nil {
-			return res, err
-		}
-		res.floorWrites, res.floorCounts = plan.total(), plan.count
-		o.say("the floor: %d writes with %d workers", res.floorWrites, res.floorWorkers())
-		opc := rest.CopyConfig(op)
-		if res.floor, err = runFloor(ctx, admin, opc, res.floorWorkers(), plan); err != nil {
-			return res, err
-		}
-		o.say("the floor took %.1fs", res.floor.Seconds())
+// floor makes the run's writes again with a raw client and times them.
+func (s *scaleRun) floor(ctx context.Context) error {
+	o, res := s.o, s.res
+	o.say("the floor: planning the same writes for a raw client")
+	dyn, err := dynamic.NewForConfig(s.admin)
+	if err != nil {
+		return err
 	}
-	return res, nil
+	plan, err := planFloor(ctx, dyn, s.ct, res.conv)
+	if err != nil {
+		return err
+	}
+	res.floorWrites, res.floorCounts = plan.total(), plan.count
+	o.say("the floor: %d writes with %d workers", res.floorWrites, res.floorWorkers())
+	opc := rest.CopyConfig(s.op)
+	if res.floor, err = runFloor(ctx, s.admin, opc, res.floorWorkers(), plan); err != nil {
+		return err
+	}
+	o.say("the floor took %.1fs", res.floor.Seconds())
+	return nil
 }
 
 // fetch saves what url answers into path.
@@ -463,6 +522,7 @@ func (r *scaleResult) measureStorage(ctx context.Context) error {
 		"Submission":       "/registry/scidata.io/submissions/",
 		"DataPlatform":     "/registry/scidata.io/dataplatforms/",
 		"SubmissionPolicy": "/registry/scidata.io/submissionpolicies/",
+		"Project":          "/registry/scidata.io/projects/",
 	} {
 		s, err := etcdPrefix(ctx, prefix)
 		if err != nil {
@@ -478,8 +538,9 @@ func (r *scaleResult) measureStorage(ctx context.Context) error {
 // table prints the results, last, as a Markdown table.
 func (r *scaleResult) table(w io.Writer) {
 	o := r.opts
-	fmt.Fprintf(w, "\nScale benchmark: %d platforms (the Center and %d departments), %d CatalogEntries (%d per platform; %d covered by the city's policy, so %d Submissions), %d KWOK nodes, %d workers per controller and for the apply.\n\n",
-		len(r.city.Platforms), len(r.city.Platforms)-1, r.city.entryCount(), o.EntriesPerPlatform, r.city.Covered, r.city.Covered, o.Nodes, o.Workers)
+	fmt.Fprintf(w, "\nScale benchmark: %d platforms (the Center and %d departments), %d CatalogEntries (%d per platform; %d covered by the city's policy, so %d Submissions; %d funded projects, so %d Projects), %d KWOK nodes, %d workers per controller and for the apply.\n\n",
+		len(r.city.Platforms), len(r.city.Platforms)-1, r.city.entryCount(), o.EntriesPerPlatform, r.city.Covered, r.city.Covered,
+		r.city.projectCount(), r.city.projectCount(), o.Nodes, o.Workers)
 	row := func(what, value, goal string) { fmt.Fprintf(w, "| %s | %s | %s |\n", what, value, goal) }
 	fmt.Fprintln(w, "| measure | value | goal |")
 	fmt.Fprintln(w, "|---|---|---|")
@@ -507,7 +568,7 @@ func (r *scaleResult) table(w io.Writer) {
 		l := r.latency[c]
 		row("reconcile "+c+" p50 / p99", fmt.Sprintf("%s / %s (%.0f reconciles)", ms(l.p50), ms(l.p99), l.count), "")
 	}
-	for _, k := range []string{"CatalogEntry", "Submission", "DataPlatform", "SubmissionPolicy"} {
+	for _, k := range []string{"CatalogEntry", "Submission", "DataPlatform", "SubmissionPolicy", "Project"} {
 		s := r.etcd[k]
 		row("etcd bytes per "+k, fmt.Sprintf("%.0f (%d objects, %.1f MiB; largest %d)", s.perObject(), s.Keys, float64(s.KeyBytes+s.ValueBytes)/(1<<20), s.LargestItem), "")
 	}

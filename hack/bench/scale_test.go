@@ -10,7 +10,9 @@ import (
 	"time"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/completeness"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/submission"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -89,6 +91,38 @@ func TestTheCityMeetsTheAdmissionRules(t *testing.T) {
 	}
 	if f := float64(ct.Covered) / float64(ct.entryCount()); f < 0.5 || f > 0.9 {
 		t.Errorf("%.0f%% of the entries are publicly funded; a city's catalog has most, not all", 100*f)
+	}
+}
+
+// The city's policy (the sample city's) runs the Center's metadata gates
+// before the transfer: an entry that fails one is Returned, not awaiting
+// review, and the run would never converge. Every covered entry of the
+// generated city passes every gate, completeness included.
+func TestEveryCoveredEntryPassesTheCitysMetadataGates(t *testing.T) {
+	ct, err := buildCity(testenv.RepoRoot(), citySpec{Departments: 29, EntriesPerPlatform: 100, StorageSize: "10Gi", Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := submission.AcceptanceTermsOf([]*scidatav1.SubmissionPolicy{ct.Policy})
+	if terms == nil || len(terms.MetadataGates) == 0 {
+		t.Fatalf("the sample city's policy has no metadata gates (%+v): this test checks nothing", terms)
+	}
+	checked := 0
+	for _, es := range ct.Entries {
+		for _, e := range es {
+			if !covers(e) {
+				continue
+			}
+			checked++
+			for _, g := range submission.MetadataGates(terms, &e.Spec, completeness.Score(&e.Spec).Score, 1) {
+				if !g.Passed {
+					t.Errorf("%s/%s fails the gate %s: %s", e.Namespace, e.Name, g.Name, g.Message)
+				}
+			}
+		}
+	}
+	if checked != ct.Covered {
+		t.Errorf("checked %d covered entries, the city counts %d", checked, ct.Covered)
 	}
 }
 

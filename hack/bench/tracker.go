@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/scheme"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 )
@@ -32,11 +33,16 @@ import (
 //   - one Submission per covered entry, its status at its generation and
 //     awaiting review;
 //   - the city's policy Ready at its generation, counting every covered
-//     entry as awaiting review.
+//     entry as awaiting review;
+//   - one Project per funded project in the Center's namespace, its status
+//     at its generation listing every entry of the project with its
+//     Submission awaiting review.
 type tracker struct {
 	cache   cache.Cache
 	want    *city
 	covered map[string]bool // ns/name of the entries the policy covers
+	// projectSize is how many entries name each Project (by its name).
+	projectSize map[string]int
 	// expected are the objects of the city by kind and ns/name; others
 	// (the floor's copies) are not tracked.
 	expected map[string]map[string]bool
@@ -45,6 +51,7 @@ type tracker struct {
 	platforms  map[string]bool
 	entries    map[string]bool
 	subs       map[string]bool
+	projects   map[string]bool
 	policyOK   bool
 	namespaces map[string]bool // platform namespaces labelled by the operator
 	nsWaiters  map[string][]chan struct{}
@@ -60,8 +67,8 @@ func newTracker(cfg *rest.Config, c *city) (*tracker, error) {
 		return nil, err
 	}
 	t := &tracker{cache: ca, want: c, covered: map[string]bool{},
-		expected:  map[string]map[string]bool{"platform": {}, "entry": {}, "submission": {}},
-		platforms: map[string]bool{}, entries: map[string]bool{}, subs: map[string]bool{},
+		expected:  map[string]map[string]bool{"platform": {}, "entry": {}, "submission": {}, "project": {}},
+		platforms: map[string]bool{}, entries: map[string]bool{}, subs: map[string]bool{}, projects: map[string]bool{}, projectSize: map[string]int{},
 		namespaces: map[string]bool{}, nsWaiters: map[string][]chan struct{}{}, done: make(chan struct{})}
 	for _, p := range c.Platforms {
 		t.expected["platform"][p.Name] = true
@@ -73,6 +80,11 @@ func newTracker(cfg *rest.Config, c *city) (*tracker, error) {
 			if covers(e) {
 				t.covered[key] = true
 				t.expected["submission"][e.Namespace+"/"+submission.Name(e.Name, e.Spec.Data.ContentVersion)] = true
+			}
+			if f := e.Spec.Funding; f != nil && f.ProjectID != "" {
+				name := submission.ProjectName(f.ProjectID)
+				t.expected["project"][name] = true
+				t.projectSize[name]++
 			}
 		}
 	}
@@ -98,6 +110,7 @@ func (t *tracker) start(ctx context.Context) error {
 		{&scidatav1.CatalogEntry{}, t.onEntry},
 		{&scidatav1.Submission{}, t.onSubmission},
 		{&scidatav1.SubmissionPolicy{}, t.onPolicy},
+		{&scidatav1.Project{}, t.onProject},
 		{&corev1.Namespace{}, t.onNamespace},
 	} {
 		inf, err := t.cache.GetInformer(ctx, h.obj)
@@ -146,6 +159,21 @@ func (t *tracker) onSubmission(o any) {
 	c := meta.FindStatusCondition(s.Status.Conditions, scidatav1.ConditionReady)
 	ok := s.Status.ObservedGeneration == s.Generation && c != nil && c.Reason == scidatav1.ReasonAwaitingReview
 	t.set("submission", t.subs, s.Namespace+"/"+s.Name, ok)
+}
+
+// onProject: a Project is converged when its status, at its generation,
+// lists every entry that names the project, each with its Submission
+// awaiting review (only covered entries name a project in the city).
+func (t *tracker) onProject(o any) {
+	p := o.(*scidatav1.Project)
+	if p.Namespace != platform.CenterNamespace {
+		return
+	}
+	ok := p.Status.ObservedGeneration == p.Generation && int(p.Status.EntryCount) == t.projectSize[p.Name] && len(p.Status.Entries) == t.projectSize[p.Name]
+	for _, e := range p.Status.Entries {
+		ok = ok && e.Submission != "" && e.State == scidatav1.SubmissionAwaitingReview
+	}
+	t.set("project", t.projects, p.Name, ok)
 }
 
 func (t *tracker) onPolicy(o any) {
@@ -225,7 +253,8 @@ func (t *tracker) checkLocked() {
 	if !t.converged.IsZero() || !t.applied || !t.policyOK {
 		return
 	}
-	if countTrue(t.platforms) < len(t.want.Platforms) || countTrue(t.entries) < t.want.entryCount() || countTrue(t.subs) < len(t.covered) {
+	if countTrue(t.platforms) < len(t.want.Platforms) || countTrue(t.entries) < t.want.entryCount() || countTrue(t.subs) < len(t.covered) ||
+		countTrue(t.projects) < len(t.projectSize) {
 		return
 	}
 	t.converged = time.Now()
@@ -236,8 +265,9 @@ func (t *tracker) checkLocked() {
 func (t *tracker) progress() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return fmt.Sprintf("platforms Ready %d/%d, entries current %d/%d, Submissions awaiting review %d/%d, city policy current %v",
-		countTrue(t.platforms), len(t.want.Platforms), countTrue(t.entries), t.want.entryCount(), countTrue(t.subs), len(t.covered), t.policyOK)
+	return fmt.Sprintf("platforms Ready %d/%d, entries current %d/%d, Submissions awaiting review %d/%d, Projects current %d/%d, city policy current %v",
+		countTrue(t.platforms), len(t.want.Platforms), countTrue(t.entries), t.want.entryCount(), countTrue(t.subs), len(t.covered),
+		countTrue(t.projects), len(t.projectSize), t.policyOK)
 }
 
 // missing names some of the objects that are not converged.
@@ -248,7 +278,7 @@ func (t *tracker) missing(max int) string {
 	for _, m := range []struct {
 		what string
 		set  map[string]bool
-	}{{"platform", t.platforms}, {"entry", t.entries}, {"submission", t.subs}} {
+	}{{"platform", t.platforms}, {"entry", t.entries}, {"submission", t.subs}, {"project", t.projects}} {
 		var keys []string
 		for k := range t.expected[m.what] {
 			if !m.set[k] {
@@ -293,7 +323,8 @@ func (t *tracker) wait(ctx context.Context, timeout, interval time.Duration, say
 func (t *tracker) stillConverged() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if countTrue(t.platforms) < len(t.want.Platforms) || countTrue(t.entries) < t.want.entryCount() || countTrue(t.subs) < len(t.covered) || !t.policyOK {
+	if countTrue(t.platforms) < len(t.want.Platforms) || countTrue(t.entries) < t.want.entryCount() || countTrue(t.subs) < len(t.covered) ||
+		countTrue(t.projects) < len(t.projectSize) || !t.policyOK {
 		return fmt.Errorf("the city is no longer converged")
 	}
 	return nil

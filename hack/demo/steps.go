@@ -138,7 +138,7 @@ func (d *demo) load(ctx context.Context, ds dataset) error {
 		}
 	}
 	cm := cityops.DataConfigMap(ns, name, ds.files)
-	y, err := cityops.YAML(cm, cityops.ToolJob("scidata-operator:dev", ns, name, cityops.UploadArgs(ns, ds.prefix), "objectstore-upload", cm.Name))
+	y, err := cityops.YAML(cm, cityops.ToolJob("scidata-operator:dev", ns, name, cityops.UploadArgs(cityops.ManagedStore(ns), ds.prefix), "objectstore-upload", cm.Name))
 	if err != nil {
 		return err
 	}
@@ -239,6 +239,48 @@ func (d *demo) approve(ctx context.Context, ds dataset) error {
 	})
 }
 
+// curator is the Center's curator in the demo city, who accepts each
+// transferred submission before its receipt (the sample city asks for one).
+const curator = "curator@center"
+
+// acceptAll grants the Center's curator and accepts, in the curator's
+// name, every dataset's Submission once it is transferred and verified,
+// unless it is accepted or received already.
+func (d *demo) acceptAll(ctx context.Context) error {
+	if _, err := d.k(cityops.CuratorRBAC(curator), "apply", "-f", "-"); err != nil {
+		return err
+	}
+	for _, ds := range datasets {
+		ns := scidatav1.NamespacePrefix + ds.department
+		name := submission.Name(ds.entry, ds.version)
+		err := d.until(ctx, "accepting "+ns+"/"+name+" for the Center", 5*time.Minute, func() (bool, error) {
+			var s scidatav1.Submission
+			if err := d.getJSON(&s, "submission", "-n", ns, name); err != nil {
+				return false, err
+			}
+			if s.Status.Acceptance != nil || s.Status.Receipt != nil {
+				return true, nil
+			}
+			if c := meta.FindStatusCondition(s.Status.Conditions, scidatav1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue {
+				return false, fmt.Errorf("submission %s/%s is stalled (%s): %s", ns, name, c.Reason, c.Message)
+			}
+			if submission.State(&s) != scidatav1.SubmissionAwaitingAcceptance {
+				return false, nil // not yet transferred
+			}
+			if _, err := d.k("", "patch", "submission", "-n", ns, name, "--subresource=status", "--type=merge",
+				"-p", cityops.AcceptancePatch(curator, metav1.Now()), "--as", curator); err != nil {
+				return false, again(err) // the curator's RBAC may not be live yet
+			}
+			d.say("%s accepted submission %s/%s for the Center", curator, ns, name)
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // waitReceipts waits for every dataset's Submission to be received with a
 // signed receipt; a stalled one is an error.
 func (d *demo) waitReceipts(ctx context.Context) error {
@@ -323,7 +365,7 @@ func (d *demo) portal(ctx context.Context, port int, exitAfter bool) error {
 	}
 	if exitAfter {
 		stopForward()
-		<-exited
+		<-exited //nolint:errcheck // stopForward killed it: its exit status says only that
 		return nil
 	}
 	d.say("the Center's public portal: %s  (Ctrl-C stops the demo and the node)", url)
@@ -332,7 +374,7 @@ func (d *demo) portal(ctx context.Context, port int, exitAfter bool) error {
 	if ctx.Err() != nil {
 		return nil // Ctrl-C
 	}
-	return fmt.Errorf("kubectl port-forward ended (its output is above): %v", err)
+	return fmt.Errorf("kubectl port-forward ended (its output is above): %w", err)
 }
 
 // checkPortal waits for the portal's JSON API to answer through the
@@ -342,7 +384,7 @@ func (d *demo) checkPortal(ctx context.Context, url string, exited <-chan error)
 	return d.until(ctx, "the portal at "+url, time.Minute, func() (bool, error) {
 		select {
 		case err := <-exited:
-			return false, fmt.Errorf("kubectl port-forward ended (its output is above): %v", err)
+			return false, fmt.Errorf("kubectl port-forward ended (its output is above): %w", err)
 		default:
 		}
 		resp, err := client.Get(url + "api/v1/entries")

@@ -231,7 +231,7 @@ func GoBinary(repoRoot, pkg, out string, ldflags string) error {
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 	if outb, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build %s: %v: %s", pkg, err, outb)
+		return fmt.Errorf("go build %s: %w: %s", pkg, err, outb)
 	}
 	return nil
 }

@@ -155,7 +155,9 @@ func current() (cluster.Config, bool, error) {
 	bare := cluster.Defaults(root, "", "", "", "")
 	st, err := cluster.LoadState(bare.StateDir)
 	if err != nil {
-		return bare, false, nil
+		// None recorded, or none readable: down still cleans the state
+		// directory the bare configuration names.
+		return bare, false, nil //nolint:nilerr // no state is not an error here, and an unreadable one must not stop down
 	}
 	return cluster.ConfigFromState(root, st), true, nil
 }

@@ -3,13 +3,14 @@ package centerstore
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"fmt"
 	"io"
 
 	"github.com/minio/minio-go/v7"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/scidata-io/scidata-operator/internal/s3client"
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/store"
 )
 
 // MaxManifest bounds what is read back: a manifest of 100,000 objects is
@@ -28,14 +29,22 @@ type S3 struct {
 	bucket string
 }
 
-// NewS3 connects to endpoint (host:port or https://host:port) with the
-// given keys, trusting only roots.
-func NewS3(endpoint, bucket, access, secret string, roots *x509.CertPool) (*S3, error) {
-	c, err := s3client.New(endpoint, access, secret, roots, "")
+// New is a Store on bucket through cl.
+func New(cl *minio.Client, bucket string) *S3 { return &S3{client: cl, bucket: bucket} }
+
+// Open opens the Center's store as its description says, with the sync
+// writer's keys and the store's CA read through c.
+func Open(ctx context.Context, c client.Reader, center *scidatav1.DataPlatform, operatorNamespace string, dial store.Dialer) (*S3, error) {
+	st := store.For(center, operatorNamespace)
+	cr, err := store.Resolve(ctx, c, st, store.SyncWriter)
 	if err != nil {
 		return nil, err
 	}
-	return &S3{client: c, bucket: bucket}, nil
+	cl, err := st.Client(store.SyncWriter, cr, store.ClientOptions{Dial: dial})
+	if err != nil {
+		return nil, err
+	}
+	return New(cl, st.Bucket), nil
 }
 
 // Get reads an object whole, up to MaxManifest bytes.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -15,19 +16,25 @@ import (
 
 // Paths, relative to the repository's root.
 const (
-	ChartDir      = "charts/scidata-operator"
-	CRDSourceDir  = "config/crd/bases"
-	CRDDir        = ChartDir + "/crds"
-	GeneratedDir  = ChartDir + "/templates/generated"
-	ArgoCDSource  = "config/gitops/argocd/health.lua"
-	ArgoCDCopy    = ChartDir + "/files/argocd-health.lua"
-	InstallDoc    = "docs/install.md"
-	SchemaFile    = ChartDir + "/values.schema.json"
-	ValuesFile    = ChartDir + "/values.yaml"
-	rbacDir       = "config/rbac"
-	admissionDir  = "config/admission"
-	networkPolicy = "config/manager/network_policy.yaml"
-	kustomization = "kustomization.yaml"
+	ChartDir     = "charts/scidata-operator"
+	CRDSourceDir = "config/crd/bases"
+	CRDDir       = ChartDir + "/crds"
+	GeneratedDir = ChartDir + "/templates/generated"
+	ArgoCDSource = "config/gitops/argocd/health.lua"
+	ArgoCDCopy   = ChartDir + "/files/argocd-health.lua"
+	// The alerts and the dashboard (config/monitoring), which the chart's
+	// PrometheusRule and dashboard ConfigMap carry verbatim.
+	AlertsSource    = "config/monitoring/alerts.yaml"
+	AlertsCopy      = ChartDir + "/files/alerts.yaml"
+	DashboardSource = "config/monitoring/dashboard.json"
+	DashboardCopy   = ChartDir + "/files/dashboard.json"
+	InstallDoc      = "docs/install.md"
+	SchemaFile      = ChartDir + "/values.schema.json"
+	ValuesFile      = ChartDir + "/values.yaml"
+	rbacDir         = "config/rbac"
+	admissionDir    = "config/admission"
+	networkPolicy   = "config/manager/network_policy.yaml"
+	kustomization   = "kustomization.yaml"
 )
 
 // OperatorNamespace and OperatorUsername are what config/ hard-codes: the
@@ -51,7 +58,7 @@ const usernameTemplate = `{{ include "scidata-operator.managerUsername" . }}`
 // Generate returns every generated file, by path relative to root.
 func Generate(root string) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	for _, step := range []func(string, map[string][]byte) error{crdFiles, rbacTemplates, admissionTemplates, networkPolicyTemplate, gitopsFiles} {
+	for _, step := range []func(string, map[string][]byte) error{crdFiles, rbacTemplates, admissionTemplates, networkPolicyTemplate, gitopsFiles, monitoringFiles} {
 		if err := step(root, out); err != nil {
 			return nil, err
 		}
@@ -114,10 +121,17 @@ func admissionTemplates(root string, out map[string][]byte) error {
 	if err != nil {
 		return err
 	}
+	defaults, err := valueDefaults(root)
+	if err != nil {
+		return err
+	}
 	for _, f := range admission {
 		src := filepath.ToSlash(filepath.Join(admissionDir, f))
 		b, err := os.ReadFile(filepath.Join(root, src))
 		if err != nil {
+			return err
+		}
+		if err := checkChartValues(src, b, defaults); err != nil {
 			return err
 		}
 		t, err := Template(src, b)
@@ -158,6 +172,20 @@ func gitopsFiles(root string, out map[string][]byte) error {
 		return err
 	}
 	out[InstallDoc] = doc
+	return nil
+}
+
+// monitoringFiles copies the alerts and the dashboard, byte for byte: they
+// hold Prometheus' and Grafana's own {{ }} templates, which the chart
+// includes with .Files.Get so Helm never reads them as its own.
+func monitoringFiles(root string, out map[string][]byte) error {
+	for src, dst := range map[string]string{AlertsSource: AlertsCopy, DashboardSource: DashboardCopy} {
+		b, err := os.ReadFile(filepath.Join(root, src))
+		if err != nil {
+			return err
+		}
+		out[dst] = b
+	}
 	return nil
 }
 
@@ -297,6 +325,7 @@ func Template(src string, b []byte) ([]byte, error) {
 		}
 	}
 	s := strings.ReplaceAll(out.String(), OperatorUsername, usernameTemplate)
+	s = chartValue.ReplaceAllString(s, `$1{{ .Values.$3 | toString | quote }}`)
 	if strings.Contains(s, OperatorNamespace) {
 		return nil, fmt.Errorf("%s names %s outside the manager's identity (%s): the chart cannot follow the release namespace there", src, OperatorNamespace, OperatorUsername)
 	}
@@ -355,4 +384,61 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// chartValue is a line whose quoted scalar is a chart value:
+//
+//	expression: "24" # chart: admission.upstreamCIDR.minIPv4PrefixLength
+//
+// The source keeps the default (what kustomize installs); the template
+// reads the value.
+var chartValue = regexp.MustCompile(`(?m)^(\s*(?:- )?[A-Za-z][A-Za-z0-9]*: )"([^"]*)" # chart: ([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*)$`)
+
+// checkChartValues fails when a marked value is not the default
+// values.yaml gives its key, or when a "# chart:" marker is not on a line
+// of the form chartValue reads.
+func checkChartValues(src string, b []byte, defaults map[string]string) error {
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.Contains(l, "# chart:") {
+			continue
+		}
+		m := chartValue.FindStringSubmatch(l)
+		if m == nil {
+			return fmt.Errorf("%s: %q: a chart value is written `key: \"value\" # chart: values.key`", src, strings.TrimSpace(l))
+		}
+		def, ok := defaults[m[3]]
+		if !ok {
+			return fmt.Errorf("%s: %s is not a key of %s", src, m[3], ValuesFile)
+		}
+		if def != m[2] {
+			return fmt.Errorf("%s holds %q for %s, but %s's default is %s: keep them equal, so kustomize installs the chart's default", src, m[2], m[3], ValuesFile, def)
+		}
+	}
+	return nil
+}
+
+// valueDefaults is every leaf of values.yaml by dotted key, as the chart's
+// toString renders it.
+func valueDefaults(root string) (map[string]string, error) {
+	b, err := os.ReadFile(filepath.Join(root, ValuesFile))
+	if err != nil {
+		return nil, err
+	}
+	var values map[string]any
+	if err := yaml.Unmarshal(b, &values); err != nil {
+		return nil, fmt.Errorf("%s: %w", ValuesFile, err)
+	}
+	out := map[string]string{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		if m, ok := v.(map[string]any); ok {
+			for k, c := range m {
+				walk(join(prefix, k), c)
+			}
+			return
+		}
+		out[prefix] = fmt.Sprint(v)
+	}
+	walk("", values)
+	return out, nil
 }

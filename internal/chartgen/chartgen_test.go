@@ -33,6 +33,12 @@ func TestTemplate(t *testing.T) {
 			absent: []string{"scidata-system"},
 		},
 		{
+			name:   "a value marked as a chart value reads the release's values",
+			src:    "kind: ValidatingAdmissionPolicy\nmetadata:\n  name: p\nspec:\n  variables:\n  - name: bound\n    expression: \"24\" # chart: admission.upstreamCIDR.minIPv4PrefixLength\n",
+			want:   []string{"    expression: {{ .Values.admission.upstreamCIDR.minIPv4PrefixLength | toString | quote }}\n"},
+			absent: []string{`"24"`},
+		},
+		{
 			name: "the operator's namespace outside the identity cannot follow the release",
 			src:  "kind: Role\nmetadata:\n  name: r\nrules:\n- resourceNames: [scidata-system]\n",
 			err:  "names scidata-system outside the manager's identity",
@@ -72,6 +78,25 @@ func TestTemplate(t *testing.T) {
 				if strings.Contains(s, a) {
 					t.Errorf("template still has %q:\n%s", a, s)
 				}
+			}
+		})
+	}
+}
+
+// A marked value must be the default values.yaml gives its key, and a
+// marker must be on a line the generator reads.
+func TestCheckChartValues(t *testing.T) {
+	defaults := map[string]string{"admission.upstreamCIDR.minIPv4PrefixLength": "24"}
+	for _, c := range []struct{ name, src, err string }{
+		{"the default", "    expression: \"24\" # chart: admission.upstreamCIDR.minIPv4PrefixLength\n", ""},
+		{"another value than the default", "    expression: \"16\" # chart: admission.upstreamCIDR.minIPv4PrefixLength\n", "keep them equal"},
+		{"a key values.yaml lacks", "    expression: \"24\" # chart: admission.nothing\n", "is not a key of"},
+		{"an unquoted value", "    expression: 24 # chart: admission.upstreamCIDR.minIPv4PrefixLength\n", "a chart value is written"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := checkChartValues("config/x.yaml", []byte(c.src), defaults)
+			if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
+				t.Fatalf("error %v, want %q", err, c.err)
 			}
 		})
 	}

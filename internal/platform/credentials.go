@@ -14,10 +14,12 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 )
 
-// Keys of a credentials Secret.
+// Keys of a credentials Secret, and of a CA bundle (in the ConfigMap
+// scidata-ca and in the Center's copy of a department's read-only account).
 const (
 	AccessKeyField = "accessKeyID"
 	SecretKeyField = "secretAccessKey"
+	CABundleKey    = "ca.crt"
 )
 
 // NewCredentials draws an S3 access key (20 characters) and secret key (40
@@ -74,10 +76,24 @@ func CredentialsSecret(p *scidatav1.DataPlatform, namespace, name, component, ac
 }
 
 // MirroredCredentialsSecret is the copy, in the Center's namespace, of a
-// department's read-only account (source) that the sync Jobs mount.
-func MirroredCredentialsSecret(dept *scidatav1.DataPlatform, source *corev1.Secret) *corev1.Secret {
-	return CredentialsSecret(dept, CenterNamespace, MirroredReadSecretName(dept.Name), ComponentSync,
-		string(source.Data[AccessKeyField]), string(source.Data[SecretKeyField]))
+// department's read-only account (source) that the sync Jobs mount, with
+// the CA bundle that department's store is verified against (the
+// operator's CA for a Managed store, the spec's for an External one).
+func MirroredCredentialsSecret(dept *scidatav1.DataPlatform, source *corev1.Secret, caPEM []byte) *corev1.Secret {
+	s := CopiedCredentialsSecret(dept, CenterNamespace, MirroredReadSecretName(dept.Name), ComponentSync, source)
+	if len(caPEM) > 0 {
+		s.Data[CABundleKey] = caPEM
+	}
+	return s
+}
+
+// CopiedCredentialsSecret is a copy of an account's keys (source) in
+// namespace, for pods there to mount: how an External store's accounts,
+// which the city's storage team puts in the operator's namespace, reach
+// the pods that use them under the names a Managed store's have.
+func CopiedCredentialsSecret(p *scidatav1.DataPlatform, namespace, name, component string, source *corev1.Secret) *corev1.Secret {
+	return CredentialsSecret(p, namespace, name, component,
+		strings.TrimSpace(string(source.Data[AccessKeyField])), strings.TrimSpace(string(source.Data[SecretKeyField])))
 }
 
 // ServingCertificateSecret holds the store's serving certificate and key,

@@ -21,7 +21,7 @@ func TestCredentialsGolden(t *testing.T) {
 	objs := []any{
 		root,
 		read,
-		MirroredCredentialsSecret(water, read),
+		MirroredCredentialsSecret(water, read, []byte("-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n")),
 		ServingCertificateSecret(water, []byte("-----BEGIN CERTIFICATE-----\nstore\n-----END CERTIFICATE-----\n"), []byte("-----BEGIN EC PRIVATE KEY-----\nstore\n-----END EC PRIVATE KEY-----\n")),
 		CASecret(cfg.OperatorNamespace, []byte("-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n"), []byte("-----BEGIN EC PRIVATE KEY-----\nca\n-----END EC PRIVATE KEY-----\n")),
 		SigningKeySecret([]byte("-----BEGIN PRIVATE KEY-----\nreceipts\n-----END PRIVATE KEY-----\n")),
@@ -56,8 +56,8 @@ func TestCredentialsGolden(t *testing.T) {
 func TestKeyMaterialOutlivesItsPlatform(t *testing.T) {
 	water := dept("water-resources", nil)
 	read := CredentialsSecret(water, Namespace(water), CenterReadCredentialsName, ComponentSync, "a", "s")
-	mirror := MirroredCredentialsSecret(water, read)
-	if mirror.Namespace != CenterNamespace || mirror.Name != MirroredReadSecretName(water.Name) || string(mirror.Data[AccessKeyField]) != "a" || string(mirror.Data[SecretKeyField]) != "s" {
+	mirror := MirroredCredentialsSecret(water, read, []byte("ca"))
+	if mirror.Namespace != CenterNamespace || mirror.Name != MirroredReadSecretName(water.Name) || string(mirror.Data[AccessKeyField]) != "a" || string(mirror.Data[SecretKeyField]) != "s" || string(mirror.Data[CABundleKey]) != "ca" {
 		t.Errorf("mirror %s/%s holds %v", mirror.Namespace, mirror.Name, mirror.Data)
 	}
 	for _, s := range []*corev1.Secret{read, mirror, ServingCertificateSecret(water, nil, nil), CASecret("scidata-system", nil, nil), SigningKeySecret(nil)} {

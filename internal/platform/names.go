@@ -46,9 +46,6 @@ const (
 	// CABundleName is the ConfigMap with the operator's CA certificate.
 	CABundleName = "scidata-ca"
 
-	// Bucket is the bucket every managed store serves.
-	Bucket = "scidata"
-
 	// ComponentObjectStore, ComponentPortal and ComponentSync are the values
 	// of app.kubernetes.io/component that NetworkPolicies select on.
 	ComponentObjectStore = "object-store"

@@ -37,6 +37,14 @@ type ClusterNetwork struct {
 	APIServer []Peer
 	// CenterMax is the Center's maxClassification, or "" when there is no Center.
 	CenterMax scidatav1.ClassificationLevel
+	// OwnStore is where the platform's External store answers (none for a
+	// Managed store): its own pods, the Center's sync pods included on the
+	// Center, may reach it.
+	OwnStore []Peer
+	// DepartmentStores (the Center only) is where the External stores of
+	// the departments the Center is cleared for answer: the sync pods may
+	// reach them.
+	DepartmentStores []Peer
 }
 
 // NetworkPolicy names.
@@ -51,6 +59,7 @@ const (
 	PolicyEgressCenterPortal = "egress-to-center-portal"
 	PolicySyncEgress         = "sync-to-department-stores"
 	PolicyUpstream           = "egress-to-upstream"
+	PolicyStoreEgress        = "egress-to-external-store"
 )
 
 // CenterCleared reports whether the Center may sync data from p: it is
@@ -77,30 +86,41 @@ func NetworkPolicies(p *scidatav1.DataPlatform, cfg Config, net ClusterNetwork) 
 			WithEgress(networkingv1ac.NetworkPolicyEgressRule().WithTo(networkingv1ac.NetworkPolicyPeer().WithPodSelector(metav1ac.LabelSelector())))),
 		policy(p, PolicyPortalAPIServer, nil, false, true).WithSpec(policySpec(Selector(p, ComponentPortal), false, true).WithEgress(peerRules(net.APIServer)...)),
 	}
+	if len(net.OwnStore) > 0 {
+		// An External store: every pod of the platform may reach it (its
+		// owners' tools, and on the Center the sync pods), and nothing else
+		// of the store's network, classified or not.
+		all = append(all, policy(p, PolicyStoreEgress, nil, false, true).WithSpec(policySpec(nil, false, true).WithEgress(peerRules(net.OwnStore)...)))
+	}
 	if p.Spec.Role == scidatav1.RoleCenter {
-		return append(all, centerPolicies(p, cfg)...)
+		return append(all, centerPolicies(p, cfg, net)...)
 	}
 	return append(all, departmentPolicies(p, net)...)
 }
 
-func centerPolicies(p *scidatav1.DataPlatform, cfg Config) []*networkingv1ac.NetworkPolicyApplyConfiguration {
+func centerPolicies(p *scidatav1.DataPlatform, cfg Config, net ClusterNetwork) []*networkingv1ac.NetworkPolicyApplyConfiguration {
+	// The sync pods pull from department stores: the Managed ones' pods,
+	// and the External ones of the departments the Center is cleared for.
+	syncEgress := append([]*networkingv1ac.NetworkPolicyEgressRuleApplyConfiguration{networkingv1ac.NetworkPolicyEgressRule().
+		WithTo(networkingv1ac.NetworkPolicyPeer().
+			WithNamespaceSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{scidatav1.LabelRole: scidatav1.RoleLabelDepartment})).
+			WithPodSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{scidatav1.LabelComponent: ComponentObjectStore}))).
+		WithPorts(tcp(ObjectStorePort))}, peerRules(net.DepartmentStores)...)
 	out := []*networkingv1ac.NetworkPolicyApplyConfiguration{
-		// The manager reads manifests back and writes receipts.
-		policy(p, PolicyStoreFromManager, nil, true, false).WithSpec(policySpec(Selector(p, ComponentObjectStore), true, false).
-			WithIngress(networkingv1ac.NetworkPolicyIngressRule().
-				WithFrom(podsIn(cfg.OperatorNamespace, map[string]string{scidatav1.LabelComponent: ComponentManager})).
-				WithPorts(tcp(ObjectStorePort)))),
 		// Every platform's pods, and the listed public namespaces and CIDRs,
 		// reach the Center's portal.
 		policy(p, PolicyPortalIngress, nil, true, false).WithSpec(policySpec(Selector(p, ComponentPortal), true, false).
 			WithIngress(networkingv1ac.NetworkPolicyIngressRule().WithFrom(centerPortalPeers(p)...).WithPorts(tcp(PortalPort)))),
-		// The sync pods pull from department stores.
 		policy(p, PolicySyncEgress, nil, false, true).WithSpec(policySpec(map[string]string{scidatav1.LabelComponent: ComponentSync}, false, true).
-			WithEgress(networkingv1ac.NetworkPolicyEgressRule().
-				WithTo(networkingv1ac.NetworkPolicyPeer().
-					WithNamespaceSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{scidatav1.LabelRole: scidatav1.RoleLabelDepartment})).
-					WithPodSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{scidatav1.LabelComponent: ComponentObjectStore}))).
-				WithPorts(tcp(ObjectStorePort)))),
+			WithEgress(syncEgress...)),
+	}
+	if Managed(p) {
+		// The manager reads manifests back and writes receipts.
+		out = append([]*networkingv1ac.NetworkPolicyApplyConfiguration{
+			policy(p, PolicyStoreFromManager, nil, true, false).WithSpec(policySpec(Selector(p, ComponentObjectStore), true, false).
+				WithIngress(networkingv1ac.NetworkPolicyIngressRule().
+					WithFrom(podsIn(cfg.OperatorNamespace, map[string]string{scidatav1.LabelComponent: ComponentManager})).
+					WithPorts(tcp(ObjectStorePort))))}, out...)
 	}
 	if u := p.Spec.Upstream; u != nil {
 		port := u.Port
@@ -134,7 +154,7 @@ func centerPortalPeers(p *scidatav1.DataPlatform) []*networkingv1ac.NetworkPolic
 
 func departmentPolicies(p *scidatav1.DataPlatform, net ClusterNetwork) []*networkingv1ac.NetworkPolicyApplyConfiguration {
 	var out []*networkingv1ac.NetworkPolicyApplyConfiguration
-	if CenterCleared(p, net) {
+	if CenterCleared(p, net) && Managed(p) {
 		out = append(out, policy(p, PolicyStoreFromSync, nil, true, false).WithSpec(policySpec(Selector(p, ComponentObjectStore), true, false).
 			WithIngress(networkingv1ac.NetworkPolicyIngressRule().
 				WithFrom(podsIn(CenterNamespace, map[string]string{scidatav1.LabelComponent: ComponentSync})).

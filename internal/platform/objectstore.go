@@ -27,33 +27,31 @@ const (
 	StoreBootstrapPort = 9091
 )
 
-// storeAccount is an account of the store and what it may do in the
+// StoreGrant is an account of a managed store and what it may do in the
 // platform's bucket (the levels of `store-bootstrap --grant`).
-type storeAccount struct {
-	name, secret, access string
+type StoreGrant struct {
+	// Name names the account in the store's pod; Secret holds its keys.
+	Name, Secret string
+	// Access is read, write or manage.
+	Access string
 }
 
-// storeAccounts are the store's ordinary accounts. On a department store
-// the owners manage their data and the Center's account only reads it. On
-// the Center's store the sync account writes submitted data and receipts
-// and can delete nothing, and the owners only read: no person can alter
-// what was received.
-func storeAccounts(p *scidatav1.DataPlatform) []storeAccount {
+// StoreGrants are a managed store's ordinary accounts. On a department
+// store the owners manage their data and the Center's account only reads
+// it. On the Center's store the sync account writes submitted data and
+// receipts and can delete nothing, and the owners only read: no person can
+// alter what was received.
+func StoreGrants(p *scidatav1.DataPlatform) []StoreGrant {
 	if p.Spec.Role == scidatav1.RoleCenter {
-		return []storeAccount{
+		return []StoreGrant{
 			{"sync", SyncCredentialsName, "write"},
 			{"upload", UploadCredentialsName, "read"},
 		}
 	}
-	return []storeAccount{
+	return []StoreGrant{
 		{"upload", UploadCredentialsName, "manage"},
 		{"center-read", CenterReadCredentialsName, "read"},
 	}
-}
-
-// ObjectStoreURL is the in-cluster HTTPS endpoint of a managed store.
-func ObjectStoreURL(p *scidatav1.DataPlatform) string {
-	return fmt.Sprintf("https://%s.%s.svc:%d", ObjectStoreName, Namespace(p), ObjectStorePort)
 }
 
 // ObjectStoreDNSNames are the names the store's certificate is valid for.
@@ -118,8 +116,9 @@ func Managed(p *scidatav1.DataPlatform) bool {
 //
 // rev identifies what the store's pod reads only when it starts: a renewed
 // serving certificate or a replaced account rolls the pod, which a changed
-// annotation of the pod template does.
-func ObjectStoreStatefulSet(p *scidatav1.DataPlatform, cfg Config, templateSize resource.Quantity, rev StoreRevision) *appsv1ac.StatefulSetApplyConfiguration {
+// annotation of the pod template does. bucket is the one the store serves,
+// from the store's description (internal/store).
+func ObjectStoreStatefulSet(p *scidatav1.DataPlatform, cfg Config, templateSize resource.Quantity, rev StoreRevision, bucket string) *appsv1ac.StatefulSetApplyConfiguration {
 	labels := Labels(p, ComponentObjectStore)
 	// volumeClaimTemplates is an atomic list: the field manager owns each
 	// template whole, defaults included. The template states the
@@ -153,7 +152,7 @@ func ObjectStoreStatefulSet(p *scidatav1.DataPlatform, cfg Config, templateSize 
 			WithTemplate(corev1ac.PodTemplateSpec().
 				WithLabels(labels).
 				WithAnnotations(map[string]string{AnnotationServingCertificate: rev.Certificate, AnnotationAccounts: rev.Accounts}).
-				WithSpec(objectStorePod(p, cfg))))
+				WithSpec(objectStorePod(p, cfg, bucket))))
 }
 
 // storePodParts is what the store pod's containers share: the root
@@ -166,7 +165,7 @@ type storePodParts struct {
 	volumes                []*corev1ac.VolumeApplyConfiguration
 }
 
-func newStorePodParts(p *scidatav1.DataPlatform) storePodParts {
+func newStorePodParts(p *scidatav1.DataPlatform, bucket string) storePodParts {
 	secretEnv := func(name, key string) *corev1ac.EnvVarApplyConfiguration {
 		return corev1ac.EnvVar().WithName(name).WithValueFrom(corev1ac.EnvVarSource().
 			WithSecretKeyRef(corev1ac.SecretKeySelector().WithName(RootCredentialsName).WithKey(key)))
@@ -180,7 +179,7 @@ func newStorePodParts(p *scidatav1.DataPlatform) storePodParts {
 			"--endpoint", fmt.Sprintf("127.0.0.1:%d", ObjectStorePort),
 			"--server-name", ObjectStoreDNSNames(p)[2],
 			"--ca-file", storeCAPath + "/ca.crt",
-			"--bucket", Bucket,
+			"--bucket", bucket,
 			"--health-addr", fmt.Sprintf(":%d", StoreBootstrapPort),
 		},
 		volumes: []*corev1ac.VolumeApplyConfiguration{
@@ -188,13 +187,13 @@ func newStorePodParts(p *scidatav1.DataPlatform) storePodParts {
 			corev1ac.Volume().WithName("ca").WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(CABundleName).WithDefaultMode(0o444)),
 		},
 	}
-	for _, a := range storeAccounts(p) {
-		dir := storeAccountsPath + "/" + a.name
-		parts.initArgs = append(parts.initArgs, "--account", a.name+"="+dir)
-		parts.bootArgs = append(parts.bootArgs, "--grant", a.name+"="+dir+":"+a.access)
-		parts.accountMounts = append(parts.accountMounts, corev1ac.VolumeMount().WithName("account-"+a.name).WithMountPath(dir).WithReadOnly(true))
-		parts.volumes = append(parts.volumes, corev1ac.Volume().WithName("account-"+a.name).WithSecret(corev1ac.SecretVolumeSource().
-			WithSecretName(a.secret).WithDefaultMode(0o440)))
+	for _, a := range StoreGrants(p) {
+		dir := storeAccountsPath + "/" + a.Name
+		parts.initArgs = append(parts.initArgs, "--account", a.Name+"="+dir)
+		parts.bootArgs = append(parts.bootArgs, "--grant", a.Name+"="+dir+":"+a.Access)
+		parts.accountMounts = append(parts.accountMounts, corev1ac.VolumeMount().WithName("account-"+a.Name).WithMountPath(dir).WithReadOnly(true))
+		parts.volumes = append(parts.volumes, corev1ac.Volume().WithName("account-"+a.Name).WithSecret(corev1ac.SecretVolumeSource().
+			WithSecretName(a.Secret).WithDefaultMode(0o440)))
 	}
 	return parts
 }
@@ -205,8 +204,8 @@ var smallContainer = corev1.ResourceRequirements{
 	Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
 }
 
-func objectStorePod(p *scidatav1.DataPlatform, cfg Config) *corev1ac.PodSpecApplyConfiguration {
-	parts := newStorePodParts(p)
+func objectStorePod(p *scidatav1.DataPlatform, cfg Config, bucket string) *corev1ac.PodSpecApplyConfiguration {
+	parts := newStorePodParts(p, bucket)
 	return corev1ac.PodSpec().
 		WithAutomountServiceAccountToken(false).
 		WithEnableServiceLinks(false).

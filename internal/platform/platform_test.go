@@ -13,7 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
-	"k8s.io/pod-security-admission/api"
+	psapi "k8s.io/pod-security-admission/api"
 	psapolicy "k8s.io/pod-security-admission/policy"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
@@ -124,10 +124,14 @@ func TestQuotaAndOwners(t *testing.T) {
 		t.Error("bindings without owners")
 	}
 	rb := OwnersRoleBinding(dept("a", func(p *scidatav1.DataPlatform) {
-		p.Spec.Owners = scidatav1.Owners{Groups: []string{"g"}, Users: []string{"u"}}
+		p.Spec.Owners = scidatav1.Owners{Groups: []string{"g"}, Users: []string{"u"},
+			ServiceAccounts: []scidatav1.ServiceAccountReference{{Namespace: "flux-system", Name: "a-gitops"}}}
 	}))
-	if len(rb.Subjects) != 2 || *rb.Subjects[0].Kind != "Group" || *rb.Subjects[1].Kind != "User" || *rb.RoleRef.Name != PlatformAdminRole {
+	if len(rb.Subjects) != 3 || *rb.Subjects[0].Kind != "Group" || *rb.Subjects[1].Kind != "User" || *rb.RoleRef.Name != PlatformAdminRole {
 		t.Errorf("owners binding %+v", rb)
+	}
+	if sa := rb.Subjects[2]; *sa.Kind != "ServiceAccount" || *sa.Namespace != "flux-system" || *sa.Name != "a-gitops" || sa.APIGroup != nil {
+		t.Errorf("a ServiceAccount owner is bound as %+v", sa)
 	}
 	if PortalReaderClusterBinding(dept("a", nil)) != nil || PortalReaderClusterBinding(centerPlatform()) == nil {
 		t.Error("only the Center's portal reads the whole city")
@@ -143,7 +147,7 @@ func TestPodsMeetTheRestrictedStandard(t *testing.T) {
 	}
 	p := dept("water", nil)
 	specs := map[string]*corev1ac.PodSpecApplyConfiguration{
-		"object store": ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}).Spec.Template.Spec,
+		"object store": ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}, "scidata").Spec.Template.Spec,
 		"portal":       PortalDeployment(p, cfg).Spec.Template.Spec,
 	}
 	for name, ac := range specs {
@@ -152,7 +156,7 @@ func TestPodsMeetTheRestrictedStandard(t *testing.T) {
 		if err := yaml.Unmarshal(b, &spec); err != nil {
 			t.Fatal(err)
 		}
-		results := evaluator.EvaluatePod(api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}, &metav1.ObjectMeta{}, &spec)
+		results := evaluator.EvaluatePod(psapi.LevelVersion{Level: psapi.LevelRestricted, Version: psapi.LatestVersion()}, &metav1.ObjectMeta{}, &spec)
 		for _, r := range results {
 			if !r.Allowed {
 				t.Errorf("%s: %s: %s", name, r.ForbiddenReason, r.ForbiddenDetail)
@@ -166,12 +170,12 @@ func TestPodsMeetTheRestrictedStandard(t *testing.T) {
 // -update` rewrites them.
 func TestGolden(t *testing.T) {
 	for _, p := range []*scidatav1.DataPlatform{centerPlatform(), dept("water-resources", func(p *scidatav1.DataPlatform) {
-		p.Spec.Owners = scidatav1.Owners{Groups: []string{"water-admins"}}
+		p.Spec.Owners = scidatav1.Owners{Groups: []string{"water-admins"}, ServiceAccounts: []scidatav1.ServiceAccountReference{{Namespace: "flux-system", Name: "water-resources-gitops"}}}
 		p.Spec.Quota = &scidatav1.Quota{CPU: ptr.To(resource.MustParse("4")), Storage: ptr.To(resource.MustParse("500Gi"))}
 	})} {
 		objs := []any{NamespaceObject(p), ResourceQuota(p), LimitRange(p), OwnersRoleBinding(p), UploadSecretRole(p), UploadSecretRoleBinding(p),
 			PortalServiceAccount(p), PortalReaderBinding(p), PortalReaderClusterBinding(p), ReceiptKeysRole(p), ReceiptKeysRoleBinding(p), ObjectStoreHeadlessService(p), ObjectStoreService(p),
-			ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}), PortalService(p), PortalDeployment(p, cfg)}
+			ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}, "scidata"), PortalService(p), PortalDeployment(p, cfg)}
 		for _, np := range NetworkPolicies(p, cfg, net) {
 			objs = append(objs, np)
 		}

@@ -87,6 +87,9 @@ func ownerSubjects(p *scidatav1.DataPlatform) []*rbacv1ac.SubjectApplyConfigurat
 	for _, u := range p.Spec.Owners.Users {
 		s = append(s, rbacv1ac.Subject().WithKind(rbacv1.UserKind).WithAPIGroup(rbacv1.GroupName).WithName(u))
 	}
+	for _, sa := range p.Spec.Owners.ServiceAccounts {
+		s = append(s, rbacv1ac.Subject().WithKind(rbacv1.ServiceAccountKind).WithNamespace(sa.Namespace).WithName(sa.Name))
+	}
 	return s
 }
 

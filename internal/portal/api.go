@@ -68,15 +68,15 @@ type EntriesPage struct {
 	Next     string      `json:"next,omitempty"`
 }
 
-func (s *Server) apiEntries(w http.ResponseWriter, r *http.Request, snap *Snapshot) {
-	q := r.URL.Query()
-	all := snap.Select(filterFrom(q))
-	items, n, size := page(all, q, 50, 500)
-	out := EntriesPage{Items: make([]EntryJSON, 0, len(items)), Total: len(all), Page: n, PageSize: size}
-	for _, e := range items {
+func (s *Server) apiEntries(w http.ResponseWriter, r *http.Request) {
+	q := query(r)
+	n, size := page(q, 50, 500)
+	l := s.Index.Search(s.now(), filterFrom(q), offset(n, size), size)
+	out := EntriesPage{Items: make([]EntryJSON, 0, len(l.Items)), Total: l.Total, Page: n, PageSize: size}
+	for _, e := range l.Items {
 		out.Items = append(out.Items, s.entryJSON(e))
 	}
-	if n*size < len(all) {
+	if n*size < l.Total {
 		next := url.Values{}
 		for k, v := range q {
 			next[k] = v
@@ -88,8 +88,8 @@ func (s *Server) apiEntries(w http.ResponseWriter, r *http.Request, snap *Snapsh
 	writeJSON(w, "application/json", out)
 }
 
-func (s *Server) apiEntry(w http.ResponseWriter, r *http.Request, snap *Snapshot) {
-	e := snap.Find(r.PathValue("namespace"), r.PathValue("name"))
+func (s *Server) apiEntry(w http.ResponseWriter, r *http.Request) {
+	e := s.Index.Find(s.now(), r.PathValue("namespace"), r.PathValue("name"))
 	if e == nil {
 		http.Error(w, "no such entry in the public catalog", http.StatusNotFound)
 		return
@@ -97,6 +97,6 @@ func (s *Server) apiEntry(w http.ResponseWriter, r *http.Request, snap *Snapshot
 	writeJSON(w, "application/json", s.entryJSON(e))
 }
 
-func (s *Server) apiScorecard(w http.ResponseWriter, _ *http.Request, snap *Snapshot) {
-	writeJSON(w, "application/json", map[string]any{"areas": Areas, "departments": Scorecards(snap)})
+func (s *Server) apiScorecard(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, "application/json", map[string]any{"areas": Areas, "departments": Scorecards(s.Index.Listed(s.now()))})
 }

@@ -6,12 +6,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/scidata-io/scidata-operator/internal/portal"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -49,10 +51,9 @@ func chromium(t *testing.T) string {
 	return p
 }
 
-// A person searches, filters, opens an entry and sees its citation, in a
-// real headless browser with JavaScript doing nothing (the page has none).
-func TestABrowserSearchesFiltersAndOpensAnEntry(t *testing.T) {
-	srv, _ := portalFor(t, "")
+// browser starts a headless Chromium for the test.
+func browser(t *testing.T) context.Context {
+	t.Helper()
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromium(t)),
 		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
@@ -61,12 +62,19 @@ func TestABrowserSearchesFiltersAndOpensAnEntry(t *testing.T) {
 		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1200, 900),
 	)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
+	return ctx
+}
 
+// A person searches, filters, opens an entry and sees its citation, in a
+// real headless browser with JavaScript doing nothing (the page has none).
+func TestABrowserSearchesFiltersAndOpensAnEntry(t *testing.T) {
+	srv, _ := portalFor(t, "")
+	ctx := browser(t)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.ID("q")),
@@ -81,8 +89,11 @@ func TestABrowserSearchesFiltersAndOpensAnEntry(t *testing.T) {
 	// The form submits by a plain GET: wait, bounded, for the results page.
 	testenv.Eventually(t, 20*time.Second, func() error {
 		loc, err := chromedp.Run(ctx, chromedp.Location())
-		if err != nil || !strings.Contains(loc, "q=flood") {
-			return fmt.Errorf("still at %q (%v)", loc, err)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(loc, "q=flood") {
+			return fmt.Errorf("still at %q", loc)
 		}
 		return nil
 	})
@@ -111,13 +122,87 @@ func TestABrowserSearchesFiltersAndOpensAnEntry(t *testing.T) {
 	if title != "Hourly rainfall at hydrological stations" || !strings.Contains(citation, "doi:10.12345/bz.rain") {
 		t.Fatalf("entry page: title %q, citation %q", title, citation)
 	}
+	screenshot(ctx, t, "entry")
+}
+
+func screenshot(ctx context.Context, t *testing.T, name string) {
+	t.Helper()
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.ArtifactDir(), "entry.png")
+	path := filepath.Join(t.ArtifactDir(), name+".png")
 	if err := os.WriteFile(path, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("screenshot of the entry page: %s (%d bytes; run with -artifacts to keep it)", path, len(shot))
+	t.Logf("screenshot of the %s page: %s (%d bytes; run with -artifacts to keep it)", name, path, len(shot))
+}
+
+type box struct{ Left, Top, Right, Bottom float64 }
+
+func (b box) within(o box) bool {
+	const slack = 0.5 // sub-pixel rounding
+	return b.Left >= o.Left-slack && b.Top >= o.Top-slack && b.Right <= o.Right+slack && b.Bottom <= o.Bottom+slack
+}
+
+// The labels each scorecard chart draws, as the browser rendered them.
+const chartLabels = `[...document.querySelectorAll("section.card")].map(sec => {
+  const svg = sec.querySelector("svg"), box = e => { const r = e.getBoundingClientRect(); return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+  return {id: sec.id, svg: box(svg), labels: [...svg.querySelectorAll("text")].map(t => ({
+    class: t.getAttribute("class") || "", area: t.dataset.area || "", text: t.textContent, box: box(t), width: t.getComputedTextLength()}))};
+})`
+
+type renderedChart struct {
+	ID     string `json:"id"`
+	SVG    box    `json:"svg"`
+	Labels []struct {
+		Class, Area, Text string
+		Box               box
+		Width             float64
+	} `json:"labels"`
+}
+
+// Every figure and label of the scorecard's charts is drawn whole inside
+// its SVG (a score of 100 once lost its last digit to the SVG's width), and
+// each figure drawn is the one the JSON scorecard gives.
+func TestABrowserDrawsEveryScorecardFigureWhole(t *testing.T) {
+	srv, _ := portalFor(t, "")
+	var sc struct {
+		Departments []portal.Scorecard `json:"departments"`
+	}
+	getJSON(t, srv, "/api/v1/scorecard", &sc)
+	want := map[string]map[string]int{}
+	for _, d := range sc.Departments {
+		want["dept-"+d.Department.Code] = d.Scores
+	}
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/scorecard"), chromedp.WaitVisible(chromedp.CSS("section.card svg"))); err != nil {
+		t.Fatal(err)
+	}
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]renderedChart](chartLabels))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hundreds, values := 0, 0
+	for _, c := range charts {
+		for _, l := range c.Labels {
+			if l.Width <= 0 || !l.Box.within(c.SVG) {
+				t.Errorf("%s: label %q (%s) is drawn at %+v, %.1f wide, outside its SVG %+v", c.ID, l.Text, l.Class, l.Box, l.Width, c.SVG)
+			}
+			if l.Class != "value" {
+				continue
+			}
+			values++
+			if fig, ok := want[c.ID][l.Area]; !ok || l.Text != strconv.Itoa(fig) {
+				t.Errorf("%s: %s is drawn as %q; the scorecard says %d", c.ID, l.Area, l.Text, fig)
+			}
+			if l.Text == "100" {
+				hundreds++
+			}
+		}
+	}
+	if len(charts) != len(sc.Departments) || values != len(sc.Departments)*len(portal.Areas) || hundreds == 0 {
+		t.Fatalf("%d charts with %d figures, %d of them 100; want one chart per department (%d), every area, and a 100 to draw", len(charts), values, hundreds, len(sc.Departments))
+	}
+	screenshot(ctx, t, "scorecard")
 }

@@ -1,8 +1,11 @@
 package portal
 
 import (
+	"bytes"
 	"encoding/csv"
 	"io"
+	"math"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +16,18 @@ var CSVHeader = []string{
 	"id", "title", "local_title", "department_code", "department_name", "subject", "keywords", "data_types",
 	"effective_sharing", "access_rights", "sharing_reason", "embargo_until", "access_type", "access_url",
 	"license", "doi", "cstr", "citation", "landing_page", "completeness",
+}
+
+func (s *Server) csv(w http.ResponseWriter, r *http.Request) {
+	var buf bytes.Buffer
+	l := s.Index.Search(s.now(), filterFrom(query(r)), 0, math.MaxInt)
+	if err := s.WriteCSV(&buf, l.Items); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="catalog.csv"`)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // WriteCSV writes the listed entries, one row each.

@@ -1,7 +1,13 @@
 package portal
 
 import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +49,7 @@ var dcatContext = map[string]any{
 	"xsd":   "http://www.w3.org/2001/XMLSchema#",
 	"adms":  "http://www.w3.org/ns/adms#",
 	"skos":  "http://www.w3.org/2004/02/skos/core#",
+	"hydra": "http://www.w3.org/ns/hydra/core#",
 }
 
 type node = map[string]any
@@ -61,13 +68,126 @@ func dateTime(t time.Time) node {
 	return node{"@value": t.UTC().Format(time.RFC3339), "@type": "xsd:dateTime"}
 }
 
-// Catalog builds the DCAT-AP JSON-LD document for the listed entries.
-func (s *Server) Catalog(snap *Snapshot) node {
-	datasets := make([]node, 0, len(snap.Entries))
-	for _, e := range snap.Entries {
-		datasets = append(datasets, s.dataset(e))
+// datasetPattern serves one dataset's JSON-LD, linked from its page.
+const datasetPattern = "GET /entries/{namespace}/{name}/dataset.jsonld"
+
+// datasetPath is the path of an entry's own JSON-LD document.
+func datasetPath(e *Entry) string { return "/entries/" + e.ID() + "/dataset.jsonld" }
+
+// pageURI is an entry's landing page; datasetURI and distributionURI name
+// the dataset and its distribution. All three come from the entry's
+// namespace and name only (never its content, version, UID or a page of
+// the export), so a harvester sees the same URIs from one harvest to the
+// next; the dataset's is a fragment of its page, which links its JSON-LD.
+func (s *Server) pageURI(e *Entry) string         { return s.url("/entries/" + e.ID()) }
+func (s *Server) datasetURI(e *Entry) string      { return s.pageURI(e) + "#dataset" }
+func (s *Server) distributionURI(e *Entry) string { return s.pageURI(e) + "#distribution" }
+
+// Page sizes of the paged export.
+const (
+	dcatPageSize    = 100
+	dcatMaxPageSize = 1000
+)
+
+// dcat serves the DCAT-AP export: the whole catalog in one document, or,
+// with page or pageSize, one page of it with a Hydra view (first, previous,
+// next, last) that harvesters follow. modified_since keeps the datasets
+// changed at or after a time. Datasets are encoded once per entry version,
+// so a request concatenates what is encoded.
+func (s *Server) dcat(w http.ResponseWriter, r *http.Request) {
+	q := query(r)
+	since, err := modifiedSince(q.Get("modified_since"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
 	}
-	return node{
+	paged := q.Has("page") || q.Has("pageSize")
+	n, size := page(q, dcatPageSize, dcatMaxPageSize)
+	from, limit := 0, math.MaxInt
+	if paged {
+		from, limit = offset(n, size), size
+	}
+	l := s.Index.Datasets(s.now(), since, from, limit)
+	head := s.catalogNode(l)
+	if paged {
+		head["@type"] = []string{"dcat:Catalog", "hydra:Collection"}
+		head["hydra:totalItems"] = l.Total
+		head["hydra:view"] = s.view(n, size, l.Total, since)
+	}
+	h, err := json.Marshal(head)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	datasets := make([][]byte, len(l.Items))
+	for i, e := range l.Items {
+		if datasets[i], err = s.datasetJSON(e); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/ld+json; charset=utf-8")
+	bw := bufio.NewWriterSize(w, 64<<10)
+	_, _ = bw.Write(h[:len(h)-1]) // the head without its closing brace
+	_, _ = bw.WriteString(`,"dcat:dataset":[`)
+	for i, d := range datasets {
+		if i > 0 {
+			_ = bw.WriteByte(',')
+		}
+		_, _ = bw.Write(d)
+	}
+	_, _ = bw.WriteString("]}\n")
+	_ = bw.Flush()
+}
+
+// modifiedSince reads the modified_since parameter: an RFC 3339 time or a
+// date (midnight UTC); empty means every dataset.
+func modifiedSince(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, errors.New("modified_since must be an RFC 3339 time (2026-11-25T08:00:00Z) or a date (2026-11-25)")
+}
+
+// pageTypes types every page of the export twice: as a Hydra
+// PartialCollectionView, and as the deprecated PagedCollection that older
+// harvesters (ckanext-dcat's RDF harvester) look for.
+var pageTypes = []string{"hydra:PartialCollectionView", "hydra:PagedCollection"}
+
+// view describes page n of the export with links to its neighbours, in
+// both Hydra's current terms (first, previous, next, last) and the
+// deprecated ones (firstPage, ..., itemsPerPage).
+func (s *Server) view(n, size, total int, since time.Time) node {
+	last := max(1, (total+size-1)/size)
+	ref := func(p int) node {
+		v := url.Values{"page": {strconv.Itoa(p)}, "pageSize": {strconv.Itoa(size)}}
+		if !since.IsZero() {
+			v.Set("modified_since", since.Format(time.RFC3339Nano))
+		}
+		return node{"@id": s.url("/catalog.jsonld?" + v.Encode()), "@type": pageTypes}
+	}
+	v := ref(n)
+	v["hydra:totalItems"], v["hydra:itemsPerPage"] = total, size
+	v["hydra:first"], v["hydra:firstPage"] = ref(1), ref(1)
+	v["hydra:last"], v["hydra:lastPage"] = ref(last), ref(last)
+	if n > 1 {
+		v["hydra:previous"], v["hydra:previousPage"] = ref(min(n-1, last)), ref(min(n-1, last))
+	}
+	if n < last {
+		v["hydra:next"], v["hydra:nextPage"] = ref(n+1), ref(n+1)
+	}
+	return v
+}
+
+// catalogNode is the catalog's own description, without its datasets.
+func (s *Server) catalogNode(l Listing) node {
+	n := node{
 		"@context":        dcatContext,
 		"@id":             s.url("/catalog.jsonld"),
 		"@type":           "dcat:Catalog",
@@ -75,9 +195,42 @@ func (s *Server) Catalog(snap *Snapshot) node {
 		"dct:description": texts(s.Description, ""),
 		"dct:publisher":   s.publisher(),
 		"foaf:homepage":   node{"@id": s.url("/"), "@type": "foaf:Document"},
-		"dct:modified":    dateTime(snap.At),
-		"dcat:dataset":    datasets,
 	}
+	if !l.Modified.IsZero() {
+		n["dct:modified"] = dateTime(l.Modified)
+	}
+	return n
+}
+
+// datasetJSON is an entry's dataset node, encoded once.
+func (s *Server) datasetJSON(e *Entry) ([]byte, error) {
+	if enc := e.dataset.Load(); enc != nil && enc.by == s {
+		return enc.body, nil
+	}
+	b, err := json.Marshal(s.dataset(e))
+	if err != nil {
+		return nil, err
+	}
+	e.dataset.Store(&encoded{by: s, body: b})
+	return b, nil
+}
+
+// datasetDoc serves one dataset as a JSON-LD document of its own.
+func (s *Server) datasetDoc(w http.ResponseWriter, r *http.Request) {
+	e := s.Index.Find(s.now(), r.PathValue("namespace"), r.PathValue("name"))
+	if e == nil {
+		http.Error(w, "no such entry in the public catalog", http.StatusNotFound)
+		return
+	}
+	d := s.dataset(e)
+	d["@context"] = dcatContext
+	b, err := json.Marshal(d)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/ld+json; charset=utf-8")
+	_, _ = w.Write(append(b, '\n'))
 }
 
 func (s *Server) publisher() node {
@@ -85,9 +238,9 @@ func (s *Server) publisher() node {
 }
 
 func (s *Server) dataset(e *Entry) node {
-	page := s.url("/entries/" + e.ID())
+	page := s.pageURI(e)
 	d := node{
-		"@id":               page,
+		"@id":               s.datasetURI(e),
 		"@type":             "dcat:Dataset",
 		"dct:identifier":    e.ID(),
 		"dct:title":         texts(e.Spec.Title, e.Spec.LocalTitle),
@@ -101,6 +254,9 @@ func (s *Server) dataset(e *Entry) node {
 	}
 	if !e.Created.IsZero() {
 		d["dct:issued"] = dateTime(e.Created)
+	}
+	if !e.Modified.IsZero() {
+		d["dct:modified"] = dateTime(e.Modified)
 	}
 	if e.Spec.Citation != "" {
 		d["dct:bibliographicCitation"] = e.Spec.Citation
@@ -131,7 +287,7 @@ func (s *Server) distribution(e *Entry, page string) node {
 		access = u
 	}
 	d := node{
-		"@id":            page + "#distribution",
+		"@id":            s.distributionURI(e),
 		"@type":          "dcat:Distribution",
 		"dcat:accessURL": node{"@id": access, "@type": "rdfs:Resource"},
 		"dct:title":      texts(string(e.Spec.AccessMethod.Type)+" — "+e.Spec.Title, ""),

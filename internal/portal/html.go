@@ -26,8 +26,10 @@ var labels = map[string][2]string{
 	"contact": {"联系人", "Contact"}, "embargo": {"延期开放", "Embargo"},
 	"funding": {"资助", "Funding"}, "next": {"下一页", "Next"}, "prev": {"上一页", "Previous"},
 	"exports": {"导出", "Exports"}, "completeness": {"元数据完整度", "Metadata completeness"},
-	"entries": {"条目", "Entries"}, "listed": {"公开", "Listed"}, "classified": {"涉密", "Classified"},
+	"listedEntries": {"公开条目", "Listed entries"}, "metadata": {"元数据", "Metadata"},
 	"withheld": {"延期开放期间不提供", "withheld until the embargo ends"}, "publicInterest": {"公益用途免费", "free for public-interest use"},
+	"projects": {"项目汇交", "Projects"}, "project": {"项目编号", "Project"}, "received": {"已汇交", "Received"},
+	"ready": {"可验收", "Ready for acceptance"}, "acceptanceDate": {"验收日期", "Acceptance date"}, "late": {"已逾期", "past, not all received"},
 }
 
 var funcs = template.FuncMap{
@@ -38,32 +40,39 @@ var funcs = template.FuncMap{
 		}
 		return l[0] + " " + l[1]
 	},
-	"date":   func(t *time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") },
-	"join":   strings.Join,
-	"cond":   func(m scidatav1.SharingMode) bool { return m == scidatav1.SharingConditional },
-	"bar":    func(score int) int { return score * 3 },
-	"add":    func(a, b int) int { return a + b },
-	"mul":    func(a, b int) int { return a * b },
-	"scores": func(sc Scorecard, key string) int { return sc.Scores[key] },
+	"date":        func(t *time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") },
+	"join":        strings.Join,
+	"cond":        func(m scidatav1.SharingMode) bool { return m == scidatav1.SharingConditional },
+	"scores":      func(sc Scorecard, key string) int { return sc.Scores[key] },
+	"datasetPath": datasetPath,
 }
 
 type pageData struct {
-	S      *Server
-	Snap   *Snapshot
-	Filter Filter
-	Items  []*Entry
-	Total  int
-	Prev   string
-	Next   string
-	Entry  *Entry
-	Cards  []Scorecard
-	Areas  []Area
-	Types  []scidatav1.DataType
+	S           *Server
+	At          time.Time
+	Departments []DepartmentName
+	Subjects    []string
+	Filter      Filter
+	Items       []*Entry
+	Total       int
+	Prev        string
+	Next        string
+	Entry       *Entry
+	Cards       []Scorecard
+	Areas       []Area
+	Chart       chart
+	Types       []scidatav1.DataType
+	Projects    []ProjectView
+	// Alternate is the page's machine-readable twin, linked from its head.
+	Alternate string
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, name string, d pageData) {
 	var buf bytes.Buffer
 	d.S = s
+	if d.Alternate == "" {
+		d.Alternate = "/catalog.jsonld"
+	}
 	if err := s.tmpl.ExecuteTemplate(&buf, name, d); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -73,11 +82,12 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, d pageDa
 	_, _ = w.Write(buf.Bytes())
 }
 
-func (s *Server) index(w http.ResponseWriter, r *http.Request, snap *Snapshot) {
-	q := r.URL.Query()
-	all := snap.Select(filterFrom(q))
-	items, n, size := page(all, q, 25, 100)
-	d := pageData{Snap: snap, Filter: filterFrom(q), Items: items, Total: len(all),
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	q := query(r)
+	now := s.now()
+	n, size := page(q, 25, 100)
+	l := s.Index.Search(now, filterFrom(q), offset(n, size), size)
+	d := pageData{At: now, Departments: l.Departments, Subjects: l.Subjects, Filter: filterFrom(q), Items: l.Items, Total: l.Total,
 		Types: []scidatav1.DataType{scidatav1.DataTypeAudio, scidatav1.DataTypeVideo, scidatav1.DataTypeImage,
 			scidatav1.DataTypeTable, scidatav1.DataTypeText, scidatav1.DataTypeNumeric, scidatav1.DataTypeOther}}
 	link := func(p int) string {
@@ -91,21 +101,23 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request, snap *Snapshot) {
 	if n > 1 {
 		d.Prev = link(n - 1)
 	}
-	if n*size < len(all) {
+	if n*size < l.Total {
 		d.Next = link(n + 1)
 	}
 	s.render(w, http.StatusOK, "index.html", d)
 }
 
-func (s *Server) entryPage(w http.ResponseWriter, r *http.Request, snap *Snapshot) {
-	e := snap.Find(r.PathValue("namespace"), r.PathValue("name"))
+func (s *Server) entryPage(w http.ResponseWriter, r *http.Request) {
+	now := s.now()
+	e := s.Index.Find(now, r.PathValue("namespace"), r.PathValue("name"))
 	if e == nil {
-		s.render(w, http.StatusNotFound, "notfound.html", pageData{Snap: snap})
+		s.render(w, http.StatusNotFound, "notfound.html", pageData{At: now})
 		return
 	}
-	s.render(w, http.StatusOK, "entry.html", pageData{Snap: snap, Entry: e})
+	s.render(w, http.StatusOK, "entry.html", pageData{At: now, Entry: e, Alternate: datasetPath(e)})
 }
 
-func (s *Server) scorecardPage(w http.ResponseWriter, _ *http.Request, snap *Snapshot) {
-	s.render(w, http.StatusOK, "scorecard.html", pageData{Snap: snap, Cards: Scorecards(snap), Areas: Areas})
+func (s *Server) scorecardPage(w http.ResponseWriter, _ *http.Request) {
+	now := s.now()
+	s.render(w, http.StatusOK, "scorecard.html", pageData{At: now, Cards: Scorecards(s.Index.Listed(now)), Areas: Areas, Chart: scorecardChart})
 }

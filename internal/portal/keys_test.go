@@ -12,7 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	k8stypes "k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/scidata-io/scidata-operator/internal/portal"
 	"github.com/scidata-io/scidata-operator/internal/receipt"
@@ -29,9 +29,9 @@ func TestReceiptKeysArePublishedFromTheConfigMap(t *testing.T) {
 	if err := env.Client.Create(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
-	key := k8stypes.NamespacedName{Namespace: ns.Name, Name: "receipt-keys"}
+	key := types.NamespacedName{Namespace: ns.Name, Name: "receipt-keys"}
 	serve := func(keys func(context.Context) ([]byte, error)) *httptest.Server {
-		s := &portal.Server{Source: &portal.Source{}, ReceiptKeys: keys, Title: "t", Description: "d", Publisher: "p", BaseURL: "https://x"}
+		s := &portal.Server{ReceiptKeys: keys, Title: "t", Description: "d", Publisher: "p", BaseURL: "https://x"}
 		h, err := s.Handler()
 		if err != nil {
 			t.Fatal(err)

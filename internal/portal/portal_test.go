@@ -165,7 +165,7 @@ func TestTheCSVExportParsesBack(t *testing.T) {
 	}
 }
 
-func TestTheScorecardShowsEveryAreaWithAnSVGChart(t *testing.T) {
+func TestTheScorecardShowsEveryPublicAreaWithAnSVGChart(t *testing.T) {
 	srv, _ := portalFor(t, "")
 	code, body, _ := get(t, srv, "/scorecard")
 	if code != 200 || strings.Count(body, "<svg") != 2 || strings.Contains(body, "<script") {
@@ -179,20 +179,27 @@ func TestTheScorecardShowsEveryAreaWithAnSVGChart(t *testing.T) {
 	var sc struct {
 		Departments []portal.Scorecard `json:"departments"`
 	}
+	_, raw, _ := get(t, srv, "/api/v1/scorecard")
 	getJSON(t, srv, "/api/v1/scorecard", &sc)
 	got := map[string]portal.Scorecard{}
 	for _, d := range sc.Departments {
 		got[d.Department.Code] = d
 	}
 	water, survey := got["water-resources"], got["natural-resources"]
-	// water: 4 entries, 3 listed (the Closed one is not); the one publicly
-	// funded entry has no received submission yet.
-	if water.Entries != 4 || water.Listed != 3 || water.Scores["sharing"] != 75 || water.Scores["submission"] != 0 || water.Scores["preservation"] != 25 {
+	// water: 3 listed entries (its Closed one is not counted), one with a
+	// DOI; the one publicly funded entry has no received submission yet.
+	if water.Entries != 3 || water.Scores["preservation"] != 33 || water.Scores["submission"] != 0 || water.Scores["collection"] == 0 {
 		t.Errorf("water-resources: %+v", water)
 	}
-	// survey: 3 entries, 2 classified, none overdue for review.
-	if survey.Entries != 3 || survey.Classified != 2 || survey.Scores["security"] != 100 || survey.Scores["sharing"] != 33 {
+	// survey: its one listed entry has a CSTR; its two classified entries
+	// count nowhere.
+	if survey.Entries != 1 || survey.Scores["preservation"] != 100 {
 		t.Errorf("natural-resources: %+v", survey)
+	}
+	for _, word := range []string{"classified", "security", "sharing", "Classified", "涉密"} {
+		if strings.Contains(raw, word) || strings.Contains(body, word) {
+			t.Errorf("the public scorecard shows %q, a figure about entries it does not list", word)
+		}
 	}
 	if water.Department.LocalName != "巴中市水利局" {
 		t.Errorf("the department's name comes from its DataPlatform: %+v", water.Department)
@@ -242,9 +249,10 @@ func TestTheEmbargoEndsInThePortalAtItsDate(t *testing.T) {
 	}
 }
 
-// A reused snapshot never hides a change: a new entry appears, and an entry
-// made Closed disappears, as soon as the cache has them.
-func TestTheCatalogFollowsChangesWhileReusingSnapshots(t *testing.T) {
+// The index follows the informer's events: a new entry appears, an entry
+// made Closed disappears, and a deleted one goes, as soon as the cache has
+// them.
+func TestTheCatalogFollowsAddsUpdatesAndDeletes(t *testing.T) {
 	const ns = "scidata-follow"
 	create(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
 	first, second := base(ns, "first", "First dataset"), base(ns, "second", "Second dataset")
@@ -263,6 +271,16 @@ func TestTheCatalogFollowsChangesWhileReusingSnapshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitForIDs(t, srv, "scidata-follow/first")
+
+	second.Spec.Sharing = scidatav1.Sharing{Mode: scidatav1.SharingOpen}
+	if err := env.Client.Update(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	waitForIDs(t, srv, "scidata-follow/first,scidata-follow/second")
+	if err := env.Client.Delete(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	waitForIDs(t, srv, "scidata-follow/second")
 }
 
 func waitForIDs(t *testing.T, srv *httptest.Server, want string) {

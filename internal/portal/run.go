@@ -94,14 +94,14 @@ func Run(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, o Option
 	}()
 	s := o.Server
 	s.Scope = o.Scope
-	s.Source = &Source{Reader: c, Namespace: o.Namespace, Platforms: o.Platforms}
-	if err := s.Source.Watch(ctx, c); err != nil {
+	s.Index = NewIndex(nil, o.Namespace)
+	if err := s.Index.Watch(ctx, c, o.Platforms); err != nil {
 		return err
 	}
 	s.Ready = func() error {
 		select {
 		case <-synced:
-			return nil
+			return s.Index.Synced()
 		default:
 			return errors.New("the catalog cache has not synced yet")
 		}

@@ -4,14 +4,19 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 )
 
-// Areas are the plan's evaluation areas (§3) that the catalog can measure,
-// in the order the scorecard shows them.
+// Areas are the plan's evaluation areas (§3) the public scorecard shows, in
+// its order. Every figure is computed over the department's listed entries
+// only: the portal has no authentication, and a figure over every entry
+// would let anyone read how many Closed or classified entries a department
+// holds (the plan strictly limits who knows of secret data). For the same
+// reason Sharing (the share of entries in the public catalog) and Security
+// (classified entries whose secrecy period is not overdue for review) are
+// not on the public scorecard at all: both are figures about the entries it
+// does not show. Auditors read those from the entries' status with kubectl.
 var Areas = []Area{
-	{Key: "collection", Name: "Collection", LocalName: "汇集", Measure: "mean metadata completeness of the department's entries"},
-	{Key: "preservation", Name: "Preservation", LocalName: "保存", Measure: "share of entries with a persistent identifier (DOI or CSTR)"},
-	{Key: "submission", Name: "Submission", LocalName: "汇交", Measure: "share of publicly funded entries whose latest submission the Center received"},
-	{Key: "sharing", Name: "Sharing", LocalName: "共享", Measure: "share of entries in the public catalog (open as the norm, closed as the exception)"},
-	{Key: "security", Name: "Security", LocalName: "安全", Measure: "share of classified entries whose secrecy period is not overdue for review"},
+	{Key: "collection", Name: "Collection", LocalName: "汇集", Measure: "mean metadata completeness of the department's listed entries"},
+	{Key: "preservation", Name: "Preservation", LocalName: "保存", Measure: "share of listed entries with a persistent identifier (DOI or CSTR)"},
+	{Key: "submission", Name: "Submission", LocalName: "汇交", Measure: "share of publicly funded listed entries whose latest submission the Center received"},
 }
 
 // Area is one evaluation area.
@@ -22,23 +27,23 @@ type Area struct {
 // Scorecard is one department's figures.
 type Scorecard struct {
 	Department DepartmentName `json:"department"`
-	Entries    int            `json:"entries"`
-	Listed     int            `json:"listed"`
-	Classified int            `json:"classified"`
+	// Entries is how many of the department's entries the catalog lists.
+	Entries int `json:"entries"`
 	// Scores maps an area's key to 0-100.
 	Scores map[string]int `json:"scores"`
 }
 
-// Scorecards computes every department's scorecard from all entries the
-// portal reads (counts only: no title of an unlisted entry is used).
-func Scorecards(snap *Snapshot) []Scorecard {
-	byDept := map[string][]*Entry{}
-	for _, e := range snap.All {
-		byDept[e.Department.Code] = append(byDept[e.Department.Code], e)
-	}
-	out := make([]Scorecard, 0, len(snap.Departments))
-	for _, d := range snap.Departments {
-		out = append(out, scorecard(d, byDept[d.Code]))
+// Scorecards computes every department's scorecard from the listed
+// entries (in display order, so each department's entries are together).
+func Scorecards(l Listing) []Scorecard {
+	out := make([]Scorecard, 0, len(l.Departments))
+	for i := 0; i < len(l.Items); {
+		j := i
+		for j < len(l.Items) && l.Items[j].Department.Code == l.Items[i].Department.Code {
+			j++
+		}
+		out = append(out, scorecard(l.Items[i].Department, l.Items[i:j]))
+		i = j
 	}
 	return out
 }
@@ -54,7 +59,7 @@ func (t tally) percent() int {
 
 func scorecard(d DepartmentName, entries []*Entry) Scorecard {
 	sc := Scorecard{Department: d, Entries: len(entries)}
-	var completeness, identified, submitted, listed, secure tally
+	var completeness, identified, submitted tally
 	for _, e := range entries {
 		completeness.num += int(e.Score)
 		completeness.den += 100
@@ -68,22 +73,34 @@ func scorecard(d DepartmentName, entries []*Entry) Scorecard {
 				submitted.num++
 			}
 		}
-		listed.den++
-		if e.Sharing.Listed {
-			listed.num++
-			sc.Listed++
-		}
-		if e.Sharing.Classified {
-			sc.Classified++
-			secure.den++
-			if !e.Sharing.SecrecyReviewDue {
-				secure.num++
-			}
-		}
 	}
 	sc.Scores = map[string]int{
-		"collection": completeness.percent(), "preservation": identified.percent(),
-		"submission": submitted.percent(), "sharing": listed.percent(), "security": secure.percent(),
+		"collection": completeness.percent(), "preservation": identified.percent(), "submission": submitted.percent(),
 	}
 	return sc
 }
+
+// chart lays out a scorecard's SVG bar chart: an area label, a bar of
+// Scale pixels per point, and the figure after the bar, with room for the
+// widest figure (100) inside the SVG's width.
+type chart struct {
+	LabelWidth, Scale, Gap, ValueWidth, Row, BarHeight, FontSize int
+}
+
+var scorecardChart = chart{LabelWidth: 150, Scale: 3, Gap: 6, ValueWidth: 40, Row: 26, BarHeight: 18, FontSize: 13}
+
+// Width is the SVG's width: labels, a full bar, the gap and the figure.
+func (c chart) Width() int { return c.LabelWidth + 100*c.Scale + c.Gap + c.ValueWidth }
+
+// Height is the SVG's height for n areas.
+func (c chart) Height(n int) int { return n * c.Row }
+
+// BarWidth is the bar of a figure (clamped to 0-100).
+func (c chart) BarWidth(v int) int { return min(max(v, 0), 100) * c.Scale }
+
+// ValueX is where a figure's label starts.
+func (c chart) ValueX(v int) int { return c.LabelWidth + c.BarWidth(v) + c.Gap }
+
+// BarY and TextY place row i.
+func (c chart) BarY(i int) int  { return i*c.Row + (c.Row-c.BarHeight)/2 }
+func (c chart) TextY(i int) int { return i*c.Row + (c.Row+c.FontSize)/2 - 1 }

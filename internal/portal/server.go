@@ -11,13 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"k8s.io/utils/clock"
 )
 
 //go:embed templates/*.html
@@ -34,9 +32,9 @@ const (
 
 // Server serves the catalog. Set the fields, then call Handler.
 type Server struct {
-	Source *Source
-	Clock  clock.PassiveClock
-	Scope  Scope
+	// Index is the catalog the views read; its clock is the portal's.
+	Index *Index
+	Scope Scope
 	// BaseURL is the portal's public URL, the root of every URI it exports.
 	BaseURL string
 	// Title and the rest describe the catalog (DCAT-AP requires title,
@@ -50,7 +48,6 @@ type Server struct {
 	ReceiptKeys func(context.Context) ([]byte, error)
 
 	tmpl     *template.Template
-	encoded  *encodedCatalog
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -63,9 +60,8 @@ func (s *Server) Handler() (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	for pattern, h := range s.routes() {
-		mux.Handle(pattern, s.instrument(pattern, s.withSnapshot(h)))
+		mux.Handle(pattern, s.instrument(pattern, h))
 	}
-	// The key set is not part of the catalog: no snapshot needed.
 	mux.Handle(receiptKeysPattern, s.instrument(receiptKeysPattern, http.HandlerFunc(s.receiptKeys)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -73,15 +69,18 @@ func (s *Server) Handler() (http.Handler, error) {
 	return mux, nil
 }
 
-// routes are the catalog's views, each served from one snapshot.
-func (s *Server) routes() map[string]func(http.ResponseWriter, *http.Request, *Snapshot) {
-	return map[string]func(http.ResponseWriter, *http.Request, *Snapshot){
+// routes are the catalog's views.
+func (s *Server) routes() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
 		"GET /{$}":                               s.index,
 		"GET /entries/{namespace}/{name}":        s.entryPage,
+		datasetPattern:                           s.datasetDoc,
 		"GET /scorecard":                         s.scorecardPage,
 		"GET /api/v1/entries":                    s.apiEntries,
 		"GET /api/v1/entries/{namespace}/{name}": s.apiEntry,
 		"GET /api/v1/scorecard":                  s.apiScorecard,
+		"GET /projects":                          s.projectsPage,
+		"GET /api/v1/projects":                   s.apiProjects,
 		"GET /catalog.jsonld":                    s.dcat,
 		"GET /catalog.csv":                       s.csv,
 	}
@@ -104,11 +103,13 @@ func (s *Server) init() error {
 		return err
 	}
 	s.tmpl = t
-	s.encoded = &encodedCatalog{}
-	if s.Clock == nil {
-		s.Clock = clock.RealClock{}
+	if s.Index == nil {
+		s.Index = NewIndex(nil, "")
 	}
 	s.BaseURL = strings.TrimSuffix(s.BaseURL, "/")
+	for _, f := range []*string{&s.Title, &s.LocalTitle, &s.Description, &s.Publisher, &s.LocalPublisher} {
+		*f = neutral(*f)
+	}
 	s.registry = prometheus.NewRegistry()
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "scidata_portal_requests_total", Help: "HTTP requests served by the catalog portal, by route and status code.",
@@ -118,6 +119,8 @@ func (s *Server) init() error {
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 	}, []string{"route"})
 	s.registry.MustRegister(s.requests, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Last: the datasets are encoded with the settings above.
+	s.Index.encodeWith(func(e *Entry) { _, _ = s.datasetJSON(e) })
 	return nil
 }
 
@@ -141,18 +144,8 @@ func (s *Server) instrument(route string, h http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) withSnapshot(h func(http.ResponseWriter, *http.Request, *Snapshot)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
-		defer cancel()
-		snap, err := s.Source.Snapshot(ctx, s.Clock.Now())
-		if err != nil {
-			http.Error(w, "the catalog cannot be read right now; try again shortly", http.StatusServiceUnavailable)
-			return
-		}
-		h(w, r, snap)
-	})
-}
+// now is the portal's clock, the index's.
+func (s *Server) now() time.Time { return s.Index.clock.Now() }
 
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	if s.Ready != nil {
@@ -164,14 +157,28 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
+// query is the request's query with every value neutralised: a page echoes
+// its query back (the search box, the links to the next page), and a link
+// someone sends must not make it show what no entry may.
+func query(r *http.Request) url.Values {
+	q := r.URL.Query()
+	for _, vs := range q {
+		for i, v := range vs {
+			vs[i] = neutral(v)
+		}
+	}
+	return q
+}
+
+// filterFrom reads the views' filters.
 func filterFrom(q url.Values) Filter {
 	return Filter{Query: q.Get("q"), Department: q.Get("department"), Subject: q.Get("subject"), DataType: q.Get("dataType"), Sharing: q.Get("sharing")}
 }
 
-// page cuts a page out of entries; page numbers start at 1.
-func page(entries []*Entry, q url.Values, defaultSize, maxSize int) ([]*Entry, int, int) {
-	n, _ := strconv.Atoi(q.Get("page"))
-	size, _ := strconv.Atoi(q.Get("pageSize"))
+// page reads a page number (from 1) and size (at most maxSize) from q.
+func page(q url.Values, defaultSize, maxSize int) (n, size int) {
+	n, _ = strconv.Atoi(q.Get("page"))
+	size, _ = strconv.Atoi(q.Get("pageSize"))
 	if n < 1 {
 		n = 1
 	}
@@ -179,9 +186,13 @@ func page(entries []*Entry, q url.Values, defaultSize, maxSize int) ([]*Entry, i
 		size = defaultSize
 	}
 	size = min(size, maxSize)
-	from := min((n-1)*size, len(entries))
-	return entries[from:min(from+size, len(entries))], n, size
+	// Far beyond any catalog: the offset cannot overflow.
+	n = min(n, 1<<20)
+	return n, size
 }
+
+// offset is where page n of the given size starts.
+func offset(n, size int) int { return (n - 1) * size }
 
 // writeJSON writes v indented, for people reading the API.
 func writeJSON(w http.ResponseWriter, contentType string, v any) {
@@ -194,54 +205,4 @@ func writeJSON(w http.ResponseWriter, contentType string, v any) {
 	}
 	w.Header().Set("Content-Type", contentType)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// dcat serves the DCAT-AP export, encoded once per snapshot: harvesters
-// fetch the whole catalog, and between changes it is the same bytes.
-func (s *Server) dcat(w http.ResponseWriter, _ *http.Request, snap *Snapshot) {
-	body := s.encoded.get(snap)
-	if body == nil {
-		b, err := json.Marshal(s.Catalog(snap))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		body = append(b, '\n')
-		s.encoded.put(snap, body)
-	}
-	w.Header().Set("Content-Type", "application/ld+json; charset=utf-8")
-	_, _ = w.Write(body)
-}
-
-func (s *Server) csv(w http.ResponseWriter, r *http.Request, snap *Snapshot) {
-	var buf bytes.Buffer
-	if err := s.WriteCSV(&buf, snap.Select(filterFrom(r.URL.Query()))); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="catalog.csv"`)
-	_, _ = w.Write(buf.Bytes())
-}
-
-// encodedCatalog keeps the DCAT export of the latest snapshot.
-type encodedCatalog struct {
-	mu   sync.Mutex
-	snap *Snapshot
-	body []byte
-}
-
-func (c *encodedCatalog) get(snap *Snapshot) []byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.snap != snap {
-		return nil
-	}
-	return c.body
-}
-
-func (c *encodedCatalog) put(snap *Snapshot, body []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.snap, c.body = snap, body
 }

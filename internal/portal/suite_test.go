@@ -54,6 +54,7 @@ func base(ns, name, title string) *scidatav1.CatalogEntry {
 			ProvidingDepartment:   scidatav1.Provider{Name: "Survey Bureau"},
 			Data:                  scidatav1.DataLocation{Prefix: name + "/", ContentVersion: "v1"},
 			Sharing:               scidatav1.Sharing{Mode: scidatav1.SharingOpen},
+			Classification:        &scidatav1.Classification{Level: scidatav1.ClassificationPublic},
 			AccessMethod:          scidatav1.AccessMethod{Type: scidatav1.AccessDownload, URL: "https://data.example.org/" + name},
 		},
 	}
@@ -79,7 +80,7 @@ func fixtures() []*scidatav1.CatalogEntry {
 	wells.Spec.Sharing = scidatav1.Sharing{Mode: scidatav1.SharingConditional, Conditions: "Research use, names removed",
 		Audience: "universities", ReviewProcedure: "The bureau's data office reviews purpose and safeguards within 15 days",
 		Fees: &scidatav1.Fees{Model: scidatav1.FeeFree}}
-	wells.Spec.Classification = &scidatav1.Classification{Sensitivities: []scidatav1.Sensitivity{scidatav1.SensitivityPersonalInformation}}
+	wells.Spec.Classification = &scidatav1.Classification{Level: scidatav1.ClassificationPublic, Sensitivities: []scidatav1.Sensitivity{scidatav1.SensitivityPersonalInformation}}
 
 	flood := base(waterNS, "flood-model", "Flash flood model runs")
 	flood.Spec.Sharing.Embargo = &scidatav1.Embargo{Until: metav1.NewTime(embargoUntil), Reason: scidatav1.EmbargoPaper}
@@ -100,6 +101,7 @@ func fixtures() []*scidatav1.CatalogEntry {
 	landuse := base(surveyNS, "land-use", "Land use survey 2023")
 	landuse.Spec.Subject = "Surveying"
 	landuse.Spec.DataTypes = []scidatav1.DataType{scidatav1.DataTypeImage}
+	landuse.Spec.Identifiers = &scidatav1.Identifiers{CSTR: "CSTR:31253.11.bz.landuse"}
 
 	stray := base("scratch-area", "stray", secret+" entry outside any platform")
 	return []*scidatav1.CatalogEntry{rain, wells, flood, closed, conf, top, landuse, stray}
@@ -125,6 +127,7 @@ func createFixtures(t *testing.T) {
 	}
 	dp := &scidatav1.DataPlatform{ObjectMeta: metav1.ObjectMeta{Name: "water-resources"}, Spec: scidatav1.DataPlatformSpec{
 		Role: scidatav1.RoleDepartment, Storage: scidatav1.Storage{Size: resource.MustParse("1Gi")},
+		Owners:     scidatav1.Owners{Groups: []string{"dept-water-resources-admins"}},
 		Department: scidatav1.Department{Code: "water-resources", Name: "Bazhong Municipal Water Resources Bureau", LocalName: "巴中市水利局"}}}
 	create(t, dp)
 	for _, e := range fixtures() {
@@ -159,8 +162,15 @@ func portalFor(t *testing.T, namespace string) (*httptest.Server, *clocktesting.
 }
 
 // portalForNamespace serves namespace (all when empty) and waits until it
-// lists want entries.
-func portalForNamespace(t *testing.T, namespace string, want int) (*httptest.Server, *clocktesting.FakeClock) {
+// lists want entries. with changes the server before it starts.
+func portalForNamespace(t *testing.T, namespace string, want int, with ...func(*portal.Server)) (*httptest.Server, *clocktesting.FakeClock) {
+	t.Helper()
+	srv, clk, _ := servePortal(t, namespace, want, with...)
+	return srv, clk
+}
+
+// servePortal is portalForNamespace that also returns the index.
+func servePortal(t *testing.T, namespace string, want int, with ...func(*portal.Server)) (*httptest.Server, *clocktesting.FakeClock, *portal.Index) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -168,18 +178,21 @@ func portalForNamespace(t *testing.T, namespace string, want int) (*httptest.Ser
 	if err != nil {
 		t.Fatal(err)
 	}
+	clk := clocktesting.NewFakeClock(t0)
+	idx := portal.NewIndex(clk, namespace)
+	if err := idx.Watch(ctx, c, true); err != nil {
+		t.Fatal(err)
+	}
 	go func() { _ = c.Start(ctx) }()
 	if !c.WaitForCacheSync(ctx) {
 		t.Fatal("cache did not sync")
 	}
-	clk := clocktesting.NewFakeClock(t0)
-	src := &portal.Source{Reader: c, Namespace: namespace, Platforms: true}
-	if err := src.Watch(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	s := &portal.Server{Source: src, Clock: clk,
+	s := &portal.Server{Index: idx, Ready: idx.Synced,
 		BaseURL: "https://catalog.example.org", Title: "Bazhong Scientific Data Catalog", LocalTitle: "巴中市科学数据资源目录",
 		Description: "Datasets of the city's departments.", Publisher: "Bazhong Scientific Data Center", LocalPublisher: "巴中市科学数据中心"}
+	for _, w := range with {
+		w(s)
+	}
 	h, err := s.Handler()
 	if err != nil {
 		t.Fatal(err)
@@ -187,6 +200,9 @@ func portalForNamespace(t *testing.T, namespace string, want int) (*httptest.Ser
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	testenv.Eventually(t, 10*time.Second, func() error {
+		if err := idx.Synced(); err != nil {
+			return err
+		}
 		var page portal.EntriesPage
 		getJSON(t, srv, "/api/v1/entries", &page)
 		if page.Total != want {
@@ -194,7 +210,7 @@ func portalForNamespace(t *testing.T, namespace string, want int) (*httptest.Ser
 		}
 		return nil
 	})
-	return srv, clk
+	return srv, clk, idx
 }
 
 func get(t *testing.T, srv *httptest.Server, path string) (int, string, http.Header) {

@@ -67,7 +67,7 @@ const KeySetField = "keys.json"
 func ParseKeySet(b []byte) (KeySet, error) {
 	var s KeySet
 	if err := json.Unmarshal(b, &s); err != nil {
-		return KeySet{}, fmt.Errorf("%w: key set: %v", ErrMalformed, err)
+		return KeySet{}, fmt.Errorf("%w: key set: %w", ErrMalformed, err)
 	}
 	return s, nil
 }

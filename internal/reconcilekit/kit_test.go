@@ -231,3 +231,41 @@ func TestStatusPatchSeesOnlyStatusChanges(t *testing.T) {
 		})
 	}
 }
+
+// SuspendedBy reads who set spec.suspend from managedFields: the manager
+// owning the field, the latest when several share it, none for fields of
+// the status subresource.
+func TestSuspendedByNamesTheFieldManager(t *testing.T) {
+	entry := func(manager, subresource, fields string, at time.Time) metav1.ManagedFieldsEntry {
+		return metav1.ManagedFieldsEntry{Manager: manager, Subresource: subresource, FieldsType: "FieldsV1", Time: &metav1.Time{Time: at},
+			FieldsV1: metav1.NewFieldsV1(fields)}
+	}
+	for _, tc := range []struct {
+		name    string
+		entries []metav1.ManagedFieldsEntry
+		want    string
+	}{
+		{"kubectl patch", []metav1.ManagedFieldsEntry{entry("kubectl-create", "", `{"f:spec":{"f:role":{}}}`, t0), entry("kubectl-patch", "", `{"f:spec":{"f:suspend":{}}}`, t0Later)}, "kubectl-patch"},
+		{"shared by two appliers: the latest", []metav1.ManagedFieldsEntry{entry("kustomize-controller", "", `{"f:spec":{"f:suspend":{}}}`, t0Later), entry("argocd-controller", "", `{"f:spec":{"f:suspend":{}}}`, t0)}, "kustomize-controller"},
+		{"a status write is not who suspended", []metav1.ManagedFieldsEntry{entry("intruder", "status", `{"f:spec":{"f:suspend":{}}}`, t0)}, ""},
+		{"not recorded", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := &metav1.ObjectMeta{ManagedFields: tc.entries}
+			if got := SuspendedBy(obj); got != tc.want {
+				t.Errorf("SuspendedBy = %q; want %q", got, tc.want)
+			}
+		})
+	}
+	var conds []metav1.Condition
+	c := NewConditions(&conds, 3, t0)
+	c.MarkPaused("", "nothing is made")
+	if p := meta.FindStatusCondition(conds, scidatav1.ConditionReconciliationPaused); p == nil || p.Status != metav1.ConditionTrue ||
+		p.Message != "reconciliation is paused: spec.suspend is true; nothing is made. Set spec.suspend to false (or remove it) to resume" {
+		t.Errorf("paused without a recorded manager: %+v", p)
+	}
+	c.ClearPaused()
+	if len(conds) != 0 {
+		t.Errorf("ClearPaused left %+v", conds)
+	}
+}

@@ -1,12 +1,14 @@
 package s3test
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -14,39 +16,82 @@ import (
 	"time"
 )
 
+// ips are the IP addresses a server certificate carries: 127.0.0.1, and
+// host when it is another address.
+func ips(host string) []net.IP {
+	out := []net.IP{net.IPv4(127, 0, 0, 1)}
+	if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() {
+		out = append(out, ip)
+	}
+	return out
+}
+
 // certs is a CA and a server certificate for 127.0.0.1 it signed, as files.
 type certs struct {
 	caFile, certFile, keyFile string
 	pool                      *x509.CertPool
 }
 
-// newCerts writes a fresh CA and a server certificate for 127.0.0.1 and
-// localhost into dir.
-func newCerts(dir string) (*certs, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
+// CA is a certificate authority a test brings (the operator's own, read
+// from its Secret), PEM-encoded, to sign a server's certificate with.
+type CA struct {
+	CertPEM, KeyPEM []byte
+}
+
+// newCerts writes a CA (a fresh one, or o.CA) and a server certificate it
+// signed for 127.0.0.1, o.Host, localhost and o.DNSNames into dir.
+func newCerts(dir string, o Options) (*certs, error) {
 	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "s3test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	var ca *x509.Certificate
+	var caKey crypto.Signer
+	var caDER []byte
+	if o.CA != nil {
+		b, _ := pem.Decode(o.CA.CertPEM)
+		k, _ := pem.Decode(o.CA.KeyPEM)
+		if b == nil || k == nil {
+			return nil, fmt.Errorf("s3test: Options.CA is not a PEM certificate and key")
+		}
+		var err error
+		if ca, err = x509.ParseCertificate(b.Bytes); err != nil {
+			return nil, err
+		}
+		caDER = b.Bytes
+		parsed, err := x509.ParsePKCS8PrivateKey(k.Bytes)
+		if err != nil {
+			if parsed, err = x509.ParseECPrivateKey(k.Bytes); err != nil {
+				return nil, fmt.Errorf("s3test: the CA's key: %w", err)
+			}
+		}
+		signer, ok := parsed.(crypto.Signer)
+		if !ok {
+			return nil, fmt.Errorf("s3test: the CA's key cannot sign")
+		}
+		caKey = signer
+	} else {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		caTmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "s3test CA"},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+			IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+		}
+		if caDER, err = x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &key.PublicKey, key); err != nil {
+			return nil, err
+		}
+		ca, _ = x509.ParseCertificate(caDER)
+		caKey = key
 	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		return nil, err
-	}
-	ca, _ := x509.ParseCertificate(caDER)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: o.host()},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"},
+		IPAddresses: ips(o.host()), DNSNames: append([]string{"localhost"}, o.DNSNames...),
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -118,14 +117,4 @@ func WriteIAM(dir string, accounts []Account, rootAccess string) (bool, error) {
 		return false, err
 	}
 	return true, nil
-}
-
-// names lists the accounts' names, sorted, for messages.
-func names(accounts []Account) string {
-	var n []string
-	for _, a := range accounts {
-		n = append(n, a.Name)
-	}
-	sort.Strings(n)
-	return strings.Join(n, ", ")
 }

@@ -164,11 +164,9 @@ func sameJSON(have, want []byte) (bool, error) {
 		return false, nil
 	}
 	var h, w any
-	if err := json.Unmarshal(have, &h); err != nil {
-		return false, nil // unreadable: replace it
-	}
 	if err := json.Unmarshal(want, &w); err != nil {
 		return false, fmt.Errorf("the wanted policy is not JSON: %w", err)
 	}
-	return reflect.DeepEqual(h, w), nil
+	// An unreadable policy is not the wanted one: it is replaced.
+	return json.Unmarshal(have, &h) == nil && reflect.DeepEqual(h, w), nil
 }

@@ -3,7 +3,7 @@ package storeboot_test
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -56,12 +56,12 @@ func TestSidecarIsReadyOnlyOnceTheAccountsCanUseTheBucket(t *testing.T) {
 		select {
 		case err := <-done:
 			done <- err // for the cleanup, which waits for the sidecar's end
-			return false, fmt.Errorf("the sidecar returned: %v", err)
+			return false, errors.Join(errors.New("the sidecar returned before it was ready"), err)
 		default:
 		}
 		resp, err := http.Get("http://" + health + "/readyz")
 		if err != nil {
-			return false, nil
+			return false, nil //nolint:nilerr // not listening yet: poll again
 		}
 		body, _ := io.ReadAll(resp.Body)
 		_ = resp.Body.Close()

@@ -13,6 +13,7 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/store"
 	syncer "github.com/scidata-io/scidata-operator/internal/sync"
 )
 
@@ -57,9 +58,11 @@ var FinalExitCodes = []int32{
 
 // JobInput is what a sync Job is built from.
 type JobInput struct {
-	Submission   *scidatav1.Submission
-	Department   *scidatav1.DataPlatform
-	Center       *scidatav1.DataPlatform
+	Submission *scidatav1.Submission
+	Center     *scidatav1.DataPlatform
+	// Source is the department's store and Dest the Center's, as
+	// internal/store describes them (Managed or External alike).
+	Source, Dest store.Store
 	Image        string
 	PullPolicy   corev1.PullPolicy
 	BackoffLimit int32
@@ -98,20 +101,51 @@ func SyncJob(in JobInput) *batchv1.Job {
 	}
 }
 
+// storeArgs are the flags of one side (source or dest) of the worker: the
+// store's endpoint, bucket, and, where they are not the defaults, region
+// and addressing style.
+func storeArgs(side string, st store.Store) []string {
+	args := []string{"--" + side + "-endpoint", st.Endpoint, "--" + side + "-bucket", st.Bucket}
+	if st.Region != "" {
+		args = append(args, "--"+side+"-region", st.Region)
+	}
+	if !st.PathStyle {
+		args = append(args, "--"+side+"-addressing", "virtual-hosted")
+	}
+	return args
+}
+
 func syncPod(in JobInput) corev1.PodSpec {
 	s := in.Submission
 	class := string(s.Spec.Classification)
-	args := []string{"sync",
-		"--source-endpoint", platform.ObjectStoreURL(in.Department), "--source-bucket", platform.Bucket, "--source-prefix", s.Spec.SourcePrefix,
-		"--source-access-key-file", sourceKeys + "/" + platform.AccessKeyField, "--source-secret-key-file", sourceKeys + "/" + platform.SecretKeyField,
-		"--dest-endpoint", platform.ObjectStoreURL(in.Center), "--dest-bucket", platform.Bucket,
-		"--dest-access-key-file", destKeys + "/" + platform.AccessKeyField, "--dest-secret-key-file", destKeys + "/" + platform.SecretKeyField,
+	src, dst := in.Source.CenterSource(), in.Dest.CenterDest()
+	args := append([]string{"sync"}, storeArgs("source", in.Source)...)
+	args = append(args, "--source-prefix", s.Spec.SourcePrefix,
+		"--source-access-key-file", sourceKeys+"/"+platform.AccessKeyField, "--source-secret-key-file", sourceKeys+"/"+platform.SecretKeyField)
+	args = append(args, storeArgs("dest", in.Dest)...)
+	args = append(args,
+		"--dest-access-key-file", destKeys+"/"+platform.AccessKeyField, "--dest-secret-key-file", destKeys+"/"+platform.SecretKeyField,
 		"--department", s.Spec.Department, "--entry", s.Spec.Entry.Name, "--content-version", s.Spec.ContentVersion,
 		"--classification", class, "--center-max-classification", string(platform.MaxClassification(in.Center)),
-		"--ca-file", caMount + "/ca.crt",
-	}
+	)
 	secretVol := func(name, secret string) corev1.Volume {
 		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: secret, DefaultMode: ptr.To[int32](0o440)}}}
+	}
+	mounts := []corev1.VolumeMount{
+		{Name: "source", MountPath: sourceKeys, ReadOnly: true},
+		{Name: "dest", MountPath: destKeys, ReadOnly: true},
+	}
+	// The department's copy of its read-only account carries its store's
+	// CA bundle; the Center's own store's is the ConfigMap of its namespace.
+	volumes := []corev1.Volume{secretVol("source", src.Secret), secretVol("dest", dst.Secret)}
+	if in.Source.HasCA() {
+		args = append(args, "--source-ca-file", sourceKeys+"/"+store.CAField)
+	}
+	if in.Dest.HasCA() {
+		args = append(args, "--dest-ca-file", caMount+"/"+store.CAField)
+		mounts = append([]corev1.VolumeMount{{Name: "ca", MountPath: caMount, ReadOnly: true}}, mounts...)
+		volumes = append([]corev1.Volume{{Name: "ca", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: dst.CAConfigMap}}}}}, volumes...)
 	}
 	return corev1.PodSpec{
 		RestartPolicy:                corev1.RestartPolicyNever,
@@ -135,17 +169,8 @@ func syncPod(in JobInput) corev1.PodSpec {
 				Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 			},
 			TerminationMessagePolicy: corev1.TerminationMessageReadFile,
-			VolumeMounts: []corev1.VolumeMount{
-				{Name: "ca", MountPath: caMount, ReadOnly: true},
-				{Name: "source", MountPath: sourceKeys, ReadOnly: true},
-				{Name: "dest", MountPath: destKeys, ReadOnly: true},
-			},
+			VolumeMounts:             mounts,
 		}},
-		Volumes: []corev1.Volume{
-			{Name: "ca", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: platform.CABundleName}}}},
-			secretVol("source", platform.MirroredReadSecretName(in.Department.Name)),
-			// The Center's own upload account writes into its store.
-			secretVol("dest", platform.SyncCredentialsName),
-		},
+		Volumes: volumes,
 	}
 }

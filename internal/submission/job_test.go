@@ -7,11 +7,12 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/pod-security-admission/api"
+	psapi "k8s.io/pod-security-admission/api"
 	psapolicy "k8s.io/pod-security-admission/policy"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/store"
 )
 
 func jobInput() JobInput {
@@ -23,8 +24,9 @@ func jobInput() JobInput {
 		Submission: &scidatav1.Submission{ObjectMeta: metav1.ObjectMeta{Namespace: "scidata-water-resources", Name: Name(strings.Repeat("e", 200), "v1")},
 			Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: "rainfall"}, Department: "water-resources-and-hydrology-bureau",
 				ContentVersion: "v1", SourcePrefix: "hydrology/", Classification: scidatav1.ClassificationPublic}},
-		Department:   dp("water-resources", scidatav1.RoleDepartment),
 		Center:       dp(scidatav1.CenterName, scidatav1.RoleCenter),
+		Source:       store.For(dp("water-resources", scidatav1.RoleDepartment), "scidata-system"),
+		Dest:         store.For(dp(scidatav1.CenterName, scidatav1.RoleCenter), "scidata-system"),
 		Image:        "scidata-operator:dev",
 		BackoffLimit: 3,
 	}
@@ -49,13 +51,13 @@ func TestSyncJob(t *testing.T) {
 		t.Errorf("final exit codes %v: the classification refusal is final, a transient failure is retried", rule.OnExitCodes.Values)
 	}
 	args := strings.Join(j.Spec.Template.Spec.Containers[0].Args, " ")
-	for _, want := range []string{"--source-endpoint https://objectstore.scidata-water-resources.svc:9000", "--dest-endpoint https://objectstore.scidata-center.svc:9000", "--ca-file /etc/scidata/ca/ca.crt", "--content-version v1"} {
+	for _, want := range []string{"--source-endpoint https://objectstore.scidata-water-resources.svc:9000", "--dest-endpoint https://objectstore.scidata-center.svc:9000", "--source-ca-file /etc/scidata/source/ca.crt", "--dest-ca-file /etc/scidata/ca/ca.crt", "--content-version v1"} {
 		if !strings.Contains(args, want) {
 			t.Errorf("args lack %q: %s", want, args)
 		}
 	}
 	evaluator, _ := psapolicy.NewEvaluator(psapolicy.DefaultChecks(), nil)
-	for _, r := range evaluator.EvaluatePod(api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}, &metav1.ObjectMeta{}, &j.Spec.Template.Spec) {
+	for _, r := range evaluator.EvaluatePod(psapi.LevelVersion{Level: psapi.LevelRestricted, Version: psapi.LatestVersion()}, &metav1.ObjectMeta{}, &j.Spec.Template.Spec) {
 		if !r.Allowed {
 			t.Errorf("sync pod is not restricted: %s: %s", r.ForbiddenReason, r.ForbiddenDetail)
 		}

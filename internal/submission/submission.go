@@ -3,6 +3,7 @@ package submission
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"sort"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/duty"
 )
 
 // LabelEntry and LabelContentVersionHash are on every Submission, so the
@@ -38,13 +40,26 @@ func Name(entry, contentVersion string) string {
 	return entry + "-" + VersionHash(contentVersion)
 }
 
+// WindowName is the Submission of an entry in the submission window that
+// starts at start: <entry>-w<hash of the start>. Deterministic in the
+// window alone, so that passes racing after a crash, even ones that see
+// different content versions, can make only one per window.
+func WindowName(entry string, start time.Time) string {
+	const max = 253 - 12
+	if len(entry) > max {
+		entry = entry[:max]
+	}
+	return entry + "-w" + VersionHash("window:"+start.UTC().Format(time.RFC3339))
+}
+
 // Covers reports whether policy p covers entry e, whose namespace carries
 // nsLabels. A policy covers entries of its own namespace that its selector
 // matches; a policy in the Center's namespace also covers entries of the
-// namespaces its namespaceSelector matches.
+// namespaces its namespaceSelector matches. The selector is matched
+// against EntryLabels: the duty label as the operator computes it.
 func Covers(p *scidatav1.SubmissionPolicy, e *scidatav1.CatalogEntry, nsLabels map[string]string, centerNamespace string) bool {
 	sel, err := metav1.LabelSelectorAsSelector(&p.Spec.Selector)
-	if err != nil || !sel.Matches(labels.Set(e.Labels)) {
+	if err != nil || !sel.Matches(EntryLabels(e)) {
 		return false
 	}
 	if p.Namespace == e.Namespace {
@@ -55,6 +70,21 @@ func Covers(p *scidatav1.SubmissionPolicy, e *scidatav1.CatalogEntry, nsLabels m
 	}
 	nsSel, err := metav1.LabelSelectorAsSelector(p.Spec.NamespaceSelector)
 	return err == nil && nsSel.Matches(labels.Set(nsLabels))
+}
+
+// EntryLabels are the labels policies select an entry by: its own, with
+// scidata.io/duty as package duty computes it from the spec. The operator
+// mirrors that value onto the entry, but coverage neither waits for the
+// mirror (a department's lenient policy could otherwise submit a new
+// mandatory entry without review before the label appears) nor trusts a
+// label someone else wrote.
+func EntryLabels(e *scidatav1.CatalogEntry) labels.Set {
+	set := make(labels.Set, len(e.Labels)+1)
+	for k, v := range e.Labels {
+		set[k] = v
+	}
+	set[scidatav1.LabelDuty] = duty.Label(duty.Compute(&e.Spec).Level)
+	return set
 }
 
 // ReviewRequired is the stricter rule of the policies covering an entry:
@@ -103,15 +133,29 @@ func Deadline(covering []*scidatav1.SubmissionPolicy, e *scidatav1.CatalogEntry,
 // PolicyRef names the policy a Submission records: the first covering
 // policy in namespace/name order, so every policy computes the same one.
 func PolicyRef(covering []*scidatav1.SubmissionPolicy) string {
+	refs := PolicyRefs(covering)
+	if len(refs) == 0 {
+		return ""
+	}
+	return refs[0]
+}
+
+// maxPolicies bounds spec.policies.
+const maxPolicies = 16
+
+// PolicyRefs names every covering policy, as namespace/name, sorted (at
+// most maxPolicies).
+func PolicyRefs(covering []*scidatav1.SubmissionPolicy) []string {
 	refs := make([]string, 0, len(covering))
 	for _, p := range covering {
 		refs = append(refs, p.Namespace+"/"+p.Name)
 	}
 	sort.Strings(refs)
-	if len(refs) == 0 {
-		return ""
+	refs = slices.Compact(refs)
+	if len(refs) > maxPolicies {
+		refs = refs[:maxPolicies]
 	}
-	return refs[0]
+	return refs
 }
 
 // State is where a Submission stands, read from its record.
@@ -120,10 +164,18 @@ func State(s *scidatav1.Submission) scidatav1.SubmissionState {
 	switch {
 	case st.Receipt != nil:
 		return scidatav1.SubmissionReceived
+	case st.Withdrawal != nil:
+		return scidatav1.SubmissionWithdrawn
 	case st.Review != nil && st.Review.Decision == scidatav1.ReviewDenied:
 		return scidatav1.SubmissionDenied
+	case meta.IsStatusConditionTrue(st.Conditions, scidatav1.ConditionReferred):
+		return scidatav1.SubmissionReferred
+	case meta.IsStatusConditionTrue(st.Conditions, scidatav1.ConditionReturned):
+		return scidatav1.SubmissionReturned
 	case meta.IsStatusConditionTrue(st.Conditions, scidatav1.ConditionStalled):
 		return scidatav1.SubmissionFailed
+	case st.Transfer != nil && st.Transfer.CompletedAt != nil:
+		return scidatav1.SubmissionAwaitingAcceptance
 	case st.Transfer != nil && st.Transfer.JobName != "":
 		return scidatav1.SubmissionTransferring
 	case st.Review == nil && (s.Spec.ReviewRequired || awaitingReview(s)):
@@ -133,9 +185,21 @@ func State(s *scidatav1.Submission) scidatav1.SubmissionState {
 	}
 }
 
-// Overdue reports whether a Submission's deadline passed without a receipt.
+// Terminal reports whether a state is where a Submission ends without a
+// receipt: no deadline runs against it any more.
+func Terminal(st scidatav1.SubmissionState) bool {
+	switch st {
+	case scidatav1.SubmissionWithdrawn, scidatav1.SubmissionReferred, scidatav1.SubmissionDenied:
+		return true
+	}
+	return false
+}
+
+// Overdue reports whether a Submission's deadline passed without a receipt
+// (a Submission that ended otherwise, withdrawn, referred or denied, is
+// never overdue).
 func Overdue(s *scidatav1.Submission, now time.Time) bool {
-	return s.Spec.Deadline != nil && s.Status.Receipt == nil && !now.Before(s.Spec.Deadline.Time)
+	return s.Spec.Deadline != nil && s.Status.Receipt == nil && !Terminal(State(s)) && !now.Before(s.Spec.Deadline.Time)
 }
 
 // awaitingReview reads the Submission controller's verdict, which applies

@@ -1,7 +1,6 @@
 package submission
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +30,8 @@ func ent(ns, name string, labels map[string]string) *scidatav1.CatalogEntry {
 }
 
 func TestNamesAreDeterministicAndBounded(t *testing.T) {
-	if Name("rainfall", "2024.06") != Name("rainfall", "2024.06") || Name("rainfall", "2024.06") == Name("rainfall", "2024.07") {
+	june, again, july := Name("rainfall", "2024.06"), Name("rainfall", "2024.06"), Name("rainfall", "2024.07")
+	if june != again || june == july {
 		t.Fatal("names must be a function of entry and version, and differ between versions")
 	}
 	if n := Name(strings.Repeat("a", 253), "v1"); len(n) > 253 {
@@ -39,8 +39,14 @@ func TestNamesAreDeterministicAndBounded(t *testing.T) {
 	}
 }
 
+func funds(e *scidatav1.CatalogEntry, source scidatav1.FundingSource) *scidatav1.CatalogEntry {
+	e.Spec.Funding = &scidatav1.Funding{Source: source}
+	return e
+}
+
 func TestCovers(t *testing.T) {
-	funded := map[string]string{"scidata.io/funding": "government"}
+	funded := map[string]string{"scidata.io/subject": "hydrology"}
+	mandatory := map[string]string{scidatav1.LabelDuty: scidatav1.DutyLabelMandatory}
 	dept := map[string]string{"scidata.io/role": "department"}
 	cases := []struct {
 		name     string
@@ -56,6 +62,9 @@ func TestCovers(t *testing.T) {
 		{"not namespaces its namespace selector does not match", pol(centerNS, "city", nil, funded, dept), ent("tools", "e", funded), map[string]string{}, false},
 		{"a namespace selector outside the Center's namespace selects nothing more", pol("scidata-water", "p", nil, funded, dept), ent("scidata-weather", "e", funded), dept, false},
 		{"an empty selector covers every entry of the namespace", pol("scidata-water", "p", nil, nil, nil), ent("scidata-water", "e", nil), dept, true},
+		{"the city's duty policy covers a government-funded entry with no label", pol(centerNS, "city", nil, mandatory, dept), funds(ent("scidata-weather", "e", nil), scidatav1.FundingGovernment), dept, true},
+		{"and one labelled none by hand", pol(centerNS, "city", nil, mandatory, dept), funds(ent("scidata-weather", "e", map[string]string{scidatav1.LabelDuty: "none"}), scidatav1.FundingMixed), dept, true},
+		{"not a privately funded entry labelled mandatory by hand", pol(centerNS, "city", nil, mandatory, dept), funds(ent("scidata-weather", "e", mandatory), scidatav1.FundingPrivate), dept, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,47 +148,7 @@ func TestStateAndSummary(t *testing.T) {
 	if len(s.Overdue) != 1 || s.Overdue[0].Name != "waiting" {
 		t.Errorf("overdue %+v", s.Overdue)
 	}
-	if len(s.Projects) != 2 || s.Projects[0].ReadyForAcceptance || s.Projects[0].Received != 1 || !s.Projects[1].ReadyForAcceptance {
-		t.Errorf("projects %+v", s.Projects)
-	}
 	if !s.NextAt.Equal(due.Time) {
 		t.Errorf("next change at %v, want the next deadline %v", s.NextAt, due.Time)
-	}
-}
-
-// A city-wide policy covers more projects than a status may list: the
-// summary lists MaxProjectsListed, those an auditor must act on first
-// (not ready, nearest acceptance), and counts them all.
-func TestSummarizeListsTheProjectsToActOnFirstWithinTheBound(t *testing.T) {
-	var covered []Covered
-	n := MaxProjectsListed + 100
-	for i := 0; i < n; i++ {
-		e := &scidatav1.CatalogEntry{ObjectMeta: metav1.ObjectMeta{Namespace: "scidata-a", Name: fmt.Sprintf("e%04d", i)}}
-		at := metav1.NewTime(t0.AddDate(0, 0, n-i)) // later projects accept sooner
-		e.Spec.Funding = &scidatav1.Funding{Source: scidatav1.FundingGovernment, ProjectID: fmt.Sprintf("P%04d", i), AcceptanceDate: &at}
-		s := &scidatav1.Submission{}
-		if i%2 == 0 {
-			s.Status.Receipt = &scidatav1.Receipt{KeyID: "k"} // every other project is ready
-		}
-		covered = append(covered, Covered{Entry: e, Submission: s})
-	}
-	sum := Summarize(covered, t0)
-	if len(sum.Projects) != MaxProjectsListed || sum.ProjectsTotal != n || sum.ProjectsReady != n/2 {
-		t.Fatalf("listed %d of %d projects (%d ready); want %d of %d (%d ready)", len(sum.Projects), sum.ProjectsTotal, sum.ProjectsReady, MaxProjectsListed, n, n/2)
-	}
-	notReady := 0
-	for i, p := range sum.Projects {
-		if !p.ReadyForAcceptance {
-			notReady++
-		}
-		if i > 0 && projectBefore(&p, &sum.Projects[i-1]) {
-			t.Fatalf("projects %s and %s are out of order", sum.Projects[i-1].ProjectID, p.ProjectID)
-		}
-	}
-	if notReady != n/2 {
-		t.Errorf("%d of the listed projects are not ready; want all %d that are not", notReady, n/2)
-	}
-	if first := sum.Projects[0]; first.ReadyForAcceptance || first.ProjectID != fmt.Sprintf("P%04d", n-1) {
-		t.Errorf("first listed %+v; want the project not ready with the nearest acceptance, P%04d", first, n-1)
 	}
 }

@@ -1,4 +1,4 @@
-package syncer
+package sync
 
 import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"

@@ -1,4 +1,4 @@
-package syncer
+package sync
 
 import (
 	"crypto/tls"
@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 
@@ -28,6 +29,12 @@ type Store struct {
 	SecretKey string
 	// Region is sent in signatures; empty means us-east-1.
 	Region string
+	// RootCAs verifies this store's certificate; nil means Config.RootCAs.
+	RootCAs *x509.CertPool
+	// VirtualHosted addresses the bucket in the host name
+	// (https://bucket.host/key); otherwise in the path, as every
+	// on-premises store serves it.
+	VirtualHosted bool
 }
 
 // Config is one sync: which dataset, from where, to where.
@@ -45,9 +52,12 @@ type Config struct {
 	Classification scidatav1.ClassificationLevel
 	CenterMax      scidatav1.ClassificationLevel
 
-	// RootCAs verifies both stores' certificates; nil means the system pool.
+	// RootCAs verifies the certificate of a store that has no RootCAs of
+	// its own; nil means the system pool.
 	RootCAs *x509.CertPool
-	// Parallel is how many objects are copied at once; 0 means 4.
+	// Parallel is how many objects are copied at once; 0 tunes it to the
+	// cores present (objectsPerCore per core of GOMAXPROCS). Whatever it is,
+	// the object bytes held at once stay under memoryBudget.
 	Parallel int
 	// Transport, if set, wraps the TLS transport the worker builds (for
 	// instrumentation such as counting requests); it must call base.
@@ -60,6 +70,10 @@ type Config struct {
 	// the NetworkPolicy enforcer has seen it); 0 means no wait. A store
 	// still unreachable then is reported by the first request's error.
 	ReachTimeout time.Duration
+
+	// alwaysReadBack skips the checksum probes and reads every written
+	// object back, as for a store that does not verify checksums (tests).
+	alwaysReadBack bool
 }
 
 // nameRE is what a department code, entry name or content version may look
@@ -88,9 +102,26 @@ func (c *Config) validate() error {
 	return nil
 }
 
+// Tuning. Small objects are bound by round trips, not bytes: while one
+// request waits on a store, the cores serve others, so several objects per
+// core are in flight. Large ones are bound by bytes and memory: each holds
+// up to two part buffers, and memoryBudget caps what all of them hold.
+const (
+	objectsPerCore = 8
+	// memoryBudget bounds the bytes of object data held at once (buffers of
+	// whole small objects and of parts), whatever the objects' sizes and
+	// number: four large objects at a time.
+	memoryBudget = 8 * partSize
+	// smallObject: objects up to this size get a buffer of their own size;
+	// larger ones reuse part buffers.
+	smallObject = 1 << 20
+	// timeoutAbort bounds the abort of a failed multipart upload.
+	timeoutAbort = 10 * time.Second
+)
+
 func (c *Config) parallel() int {
 	if c.Parallel <= 0 {
-		return 4
+		return objectsPerCore * runtime.GOMAXPROCS(0)
 	}
 	return c.Parallel
 }
@@ -119,21 +150,29 @@ func LoadCAFile(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// newClient builds a verifying TLS client for one store.
-func newClient(s Store, c *Config) (*minio.Client, error) {
+// newClient builds a verifying TLS client for one store, with a connection
+// pool big enough that every object in flight reuses a kept-alive
+// connection instead of a new TLS handshake.
+func newClient(s Store, c *Config) (*minio.Client, *http.Transport, error) {
 	host := s.Endpoint
 	if strings.Contains(host, "://") {
 		u, err := url.Parse(host)
 		if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
-			return nil, fail(ExitUsage, "endpoint %q: want host:port or https://host:port", s.Endpoint)
+			return nil, nil, fail(ExitUsage, "endpoint %q: want host:port or https://host:port", s.Endpoint)
 		}
 		host = u.Host
 	}
 	t, err := minio.DefaultTransport(true)
 	if err != nil {
-		return nil, fmt.Errorf("transport: %w", err)
+		return nil, nil, fmt.Errorf("transport: %w", err)
 	}
-	t.TLSClientConfig = &tls.Config{RootCAs: c.RootCAs, MinVersion: tls.VersionTLS12}
+	roots := s.RootCAs
+	if roots == nil {
+		roots = c.RootCAs
+	}
+	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	t.MaxIdleConnsPerHost = c.parallel() + 4 // the objects in flight, the listing, the manifest
+	t.MaxIdleConns = 2 * t.MaxIdleConnsPerHost
 	var rt http.RoundTripper = t
 	if c.Transport != nil {
 		rt = c.Transport(t)
@@ -142,16 +181,21 @@ func newClient(s Store, c *Config) (*minio.Client, error) {
 	if region == "" {
 		region = "us-east-1"
 	}
+	lookup := minio.BucketLookupPath
+	if s.VirtualHosted {
+		lookup = minio.BucketLookupDNS
+	}
 	cl, err := minio.New(host, &minio.Options{
-		Creds:     credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
-		Secure:    true,
-		Transport: rt,
-		Region:    region,
+		Creds:        credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
+		Secure:       true,
+		Transport:    rt,
+		Region:       region,
+		BucketLookup: lookup,
 	})
 	if err != nil {
-		return nil, fail(ExitUsage, "S3 client for %s: %v", s.Endpoint, err)
+		return nil, nil, fail(ExitUsage, "S3 client for %s: %v", s.Endpoint, err)
 	}
-	return cl, nil
+	return cl, t, nil
 }
 
 // hostPort is an endpoint's host:port (the scheme's port when none is given).

@@ -1,14 +1,10 @@
-package syncer
+package sync
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 
-	"github.com/minio/minio-go/v7"
+	"github.com/scidata-io/scidata-operator/internal/s3client"
 )
 
 // Exit codes of the sync worker. ExitTransient is the only one a retry can
@@ -118,6 +114,7 @@ func ExitCode(err error) int {
 
 // classifyS3 gives an S3 error the exit code a retry cannot change, and
 // leaves every other error transient. what names the operation and store.
+// The kinds are s3client.Classify's, shared with the manager's probe.
 func classifyS3(err error, what string) error {
 	if err == nil {
 		return nil
@@ -126,25 +123,16 @@ func classifyS3(err error, what string) error {
 	if errors.As(err, &e) {
 		return err
 	}
-	var cv *tls.CertificateVerificationError
-	var ua x509.UnknownAuthorityError
-	var he x509.HostnameError
-	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) {
+	switch s3client.Classify(err) {
+	case s3client.Untrusted:
 		return &Error{Code: ExitUntrusted, Err: fmt.Errorf("%s: the store's certificate is not trusted: %w", what, err)}
-	}
-	var op *net.OpError
-	var dns *net.DNSError
-	if errors.As(err, &op) || errors.As(err, &dns) {
+	case s3client.Unreachable:
 		return &Error{Code: ExitUnreachable, Err: fmt.Errorf("%s: the store is not reachable (deleted, stopped, or blocked by a NetworkPolicy): %w", what, err)}
-	}
-	resp := minio.ToErrorResponse(err)
-	if resp.Code == "InsufficientStorage" || resp.StatusCode == http.StatusInsufficientStorage {
+	case s3client.Full:
 		return &Error{Code: ExitStoreFull, Err: fmt.Errorf("%s: the Center's store is full: grow the Center's spec.storage.size (or free space), then submit again: %w", what, err)}
-	}
-	switch resp.Code {
-	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidSecurity", "AllAccessDisabled":
+	case s3client.Denied:
 		return &Error{Code: ExitAccessDenied, Err: fmt.Errorf("%s: %w", what, err)}
-	case "NoSuchBucket":
+	case s3client.NoBucket:
 		return &Error{Code: ExitBucketMissing, Err: fmt.Errorf("%s: %w", what, err)}
 	}
 	return fmt.Errorf("%s: %w", what, err)

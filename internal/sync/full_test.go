@@ -1,4 +1,4 @@
-package syncer_test
+package sync_test
 
 import (
 	"bytes"
@@ -20,42 +20,41 @@ import (
 // generic transient error retried forever. Mounting needs root, as the
 // real-node tests do; without it the test fails saying so.
 func TestSyncIntoAFullCenterStoreFailsWithStoreFull(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "full")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount a 4 MiB tmpfs for the full Center store (needs root, like make test's real-node tests): %v: %s", err, out)
-	}
-	// Registered before the server starts, so it runs after the server stops.
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", dir, err, out)
+	onEngines(t, func(t *testing.T, e s3test.Engine) {
+		dir := filepath.Join(t.TempDir(), "full")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
 		}
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
+			t.Fatalf("mount a 4 MiB tmpfs for the full Center store (needs root, like make test's real-node tests): %v: %s", err, out)
+		}
+		// Registered before the server starts, so it runs after the server stops.
+		t.Cleanup(func() {
+			if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+				t.Errorf("umount %s: %v: %s", dir, err, out)
+			}
+		})
+		dept := s3test.StartWith(t, s3test.Options{Engine: e, Bucket: "data"})
+		center := s3test.StartWith(t, s3test.Options{Engine: e, DataDir: dir, Bucket: "submissions"})
+		for _, name := range []string{"a.bin", "b.bin", "c.bin"} {
+			data := make([]byte, 2<<20)
+			_, _ = rand.Read(data)
+			dept.Put(t, "data", "rainfall/"+name, data)
+		}
+		c := &city{engine: e, dept: dept, center: center, src: "data", dst: "submissions"}
+		cfg := c.config(t)
+		cfg.Parallel = 1
+		_, err := syncer.Run(context.Background(), cfg, nil)
+		wantCode(t, err, syncer.ExitStoreFull)
+		if !strings.Contains(err.Error(), "full") {
+			t.Errorf("the error %q does not say the store is full", err)
+		}
+		// Nothing half-written is sealed: no manifest landed.
+		if _, err := os.Stat(filepath.Join(dir, "submissions", "water-resources", "rainfall", "v1", syncer.ManifestName)); err == nil {
+			t.Error("a manifest was written for a version that did not fit")
+		}
+		var buf bytes.Buffer
+		buf.WriteString(center.Log())
+		t.Logf("the server said: %.300s", buf.String())
 	})
-	dept := s3test.Start(t)
-	dept.MakeBucket(t, "data")
-	dept.CreateReadOnlyUser(t, roAccess, roSecret, "data")
-	center := s3test.StartWith(t, s3test.Options{DataDir: dir})
-	center.MakeBucket(t, "submissions")
-	for _, name := range []string{"a.bin", "b.bin", "c.bin"} {
-		data := make([]byte, 2<<20)
-		_, _ = rand.Read(data)
-		dept.Put(t, "data", "rainfall/"+name, data)
-	}
-	c := &city{dept: dept, center: center}
-	cfg := c.config(t)
-	cfg.Parallel = 1
-	_, err := syncer.Run(context.Background(), cfg, nil)
-	wantCode(t, err, syncer.ExitStoreFull)
-	if !strings.Contains(err.Error(), "full") {
-		t.Errorf("the error %q does not say the store is full", err)
-	}
-	// Nothing half-written is sealed: no manifest landed.
-	if _, err := os.Stat(filepath.Join(dir, "submissions", "water-resources", "rainfall", "v1", syncer.ManifestName)); err == nil {
-		t.Error("a manifest was written for a version that did not fit")
-	}
-	var buf bytes.Buffer
-	buf.WriteString(center.Log())
-	t.Logf("the server said: %.300s", buf.String())
 }

@@ -1,17 +1,19 @@
-package syncer
+package sync
 
 import (
 	"bytes"
 	"context"
-	"github.com/scidata-io/scidata-operator/internal/netwait"
 	"io"
 	"log/slog"
-	"sync"
+	"net/http"
+	gosync "sync"
 	"sync/atomic"
 
 	"github.com/minio/minio-go/v7"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
+	"github.com/scidata-io/scidata-operator/internal/netwait"
 	"github.com/scidata-io/scidata-operator/internal/receipt"
 )
 
@@ -38,9 +40,24 @@ func (r Result) Summary() Summary {
 type worker struct {
 	cfg      *Config
 	src, dst *minio.Client
-	log      *slog.Logger
+	// srcCore and dstCore are the same clients' single-request API: one
+	// GET, one PUT, one part, with the headers the worker chooses.
+	srcCore, dstCore minio.Core
+	log              *slog.Logger
 	// sealed: the version's manifest exists, so nothing may be written.
 	sealed bool
+	// mem bounds the object bytes held at once (memoryBudget).
+	mem *semaphore.Weighted
+	// parts holds part buffers for reuse. Unlike a sync.Pool it never gives
+	// them to the garbage collector during a run, so a large object does
+	// not leave a trail of 16 MiB garbage behind it; mem bounds how many
+	// are in use, hence how many are ever made.
+	parts chan []byte
+	// Whether the Center's store refuses a mismatched checksum, asked once
+	// per run for single PUTs and for parts.
+	singleProbe, partProbe probe
+	// transports are the two stores' connection pools.
+	transports []*http.Transport
 }
 
 // Run copies one dataset version into the Center's store and verifies it.
@@ -50,6 +67,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	defer w.closeIdle()
 	if cfg.ReachTimeout > 0 {
 		for _, s := range []Store{cfg.Source, cfg.Dest} {
 			if err := netwait.Reachable(ctx, hostPort(s.Endpoint), cfg.ReachTimeout); err != nil {
@@ -100,15 +118,17 @@ func newWorker(cfg *Config, log *slog.Logger) (*worker, error) {
 	if err := checkClassification(cfg.Classification, cfg.CenterMax); err != nil {
 		return nil, err
 	}
-	src, err := newClient(cfg.Source, cfg)
+	src, srcT, err := newClient(cfg.Source, cfg)
 	if err != nil {
 		return nil, err
 	}
-	dst, err := newClient(cfg.Dest, cfg)
+	dst, dstT, err := newClient(cfg.Dest, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &worker{cfg: cfg, src: src, dst: dst, log: log}, nil
+	return &worker{cfg: cfg, src: src, dst: dst, srcCore: minio.Core{Client: src}, dstCore: minio.Core{Client: dst},
+		log: log, mem: semaphore.NewWeighted(memoryBudget), parts: make(chan []byte, memoryBudget/partSize),
+		transports: []*http.Transport{srcT, dstT}}, nil
 }
 
 // copyAll makes every source object a verified object at the destination,
@@ -120,7 +140,7 @@ func (w *worker) copyAll(ctx context.Context, objs []sourceObject) (Manifest, in
 	}
 	entries := make([]ManifestEntry, len(objs))
 	var copied atomic.Int64
-	var mu sync.Mutex // serialises OnObject
+	var mu gosync.Mutex // serialises OnObject
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(w.cfg.parallel())
 	for i, o := range objs {
@@ -150,6 +170,31 @@ func (w *worker) copyAll(ctx context.Context, objs []sourceObject) (Manifest, in
 	return m, copied.Load(), nil
 }
 
+// buffer returns a buffer of n bytes: a reusable part buffer above
+// smallObject, else a new one.
+func (w *worker) buffer(n int64) []byte {
+	if n <= smallObject {
+		return make([]byte, n)
+	}
+	select {
+	case b := <-w.parts:
+		return b[:n]
+	default:
+		return make([]byte, n, partSize)
+	}
+}
+
+// putBuffer gives a part buffer back for reuse.
+func (w *worker) putBuffer(b []byte) {
+	if cap(b) != partSize {
+		return
+	}
+	select {
+	case w.parts <- b[:0]:
+	default:
+	}
+}
+
 // ensure leaves a verified copy of o at key: it keeps one already there and
 // copies otherwise. In a sealed version it only verifies.
 func (w *worker) ensure(ctx context.Context, key string, o sourceObject, exists bool) (string, bool, error) {
@@ -173,6 +218,13 @@ func (w *worker) ensure(ctx context.Context, key string, o sourceObject, exists 
 	}
 	sum, err := w.copyObject(ctx, key, o)
 	return sum, err == nil, err
+}
+
+// closeIdle closes the connections the run kept open for reuse.
+func (w *worker) closeIdle() {
+	for _, t := range w.transports {
+		t.CloseIdleConnections()
+	}
 }
 
 // readManifest returns the version's manifest bytes, or nil if there is none.

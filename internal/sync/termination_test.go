@@ -1,4 +1,4 @@
-package syncer_test
+package sync_test
 
 import (
 	"encoding/json"

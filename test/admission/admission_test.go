@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,21 +29,28 @@ var env *testenv.Env
 
 func TestMain(m *testing.M) { testenv.Main(m, &env) }
 
-const ns = "admission-test"
-
-// row is one invalid object. Without update, create() itself must be
-// refused. With update, create() must be accepted and the update refused:
-// that is how transition rules (immutability, growth only, final review)
-// are proven. status says the update goes through the status subresource;
-// prepare, if set, is a valid status write made first.
+// row is one invalid object. Without update or delete, create() itself
+// must be refused. With update, create() must be accepted and the update
+// refused: that is how transition rules (immutability, growth only, final
+// review) are proven; with delete, the deletion must be refused. status
+// says the update goes through the status subresource; prepare, if set,
+// makes valid writes first (as the identities allowed to make them).
 type row struct {
 	name    string
 	create  func(name string) client.Object
-	prepare func(client.Object)
+	prepare func(*testing.T, client.Object)
 	update  func(client.Object)
+	delete  bool
 	status  bool
-	field   string
-	message string
+	// as is who makes the refused request, impersonated ("" is the bureau,
+	// the envtest administrator); createAs is who creates the object first
+	// when the refused request is an update or a deletion.
+	as, createAs string
+	// forbidden says a ValidatingAdmissionPolicy refuses (Forbidden), not
+	// the CRD (Invalid); either way the message names field.
+	forbidden bool
+	field     string
+	message   string
 	// prepareUnstructured edits the object as JSON before it is created, for
 	// values the Go types cannot hold.
 	prepareUnstructured func(map[string]any)
@@ -87,13 +93,45 @@ func invalidRows() []row {
 		return func(o client.Object) { mut(o.(*scidatav1.Submission)) }
 	}
 	same := func(*scidatav1.Submission) {}
+	// The reviewer approves, then the operator records the transfer and
+	// the receipt, each through the status subresource as only they may.
+	approve := func(t *testing.T, o client.Object) {
+		t.Helper()
+		if err := as(t, reviewer).Status().Update(context.Background(), approved(o.(*scidatav1.Submission))); err != nil {
+			t.Fatalf("the reviewer's approval was refused: %v", err)
+		}
+	}
+	receive := func(t *testing.T, o client.Object) {
+		t.Helper()
+		approve(t, o)
+		if err := as(t, manager).Status().Update(context.Background(), transferred(o.(*scidatav1.Submission))); err != nil {
+			t.Fatalf("the operator's receipt was refused: %v", err)
+		}
+	}
+	project := func(name string) client.Object {
+		return &scidatav1.Project{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	}
+	// stated is the operator's record of a project with one signed statement.
+	stated := func(t *testing.T, o client.Object) {
+		t.Helper()
+		p := o.(*scidatav1.Project)
+		p.Status.ProjectID = "BZSL-2024-003"
+		p.Status.Statements = []scidatav1.ProjectStatement{{Sequence: 1, IssuedAt: at, Payload: "eyJ9", Signature: "c2ln", KeyID: keyID64}}
+		if err := as(t, manager).Status().Update(context.Background(), p); err != nil {
+			t.Fatalf("the operator's statement was refused: %v", err)
+		}
+	}
 	return []row{
 		// DataPlatform: one Center, names, role and department.
 		{name: "a Department platform cannot take the Center role", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Role = scidatav1.RoleCenter }),
 			field: "spec.role", message: `the role Center is reserved for the DataPlatform named "center"`},
 		{name: "the name center is reserved for the Center", create: func(string) client.Object { return department(scidatav1.CenterName) },
 			field: "spec.role", message: `the name "center" is reserved for the city Scientific Data Center`},
-		{name: "a platform name longer than 55 characters", create: func(string) client.Object { return department(strings.Repeat("a", 56)) },
+		{name: "a platform name longer than 55 characters", create: func(string) client.Object {
+			p := department(strings.Repeat("a", 56))
+			p.Spec.Department.Code = "water-resources"
+			return p
+		},
 			// A rule on the object root has no field path (the apiserver says "<nil>"); its message names metadata.name.
 			field: "<nil>", message: "metadata.name must be a DNS label of at most 55 characters"},
 		{name: "an unknown role", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Role = "Hub" }),
@@ -132,6 +170,74 @@ func invalidRows() []row {
 		}, field: "spec.upstream.cidrs[0]", message: "upstream.cidrs must be CIDRs"},
 		{name: "an External object store needs its endpoint", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.ObjectStore.Mode = scidatav1.ObjectStoreExternal }),
 			field: "spec.objectStore.external", message: "objectStore.external is required when objectStore.mode is External"},
+		{name: "an external store on a Managed platform", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.ObjectStore.External = external() }),
+			field: "spec.objectStore.external", message: "objectStore.external may be set only when objectStore.mode is External"},
+		{name: "an External store over plain HTTP", create: dp(func(p *scidatav1.DataPlatform) {
+			p.Spec.ObjectStore = scidatav1.ObjectStore{Mode: scidatav1.ObjectStoreExternal, External: external()}
+			p.Spec.ObjectStore.External.Endpoint = "http://s3.city.example.org"
+		}), field: "spec.objectStore.external.endpoint", message: "objectStore.external.endpoint must be an https:// URL"},
+		{name: "an External store without its CA", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.CASecret = nil
+			return p
+		}, field: "spec.objectStore.external.caSecret", message: "objectStore.external.caSecret is required"},
+		{name: "an External store without its network", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.Network = nil
+			return p
+		}, field: "spec.objectStore.external.network", message: "objectStore.external.network is required"},
+		{name: "a department's External store without the Center's read-only account", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.CenterReadCredentialsSecret = nil
+			return p
+		}, field: "spec.objectStore.external.centerReadCredentialsSecret", message: "is required on a Department"},
+		{name: "the Center's External store without its sync writer", create: func(string) client.Object {
+			c := externalCenter()
+			c.Spec.ObjectStore.External.SyncWriterCredentialsSecret = nil
+			return c
+		}, field: "spec.objectStore.external.syncWriterCredentialsSecret", message: "is required on the Center"},
+		{name: "a sync writer on a department's store", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.SyncWriterCredentialsSecret = &scidatav1.SecretKeyReference{Name: "water-sync"}
+			return p
+		}, field: "spec.objectStore.external.syncWriterCredentialsSecret", message: "syncWriterCredentialsSecret is the Center's"},
+		{name: "a read-only account for the Center on the Center's own store", create: func(string) client.Object {
+			c := externalCenter()
+			c.Spec.ObjectStore.External.CenterReadCredentialsSecret = &scidatav1.SecretKeyReference{Name: "center-read"}
+			return c
+		}, field: "spec.objectStore.external.centerReadCredentialsSecret", message: "centerReadCredentialsSecret is a Department's"},
+		{name: "an External store both outside and inside the cluster", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.Network.Namespace = ptr.To("city-storage")
+			return p
+		}, field: "spec.objectStore.external.network", message: "give either cidrs (a store outside the cluster) or namespace and podSelector"},
+		{name: "an External store that is the default route", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.Network.CIDRs = []string{"0.0.0.0/0"}
+			return p
+		}, field: "spec.objectStore.external.network.cidrs[0]", message: "must not be a default route"},
+		{name: "store pods selected in no namespace", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.Network = &scidatav1.ExternalStoreNetwork{CIDRs: []string{"10.20.0.0/24"}, PodSelector: map[string]string{"app": "s3"}}
+			return p
+		}, field: "spec.objectStore.external.network.podSelector", message: "podSelector selects pods in network.namespace"},
+		{name: "an unknown addressing style", create: func(name string) client.Object {
+			p := externalDepartment(name)
+			p.Spec.ObjectStore.External.AddressingStyle = ptr.To[scidatav1.AddressingStyle]("Subdomain")
+			return p
+		}, field: "spec.objectStore.external.addressingStyle", message: `supported values: "Path", "VirtualHosted"`},
+		{name: "the object store mode cannot change", create: dp(func(*scidatav1.DataPlatform) {}),
+			update: onDP(func(p *scidatav1.DataPlatform) {
+				p.Spec.ObjectStore = scidatav1.ObjectStore{Mode: scidatav1.ObjectStoreExternal, External: external()}
+			}), field: "spec.objectStore.mode", message: "objectStore.mode is immutable"},
+		{name: "only the Center lists public CIDRs", create: dp(func(p *scidatav1.DataPlatform) {
+			p.Spec.Network = &scidatav1.PlatformNetwork{PublicCIDRs: []string{"203.0.113.0/24"}}
+		}), field: "spec.network.publicCIDRs", message: "only the Center's portal is public"},
+		{name: "public CIDRs must be CIDRs", create: func(string) client.Object {
+			c := center()
+			c.Spec.Network.PublicCIDRs = []string{"203.0.113.0"}
+			return c
+		}, field: "spec.network.publicCIDRs[0]", message: "network.publicCIDRs must be CIDRs"},
 
 		// CatalogEntry: sharing, secrecy, funding and identifiers.
 		{name: "classified data cannot be Open", create: ce(func(e *scidatav1.CatalogEntry) {
@@ -139,10 +245,10 @@ func invalidRows() []row {
 			e.Spec.Sharing.Mode = scidatav1.SharingOpen
 		}), field: "spec.sharing.mode", message: "classified data (classification.level above Internal) cannot be Open"},
 		{name: "personal information cannot be Open", create: ce(func(e *scidatav1.CatalogEntry) {
-			e.Spec.Classification = &scidatav1.Classification{Sensitivities: []scidatav1.Sensitivity{scidatav1.SensitivityPersonalInformation}}
+			e.Spec.Classification = &scidatav1.Classification{Level: scidatav1.ClassificationPublic, Sensitivities: []scidatav1.Sensitivity{scidatav1.SensitivityPersonalInformation}}
 		}), field: "spec.sharing.mode", message: "personal information or trade secrets cannot be Open"},
 		{name: "sensitive data shared on conditions needs a review procedure", create: ce(func(e *scidatav1.CatalogEntry) {
-			e.Spec.Classification = &scidatav1.Classification{Sensitivities: []scidatav1.Sensitivity{scidatav1.SensitivityTradeSecret}}
+			e.Spec.Classification = &scidatav1.Classification{Level: scidatav1.ClassificationInternal, Sensitivities: []scidatav1.Sensitivity{scidatav1.SensitivityTradeSecret}}
 			e.Spec.Sharing = scidatav1.Sharing{Mode: scidatav1.SharingConditional, Conditions: "Research use only"}
 		}), field: "spec.sharing.reviewProcedure", message: "sharing.reviewProcedure is required when classified or sensitive data is shared Conditionally"},
 		{name: "Conditional sharing states its conditions", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.Sharing.Mode = scidatav1.SharingConditional }),
@@ -151,7 +257,7 @@ func invalidRows() []row {
 			e.Spec.Sharing.Embargo = &scidatav1.Embargo{Until: later, Reason: scidatav1.EmbargoPaper}
 		}), "spec", "sharing", "embargo", "reason"), field: "spec.sharing.embargo.reason", message: "Required value"},
 		{name: "data touching the public interest cannot be Open", create: ce(func(e *scidatav1.CatalogEntry) {
-			e.Spec.Classification = &scidatav1.Classification{Sensitivities: []scidatav1.Sensitivity{scidatav1.SensitivityPublicInterest}}
+			e.Spec.Classification = &scidatav1.Classification{Level: scidatav1.ClassificationPublic, Sensitivities: []scidatav1.Sensitivity{scidatav1.SensitivityPublicInterest}}
 		}), field: "spec.sharing.mode", message: "public interest, personal information or trade secrets cannot be Open"},
 		{name: "an embargo reason outside the plan's list", create: ce(func(e *scidatav1.CatalogEntry) {
 			e.Spec.Sharing.Embargo = &scidatav1.Embargo{Until: later, Reason: "Convenience"}
@@ -190,6 +296,20 @@ func invalidRows() []row {
 			e.Spec.AccessMethod = scidatav1.AccessMethod{Type: scidatav1.AccessDownload}
 		}),
 			field: "spec.accessMethod.url", message: "accessMethod.url is required for Download, API and OnlineService access"},
+		{name: "an access URL that is not a URL", create: ce(func(e *scidatav1.CatalogEntry) { e.Spec.AccessMethod.URL = "data portal, room 3" }),
+			field: "spec.accessMethod.url", message: "accessMethod.url must be a URL"},
+		{name: "a licence URL that is not a URL", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.License = &scidatav1.License{Name: "CC-BY-4.0", URL: "creative commons"}
+		}), field: "spec.license.url", message: "license.url must be a URL"},
+		{name: "a fee standard that is not a URL", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Sharing.Fees = &scidatav1.Fees{Model: scidatav1.FeeCharged, StandardURL: "see the price list"}
+		}), field: "spec.sharing.fees.standardURL", message: "sharing.fees.standardURL must be a URL"},
+		{name: "a secrecy period on unclassified data", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Classification = &scidatav1.Classification{Level: scidatav1.ClassificationInternal, SecrecyPeriodEnd: &later}
+		}), field: "spec.classification.secrecyPeriodEnd", message: "classification.secrecyPeriodEnd applies only to classified data"},
+		{name: "a published paper without its date", create: ce(func(e *scidatav1.CatalogEntry) {
+			e.Spec.Publications = []scidatav1.Publication{{Title: "Hourly rainfall of the Ba River basin", Status: scidatav1.PublicationPublished}}
+		}), field: "spec.publications[0].publishedAt", message: "publications[].publishedAt is required when status is Published"},
 
 		// SubmissionPolicy.
 		{name: "a schedule that is not cron", create: func(name string) client.Object {
@@ -210,44 +330,86 @@ func invalidRows() []row {
 			p.Spec.BackoffLimit = ptr.To[int32](50)
 			return p
 		}, field: "spec.backoffLimit", message: "should be less than or equal to 10"},
+		{name: "a negative time before acceptance", create: func(name string) client.Object {
+			p := policy(ns, name)
+			p.Spec.BeforeAcceptance = &metav1.Duration{Duration: -time.Hour}
+			return p
+		}, field: "spec.beforeAcceptance", message: "beforeAcceptance must be a duration of zero or more"},
 
 		// Submission: a record, reviewed once, with a receipt written once.
-		{name: "a Submission's spec cannot change", create: sub(same),
+		{name: "a Submission's spec cannot change", create: sub(same), createAs: manager,
 			update: onSub(func(s *scidatav1.Submission) { s.Spec.ContentVersion = "2024.07" }),
 			field:  "spec", message: "spec is immutable"},
-		{name: "a denial says why", create: sub(same), status: true,
+		{name: "a denial says why", create: sub(same), createAs: manager, status: true,
 			update: onSub(func(s *scidatav1.Submission) {
-				s.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewDenied, By: "reviewer@water", At: at}
+				s.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewDenied, By: reviewer, At: at}
 			}), field: "status.review.comment", message: "status.review.comment is required when the decision is Denied"},
-		{name: "a review decision is final", create: sub(same), status: true, prepare: onSub(func(s *scidatav1.Submission) { approved(s) }),
+		{name: "a review decision is final", create: sub(same), createAs: manager, status: true, prepare: approve,
 			update: onSub(func(s *scidatav1.Submission) {
-				s.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewDenied, By: "reviewer@water", At: later, Comment: "changed my mind"}
+				s.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewDenied, By: reviewer, At: later, Comment: "changed my mind"}
 			}), field: "status.review", message: "status.review is final"},
-		{name: "a review cannot be removed", create: sub(same), status: true, prepare: onSub(func(s *scidatav1.Submission) { approved(s) }),
+		{name: "a review cannot be removed", create: sub(same), createAs: manager, status: true, prepare: approve,
 			update: onSub(func(s *scidatav1.Submission) { s.Status.Review = nil }),
 			field:  "status.review", message: "status.review is final"},
-		{name: "a receipt needs a completed, verified transfer", create: sub(same), status: true,
+		{name: "a receipt needs a completed, verified transfer", create: sub(same), createAs: manager, status: true,
 			update: onSub(func(s *scidatav1.Submission) {
 				approved(s)
 				s.Status.Receipt = &scidatav1.Receipt{Payload: "eyJ9", Signature: "c2ln", KeyID: keyID64}
 			}), field: "status.receipt", message: "status.receipt requires a completed, verified transfer"},
-		{name: "a receipt is never rewritten", create: sub(same), status: true, prepare: onSub(func(s *scidatav1.Submission) { received(s) }),
+		{name: "a receipt is never rewritten", create: sub(same), createAs: manager, status: true, prepare: receive,
 			update: onSub(func(s *scidatav1.Submission) { s.Status.Receipt.Signature = "Zm9yZ2Vk" }),
 			field:  "status.receipt", message: "status.receipt is immutable"},
-		{name: "a receipt is never removed", create: sub(same), status: true, prepare: onSub(func(s *scidatav1.Submission) { received(s) }),
+		{name: "a receipt is never removed", create: sub(same), createAs: manager, status: true, prepare: receive,
 			update: onSub(func(s *scidatav1.Submission) { s.Status.Receipt = nil }),
 			field:  "status.receipt", message: "status.receipt is immutable"},
-		{name: "a denied submission is never transferred", create: sub(same), status: true,
+		{name: "a denied submission is never transferred", create: sub(same), createAs: manager, status: true,
 			update: onSub(func(s *scidatav1.Submission) {
-				s.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewDenied, By: "reviewer@water", At: at, Comment: "metadata incomplete"}
+				s.Status.Review = &scidatav1.Review{Decision: scidatav1.ReviewDenied, By: reviewer, At: at, Comment: "metadata incomplete"}
 				s.Status.Transfer = &scidatav1.Transfer{JobName: "sync-1"}
 			}), field: "status.transfer", message: "a denied submission is never transferred"},
-		{name: "a transfer cannot complete before it starts", create: sub(same), status: true,
+		{name: "a transfer cannot complete before it starts", create: sub(same), createAs: manager, status: true,
 			update: onSub(func(s *scidatav1.Submission) {
 				approved(s)
 				s.Status.Transfer = &scidatav1.Transfer{JobName: "sync-1", StartedAt: &later, CompletedAt: &at}
 			}), field: "status.transfer.completedAt", message: "must not be before transfer.startedAt"},
-		{name: "a receipt key ID is a SHA-256 in hex", create: sub(same), status: true,
+		{name: "a curator accepts only a completed transfer", create: sub(same), createAs: manager, status: true,
+			update: onSub(func(s *scidatav1.Submission) {
+				s.Status.Acceptance = &scidatav1.CuratorAcceptance{By: curator, At: at}
+			}), as: curator, field: "status.acceptance", message: "status.acceptance requires a completed, verified transfer"},
+		{name: "a withdrawal is final", create: sub(same), createAs: manager, status: true,
+			prepare: func(t *testing.T, o client.Object) {
+				t.Helper()
+				s := o.(*scidatav1.Submission)
+				s.Status.Withdrawal = &scidatav1.Withdrawal{At: at, Reason: scidatav1.ReasonEntryDeleted}
+				if err := as(t, manager).Status().Update(context.Background(), s); err != nil {
+					t.Fatalf("the operator could not withdraw: %v", err)
+				}
+			},
+			update: onSub(func(s *scidatav1.Submission) { s.Status.Withdrawal = nil }),
+			as:     manager, field: "status.withdrawal", message: "status.withdrawal is final"},
+		{name: "a curator's acceptance is final", create: sub(same), createAs: manager, status: true,
+			prepare: func(t *testing.T, o client.Object) {
+				t.Helper()
+				s := o.(*scidatav1.Submission)
+				approve(t, s)
+				s.Status.Transfer = &scidatav1.Transfer{JobName: "sync-1", StartedAt: &at, CompletedAt: &later, ManifestDigest: "sha256:" + keyID64}
+				if err := as(t, manager).Status().Update(context.Background(), s); err != nil {
+					t.Fatalf("the operator's transfer was refused: %v", err)
+				}
+				s.Status.Acceptance = &scidatav1.CuratorAcceptance{By: curator, At: later}
+				if err := as(t, curator).Status().Update(context.Background(), s); err != nil {
+					t.Fatalf("the curator's acceptance was refused: %v", err)
+				}
+			},
+			update: onSub(func(s *scidatav1.Submission) { s.Status.Acceptance.Comment = "changed" }),
+			as:     manager, field: "status.acceptance", message: "status.acceptance is final"},
+		{name: "a signed project statement is never removed", create: project, createAs: manager, status: true, prepare: stated,
+			update: func(o client.Object) { o.(*scidatav1.Project).Status.Statements = nil },
+			as:     manager, field: "status.statements", message: "status.statements is append-only"},
+		{name: "a signed project statement is never changed", create: project, createAs: manager, status: true, prepare: stated,
+			update: func(o client.Object) { o.(*scidatav1.Project).Status.Statements[0].Signature = "Zm9yZ2Vk" },
+			as:     manager, field: "status.statements[0]", message: "a signed project statement is immutable"},
+		{name: "a receipt key ID is a SHA-256 in hex", create: sub(same), createAs: manager, status: true,
 			update: onSub(func(s *scidatav1.Submission) {
 				received(s)
 				s.Status.Receipt.KeyID = strings.ToUpper(keyID64)
@@ -256,43 +418,72 @@ func invalidRows() []row {
 }
 
 func TestInvalidObjectsAreRejected(t *testing.T) {
-	ctx := context.Background()
-	ensureNamespace(t, ns)
+	setup(t)
 	rows := invalidRows()
 	if len(rows) < 25 {
 		t.Fatalf("the invalid-object table has %d rows; keep at least 25", len(rows))
 	}
 	for i, r := range rows {
-		t.Run(r.name, func(t *testing.T) {
-			obj := r.create(fmt.Sprintf("invalid-%d", i))
-			if r.prepareUnstructured != nil {
-				r.prepareUnstructured(obj.(*unstructured.Unstructured).Object)
-			}
-			err := env.Client.Create(ctx, obj)
-			if r.update != nil {
-				if err != nil {
-					t.Fatalf("the valid object before the update was refused: %v", err)
-				}
-				t.Cleanup(func() { _ = env.Client.Delete(ctx, obj) })
-				write := func() error {
-					if r.status {
-						return env.Client.Status().Update(ctx, obj)
-					}
-					return env.Client.Update(ctx, obj)
-				}
-				if r.prepare != nil {
-					r.prepare(obj)
-					if err := write(); err != nil {
-						t.Fatalf("the valid status write before the update was refused: %v", err)
-					}
-				}
-				r.update(obj)
-				err = write()
-			} else if err == nil {
-				t.Cleanup(func() { _ = env.Client.Delete(ctx, obj) })
-			}
-			assertRejected(t, err, r.field, r.message)
-		})
+		t.Run(r.name, func(t *testing.T) { runRow(t, fmt.Sprintf("invalid-%d", i), r) })
+	}
+}
+
+// runRow creates the row's object and makes its refused request, as the
+// identities the row names.
+func runRow(t *testing.T, name string, r row) {
+	t.Helper()
+	ctx := context.Background()
+	obj := r.create(name)
+	if r.prepareUnstructured != nil {
+		r.prepareUnstructured(obj.(*unstructured.Unstructured).Object)
+	}
+	refusedWrite := r.update == nil && !r.delete
+	creator := r.createAs
+	if refusedWrite {
+		creator = r.as
+	}
+	err := as(t, creator).Create(ctx, obj)
+	if !refusedWrite {
+		if err != nil {
+			t.Fatalf("the valid object before the refused request was refused: %v", err)
+		}
+		t.Cleanup(func() { _ = env.Client.Delete(ctx, obj) })
+		if r.prepare != nil {
+			r.prepare(t, obj)
+		}
+		c := as(t, r.as)
+		switch {
+		case r.delete:
+			err = c.Delete(ctx, obj)
+		case r.status:
+			r.update(obj)
+			err = c.Status().Update(ctx, obj)
+		default:
+			r.update(obj)
+			err = c.Update(ctx, obj)
+		}
+	} else if err == nil {
+		t.Cleanup(func() { _ = env.Client.Delete(ctx, obj) })
+	}
+	if r.forbidden {
+		assertForbidden(t, err, r.field, r.message)
+		return
+	}
+	assertRejected(t, err, r.field, r.message)
+}
+
+// assertForbidden checks that err is an admission policy's Forbidden
+// answer whose message names field and says message.
+func assertForbidden(t *testing.T, err error, field, message string) {
+	t.Helper()
+	t.Logf("refused as expected: %v", err)
+	switch {
+	case err == nil:
+		t.Fatalf("accepted; want refused by an admission policy on %s with %q", field, message)
+	case !apierrors.IsForbidden(err):
+		t.Fatalf("refused with %v; want Forbidden on %s", err, field)
+	case !strings.Contains(err.Error(), field) || !strings.Contains(err.Error(), message):
+		t.Fatalf("refused with\n  %v\nwant the message to name %s and say %q", err, field, message)
 	}
 }
 
@@ -326,12 +517,4 @@ func errorsAs(err error, status *apierrors.APIStatus) bool {
 		*status = s
 	}
 	return ok
-}
-
-func ensureNamespace(t *testing.T, name string) {
-	t.Helper()
-	err := env.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
-	if err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatalf("create namespace %s: %v", name, err)
-	}
 }

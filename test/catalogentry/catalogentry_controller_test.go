@@ -36,6 +36,7 @@ func newEntry(ns, name string) *scidatav1.CatalogEntry {
 			ProvidingDepartment:   scidatav1.Provider{Name: "Hydrology Survey Bureau"},
 			Data:                  scidatav1.DataLocation{Prefix: "hydrology/rainfall/", ContentVersion: "2024.06"},
 			Sharing:               scidatav1.Sharing{Mode: scidatav1.SharingOpen},
+			Classification:        &scidatav1.Classification{Level: scidatav1.ClassificationPublic},
 			AccessMethod:          scidatav1.AccessMethod{Type: scidatav1.AccessDownload, URL: "https://data.example.org/rainfall"},
 		},
 	}
@@ -103,8 +104,8 @@ func condition(e *scidatav1.CatalogEntry, t string) string {
 func TestASecondPassWithNothingChangedWritesNothing(t *testing.T) {
 	h := newHarness(t, newEntry("scidata-water-resources", "steady"))
 	_, writes, e := h.pass()
-	if writes != 1 {
-		t.Fatalf("first pass issued %d writes; want exactly one status patch", writes)
+	if writes != 2 {
+		t.Fatalf("first pass issued %d writes; want exactly two: the duty label and one status patch", writes)
 	}
 	if e.Status.ObservedGeneration != e.Generation || condition(e, scidatav1.ConditionReady) != "True/Reconciled" ||
 		condition(e, scidatav1.ConditionPublished) != "True/Listed" || e.Status.EffectiveSharing != scidatav1.SharingOpen || e.Status.Completeness == nil {
@@ -195,7 +196,12 @@ func TestTheManagerReconcilesEntriesAndStallsOnesOutsideAPlatformNamespace(t *te
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	}()
 
 	good, stray := newEntry("scidata-water-resources", "managed"), newEntry("scratch", "stray")
 	for _, e := range []*scidatav1.CatalogEntry{good, stray} {

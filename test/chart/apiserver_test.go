@@ -90,7 +90,7 @@ func TestTheAPIServerAcceptsEveryRenderedObject(t *testing.T) {
 				}
 			}
 			if i.release == nonDefault.release {
-				for _, want := range []string{"ServiceMonitor", "PodDisruptionBudget"} {
+				for _, want := range []string{"ServiceMonitor", "PodDisruptionBudget", "PrometheusRule", "ConfigMap"} {
 					if kinds[want] != 1 {
 						t.Errorf("with %v the render has %d %s, want 1", i.set, kinds[want], want)
 					}
@@ -169,10 +169,13 @@ func TestNonDefaultValuesReachTheManager(t *testing.T) {
 	if sm.GetLabels()["release"] != "city-prometheus" {
 		t.Errorf("ServiceMonitor labels %v lack release=city-prometheus", sm.GetLabels())
 	}
-	// With one replica there is nothing to budget.
+	// With one replica there is nothing to budget; monitoring is off by
+	// default.
 	for n := range byID(render(t, defaultInstall)) {
-		if strings.HasPrefix(n, "PodDisruptionBudget") || strings.HasPrefix(n, "ServiceMonitor") {
-			t.Errorf("default values render %s", n)
+		for _, off := range []string{"PodDisruptionBudget", "ServiceMonitor", "PrometheusRule", "ConfigMap"} {
+			if strings.HasPrefix(n, off) {
+				t.Errorf("default values render %s", n)
+			}
 		}
 	}
 }

@@ -1,13 +1,14 @@
 package chart
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	admissionv1 "k8s.io/api/admissionregistration/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -15,6 +16,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -92,7 +94,7 @@ func TestHelmInstallUpgradeUninstallKeepTheCity(t *testing.T) {
 		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: manager}},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: manager}},
 		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "sdo-scidata-operator-leader-election"}},
-		&admissionv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: "scidata-submission-records"}},
+		&admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: "scidata-submission-records"}},
 	} {
 		if err := exists(o); err != nil {
 			t.Errorf("after helm install: %v", err)
@@ -132,13 +134,36 @@ func TestHelmInstallUpgradeUninstallKeepTheCity(t *testing.T) {
 			return fmt.Errorf("%s may still create a Submission: the policy is not in force yet", kustomizeUser)
 		}
 		if !strings.Contains(err.Error(), "Submissions are created by the operator") {
-			return fmt.Errorf("%s is refused for another reason than the policy: %v", kustomizeUser, err)
+			return fmt.Errorf("%s is refused for another reason than the policy: %w", kustomizeUser, err)
 		}
 		return nil
 	})
 	sub := submission(dept, "rainfall-3f2a9c1b")
 	if err := as(t, managerUser).Create(ctx(), sub); err != nil {
 		t.Fatalf("the release's manager %s may not create a Submission: %v", managerUser, err)
+	}
+
+	// The release's bound on the Center's upstream (nonDefault sets
+	// admission.upstreamCIDR.minIPv4PrefixLength=16) is the one in force.
+	upstream := func(cidr string) error {
+		c := center.DeepCopy()
+		if err := unstructured.SetNestedStringSlice(c.Object, []string{cidr}, "spec", "upstream", "cidrs"); err != nil {
+			t.Fatal(err)
+		}
+		return k8s.Update(ctx(), c, client.DryRunAll)
+	}
+	testenv.Eventually(t, 30*time.Second, func() error {
+		err := upstream("10.0.0.0/15")
+		if err == nil {
+			return errors.New("an upstream /15 under the release's bound /16 is accepted")
+		}
+		if !strings.Contains(err.Error(), "10.0.0.0/15 is wider than this install allows (IPv4 /16") {
+			return fmt.Errorf("an upstream /15 under the release's bound /16: %w", err)
+		}
+		return nil
+	})
+	if err := upstream("10.1.0.0/16"); err != nil {
+		t.Errorf("an upstream /16 is refused although the release allows /16: %v", err)
 	}
 
 	if _, err := helm(t, "upgrade", release, chartDir, "--namespace", ns, "--reuse-values", "--set", "replicas=1"); err != nil {
@@ -167,7 +192,7 @@ func TestHelmInstallUpgradeUninstallKeepTheCity(t *testing.T) {
 	for _, o := range []client.Object{
 		&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: manager}},
 		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: manager}},
-		&admissionv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: "scidata-submission-records"}},
+		&admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: "scidata-submission-records"}},
 	} {
 		if err := exists(o); !apierrors.IsNotFound(err) {
 			t.Errorf("after helm uninstall %T %s should be gone: %v", o, o.GetName(), err)

@@ -26,7 +26,9 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
@@ -64,12 +66,14 @@ func run(m *testing.M) (int, error) {
 		return 0, errors.New("KUBEBUILDER_ASSETS is not set: run the tests with `make test-envtest`, which builds etcd, kube-apiserver and kubectl from pinned Go modules and sets it")
 	}
 	// The CRDs come from the chart's crds/ (what helm installs), and the
-	// ServiceMonitor CRD of prometheus-operator, so the optional
-	// ServiceMonitor is checked against its real schema.
+	// ServiceMonitor and PrometheusRule CRDs of prometheus-operator, so the
+	// optional ServiceMonitor and PrometheusRule are checked against their
+	// real schemas.
 	env = &envtest.Environment{
 		CRDDirectoryPaths: []string{
 			filepath.Join(chartDir, "crds"),
 			filepath.Join(root, "test", "chart", "testdata", "monitoring.coreos.com_servicemonitors.yaml"),
+			filepath.Join(root, "test", "chart", "testdata", "monitoring.coreos.com_prometheusrules.yaml"),
 		},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
@@ -85,6 +89,9 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	if k8s, err = client.New(cfg, client.Options{Scheme: s}); err != nil {
+		return 0, err
+	}
+	if err := k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: dashboardNamespace}}); err != nil {
 		return 0, err
 	}
 	user, err := env.AddUser(envtest.User{Name: "chart-test-admin", Groups: []string{"system:masters"}}, nil)
@@ -145,7 +152,7 @@ func helm(t *testing.T, args ...string) (string, error) {
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("helm %s: %v: %s", args[0], err, strings.TrimSpace(errOut.String()))
+		return out.String(), fmt.Errorf("helm %s: %w: %s", args[0], err, strings.TrimSpace(errOut.String()))
 	}
 	return out.String(), nil
 }
@@ -158,6 +165,10 @@ type install struct {
 	namespace string
 	set       []string
 }
+
+// dashboardNamespace is where the non-default install puts its Grafana
+// dashboard (the sidecar's namespace); run creates it.
+const dashboardNamespace = "city-monitoring"
 
 // The installs the tests render. nonDefault changes every name the chart
 // derives from the release, and turns on what is off by default.
@@ -173,6 +184,11 @@ var (
 		"operands.operatorImage.digest=sha256:" + strings.Repeat("cd", 32),
 		"metrics.serviceMonitor.enabled=true",
 		"metrics.serviceMonitor.labels.release=city-prometheus",
+		"metrics.prometheusRule.enabled=true",
+		"metrics.prometheusRule.labels.release=city-prometheus",
+		"metrics.grafanaDashboard.enabled=true",
+		"metrics.grafanaDashboard.namespace=" + dashboardNamespace,
+		"metrics.grafanaDashboard.annotations.grafana_folder=Scidata",
 		"imagePullSecrets[0].name=city-registry",
 		"priorityClassName=system-cluster-critical",
 		"nodeSelector.node-role\\.example\\.org/pool=operators",
@@ -182,6 +198,7 @@ var (
 		"tolerations[0].effect=NoSchedule",
 		"dnsService=kube-system/coredns",
 		"extraArgs[0]=--zap-log-level=debug",
+		"admission.upstreamCIDR.minIPv4PrefixLength=16",
 	}}
 )
 

@@ -24,6 +24,8 @@ func TestWrongValuesAreRefusedWithAClearMessage(t *testing.T) {
 		{"a pull policy in the wrong case", []string{"operands.imagePullPolicy=always"}, []string{"/operands/imagePullPolicy", "value must be one of 'Always', 'IfNotPresent', 'Never'"}},
 		{"a port out of range", []string{"metrics.port=70000"}, []string{"/metrics/port", "maximum: got 70,000, want 65,535"}},
 		{"the probes' port for metrics", []string{"metrics.port=8081"}, []string{"metrics.port: 8081 is the port of the manager's health probes"}},
+		{"a PrometheusRule switch that is not a boolean", []string{"metrics.prometheusRule.enabled=on"}, []string{"/metrics/prometheusRule/enabled", "got string, want boolean"}},
+		{"a dashboard namespace that is not a DNS label", []string{"metrics.grafanaDashboard.namespace=Monitoring"}, []string{"/metrics/grafanaDashboard/namespace", "does not match pattern"}},
 		{"a ServiceMonitor switch that is not a boolean", []string{"metrics.serviceMonitor.enabled=yes"}, []string{"/metrics/serviceMonitor/enabled", "got string, want boolean"}},
 		{"a scrape interval without unit", []string{"metrics.serviceMonitor.interval=half-minute"}, []string{"/metrics/serviceMonitor/interval", "does not match pattern"}},
 		{"a DNS Service without namespace", []string{"dnsService=kube-dns"}, []string{"/dnsService", "'kube-dns' does not match pattern"}},

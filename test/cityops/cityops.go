@@ -2,6 +2,7 @@ package cityops
 
 import (
 	"fmt"
+	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -9,7 +10,9 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/store"
 )
 
 // Mount points of ToolJob's volumes.
@@ -60,17 +63,23 @@ func ToolJob(image, ns, name string, args []string, credentials, dataConfigMap s
 	}
 }
 
-// ObjectsArgs are the arguments of the `objects` subcommand against the
-// store of the platform whose namespace is ns, as ToolJob mounts its keys.
-func ObjectsArgs(ns string, args ...string) []string {
+// ObjectsArgs are the arguments of the `objects` subcommand against st,
+// as ToolJob mounts its keys and the store's CA bundle.
+func ObjectsArgs(st store.Store, args ...string) []string {
 	return append(append([]string{"objects"}, args...),
-		"--endpoint", fmt.Sprintf("https://%s.%s.svc:%d", platform.ObjectStoreName, ns, platform.ObjectStorePort),
-		"--ca-file", caPath+"/ca.crt", "--credentials", keysPath)
+		"--endpoint", st.Endpoint, "--bucket", st.Bucket,
+		"--ca-file", caPath+"/"+store.CAField, "--credentials", keysPath)
 }
 
-// UploadArgs uploads the data ConfigMap's files under prefix.
-func UploadArgs(ns, prefix string) []string {
-	return ObjectsArgs(ns, "put", dataPath, "--prefix", prefix)
+// UploadArgs uploads the data ConfigMap's files under prefix into st.
+func UploadArgs(st store.Store, prefix string) []string {
+	return ObjectsArgs(st, "put", dataPath, "--prefix", prefix)
+}
+
+// ManagedStore is the store of the Managed platform whose namespace is ns
+// (scidata-<platform>), as internal/store describes it.
+func ManagedStore(ns string) store.Store {
+	return store.For(&scidatav1.DataPlatform{ObjectMeta: metav1.ObjectMeta{Name: strings.TrimPrefix(ns, scidatav1.NamespacePrefix)}}, "")
 }
 
 // DataConfigMap holds files to upload.
@@ -115,6 +124,37 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: scidata-reviewe
 subjects:
 - {apiGroup: rbac.authorization.k8s.io, kind: User, name: %[3]q}
 `, department, ns, user)
+}
+
+// CuratorRBAC makes user a curator of the Center: `accept` on the curators
+// resource named center (cluster-wide, as the admission policy's
+// authorizer check has no namespace), and the Submissions' status in every
+// department's namespace.
+func CuratorRBAC(user string) string {
+	return fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: scidata-curator}
+rules:
+- apiGroups: [scidata.io]
+  resources: [curators]
+  resourceNames: [center]
+  verbs: [accept]
+- apiGroups: [scidata.io]
+  resources: [submissions, submissions/status]
+  verbs: [get, list, watch, patch, update]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: scidata-curator}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: scidata-curator}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: %q}
+`, user)
+}
+
+// AcceptancePatch is the merge patch of submissions/status a curator sends.
+func AcceptancePatch(by string, at metav1.Time) string {
+	return fmt.Sprintf(`{"status":{"acceptance":{"by":%q,"at":%q,"comment":"metadata and data checked for the Center"}}}`, by, at.UTC().Format("2006-01-02T15:04:05Z"))
 }
 
 // ApprovalPatch is the merge patch of submissions/status a reviewer sends.

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/pod-security-admission/api"
+	psapi "k8s.io/pod-security-admission/api"
 	psapolicy "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 )
@@ -18,14 +18,14 @@ func TestToolJobMeetsTheRestrictedStandard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	job := ToolJob("scidata-operator:dev", "scidata-water", "upload", UploadArgs("scidata-water", "hydrology/"), "objectstore-upload", "rain")
-	for _, r := range evaluator.EvaluatePod(api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}, &metav1.ObjectMeta{}, &job.Spec.Template.Spec) {
+	job := ToolJob("scidata-operator:dev", "scidata-water", "upload", UploadArgs(ManagedStore("scidata-water"), "hydrology/"), "objectstore-upload", "rain")
+	for _, r := range evaluator.EvaluatePod(psapi.LevelVersion{Level: psapi.LevelRestricted, Version: psapi.LatestVersion()}, &metav1.ObjectMeta{}, &job.Spec.Template.Spec) {
 		if !r.Allowed {
 			t.Errorf("%s: %s", r.ForbiddenReason, r.ForbiddenDetail)
 		}
 	}
 	args := strings.Join(job.Spec.Template.Spec.Containers[0].Args, " ")
-	for _, want := range []string{"objects put /data --prefix hydrology/", "--endpoint https://objectstore.scidata-water.svc:9000", "--ca-file /ca/ca.crt", "--credentials /keys"} {
+	for _, want := range []string{"objects put /data --prefix hydrology/", "--endpoint https://objectstore.scidata-water.svc:9000 --bucket scidata", "--ca-file /ca/ca.crt", "--credentials /keys"} {
 		if !strings.Contains(args, want) {
 			t.Errorf("args %q lack %q", args, want)
 		}

@@ -71,14 +71,18 @@ func TestMain(m *testing.M) {
 	go func() {
 		s := <-sigs
 		fmt.Fprintf(os.Stderr, "e2e: %v: bringing the local cluster down\n", s)
-		node.down()
+		if err := node.down(); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: down:", err)
+		}
 		os.Exit(1)
 	}()
 	if d := testTimeout(); d > 3*time.Minute {
 		time.AfterFunc(d-90*time.Second, func() {
 			fmt.Fprintln(os.Stderr, "e2e: the test timeout is near: bringing the local cluster down")
 			node.diagnose()
-			node.down()
+			if err := node.down(); err != nil {
+				fmt.Fprintln(os.Stderr, "e2e: down:", err)
+			}
 			os.Exit(1)
 		})
 	}
@@ -259,7 +263,7 @@ func run(dir, name string, args ...string) (string, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out.String())
+		return out.String(), fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, out.String())
 	}
 	return out.String(), nil
 }

@@ -81,7 +81,7 @@ func asManager(t *testing.T) client.Client {
 	t.Helper()
 	return as(t, managerUser,
 		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "create", "patch", "update", "delete"}},
-		rbacv1.PolicyRule{APIGroups: []string{"scidata.io"}, Resources: []string{"submissions", "submissions/status"}, Verbs: []string{"get", "create", "update", "patch"}})
+		rbacv1.PolicyRule{APIGroups: []string{"scidata.io"}, Resources: []string{"submissions", "submissions/status", "projects", "projects/status"}, Verbs: []string{"get", "create", "update", "patch"}})
 }
 
 // A platform's namespace cannot be deleted directly, by anyone; only the
@@ -151,7 +151,7 @@ func TestPlatformNamespaceLabelsAreTheOperators(t *testing.T) {
 			return fmt.Errorf("an administrator labelled a namespace %s=%s", scidatav1.LabelRole, scidatav1.RoleLabelDepartment)
 		}
 		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "metadata.labels[scidata.io/role] of namespace pretend-department are set only by the operator") {
-			return fmt.Errorf("refused for another reason: %v", err)
+			return fmt.Errorf("refused for another reason: %w", err)
 		}
 		return nil
 	})

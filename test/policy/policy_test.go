@@ -68,11 +68,13 @@ func entry(ns, name, department string, level scidatav1.ClassificationLevel) *sc
 			AccessMethod:          scidatav1.AccessMethod{Type: scidatav1.AccessOnSite},
 		},
 	}
-	if level != "" {
-		e.Spec.Classification = &scidatav1.Classification{Level: level}
-		if level == scidatav1.ClassificationConfidential || level == scidatav1.ClassificationSecret || level == scidatav1.ClassificationTopSecret {
-			e.Spec.Classification.SecrecyPeriodEnd = &metav1.Time{Time: time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC)}
-		}
+	// Every entry states its level (the CRD requires it); "" writes Public.
+	if level == "" {
+		level = scidatav1.ClassificationPublic
+	}
+	e.Spec.Classification = &scidatav1.Classification{Level: level}
+	if level == scidatav1.ClassificationConfidential || level == scidatav1.ClassificationSecret || level == scidatav1.ClassificationTopSecret {
+		e.Spec.Classification.SecrecyPeriodEnd = &metav1.Time{Time: time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC)}
 	}
 	return e
 }
@@ -98,7 +100,7 @@ func activePolicy(t *testing.T) (water, survey string) {
 			return fmt.Errorf("the policy is not active yet: a wrong department was accepted")
 		}
 		if !strings.Contains(err.Error(), "spec.responsibleDepartment.code") {
-			return fmt.Errorf("refused for another reason: %v", err)
+			return fmt.Errorf("refused for another reason: %w", err)
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ package samplecity
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -33,6 +34,7 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/portal"
 	"github.com/scidata-io/scidata-operator/internal/scheme"
+	"github.com/scidata-io/scidata-operator/internal/submission"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -100,8 +102,11 @@ func applyCity(t *testing.T, ctx context.Context) []*unstructured.Unstructured {
 	probe := probeEntry()
 	testenv.Eventually(t, 30*time.Second, func() error {
 		err := env.Client.Create(ctx, probe.DeepCopy(), client.DryRunAll)
-		if err == nil || !strings.Contains(err.Error(), "not a data platform namespace") {
-			return fmt.Errorf("the admission policy is not in force yet (%v)", err)
+		if err == nil {
+			return errors.New("the admission policy is not in force yet (the probe is accepted)")
+		}
+		if !strings.Contains(err.Error(), "not a data platform namespace") {
+			return fmt.Errorf("the admission policy is not in force yet (%w)", err)
 		}
 		return nil
 	})
@@ -129,27 +134,41 @@ func probeEntry() *scidatav1.CatalogEntry {
 		ProvidingDepartment:   scidatav1.Provider{Name: "probe"},
 		Data:                  scidatav1.DataLocation{Prefix: "p/", ContentVersion: "v1"},
 		Sharing:               scidatav1.Sharing{Mode: scidatav1.SharingClosed},
+		Classification:        &scidatav1.Classification{Level: scidatav1.ClassificationPublic},
 		AccessMethod:          scidatav1.AccessMethod{Type: scidatav1.AccessOnSite}}
 	return e
 }
 
+// startController runs the controllers as the installed operator runs
+// them: as its ServiceAccount, with its generated RBAC, under the
+// admission policies.
 func startController(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: scheme.New(), Metrics: metricsserver.Options{BindAddress: "0"}})
+	cfg, err := env.ManagerConfig(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := controllers.SetupAll(mgr, controllers.Options{Clock: clocktesting.NewFakeClock(now), Platform: platform.Config{OperatorNamespace: "scidata-system"}, DNSService: types.NamespacedName{Namespace: "kube-system", Name: "kube-dns"}}); err != nil {
+	dns := types.NamespacedName{Namespace: "kube-system", Name: "kube-dns"}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme.New(), Cache: scheme.CacheOptions(dns, "scidata-system"), Metrics: metricsserver.Options{BindAddress: "0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := controllers.SetupAll(mgr, controllers.Options{Clock: clocktesting.NewFakeClock(now), Platform: platform.Config{OperatorNamespace: "scidata-system"}, DNSService: dns}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	})
 }
 
 // What the sample city must show on its day: each sample entry's Published
-// condition, decided by hand from the sample YAML.
+// condition and its duty to submit, decided by hand from the sample YAML.
 var published = map[string]string{
 	"scidata-science-technology/selenium-tea-field-trials":          "True/ListedUnderEmbargo",
 	"scidata-natural-resources/high-precision-survey-results-2023":  "False/Classified",
@@ -160,6 +179,14 @@ var published = map[string]string{
 	"scidata-meteorology/climate-normals-1991-2020":                 "True/Listed",
 	"scidata-water-resources/hourly-rainfall-hydrological-stations": "True/Listed",
 	"scidata-water-resources/flash-flood-forecasting-model-runs":    "True/Listed",
+}
+
+var mandatory = map[string]bool{
+	"scidata-science-technology/selenium-tea-field-trials":          true,
+	"scidata-natural-resources/high-precision-survey-results-2023":  true,
+	"scidata-ecology-environment/surface-water-quality-raw":         true,
+	"scidata-water-resources/hourly-rainfall-hydrological-stations": true,
+	"scidata-water-resources/flash-flood-forecasting-model-runs":    true,
 }
 
 func TestTheSampleCityIsAdmittedReconciledAndPublishedAsItShouldBe(t *testing.T) {
@@ -186,7 +213,56 @@ func TestTheSampleCityIsAdmittedReconciledAndPublishedAsItShouldBe(t *testing.T)
 			return nil
 		})
 	}
+	checkDuties(t, entries)
 	checkCenterPortal(t, entries)
+}
+
+// checkDuties: no sample entry carries a duty label of its own; the
+// operator labels each from its facts, and the city's policy, which
+// selects on that label, submits exactly the mandatory ones.
+func checkDuties(t *testing.T, entries []*unstructured.Unstructured) {
+	t.Helper()
+	ctx := context.Background()
+	for _, o := range entries {
+		id := o.GetNamespace() + "/" + o.GetName()
+		if _, ok := o.GetLabels()[scidatav1.LabelDuty]; ok {
+			t.Fatalf("the sample %s labels its own duty", id)
+		}
+		want := scidatav1.DutyLabelNone
+		if mandatory[id] {
+			want = scidatav1.DutyLabelMandatory
+		}
+		testenv.Eventually(t, 30*time.Second, func() error {
+			var e scidatav1.CatalogEntry
+			if err := env.Client.Get(ctx, client.ObjectKeyFromObject(o), &e); err != nil {
+				return err
+			}
+			if got := e.Labels[scidatav1.LabelDuty]; got != want {
+				return fmt.Errorf("%s: labelled %s=%q, want %q (status.duty %+v)", id, scidatav1.LabelDuty, got, want, e.Status.Duty)
+			}
+			var sub scidatav1.Submission
+			err := env.Client.Get(ctx, types.NamespacedName{Namespace: e.Namespace, Name: submission.Name(e.Name, e.Spec.Data.ContentVersion)}, &sub)
+			switch {
+			case mandatory[id] && err != nil:
+				return fmt.Errorf("%s is mandatory but has no Submission: %w", id, err)
+			case mandatory[id] && !strings.Contains(sub.Spec.Policy, "city-publicly-funded") && !strings.Contains(sub.Spec.Policy, "all-entries"):
+				return fmt.Errorf("%s submitted under %s", id, sub.Spec.Policy)
+			}
+			return nil
+		})
+	}
+	// Every mandatory entry is covered by the city's policy: its status
+	// counts them.
+	testenv.Eventually(t, 30*time.Second, func() error {
+		var p scidatav1.SubmissionPolicy
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: "city-publicly-funded"}, &p); err != nil {
+			return err
+		}
+		if int(p.Status.SelectedEntries) != len(mandatory) {
+			return fmt.Errorf("the city's policy covers %d entries, want the %d mandatory ones", p.Status.SelectedEntries, len(mandatory))
+		}
+		return nil
+	})
 }
 
 // checkCenterPortal serves the city catalog and checks that its DCAT
@@ -199,9 +275,13 @@ func checkCenterPortal(t *testing.T, entries []*unstructured.Unstructured) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	idx := portal.NewIndex(clocktesting.NewFakeClock(now), "")
+	if err := idx.Watch(ctx, c, true); err != nil {
+		t.Fatal(err)
+	}
 	go func() { _ = c.Start(ctx) }()
 	c.WaitForCacheSync(ctx)
-	s := &portal.Server{Source: &portal.Source{Reader: c, Platforms: true}, Clock: clocktesting.NewFakeClock(now),
+	s := &portal.Server{Index: idx,
 		BaseURL: "https://data.bazhong.example.org", Title: "Bazhong", Description: "Bazhong", Publisher: "Bazhong Center"}
 	h, err := s.Handler()
 	if err != nil {

@@ -214,7 +214,7 @@ func (cl *Cluster) kubectlApply(ctx context.Context, manifests string) error {
 	cmd.Stdin = strings.NewReader(manifests)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("kubectl apply: %v: %s", err, out.String())
+		return fmt.Errorf("kubectl apply: %w: %s", err, out.String())
 	}
 	return nil
 }

@@ -106,7 +106,7 @@ func (cl *Cluster) apiReady(ctx context.Context) error {
 	}
 	body, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 	if err != nil {
-		return fmt.Errorf("%v %s", err, body)
+		return fmt.Errorf("%w %s", err, body)
 	}
 	return nil
 }

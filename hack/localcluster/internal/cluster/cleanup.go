@@ -55,10 +55,10 @@ type cleanup struct {
 	// cannot be read (fatal).
 	baseline *Baseline
 	fatal    error
-	// unmountErr: something is still mounted, so no path may be removed (a
+	// stillMounted: the unmount failed, so no path may be removed (a
 	// hostPath bind mount would take host data with it).
-	unmountErr error
-	errs       []string
+	stillMounted bool
+	errs         []string
 	// done ends the cleanup after the current step.
 	done bool
 }
@@ -88,6 +88,13 @@ func cleanupSteps() []cleanupStep {
 		{"Restoring sysctls", true, (*cleanup).restoreSysctls},
 		{"Forgetting the baseline", true, (*cleanup).forgetBaseline},
 	}
+}
+
+// installed says whether a command is on the PATH; a tool the host does
+// not have made nothing to undo.
+func installed(command string) bool {
+	_, err := exec.LookPath(command)
+	return err == nil
 }
 
 // listOr joins items, or says none when there is none.
@@ -161,14 +168,14 @@ func (cu *cleanup) stopStrays() (string, error) {
 func (cu *cleanup) unmount() (string, error) {
 	if cu.baseline == nil {
 		cu.done = true
-		if cu.fatal != nil {
-			return "not done: the baseline cannot be read", nil
+		if err := cu.fatal; err != nil {
+			return fmt.Sprintf("not done: the baseline cannot be read (%v)", err), nil
 		}
 		n, err := unmountAll([]string{cu.StateDir})
 		return fmt.Sprintf("%d mounts under the state directory", n), err
 	}
 	n, err := unmountAll(cu.mountRoots())
-	cu.unmountErr = err
+	cu.stillMounted = err != nil
 	return fmt.Sprintf("%d mounts", n), err
 }
 
@@ -205,7 +212,7 @@ func (cu *cleanup) deleteLinks() (string, error) {
 // deleteNFTables deletes the tables made by kube-proxy, kube-router
 // (iptables-nft), the kubelet and portmap.
 func (cu *cleanup) deleteNFTables() (string, error) {
-	if _, err := exec.LookPath("nft"); err != nil {
+	if !installed("nft") {
 		return "nft is not installed", nil
 	}
 	tables := added(cu.baseline.NFTables, nftTables())
@@ -220,7 +227,7 @@ func (cu *cleanup) deleteNFTables() (string, error) {
 // destroyIPSets destroys the ipsets the policy enforcer's rules referenced,
 // once the tables are gone.
 func (cu *cleanup) destroyIPSets() (string, error) {
-	if _, err := exec.LookPath("ipset"); err != nil {
+	if !installed("ipset") {
 		return "ipset is not installed", nil
 	}
 	sets := added(cu.baseline.IPSets, ipsets())
@@ -234,7 +241,7 @@ func (cu *cleanup) destroyIPSets() (string, error) {
 // flushConntrack forgets connections of pods and Services; an entry that
 // is not there is no error.
 func (cu *cleanup) flushConntrack() (string, error) {
-	if _, err := exec.LookPath("conntrack"); err != nil {
+	if !installed("conntrack") {
 		return "conntrack is not installed", nil
 	}
 	_ = exec.Command("conntrack", "-D", "-s", cu.PodCIDR).Run()
@@ -246,7 +253,7 @@ func (cu *cleanup) flushConntrack() (string, error) {
 // removeFixedPaths removes the fixed paths that did not exist before up,
 // never through a mount that is still there.
 func (cu *cleanup) removeFixedPaths() (string, error) {
-	if cu.unmountErr != nil {
+	if cu.stillMounted {
 		return "not done: something is still mounted", nil
 	}
 	var removed []string

@@ -221,7 +221,7 @@ func (cl *Cluster) ensureBinaries(ctx context.Context) error {
 	w := &lineWriter{out: cl.Out, keep: func(l string) bool { return !versionReport.MatchString(l) }}
 	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("hack/build-k8s.sh: %v", err)
+		return fmt.Errorf("hack/build-k8s.sh: %w", err)
 	}
 	return nil
 }

@@ -50,12 +50,12 @@ func EnsurePackages() (installed []string, err error) {
 	upd := exec.Command("apt-get", "update")
 	upd.Env = env
 	if out, err := upd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("apt-get update: %v: %s", err, tail(out))
+		return nil, fmt.Errorf("apt-get update: %w: %s", err, tail(out))
 	}
 	inst := exec.Command("apt-get", append([]string{"install", "-y", "--no-install-recommends"}, missing...)...)
 	inst.Env = env
 	if out, err := inst.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("apt-get install %s: %v: %s", strings.Join(missing, " "), err, tail(out))
+		return nil, fmt.Errorf("apt-get install %s: %w: %s", strings.Join(missing, " "), err, tail(out))
 	}
 	return missing, nil
 }
@@ -358,7 +358,7 @@ func killPods() int {
 func run(name string, args ...string) error {
 	out, err := exec.Command(name, args...).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }

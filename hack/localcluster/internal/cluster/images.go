@@ -64,7 +64,7 @@ func (c *Config) ImportImage(tarPath string) error {
 	cmd := exec.Command("ctr", "--address", c.ContainerdSocket(), "-n", "k8s.io", "images", "import", abs)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("ctr images import %s: %v: %s", tarPath, err, out)
+		return fmt.Errorf("ctr images import %s: %w: %s", tarPath, err, out)
 	}
 	return nil
 }

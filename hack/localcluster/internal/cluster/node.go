@@ -186,7 +186,7 @@ func (cl *Cluster) startKubelet(ctx context.Context) error {
 				if cond.Status == corev1.ConditionTrue && !cond.LastTransitionTime.Time.Before(start) {
 					return nil
 				}
-				return fmt.Errorf("Ready=%s: %s", cond.Status, cond.Message)
+				return fmt.Errorf("condition Ready=%s: %s", cond.Status, cond.Message)
 			}
 		}
 		return fmt.Errorf("no Ready condition yet")

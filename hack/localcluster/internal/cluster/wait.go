@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,7 +35,8 @@ func poll(ctx context.Context, timeout time.Duration, what string, f func() erro
 		if err = f(); err == nil {
 			return nil
 		}
-		if pe, ok := err.(permanentErr); ok {
+		var pe permanentErr
+		if errors.As(err, &pe) {
 			return pe.error
 		}
 		if time.Now().After(deadline) {
