@@ -61,7 +61,8 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 		Rand:        rand.Reader,
 	}
 	sub := &SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: OpenCenterStoreFromCluster(mgr.GetClient(), o.Platform.OperatorNamespace, o.StoreDialer),
-		Recorder: mgr.GetEventRecorder("submission-controller")}
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("submission-controller")}
 	for name, setup := range map[string]func(ctrl.Manager) error{
 		"DataPlatform": dp.SetupWithManager,
 		"CatalogEntry": (&CatalogEntryReconciler{

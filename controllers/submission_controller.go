@@ -43,6 +43,10 @@ type SubmissionReconciler struct {
 	// OpenCenterStore opens the Center's object store, to read manifests
 	// back and store receipts.
 	OpenCenterStore func(context.Context, *scidatav1.DataPlatform) (centerstore.Store, error)
+	// APIReader reads past the cache; a withdrawal, which is final, is
+	// written only after it confirms that the entry is gone. Nil: the
+	// client.
+	APIReader client.Reader
 }
 
 // +kubebuilder:rbac:groups=scidata.io,resources=submissions,verbs=get;list;watch

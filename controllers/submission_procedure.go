@@ -2,10 +2,13 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/completeness"
@@ -16,7 +19,7 @@ import (
 // deleted and made again under the same name) before its transfer
 // started: status.withdrawal is written once and the Submission stays, a
 // record. A Submission already withdrawn does nothing more.
-func (r *SubmissionReconciler) reconcileWithdrawal(_ context.Context, sc *submissionScope) (bool, error) {
+func (r *SubmissionReconciler) reconcileWithdrawal(ctx context.Context, sc *submissionScope) (bool, error) {
 	s := sc.s
 	if s.Status.Withdrawal != nil {
 		return true, nil
@@ -24,6 +27,24 @@ func (r *SubmissionReconciler) reconcileWithdrawal(_ context.Context, sc *submis
 	if sc.entry != nil || s.Status.Receipt != nil || s.Status.Transfer != nil {
 		return false, nil
 	}
+	// The cache may not have seen an entry made a moment ago; a
+	// withdrawal is final, so the entry's absence is confirmed with the
+	// apiserver first. An entry the cache has not caught up with is
+	// looked at again in a second.
+	reader := r.APIReader
+	if reader == nil {
+		reader = r.Client
+	}
+	var live scidatav1.CatalogEntry
+	err := reader.Get(ctx, types.NamespacedName{Namespace: s.Namespace, Name: s.Spec.Entry.Name}, &live)
+	switch {
+	case err == nil && string(live.UID) == s.Spec.EntryUID:
+		sc.nextAt = sc.now.Add(time.Second)
+		return true, nil
+	case err != nil && !apierrors.IsNotFound(err):
+		return true, fmt.Errorf("confirm that entry %s is gone: %w", s.Spec.Entry.Name, err)
+	}
+	sc.replaced = err == nil
 	reason := scidatav1.ReasonEntryDeleted
 	if sc.replaced {
 		reason = scidatav1.ReasonEntryReplaced

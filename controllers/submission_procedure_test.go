@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -25,10 +25,8 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/receipt"
-	"github.com/scidata-io/scidata-operator/internal/s3test"
-	"github.com/scidata-io/scidata-operator/internal/store"
+	"github.com/scidata-io/scidata-operator/internal/storetest"
 	"github.com/scidata-io/scidata-operator/internal/submission"
-	syncer "github.com/scidata-io/scidata-operator/internal/sync"
 	"github.com/scidata-io/scidata-operator/internal/workdays"
 )
 
@@ -166,12 +164,12 @@ func TestTheReviewFallsDueAtTheExactInstant(t *testing.T) {
 // a project whose entry has no receipt says which.
 func TestTheCenterAcceptsAfterItsGatesAndSignsTheProjectStatement(t *testing.T) {
 	ctx := context.Background()
-	center := ensureCenter(t)
+	ensureCenter(t)
 	dept := readyDepartment(t, "gate-works", nil)
 	ns := platform.Namespace(dept)
 	labelNS(t, ns, "gate-test")
-	srv, _ := centerStore(t)
-	srv.Put(t, "dept", "gauges/a.csv", []byte("gauge,level\n1,2.5\n"))
+	centerStore(t)
+	departmentData(t, dept, map[string]string{"gauges/a.csv": "gauge,level\n1,2.5\n"})
 	cityPolicy(t, "city-gates", "gate-test", func(p *scidatav1.SubmissionPolicy) {
 		p.Spec.Acceptance = &scidatav1.Acceptance{MetadataGates: []scidatav1.MetadataGate{scidatav1.GateTitle, scidatav1.GateSubjectCode}, CuratorRequired: true}
 	})
@@ -210,12 +208,7 @@ func TestTheCenterAcceptsAfterItsGatesAndSignsTheProjectStatement(t *testing.T) 
 		t.Fatal(err)
 	}
 	job := waitJob(t, returned)
-	res, err := syncer.Run(ctx, syncer.Config{
-		Source:       syncer.Store{Endpoint: srv.Endpoint, Bucket: "dept", AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
-		SourcePrefix: "gauges/",
-		Dest:         syncer.Store{Endpoint: srv.Endpoint, Bucket: store.For(center, operatorNamespace).Bucket, AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret},
-		Department:   dept.Spec.Department.Code, Entry: e.Name, ContentVersion: "v1", RootCAs: srv.RootCAs, CenterMax: center.Spec.MaxClassification,
-	}, slog.New(slog.DiscardHandler))
+	res, err := storetest.RunSyncJob(t, env.Client, job)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -563,4 +556,57 @@ func refuseCountsOver(n int) (client.Object, client.Object) {
 			ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny}},
 	}
 	return vap, binding
+}
+
+// A withdrawal is final, so the cache's word that an entry is gone is not
+// enough: while the apiserver still holds the entry the Submission is
+// looked at again in a second and nothing is written; once the entry is
+// deleted the withdrawal says EntryDeleted, and an entry made again under
+// the name says EntryReplaced.
+func TestAWithdrawalIsWrittenOnlyWhenTheAPIServerConfirmsTheEntryIsGone(t *testing.T) {
+	ctx := context.Background()
+	const ns = "scidata-water-works"
+	ensureNS(t, ns, map[string]string{scidatav1.LabelRole: scidatav1.RoleLabelDepartment})
+	e := fundedEntry(ns, "withdrawal-probe", "v1", "BZ-WD-1")
+	if err := env.Client.Create(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	r := &SubmissionReconciler{Client: env.Client, APIReader: env.Client}
+	now := time.Now()
+	sub := func() *submissionScope {
+		return &submissionScope{now: now, s: &scidatav1.Submission{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "withdrawal-probe-v1"},
+			Spec:       scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: e.Name}, EntryUID: string(e.UID)}}}
+	}
+
+	// The cache has not seen the entry (sc.entry is nil); the apiserver has.
+	sc := sub()
+	done, err := r.reconcileWithdrawal(ctx, sc)
+	if err != nil || !done || sc.s.Status.Withdrawal != nil || !sc.nextAt.Equal(now.Add(time.Second)) {
+		t.Fatalf("with the entry in the apiserver: done %v, err %v, withdrawal %+v, next %s; want no withdrawal and a look again in 1s", done, err, sc.s.Status.Withdrawal, sc.nextAt)
+	}
+
+	if err := env.Client.Delete(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the entry gone", func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(e), &scidatav1.CatalogEntry{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("entry still there: %w", err)
+		}
+		return nil
+	})
+	sc = sub()
+	if done, err := r.reconcileWithdrawal(ctx, sc); err != nil || !done || sc.s.Status.Withdrawal == nil || sc.s.Status.Withdrawal.Reason != scidatav1.ReasonEntryDeleted {
+		t.Fatalf("with the entry deleted: done %v, err %v, withdrawal %+v; want EntryDeleted", done, err, sc.s.Status.Withdrawal)
+	}
+
+	again := fundedEntry(ns, e.Name, "v1", "BZ-WD-1")
+	if err := env.Client.Create(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), again) })
+	sc = sub()
+	if done, err := r.reconcileWithdrawal(ctx, sc); err != nil || !done || sc.s.Status.Withdrawal == nil || sc.s.Status.Withdrawal.Reason != scidatav1.ReasonEntryReplaced {
+		t.Fatalf("with an entry of the name made again: done %v, err %v, withdrawal %+v; want EntryReplaced", done, err, sc.s.Status.Withdrawal)
+	}
 }

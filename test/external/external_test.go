@@ -375,9 +375,25 @@ func TestAReadyExternalStoreIsProbedWithoutWritingToTheAPIServer(t *testing.T) {
 func submit(t *testing.T, dept *scidatav1.DataPlatform, entry, prefix string) *scidatav1.Submission {
 	t.Helper()
 	ctx := context.Background()
+	// The entry it submits exists: a Submission whose entry is gone is
+	// withdrawn before its transfer.
+	e := &scidatav1.CatalogEntry{
+		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: entry},
+		Spec: scidatav1.CatalogEntrySpec{
+			Title: entry, Description: entry, Subject: "Hydrology", DataTypes: []scidatav1.DataType{scidatav1.DataTypeTable},
+			ResponsibleDepartment: dept.Spec.Department, ProvidingDepartment: scidatav1.Provider{Name: "Survey"},
+			Data:           scidatav1.DataLocation{Prefix: prefix, ContentVersion: "v1"},
+			Sharing:        scidatav1.Sharing{Mode: scidatav1.SharingOpen},
+			Classification: &scidatav1.Classification{Level: scidatav1.ClassificationPublic},
+			AccessMethod:   scidatav1.AccessMethod{Type: scidatav1.AccessOffline},
+		},
+	}
+	if err := env.Client.Create(ctx, e); err != nil {
+		t.Fatal(err)
+	}
 	s := &scidatav1.Submission{
 		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: entry + "-v1"},
-		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: entry}, EntryUID: "uid-" + entry, Department: dept.Spec.Department.Code,
+		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: entry}, EntryUID: string(e.UID), Department: dept.Spec.Department.Code,
 			ContentVersion: "v1", SourcePrefix: prefix, Policy: "x/y", Classification: scidatav1.ClassificationPublic},
 	}
 	if err := env.Client.Create(ctx, s); err != nil {
