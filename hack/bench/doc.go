@@ -20,7 +20,9 @@
 //     submission policy) is applied as GitOps would, and timed until every
 //     platform is Ready (StorageReady included), every entry's status is
 //     at its generation and shows its Submission, every covered entry's
-//     Submission awaits review and the policy counts them all;
+//     Submission awaits review (the generated entries pass the policy's
+//     metadata gates), every funded project's Project lists its entries
+//     so, and the policy counts them all;
 //   - the manager's writes, counted from the audit log under its own
 //     identity (leader election's Lease and Event left out), by
 //     convergence, in a steady window that lasts until every controller
@@ -45,6 +47,6 @@
 // Ready, with the memory the node's processes and its pods use.
 //
 // The small scale run is a test (make test-scale): SCIDATA_SCALE=1 go test
-// ./hack/bench -run TestScale. docs/benchmarks.md and docs/scale.md read
-// the figures.
+// ./hack/bench -run TestScale. docs/scale.md says what each figure
+// measures; docs/benchmarks.md records the figures of a full run.
 package main
