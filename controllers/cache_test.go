@@ -149,7 +149,10 @@ func TestTheCacheDropsManagedFieldsOnlyOfKindsTheOperatorNeverApplies(t *testing
 	ctx := context.Background()
 	dp := readyDepartment(t, "fields-probe", nil)
 	ns := platform.Namespace(dp)
-	e := fundedEntry(ns, "stripped-entry", "v1", "P-1")
+	// Not funded: no duty to submit, so no policy of the suite covers it
+	// and no Project is made for it.
+	e := fundedEntry(ns, "stripped-entry", "v1", "")
+	e.Spec.Funding = nil
 	sub := &scidatav1.Submission{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "stripped-entry-v1"},
 		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: e.Name}, Department: dp.Name, ContentVersion: "v1",
