@@ -32,6 +32,10 @@ type Options struct {
 	// the requests); ProbeTiming, if set, replaces DefaultProbeTiming.
 	StoreProber StoreProber
 	ProbeTiming ProbeTiming
+	// Workers is how many writes one pass may have in flight where a pass
+	// writes many objects (a city-wide policy's Submissions); the manager
+	// sets it to --max-concurrent-reconciles. 1 when unset.
+	Workers int
 }
 
 // SetupAll registers every reconciler with the manager.
@@ -65,7 +69,7 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 			Client: mgr.GetClient(), Clock: o.Clock,
 			Recorder: mgr.GetEventRecorderFor("catalogentry-controller"), //nolint:staticcheck // the record API keeps core/v1 Events, which kubectl describe shows
 		}).SetupWithManager,
-		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("submissionpolicy-controller"), Clock: o.Clock}).SetupWithManager,
+		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("submissionpolicy-controller"), Clock: o.Clock, Workers: o.Workers}).SetupWithManager,
 		"Submission":       sub.SetupWithManager,
 		"Project": (&ProjectReconciler{Client: mgr.GetClient(), Clock: o.Clock, SigningKey: sub.signingKey,
 			Recorder: mgr.GetEventRecorder("project-controller")}).SetupWithManager,

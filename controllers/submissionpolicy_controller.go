@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -35,6 +36,10 @@ type SubmissionPolicyReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
 	Clock    clock.PassiveClock
+	// Workers is how many Submissions one pass creates at once: a
+	// city-wide policy covers thousands of entries, and one at a time its
+	// first pass would take as many round trips. 1 when unset.
+	Workers int
 }
 
 // +kubebuilder:rbac:groups=scidata.io,resources=submissionpolicies,verbs=get;list;watch
@@ -106,25 +111,38 @@ func (r *SubmissionPolicyReconciler) reconcileSubmissions(ctx context.Context, p
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	covered := make([]submission.Covered, 0, len(entries))
-	var nextWindow time.Time
+	// One pass of a city-wide policy may create thousands of Submissions:
+	// it creates them with the manager's worker count, and the next window
+	// is the earliest of every entry's.
+	covered := make([]submission.Covered, len(entries))
+	nexts := make([]time.Time, len(entries))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(r.Workers, 1))
 	for i := range entries {
 		e := &entries[i]
-		sub, next, err := r.ensureSubmission(ctx, p, e, now)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
+		g.Go(func() error {
+			sub, next, err := r.ensureSubmission(gctx, p, e, now)
+			covered[i], nexts[i] = submission.Covered{Entry: e, Submission: sub}, next
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, time.Time{}, err
+	}
+	var nextWindow time.Time
+	for _, next := range nexts {
 		if !next.IsZero() && (nextWindow.IsZero() || next.Before(nextWindow)) {
 			nextWindow = next
 		}
-		covered = append(covered, submission.Covered{Entry: e, Submission: sub})
 	}
 	return covered, nextWindow, nil
 }
 
 // coveredEntries lists the entries the policy covers: in its namespace,
 // and for a policy in the Center's namespace with a namespaceSelector, in
-// every namespace it selects.
+// every namespace it selects. The entries are the cache's own, not copies
+// (a city-wide policy would copy every entry of the city on every pass):
+// the pass only reads them.
 func (r *SubmissionPolicyReconciler) coveredEntries(ctx context.Context, p *scidatav1.SubmissionPolicy) ([]scidatav1.CatalogEntry, error) {
 	namespaces := []string{p.Namespace}
 	nsLabels := map[string]map[string]string{}
@@ -147,7 +165,7 @@ func (r *SubmissionPolicyReconciler) coveredEntries(ctx context.Context, p *scid
 	var out []scidatav1.CatalogEntry
 	for _, ns := range namespaces {
 		var list scidatav1.CatalogEntryList
-		if err := r.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		if err := r.List(ctx, &list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
 			return nil, fmt.Errorf("list entries in %s: %w", ns, err)
 		}
 		for i := range list.Items {
@@ -237,11 +255,14 @@ func (r *SubmissionPolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
+// policiesFor maps an entry or a Submission to the policies that may cover
+// it. It runs on every event of every entry and Submission, and needs only
+// the policies' names: it reads the cache's own objects, not copies.
 func (r *SubmissionPolicyReconciler) policiesFor(ctx context.Context, o client.Object) []reconcile.Request {
 	var reqs []reconcile.Request
 	for _, ns := range submission.PolicyNamespaces(o.GetNamespace()) {
 		var list scidatav1.SubmissionPolicyList
-		if err := r.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		if err := r.List(ctx, &list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
 			continue
 		}
 		for _, p := range list.Items {

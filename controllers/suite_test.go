@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -38,6 +39,8 @@ import (
 
 var (
 	env *testenv.Env
+	// managerCache is the manager's cache, which the cache test lists.
+	managerCache cache.Cache
 	// writes counts the manager's writes (POST, PUT, PATCH, DELETE) to the
 	// apiserver, to prove that a steady-state reconcile writes nothing.
 	writes atomic.Int64
@@ -127,6 +130,9 @@ func startManager(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// As the real binary's: the apiserver names the field manager of the
+	// manager's creates after it.
+	cfg.UserAgent = "scidata-operator/test"
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
 			switch req.Method {
@@ -159,6 +165,7 @@ func startManager(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	managerCache = mgr.GetCache()
 	err = SetupAll(mgr, Options{
 		Platform: platform.Config{
 			OperatorNamespace: operatorNamespace,

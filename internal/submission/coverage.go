@@ -40,7 +40,9 @@ func FetchCoverage(ctx context.Context, c client.Reader, entry types.NamespacedN
 
 // CoveringPolicies reads the labels of e's namespace (a city-wide policy
 // selects namespaces by them) and returns the policies that cover e. A
-// namespace that is gone has no labels.
+// namespace that is gone has no labels. The policies are the reader's own
+// (from the manager's cache, not copies: every entry's pass reads the
+// city's policies): read them, never change them.
 func CoveringPolicies(ctx context.Context, c client.Reader, e *scidatav1.CatalogEntry) ([]*scidatav1.SubmissionPolicy, error) {
 	var ns corev1.Namespace
 	if err := c.Get(ctx, types.NamespacedName{Name: e.Namespace}, &ns); client.IgnoreNotFound(err) != nil {
@@ -49,7 +51,7 @@ func CoveringPolicies(ctx context.Context, c client.Reader, e *scidatav1.Catalog
 	var out []*scidatav1.SubmissionPolicy
 	for _, namespace := range uniq(e.Namespace, platform.CenterNamespace) {
 		var list scidatav1.SubmissionPolicyList
-		if err := c.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+		if err := c.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 			return nil, fmt.Errorf("list policies in %s: %w", namespace, err)
 		}
 		for i := range list.Items {
