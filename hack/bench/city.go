@@ -297,7 +297,7 @@ func entry(s citySpec, d department, dp *scidatav1.DataPlatform, j int) *scidata
 			ResponsibleDepartment: scidatav1.Department{Code: d.code, Name: d.name, LocalName: d.localName},
 			ProvidingDepartment:   scidatav1.Provider{Name: fmt.Sprintf("%s monitoring unit %d", d.name, 1+j%5), Code: fmt.Sprintf("SAMPLE-USCC-%04d", j%97)},
 			Data: scidatav1.DataLocation{
-				Prefix:         fmt.Sprintf("%s/%s/%04d/", strings.ToLower(strings.ReplaceAll(subj.name, " ", "-")), subj.keyword, j),
+				Prefix:         fmt.Sprintf("%s/%s/%04d/", slug(subj.name), slug(subj.keyword), j),
 				ContentVersion: fmt.Sprintf("%d.%d", year+1, 1+j%12),
 				Formats:        formats[j%len(formats)],
 				CreatedAt:      &metav1.Time{Time: time.Date(year, time.January, 1, 0, 0, 0, 0, time.UTC)},
@@ -434,4 +434,10 @@ func staticVolumes(n int, size string) []*corev1.PersistentVolume {
 		})
 	}
 	return out
+}
+
+// slug is a name as a path segment of a data prefix: lower case, spaces
+// as hyphens (the CRD's prefix pattern allows no space).
+func slug(name string) string {
+	return strings.ToLower(strings.ReplaceAll(name, " ", "-"))
 }

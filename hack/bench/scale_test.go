@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -126,11 +127,17 @@ func TestEveryCoveredEntryPassesTheCitysMetadataGates(t *testing.T) {
 	}
 }
 
+// prefixPattern is spec.data.prefix's pattern in the CatalogEntry CRD
+// (api/v1alpha1/catalogentry_types.go).
+var prefixPattern = regexp.MustCompile(`^[A-Za-z0-9_.-][A-Za-z0-9_./-]*$`)
+
 func checkEntry(t *testing.T, dp *scidatav1.DataPlatform, e *scidatav1.CatalogEntry) {
 	t.Helper()
 	sp := e.Spec
 	where := e.Namespace + "/" + e.Name
 	switch {
+	case !prefixPattern.MatchString(sp.Data.Prefix):
+		t.Errorf("%s has data prefix %q, which the CRD's pattern refuses", where, sp.Data.Prefix)
 	case e.Namespace != platform.Namespace(dp) || sp.ResponsibleDepartment.Code != dp.Spec.Department.Code:
 		t.Errorf("%s is not in its department's platform namespace", where)
 	case sp.Classification == nil || sp.Classification.Level == "":
