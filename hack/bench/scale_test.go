@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap/zapcore"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/completeness"
 	"github.com/scidata-io/scidata-operator/internal/platform"
@@ -26,6 +30,8 @@ func TestScaleSmallCityConvergesAndWritesNothingWhenSteady(t *testing.T) {
 	if os.Getenv("SCIDATA_SCALE") != "1" {
 		t.Skip("set SCIDATA_SCALE=1 (make test-scale) to run a small city on the machine's local cluster with simulated nodes; it queues for the machine like the e2e")
 	}
+	// As the harness's main does: the clients' errors, nothing more.
+	ctrllog.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	res, err := runScale(ctx, scaleOptions{
