@@ -93,11 +93,18 @@ verify: manifests generate check-imports check-store ## Fail when generated code
 	@echo "verify: generated code, manifests and formatting are current; the linters are clean"
 
 .PHONY: test
-test: test-envtest test-e2e ## Run every test: unit and envtest, then end-to-end on a real node.
+test: test-envtest test-scale test-e2e ## Run every test: unit and envtest, the small scale run on simulated nodes, then end-to-end on a real node.
 
 .PHONY: test-envtest
 test-envtest: k8s-envtest $(VERSITYGW) $(WEED) $(HELM) ## Unit tests, every controller and admission rule against a real kube-apiserver (envtest), the sync worker against two real S3 servers (versitygw and SeaweedFS), the Helm chart.
 	KUBEBUILDER_ASSETS=$(K8S_ASSETS) VERSITYGW=$(VERSITYGW) WEED=$(WEED) HELM=$(HELM) go test $(GO_TEST_FLAGS) $(PKGS)
+
+# The small scale run needs the machine's one local cluster, like the e2e:
+# it runs on its own, after the envtest packages, queueing while another
+# checkout's cluster is up.
+.PHONY: test-scale
+test-scale: k8s-all ## A small city on simulated nodes (the machine's local cluster): 10 platforms and 1,000 entries converge under the manager's own RBAC, and nothing is written in a steady window of a full resync or after a restart.
+	SCIDATA_SCALE=1 go test ./hack/bench -run TestScale -v -count=1 -timeout 30m
 
 .PHONY: test-e2e
 test-e2e: k8s-all ## End-to-end on a real node (root): the node itself, then the operator installed on it.
@@ -129,6 +136,16 @@ image: $(VERSITYGW) ## Build the operator's and the object store's images (stati
 .PHONY: run
 run: manifests ## Run the manager against the cluster in $$KUBECONFIG.
 	go run . manager
+
+##@ Benchmarks (figures in docs/benchmarks.md and docs/scale.md)
+
+.PHONY: bench-scale
+bench-scale: k8s-all ## The operator at a city's scale on simulated nodes: 100 platforms and 10,000 entries against the apiserver's own floor, writes from the audit log, memory, latency, etcd bytes (BENCH_FLAGS for hack/bench's flags).
+	go run ./hack/bench scale $(BENCH_FLAGS)
+
+.PHONY: bench-city
+bench-city: image k8s-all ## The plan's city on the real node (root): the Center and the 21 responsible departments Ready because their pods run, timed, with the memory in use.
+	go run ./hack/bench city $(BENCH_FLAGS)
 
 ##@ Local cluster
 

@@ -78,7 +78,7 @@ func newPluginRoot() *cobra.Command {
 		Use:         "scidata",
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl scidata"},
 		Short:       "Read the city's scientific data programme: status, traces, receipts, support bundles",
-		Long: "kubectl scidata reads the DataPlatforms, CatalogEntries, SubmissionPolicies and Submissions of\n" +
+		Long: "kubectl scidata reads the DataPlatforms, CatalogEntries, SubmissionPolicies, Submissions and Projects of\n" +
 			"a scidata-operator city with your kubeconfig and identity; it never writes to the cluster.\n" +
 			"Every read takes -o json or -o yaml.",
 		SilenceUsage: true,
@@ -88,7 +88,7 @@ func newPluginRoot() *cobra.Command {
 	clientcmd.BindOverrideFlags(o.overrides, pf, clientcmd.RecommendedConfigOverrideFlags(""))
 	receiptCmd := &cobra.Command{Use: "receipt", Short: "Work with submission receipts (汇交凭证)"}
 	receiptCmd.AddCommand(pluginVerifyCommand(o))
-	root.AddCommand(pluginStatusCommand(o), pluginTraceCommand(o), receiptCmd, pluginReportCommand(o))
+	root.AddCommand(pluginStatusCommand(o), pluginTraceCommand(o), receiptCmd, pluginProjectCommand(o), pluginReportCommand(o))
 	return root
 }
 
@@ -213,13 +213,64 @@ func pluginVerifyCommand(o *pluginOptions) *cobra.Command {
 	return c
 }
 
+func pluginProjectCommand(o *pluginOptions) *cobra.Command {
+	var format, fingerprint, keySet string
+	c := &cobra.Command{
+		Use:   "project ID [--fingerprint KEYID]",
+		Short: "A funded project (项目): its entries and where each stands, and its latest signed statement, verified",
+		Long: "project reads the Project that records the funded project ID (in scidata-center): every entry\n" +
+			"that names it, the state of each entry's submission, how many are received, and its latest\n" +
+			"signed project statement. With --fingerprint (the Center's key fingerprint, obtained out of\n" +
+			"band) the statement's signature is checked with the key the published key set holds under it,\n" +
+			"and that it is about this Project. Exit status 0: read (and, with --fingerprint, verified);\n" +
+			"1: no such project, or a statement that does not verify.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := plugin.CheckFormat(format); err != nil {
+				return err
+			}
+			var ks []byte
+			if keySet != "" {
+				b, err := os.ReadFile(keySet)
+				if err != nil {
+					return err
+				}
+				ks = b
+			}
+			cl, err := o.client()
+			if err != nil {
+				return err
+			}
+			rec, err := plugin.Project(c.Context(), cl, args[0], fingerprint, ks)
+			if err != nil {
+				return err
+			}
+			if err := emit(c, format, rec, plugin.PrintProject); err != nil {
+				return err
+			}
+			if fingerprint != "" && (rec.Latest == nil || !rec.Latest.Verified) {
+				why := "the project has no signed statement"
+				if rec.Latest != nil {
+					why = rec.Latest.Error
+				}
+				return fmt.Errorf("%w: %s", plugin.ErrStatementNotVerified, why)
+			}
+			return nil
+		},
+	}
+	outputFlag(c, &format)
+	c.Flags().StringVar(&fingerprint, "fingerprint", "", "the pinned SHA-256 fingerprint (hex) of the Center's signing key: verify the latest statement")
+	c.Flags().StringVar(&keySet, "keyset", "", "the key set as a file (the Center's portal serves it at /receipt-keys.json), instead of the ConfigMap in scidata-center")
+	return c
+}
+
 func pluginReportCommand(o *pluginOptions) *cobra.Command {
 	var format, file, operatorNS string
 	var lines int64
 	c := &cobra.Command{
 		Use:   "report [-f FILE]",
 		Short: "Write a support bundle (zip): the kinds, their events, workloads, the manager's logs; Secrets redacted",
-		Long: "report writes a zip of every DataPlatform, CatalogEntry, SubmissionPolicy and Submission; the\n" +
+		Long: "report writes a zip of every DataPlatform, CatalogEntry, SubmissionPolicy, Submission and Project; the\n" +
 			"events, workloads, claims, ConfigMaps and Secrets of every platform namespace and the operator's\n" +
 			"(Secrets redacted: names, types, labels and key sizes, never a value); the events of the\n" +
 			"DataPlatforms; and the manager's last log lines. -o sets the objects' format (yaml or json).\n" +

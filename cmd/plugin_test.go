@@ -48,6 +48,9 @@ func TestThePluginIsTheBinaryNamedKubectlScidata(t *testing.T) {
 // t0 is when the fixture's city stands.
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
+// projectID is the funded project of the fixture's entry.
+const projectID = "BZ-2026-007"
+
 // city is what the fixture makes, for the assertions.
 type city struct {
 	kubeconfig   string
@@ -150,6 +153,21 @@ func buildCity(t *testing.T, env *testenv.Env) city {
 		received.Status.Receipt = &scidatav1.Receipt{Payload: rc.Payload, Signature: rc.Signature, KeyID: rc.KeyID}
 		received.Status.Conditions = []metav1.Condition{cond(scidatav1.ConditionReady, metav1.ConditionTrue, scidatav1.ReasonReceived, "the Center received the data")}
 	})
+	// The project the entry belongs to, received, with a signed statement.
+	digest, err := receipt.PayloadDigest(rc)
+	must(t, err)
+	project := &scidatav1.Project{ObjectMeta: metav1.ObjectMeta{Namespace: platform.CenterNamespace, Name: submission.ProjectName(projectID)}}
+	must(t, c.Create(ctx, project))
+	entries := []scidatav1.ProjectEntry{{Namespace: "scidata-water", Name: "rainfall", Department: "water", ContentVersion: "v1",
+		State: scidatav1.SubmissionReceived, Submission: received.Name, ReceiptDigest: digest}}
+	status(project, func() {
+		project.Status.ProjectID, project.Status.EntryCount, project.Status.Received, project.Status.ReadyForAcceptance = projectID, 1, 1, true
+		project.Status.Entries = entries
+		signed, err := receipt.SignStatement(priv, submission.StatementFor(project, entries, 1, t0))
+		must(t, err)
+		project.Status.Statements = []scidatav1.ProjectStatement{{Sequence: 1, IssuedAt: metav1.NewTime(t0), Payload: signed.Payload, Signature: signed.Signature, KeyID: signed.KeyID}}
+		project.Status.Conditions = []metav1.Condition{cond(scidatav1.ConditionReady, metav1.ConditionTrue, scidatav1.ReasonReceived, "every entry is received; statement 1 is signed")}
+	})
 	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Namespace: platform.CenterNamespace, Name: submission.JobName(received)},
 		Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever,
 			Containers: []corev1.Container{{Name: "sync", Image: "scidata-operator:test"}}}}}}
@@ -233,7 +251,7 @@ func TestKubectlScidataCommands(t *testing.T) {
 			"center  Center      st-info     True   Ready          0        0",
 			"water   Department  water       False  VolumePending  1        3",
 			"ENTRIES BY SHARING   Open 1  Conditional 0  Closed 0  Unknown 0",
-			"SUBMISSIONS BY STATE Pending 0  AwaitingReview 1  Transferring 0  Received 1  Denied 0  Failed 1",
+			"SUBMISSIONS BY STATE Pending 0  AwaitingReview 1  Returned 0  Transferring 0  AwaitingAcceptance 0  Received 1  Denied 0  Failed 1  Withdrawn 0  Referred 0",
 			"OVERDUE (1)\n  Submission scidata-water/" + submission.Name("rainfall", "v3") + " (entry rainfall, version v3): AwaitingReview, deadline 2026-11-24T12:00:00Z",
 			"STALLED (1)\n  Submission scidata-water/" + submission.Name("rainfall", "v2") + ": CenterStoreFull: the sync job failed after 1 attempts: the Center's store is full",
 			"PAUSED (1)\n  SubmissionPolicy scidata-water/funded: Suspended: reconciliation is paused: spec.suspend was set to true by \"kubectl-patch\"",
@@ -402,6 +420,50 @@ func TestKubectlScidataCommands(t *testing.T) {
 		}
 	})
 
+	t.Run("project", func(t *testing.T) {
+		out, _, err := c.run(t, "project", projectID, "--fingerprint", c.keyID)
+		must(t, err)
+		for _, want := range []string{
+			"PROJECT " + projectID + " (scidata-center/" + submission.ProjectName(projectID) + ")",
+			"READY True Received: every entry is received; statement 1 is signed",
+			"RECEIVED 1 of 1; ready for acceptance: true",
+			"  scidata-water/rainfall (department water, version v1): Received",
+			"  latest: statement 1 issued 2026-11-25T12:00:00Z by key " + c.keyID + ", verified; names the receipts the entries have now",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("project does not say %q:\n%s", want, out)
+			}
+		}
+		js, _, err := c.run(t, "project", projectID, "--fingerprint", c.keyID, "-o", "json")
+		must(t, err)
+		var rec plugin.ProjectRecord
+		must(t, json.Unmarshal([]byte(js), &rec))
+		if rec.ProjectID != projectID || rec.Latest == nil || !rec.Latest.Verified || !rec.Latest.Current || len(rec.Entries) != 1 {
+			t.Errorf("project -o json: %s", js)
+		}
+		// Without a fingerprint the statement is shown, never called verified.
+		out, _, err = c.run(t, "project", projectID)
+		must(t, err)
+		if !strings.Contains(out, "NOT verified: give --fingerprint") {
+			t.Errorf("project without --fingerprint:\n%s", out)
+		}
+		for _, tc := range []struct {
+			name string
+			args []string
+			says string
+		}{
+			{"a fingerprint not in the key set", []string{projectID, "--fingerprint", strings.Repeat("0", 64)}, "not in the key set"},
+			{"a project nobody funded", []string{"BZ-NONE", "--fingerprint", c.keyID}, "no Project records this project id"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				out, _, err := c.run(t, append([]string{"project"}, tc.args...)...)
+				if err == nil || !strings.Contains(out+err.Error(), tc.says) {
+					t.Errorf("err %v, output %q; want refused saying %q", err, out, tc.says)
+				}
+			})
+		}
+	})
+
 	t.Run("report", func(t *testing.T) {
 		for _, format := range []string{"yaml", "json"} {
 			file := filepath.Join(t.TempDir(), "report.zip")
@@ -417,7 +479,7 @@ func TestKubectlScidataCommands(t *testing.T) {
 			}
 			files := readZip(t, file)
 			for _, want := range []string{
-				"scidata/dataplatform." + format, "scidata/catalogentry." + format, "scidata/submissionpolicy." + format, "scidata/submission." + format,
+				"scidata/dataplatform." + format, "scidata/catalogentry." + format, "scidata/submissionpolicy." + format, "scidata/submission." + format, "scidata/project." + format,
 				"namespaces/scidata-water/event." + format, "namespaces/scidata-center/job." + format, "namespaces/scidata-center/pod." + format,
 				"namespaces/scidata-water/secrets-redacted." + format, "namespaces/scidata-system/pod." + format, "cluster/dataplatform-events." + format,
 				"logs/scidata-operator-manager-0/manager.log", "summary.json",

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -24,6 +25,7 @@ type verifyOptions struct {
 	keySetFile  string
 	fingerprint string
 	manifest    string
+	statement   int32
 }
 
 func newReceiptVerifyCommand() *cobra.Command {
@@ -35,11 +37,23 @@ func newReceiptVerifyCommand() *cobra.Command {
 			"fingerprint you pinned (obtain it from the Center out of band, not from whoever shows\n" +
 			"the receipt), and with --manifest that the manifest is exactly the one the receipt\n" +
 			"attests. The receipt file may be a receipt ({payload, signature, keyID}) or a whole\n" +
-			"Submission (YAML or JSON, as `kubectl get submission -o yaml` prints it). The key set\n" +
+			"Submission (YAML or JSON, as `kubectl get submission -o yaml` prints it), or a Project\n" +
+			"(`kubectl get project -o yaml`), whose signed project statement is verified the same way\n" +
+			"(the latest, or the one --statement numbers). The key set\n" +
 			"is the Center's published list of public keys (its portal, or the ConfigMap).\n" +
 			"Exit status 0: genuine; 1: not genuine or unreadable.",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if b, err := os.ReadFile(o.receiptFile); err == nil && receipt.IsProject(b) {
+				st, err := verifyStatement(o, b)
+				if err != nil {
+					fmt.Fprintf(c.ErrOrStderr(), "project statement NOT verified: %v\n", err)
+					return err
+				}
+				out, _ := json.MarshalIndent(st, "", "  ")
+				fmt.Fprintf(c.OutOrStdout(), "project statement %d verified: signed by key %s\n%s\n", st.Sequence, o.fingerprint, out)
+				return nil
+			}
 			p, err := verifyReceipt(o)
 			if err != nil {
 				fmt.Fprintf(c.ErrOrStderr(), "receipt NOT verified: %v\n", err)
@@ -55,10 +69,37 @@ func newReceiptVerifyCommand() *cobra.Command {
 	f.StringVar(&o.keySetFile, "keyset", "", "file holding the Center's public key set (JSON)")
 	f.StringVar(&o.fingerprint, "fingerprint", "", "the pinned SHA-256 fingerprint (hex) of the Center's signing key")
 	f.StringVar(&o.manifest, "manifest", "", "the manifest read from the Center's store, to check against the receipt")
+	f.Int32Var(&o.statement, "statement", 0, "for a Project: the sequence number of the statement to verify (default: the latest)")
 	for _, n := range []string{"receipt", "keyset", "fingerprint"} {
 		_ = c.MarkFlagRequired(n)
 	}
 	return c
+}
+
+// pinnedKey is the key set's key of the pinned fingerprint.
+func pinnedKey(o verifyOptions) (ed25519.PublicKey, error) {
+	ksBytes, err := os.ReadFile(o.keySetFile)
+	if err != nil {
+		return nil, fmt.Errorf("read key set: %w", err)
+	}
+	ks, err := receipt.ParseKeySet(ksBytes)
+	if err != nil {
+		return nil, err
+	}
+	return ks.Lookup(o.fingerprint)
+}
+
+// verifyStatement verifies a Project's signed statement.
+func verifyStatement(o verifyOptions, doc []byte) (receipt.Statement, error) {
+	r, _, err := receipt.ParseStatement(doc, o.statement)
+	if err != nil {
+		return receipt.Statement{}, fmt.Errorf("%s: %w", o.receiptFile, err)
+	}
+	pub, err := pinnedKey(o)
+	if err != nil {
+		return receipt.Statement{}, err
+	}
+	return receipt.VerifyStatement(r, o.fingerprint, pub)
 }
 
 func verifyReceipt(o verifyOptions) (receipt.Payload, error) {
@@ -66,15 +107,7 @@ func verifyReceipt(o verifyOptions) (receipt.Payload, error) {
 	if err != nil {
 		return receipt.Payload{}, err
 	}
-	ksBytes, err := os.ReadFile(o.keySetFile)
-	if err != nil {
-		return receipt.Payload{}, fmt.Errorf("read key set: %w", err)
-	}
-	ks, err := receipt.ParseKeySet(ksBytes)
-	if err != nil {
-		return receipt.Payload{}, err
-	}
-	pub, err := ks.Lookup(o.fingerprint)
+	pub, err := pinnedKey(o)
 	if err != nil {
 		return receipt.Payload{}, err
 	}

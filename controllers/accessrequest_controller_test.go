@@ -338,7 +338,7 @@ func TestAccessRequestTransitions(t *testing.T) {
 		// Two seconds before the expiry the grant is in force; after the
 		// pass the poke wakes, nothing but the requeue the controller sets
 		// for the instant ends it.
-		managerClock.advanceTo(t, g.ExpiresAt.Add(-2*time.Second))
+		jumpTo(t, g.ExpiresAt.Add(-2*time.Second))
 		poke(t, live)
 		if got := getAccess(t, ar); ptr.Deref(got.Status.State, "") != scidatav1.AccessActive {
 			t.Fatalf("two seconds before its expiry the grant is %q", ptr.Deref(got.Status.State, ""))
@@ -564,7 +564,7 @@ func TestAccessRequestTransitions(t *testing.T) {
 func withdraw(t *testing.T, ar *scidatav1.AccessRequest, reason string) {
 	t.Helper()
 	patch := client.MergeFrom(ar.DeepCopy())
-	ar.Spec.Withdrawn = &scidatav1.Withdrawal{Reason: reason}
+	ar.Spec.Withdrawn = &scidatav1.AccessWithdrawal{Reason: reason}
 	if err := env.Client.Patch(context.Background(), ar, patch); err != nil {
 		t.Fatal(err)
 	}

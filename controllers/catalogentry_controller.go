@@ -6,7 +6,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -103,10 +102,17 @@ func (r *CatalogEntryReconciler) recordChanges(entry *scidatav1.CatalogEntry, be
 		{scidatav1.ConditionPublished, corev1.EventTypeNormal},
 		{scidatav1.ConditionSecrecyReviewDue, corev1.EventTypeWarning},
 		{scidatav1.ConditionEmbargoPassed, corev1.EventTypeNormal},
+		{scidatav1.ConditionDataBeforePaper, corev1.EventTypeWarning},
 		{scidatav1.ConditionStalled, corev1.EventTypeWarning},
 	} {
 		was, now := meta.FindStatusCondition(before.Conditions, t.condType), meta.FindStatusCondition(after.Conditions, t.condType)
 		if now == nil || (was != nil && was.Status == now.Status && was.Reason == now.Reason) {
+			continue
+		}
+		if t.condType == scidatav1.ConditionDataBeforePaper {
+			if now.Reason == scidatav1.ReasonPaperBeforeData {
+				r.Recorder.Event(entry, t.eventType, now.Reason, now.Message)
+			}
 			continue
 		}
 		if now.Status == metav1.ConditionTrue || t.condType == scidatav1.ConditionPublished {
@@ -119,11 +125,12 @@ func (r *CatalogEntryReconciler) recordChanges(entry *scidatav1.CatalogEntry, be
 // submission (汇交): its Submission's state, or Pending when a policy
 // covers the entry and its Submission is not made yet, or NotRequired.
 func (r *CatalogEntryReconciler) submissionStatus(ctx context.Context, e *scidatav1.CatalogEntry) (*scidatav1.EntrySubmissionStatus, error) {
-	var s scidatav1.Submission
-	name := submission.Name(e.Name, e.Spec.Data.ContentVersion)
-	err := r.Get(ctx, types.NamespacedName{Namespace: e.Namespace, Name: name}, &s)
-	if err == nil {
-		st := &scidatav1.EntrySubmissionStatus{State: submission.State(&s), Name: s.Name, ContentVersion: s.Spec.ContentVersion}
+	s, err := submission.ForVersion(ctx, r.Client, e.Namespace, e.Name, e.Spec.Data.ContentVersion)
+	if err != nil {
+		return nil, err
+	}
+	if s != nil {
+		st := &scidatav1.EntrySubmissionStatus{State: submission.State(s), Name: s.Name, ContentVersion: s.Spec.ContentVersion}
 		if s.Status.Receipt != nil {
 			st.ReceiptKeyID = s.Status.Receipt.KeyID
 			if s.Status.Transfer != nil {
@@ -131,9 +138,6 @@ func (r *CatalogEntryReconciler) submissionStatus(ctx context.Context, e *scidat
 			}
 		}
 		return st, nil
-	}
-	if !apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("get submission %s: %w", name, err)
 	}
 	covering, err := submission.CoveringPolicies(ctx, r.Client, e)
 	if err != nil {

@@ -15,8 +15,12 @@ import (
 // entryObservation is everything a CatalogEntry's status is computed from.
 type entryObservation struct {
 	generation int64
-	now        metav1.Time
-	sharing    sharing.Result
+	// recorded is when the entry's data was first recorded in the platform:
+	// the entry's creation, which carried its first content version.
+	recorded time.Time
+	papers   []scidatav1.Publication
+	now      metav1.Time
+	sharing  sharing.Result
 	// problem, when set, is why the entry cannot be reconciled without a
 	// person (Stalled); its reason and message.
 	problem *condition
@@ -28,6 +32,8 @@ type condition struct{ reason, message string }
 func observeEntry(e *scidatav1.CatalogEntry, now time.Time) entryObservation {
 	o := entryObservation{
 		generation: e.Generation,
+		recorded:   e.CreationTimestamp.Time,
+		papers:     e.Spec.Publications,
 		now:        metav1.NewTime(now.UTC().Truncate(time.Second)),
 		sharing:    sharing.Compute(&e.Spec, now),
 	}
@@ -52,7 +58,7 @@ func desiredEntryStatus(current scidatav1.CatalogEntryStatus, spec *scidatav1.Ca
 	c := completeness.Score(spec)
 	s.Completeness = &c
 	for _, set := range []func(*[]metav1.Condition, entryObservation){
-		setPublishedCondition, setSecrecyReviewDueCondition, setEmbargoPassedCondition,
+		setPublishedCondition, setSecrecyReviewDueCondition, setEmbargoPassedCondition, setDataBeforePaperCondition,
 		setStalledCondition, setReconcilingCondition, setReadyCondition,
 	} {
 		set(&s.Conditions, o)
@@ -124,6 +130,33 @@ func setEmbargoPassedCondition(conds *[]metav1.Condition, o entryObservation) {
 		o.conditions(conds).Set(scidatav1.ConditionEmbargoPassed, metav1.ConditionFalse, scidatav1.ReasonEmbargoInForce,
 			fmt.Sprintf("embargoed until %s", r.EmbargoUntil.Format(time.RFC3339)))
 	}
+}
+
+// setDataBeforePaperCondition holds the rule "data before paper" (§2.4):
+// False, naming the paper, when a publication is dated before the entry's
+// data was recorded in the platform (no content version was recorded
+// before it); True when every dated publication came after; absent when
+// no publication has a date.
+func setDataBeforePaperCondition(conds *[]metav1.Condition, o entryObservation) {
+	dated := 0
+	for _, p := range o.papers {
+		if p.PublishedAt == nil {
+			continue
+		}
+		dated++
+		if p.PublishedAt.Time.Before(o.recorded) {
+			o.conditions(conds).Set(scidatav1.ConditionDataBeforePaper, metav1.ConditionFalse, scidatav1.ReasonPaperBeforeData, fmt.Sprintf(
+				"%q was published on %s, before the data was recorded in the platform on %s: the plan asks that data be handed to the unit before its paper is published",
+				p.Title, p.PublishedAt.UTC().Format(time.RFC3339), o.recorded.UTC().Format(time.RFC3339)))
+			return
+		}
+	}
+	if dated == 0 {
+		o.conditions(conds).Remove(scidatav1.ConditionDataBeforePaper)
+		return
+	}
+	o.conditions(conds).Set(scidatav1.ConditionDataBeforePaper, metav1.ConditionTrue, scidatav1.ReasonDataFirst,
+		fmt.Sprintf("the data was recorded on %s, before each of its %d dated publications", o.recorded.UTC().Format(time.RFC3339), dated))
 }
 
 // setStalledCondition is True when only a person can make progress, and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"k8s.io/utils/ptr"
 	"sync"
 	"time"
 
@@ -173,7 +174,7 @@ func (r *DataPlatformReconciler) reconcileExternalCA(ctx context.Context, s *pla
 // wake the platform without sending the store a request.
 func (r *DataPlatformReconciler) probeExternal(ctx context.Context, s *platformScope) {
 	st := s.ext.store
-	s.dp.Status.Endpoints.ObjectStore, s.dp.Status.Endpoints.Bucket = st.Endpoint, st.Bucket
+	s.dp.Status.Endpoints.ObjectStore, s.dp.Status.Endpoints.Bucket = st.Endpoint, ptr.To(st.Bucket)
 	if s.ext.creds == nil {
 		// A Secret is missing: StorageReady says which, and no account is
 		// proved any more. Its creation brings the platform back (the
@@ -182,12 +183,12 @@ func (r *DataPlatformReconciler) probeExternal(ctx context.Context, s *platformS
 		return
 	}
 	cr := *s.ext.creds
-	full := s.dp.Status.ExternalStore == nil || s.dp.Status.ExternalStore.AccountsVerified != cr.Versions
+	full := s.dp.Status.ExternalStore == nil || ptr.Deref(s.dp.Status.ExternalStore.AccountsVerified, "") != cr.Versions
 	prev := meta.FindStatusCondition(s.dp.Status.Conditions, scidatav1.ConditionStorageReady)
 	res, wait := r.probes.probe(ctx, r.Prober, r.ProbeTiming, s, cr, full, prev)
 	if res.OK() {
 		if full {
-			s.dp.Status.ExternalStore = &scidatav1.ExternalStoreStatus{AccountsVerified: cr.Versions}
+			s.dp.Status.ExternalStore = &scidatav1.ExternalStoreStatus{AccountsVerified: ptr.To(cr.Versions)}
 		}
 		s.storage = ready(scidatav1.ReasonExternalStoreVerified, fmt.Sprintf("bucket %s at %s answers %s: it writes, lists and removes there, and %s reads and cannot write (proved with the Secrets' current versions)",
 			st.Bucket, st.Endpoint, accountName(st, st.Writer()), accountName(st, st.Reader())))

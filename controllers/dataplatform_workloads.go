@@ -45,7 +45,7 @@ func (r *DataPlatformReconciler) reconcileObjectStore(ctx context.Context, s *pl
 	if _, err := apply.Ensure(ctx, r.Client, platform.ObjectStoreStatefulSet(s.dp, r.Config, templateSize(s.dp, &sts), s.store, st.Bucket), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet); err != nil {
 		return err
 	}
-	s.dp.Status.Endpoints.ObjectStore, s.dp.Status.Endpoints.Bucket = st.Endpoint, st.Bucket
+	s.dp.Status.Endpoints.ObjectStore, s.dp.Status.Endpoints.Bucket = st.Endpoint, ptr.To(st.Bucket)
 	claims, err := r.reconcileClaims(ctx, s)
 	if err != nil {
 		return err

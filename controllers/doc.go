@@ -35,21 +35,31 @@
 //     internal/sharing and internal/completeness.
 //
 // SubmissionPolicy:
-//   - submissionpolicy_controller.go: the covered entries, one Submission
-//     per entry version.
+//   - submissionpolicy_controller.go: the schedule and calendar parsed,
+//     the covered entries, one Submission per entry version (or per
+//     submission window), a requeue at the next window or deadline.
 //   - status rules: submissionpolicy_status.go; the counts are
 //     internal/submission/status.go.
 //   - builder: internal/submission/builder.go (ForEntry, golden file under
 //     internal/submission/testdata).
 //
-// Submission:
-//   - submission_controller.go: fetch, the review rule in force, one
-//     deferred status write.
-//   - steps: submission_transfer.go (clearance, sync Job, receipt).
+// Submission (the procedure of docs/submission.md):
+//   - submission_controller.go: fetch, the coverage and terms in force (a
+//     scope), one deferred status write, an Event per change of state, a
+//     requeue at the next deadline.
+//   - steps: submission_procedure.go (withdrawal, working-day deadlines,
+//     metadata gates), submission_transfer.go (referral, sync Job, the
+//     manifest read back, receipt), submission_acceptance.go (referral to
+//     the secrecy channel, data gates, the receipt's payload).
 //   - status rules: submission_status.go.
 //   - builders: internal/submission/job.go (the sync Job, golden file),
 //     internal/platform/credentials.go (receipt signing key and key set);
 //     receipts are signed by internal/receipt.
+//
+// Project (one per funded project id, in the Center's namespace):
+//   - project_controller.go: the entries by a field index, the Project
+//     made when missing, signed statements appended; project_status.go.
+//   - rules: internal/submission/project.go.
 //
 // This is the one reconciler that speaks HTTP: it reads each manifest back
 // from the Center's object store and stores the receipt beside it, over

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"k8s.io/utils/ptr"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -78,7 +79,7 @@ func TestAnExternalDepartmentSubmitsIntoTheManagedCenter(t *testing.T) {
 	if c := meta.FindStatusCondition(live.Status.Conditions, scidatav1.ConditionStorageReady); c.Reason != scidatav1.ReasonExternalStoreVerified {
 		t.Fatalf("StorageReady %s", platformCondition(live, scidatav1.ConditionStorageReady))
 	}
-	if live.Status.Endpoints.ObjectStore != "https://"+city.Endpoint || live.Status.Endpoints.Bucket != "marsh-data" {
+	if live.Status.Endpoints.ObjectStore != "https://"+city.Endpoint || ptr.Deref(live.Status.Endpoints.Bucket, "") != "marsh-data" {
 		t.Errorf("endpoints %+v", live.Status.Endpoints)
 	}
 	city.Put(t, "marsh-data", "wetlands/2024/birds.csv", []byte("species,count\nheron,12\n"))

@@ -32,6 +32,10 @@ type Options struct {
 	// the requests); ProbeTiming, if set, replaces DefaultProbeTiming.
 	StoreProber StoreProber
 	ProbeTiming ProbeTiming
+	// Workers is how many writes one pass may have in flight where a pass
+	// writes many objects (a city-wide policy's Submissions); the manager
+	// sets it to --max-concurrent-reconciles. 1 when unset.
+	Workers int
 }
 
 // SetupAll registers every reconciler with the manager.
@@ -56,14 +60,19 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 		DNSService:  o.DNSService,
 		Rand:        rand.Reader,
 	}
+	sub := &SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: OpenCenterStoreFromCluster(mgr.GetClient(), o.Platform.OperatorNamespace, o.StoreDialer),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("submission-controller")}
 	for name, setup := range map[string]func(ctrl.Manager) error{
 		"DataPlatform": dp.SetupWithManager,
 		"CatalogEntry": (&CatalogEntryReconciler{
 			Client: mgr.GetClient(), Clock: o.Clock,
 			Recorder: mgr.GetEventRecorderFor("catalogentry-controller"), //nolint:staticcheck // the record API keeps core/v1 Events, which kubectl describe shows
 		}).SetupWithManager,
-		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("submissionpolicy-controller"), Clock: o.Clock}).SetupWithManager,
-		"Submission":       (&SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: OpenCenterStoreFromCluster(mgr.GetClient(), o.Platform.OperatorNamespace, o.StoreDialer)}).SetupWithManager,
+		"SubmissionPolicy": (&SubmissionPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("submissionpolicy-controller"), Clock: o.Clock, Workers: o.Workers}).SetupWithManager,
+		"Submission":       sub.SetupWithManager,
+		"Project": (&ProjectReconciler{Client: mgr.GetClient(), Clock: o.Clock, SigningKey: sub.signingKey,
+			Recorder: mgr.GetEventRecorder("project-controller")}).SetupWithManager,
 		"AccessRequest": (&AccessRequestReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: o.Clock, Config: o.Platform, Rand: rand.Reader,
 			Recorder: mgr.GetEventRecorder("accessrequest-controller")}).SetupWithManager,
 	} {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -82,7 +83,7 @@ func TestSubmissionIsReceiptedAfterAVerifiedTransfer(t *testing.T) {
 
 	sub := &scidatav1.Submission{
 		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name("flows", "v1")},
-		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: "flows"}, EntryUID: "uid-flows", Department: dept.Spec.Department.Code,
+		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: "flows"}, EntryUID: entryUID(t, dept, "flows"), Department: dept.Spec.Department.Code,
 			ContentVersion: "v1", SourcePrefix: "flows/2024/", Policy: "x/y", ReviewRequired: true, Classification: scidatav1.ClassificationPublic},
 	}
 	create(t, sub)
@@ -154,10 +155,32 @@ func assertReceiptMetrics(t *testing.T, before scraped, p string, bytes int64) {
 	})
 }
 
-// createSubmission creates the Submission of entry at version v1 in dept's
-// namespace, as a policy would.
-func createSubmission(t *testing.T, dept *scidatav1.DataPlatform, entry, uid, prefix string, review bool) *scidatav1.Submission {
+// entryUID creates a CatalogEntry named entry at version v1 in dept's
+// namespace, covered by no policy, and returns its UID: a Submission
+// records the entry it submits, and is withdrawn when it is gone.
+func entryUID(t *testing.T, dept *scidatav1.DataPlatform, entry string) string {
 	t.Helper()
+	e := &scidatav1.CatalogEntry{
+		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: entry},
+		Spec: scidatav1.CatalogEntrySpec{
+			Title: entry, Description: entry + " measurements", Subject: "Hydrology", DataTypes: []scidatav1.DataType{scidatav1.DataTypeTable},
+			ResponsibleDepartment: scidatav1.Department{Code: dept.Spec.Department.Code, Name: dept.Spec.Department.Code},
+			ProvidingDepartment:   scidatav1.Provider{Name: "Survey"},
+			Data:                  scidatav1.DataLocation{Prefix: entry + "/", ContentVersion: "v1"},
+			Sharing:               scidatav1.Sharing{Mode: scidatav1.SharingOpen},
+			Classification:        &scidatav1.Classification{Level: scidatav1.ClassificationPublic},
+			AccessMethod:          scidatav1.AccessMethod{Type: scidatav1.AccessOffline},
+		},
+	}
+	create(t, e)
+	return string(e.UID)
+}
+
+// createSubmission creates the Submission of entry at version v1 in dept's
+// namespace, as a policy would, for an entry made for it.
+func createSubmission(t *testing.T, dept *scidatav1.DataPlatform, entry, _, prefix string, review bool) *scidatav1.Submission {
+	t.Helper()
+	uid := entryUID(t, dept, entry)
 	s := &scidatav1.Submission{
 		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name(entry, "v1")},
 		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: entry}, EntryUID: uid, Department: dept.Spec.Department.Code,
@@ -338,14 +361,16 @@ func TestNoReceiptWithoutProof(t *testing.T) {
 	t.Run("data above the Center's clearance gets no job", func(t *testing.T) {
 		s := &scidatav1.Submission{
 			ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: submission.Name("secret", "v1")},
-			Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: "secret"}, EntryUID: "uid", Department: dept.Spec.Department.Code,
+			Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: "secret"}, EntryUID: entryUID(t, dept, "secret"), Department: dept.Spec.Department.Code,
 				ContentVersion: "v1", SourcePrefix: "secret/", Policy: "x/y", Classification: scidatav1.ClassificationTopSecret},
 		}
 		create(t, s)
-		eventually(t, "refused", func() error {
-			c := meta.FindStatusCondition(getSubmission(t, s).Status.Conditions, scidatav1.ConditionStalled)
-			if c == nil || c.Reason != "CenterNotCleared" {
-				return fmt.Errorf("Stalled %+v", c)
+		eventually(t, "referred to the secrecy channel", func() error {
+			got := getSubmission(t, s)
+			c := meta.FindStatusCondition(got.Status.Conditions, scidatav1.ConditionStalled)
+			if c == nil || c.Reason != scidatav1.ReasonSecrecyChannel || !meta.IsStatusConditionTrue(got.Status.Conditions, scidatav1.ConditionReferred) ||
+				!strings.Contains(c.Message, "confidential courier") || submission.State(got) != scidatav1.SubmissionReferred {
+				return fmt.Errorf("Stalled %+v, state %s", c, submission.State(got))
 			}
 			return nil
 		})
@@ -361,9 +386,11 @@ func TestNoReceiptWithoutProof(t *testing.T) {
 			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "ManifestMismatch"),
 			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "CenterStoreFull"),
 			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "TransferFailed"),
-			m.is("scidata_submissions_failed", 1, "platform", dept.Name, "reason", "CenterNotCleared"),
+			m.is("scidata_submissions_failed", 0, "platform", dept.Name, "reason", "CenterNotCleared"),
 			m.is("scidata_submissions_failed", 0, "platform", dept.Name, "reason", "VersionConflict"),
-			m.is("scidata_submissions", 8, "platform", dept.Name, "state", "Failed"),
+			m.is("scidata_submissions", 7, "platform", dept.Name, "state", "Failed"),
+			// Data above the Center's clearance is referred, not failed.
+			m.is("scidata_submissions", 1, "platform", dept.Name, "state", "Referred"),
 		)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -95,5 +96,75 @@ func TestSetReceivedCondition(t *testing.T) {
 	c := meta.FindStatusCondition(s.Status.Conditions, scidatav1.ConditionReceived)
 	if c == nil || c.Status != metav1.ConditionTrue || c.Reason != scidatav1.ReasonReceiptStored || !strings.Contains(c.Message, "water/flows/v1/receipt.json") || c.ObservedGeneration != 2 {
 		t.Errorf("Received = %+v; want True/ReceiptStored naming water/flows/v1/receipt.json at generation 2", c)
+	}
+}
+
+// The deadline conditions name the due date, turn True at it exactly, and
+// go when the step is done or the Submission ended.
+func TestSetDeadlineConditions(t *testing.T) {
+	due := metav1.NewTime(t0.Add(time.Hour))
+	for _, tc := range []struct {
+		name   string
+		mut    func(*scidatav1.Submission)
+		review bool
+		now    time.Time
+		want   map[string]string
+	}{
+		{"before the review's due instant", func(s *scidatav1.Submission) { s.Status.ReviewDueAt = &due }, true, due.Add(-time.Nanosecond),
+			map[string]string{scidatav1.ConditionReviewOverdue: "False/WithinDeadline"}},
+		{"at it", func(s *scidatav1.Submission) { s.Status.ReviewDueAt = &due }, true, due.Time,
+			map[string]string{scidatav1.ConditionReviewOverdue: "True/PastDeadline"}},
+		{"reviewed: no review deadline", func(s *scidatav1.Submission) { s.Status.ReviewDueAt = &due; approved(s) }, true, due.Add(time.Hour),
+			map[string]string{scidatav1.ConditionReviewOverdue: ""}},
+		{"withdrawn: none", func(s *scidatav1.Submission) {
+			s.Status.ReviewDueAt = &due
+			s.Status.Withdrawal = &scidatav1.Withdrawal{Reason: scidatav1.ReasonEntryDeleted}
+		}, true, due.Add(time.Hour), map[string]string{scidatav1.ConditionReviewOverdue: ""}},
+		{"transferred, the curator late", func(s *scidatav1.Submission) {
+			approved(s)
+			done := metav1.NewTime(t0)
+			s.Status.Transfer = &scidatav1.Transfer{CompletedAt: &done}
+			s.Status.AcceptanceDueAt = &due
+		}, true, due.Add(time.Second), map[string]string{scidatav1.ConditionAcceptanceOverdue: "True/PastDeadline", scidatav1.ConditionReviewOverdue: ""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := submissionAt(tc.mut)
+			setDeadlineConditions(s, tc.review, tc.now)
+			for typ, want := range tc.want {
+				got := ""
+				if c := meta.FindStatusCondition(s.Status.Conditions, typ); c != nil {
+					got = string(c.Status) + "/" + c.Reason
+					if !strings.Contains(c.Message, due.UTC().Format(time.RFC3339)) {
+						t.Errorf("%s does not name the due date: %q", typ, c.Message)
+					}
+				}
+				if got != want {
+					t.Errorf("%s = %q; want %q", typ, got, want)
+				}
+			}
+		})
+	}
+}
+
+// A failed metadata gate returns the Submission naming the gate and how to
+// fix it; a passing one leaves no Returned condition.
+func TestSetReturnedCondition(t *testing.T) {
+	s := submissionAt(func(s *scidatav1.Submission) {
+		s.Spec.Entry.Name = "flows"
+		s.Status.Gates = []scidatav1.GateResult{{Name: "Title", Phase: scidatav1.GateMetadata, Passed: true},
+			{Name: "SubjectCode", Phase: scidatav1.GateMetadata, Message: "spec.subjectCode is not set"}}
+	})
+	setSubmissionStatus(s, false, nil, t0)
+	if c := meta.FindStatusCondition(s.Status.Conditions, scidatav1.ConditionReturned); c == nil || c.Reason != scidatav1.ReasonGateFailed ||
+		!strings.Contains(c.Message, "gate SubjectCode failed") || !strings.Contains(c.Message, "no new content version") {
+		t.Errorf("Returned = %+v", c)
+	}
+	if got := trioOf(s.Status.Conditions); got.stalled != "True/GateFailed" {
+		t.Errorf("kstatus %+v; a returned submission waits for the department", got)
+	}
+	s.Status.Gates[1].Passed = true
+	setSubmissionStatus(s, false, nil, t0)
+	if c := meta.FindStatusCondition(s.Status.Conditions, scidatav1.ConditionReturned); c != nil {
+		t.Errorf("Returned stays after the gate passed: %+v", c)
 	}
 }

@@ -32,34 +32,47 @@ import (
 // store.
 const ReceiptName = "receipt.json"
 
-// reconcileTransfer moves an approved Submission on: it refuses data the
-// Center is not cleared for before any Job, starts the sync Job, follows
-// it, and when it succeeds reads the manifest back, signs the receipt and
-// stores it. While the transfer is under way it returns a Waiting error
-// (the Job's events bring it back); for what needs a person, a Stalled one.
-func (r *SubmissionReconciler) reconcileTransfer(ctx context.Context, s *scidatav1.Submission, reviewRequired bool) error {
+// reconcileTransfer moves an approved Submission on: it refers data the
+// Center is not cleared for to the secrecy channel before any Job, holds
+// a Submission a metadata gate returned, starts the sync Job, follows it,
+// and when it succeeds reads the manifest back and runs the data gates,
+// then (after a curator's acceptance where the city asks for one) signs
+// the receipt and stores it. While the transfer is under way it returns a
+// Waiting error (the Job's events bring it back); for what needs a
+// person, a Stalled one.
+func (r *SubmissionReconciler) reconcileTransfer(ctx context.Context, sc *submissionScope) error {
+	s := sc.s
 	rv := s.Status.Review
-	switch {
-	case s.Status.Receipt != nil:
+	if s.Status.Receipt != nil {
 		return r.storeReceipt(ctx, s)
-	case rv != nil && rv.Decision == scidatav1.ReviewDenied, reviewRequired && rv == nil:
-		return nil
 	}
 	center, err := r.center(ctx)
 	if err != nil {
 		return err
 	}
+	if center != nil {
+		// Referred before anything else: no review or deadline runs
+		// against data the Center may not hold.
+		if err := referral(s, center, sc.now); err != nil {
+			return err
+		}
+	}
+	if (rv != nil && rv.Decision == scidatav1.ReviewDenied) || (sc.reviewRequired && rv == nil) {
+		return nil
+	}
 	if center == nil {
 		return reconcilekit.Waiting(scidatav1.ReasonCenterMissing, "there is no Center (DataPlatform center) to receive the data yet")
 	}
-	if !submission.CenterClears(center, s) {
-		return reconcilekit.Stalledf(scidatav1.ReasonCenterNotCleared, "the data is %s and the Center is cleared only up to %s: it is not synced; submit it through the channel the secrecy rules prescribe",
-			s.Spec.Classification, platform.MaxClassification(center))
+	if failed := submission.FirstFailed(s.Status.Gates, scidatav1.GateMetadata); failed != nil && (s.Status.Transfer == nil || s.Status.Transfer.JobName == "") {
+		return nil // returned: no transfer until the entry is fixed
+	}
+	if t := s.Status.Transfer; t != nil && t.CompletedAt != nil {
+		return r.issueReceipt(ctx, sc)
 	}
 	if s.Status.Transfer == nil || s.Status.Transfer.JobName == "" {
 		return r.startTransfer(ctx, s, center)
 	}
-	return r.followTransfer(ctx, s, center)
+	return r.followTransfer(ctx, sc, center)
 }
 
 func (r *SubmissionReconciler) center(ctx context.Context) (*scidatav1.DataPlatform, error) {
@@ -117,7 +130,8 @@ func (r *SubmissionReconciler) backoffLimit(ctx context.Context, s *scidatav1.Su
 
 // followTransfer reads the Job: running, failed (with the worker's own
 // reason), or complete, in which case the receipt is issued.
-func (r *SubmissionReconciler) followTransfer(ctx context.Context, s *scidatav1.Submission, center *scidatav1.DataPlatform) error {
+func (r *SubmissionReconciler) followTransfer(ctx context.Context, sc *submissionScope, center *scidatav1.DataPlatform) error {
+	s := sc.s
 	var job batchv1.Job
 	err := r.Get(ctx, types.NamespacedName{Namespace: platform.CenterNamespace, Name: s.Status.Transfer.JobName}, &job)
 	if apierrors.IsNotFound(err) {
@@ -136,7 +150,10 @@ func (r *SubmissionReconciler) followTransfer(ctx context.Context, s *scidatav1.
 		if err != nil {
 			return err
 		}
-		return r.issueReceipt(ctx, s, center, sum)
+		if err := r.verifyTransfer(ctx, s, center, sum); err != nil {
+			return err
+		}
+		return r.issueReceipt(ctx, sc)
 	case jobCondition(&job, batchv1.JobFailed):
 		sum, _ := r.workerSummary(ctx, &job)
 		return reconcilekit.Stalledf(syncer.Reason(sum.ExitCode), "the sync job failed after %d attempts: %s", job.Status.Failed, describeFailure(sum))
@@ -184,9 +201,10 @@ func describeFailure(s syncer.Summary) string {
 	return fmt.Sprintf("exit code %d: %s", s.ExitCode, s.Error)
 }
 
-// issueReceipt reads the manifest back from the Center's store, hashes it,
-// checks it against the worker's claim and the Submission, and signs.
-func (r *SubmissionReconciler) issueReceipt(ctx context.Context, s *scidatav1.Submission, center *scidatav1.DataPlatform, claim syncer.Summary) error {
+// verifyTransfer reads the manifest back from the Center's store, hashes
+// it, checks it against the worker's claim and the Submission, runs the
+// data gates, and records the transfer as completed and verified.
+func (r *SubmissionReconciler) verifyTransfer(ctx context.Context, s *scidatav1.Submission, center *scidatav1.DataPlatform, claim syncer.Summary) error {
 	store, err := r.OpenCenterStore(ctx, center)
 	if err != nil {
 		return fmt.Errorf("open the Center's store: %w", err)
@@ -207,8 +225,7 @@ func (r *SubmissionReconciler) issueReceipt(ctx context.Context, s *scidatav1.Su
 	if m.Department != s.Spec.Department || m.Entry != s.Spec.Entry.Name || m.ContentVersion != s.Spec.ContentVersion {
 		return reconcilekit.Stalledf(scidatav1.ReasonManifestMismatch, "the manifest at %s describes %s/%s/%s, not this submission", dest, m.Department, m.Entry, m.ContentVersion)
 	}
-	key, err := r.signingKey(ctx)
-	if err != nil {
+	if err := recordDataGates(ctx, s, store, dest, m, claim); err != nil {
 		return err
 	}
 	var bytes int64
@@ -216,17 +233,30 @@ func (r *SubmissionReconciler) issueReceipt(ctx context.Context, s *scidatav1.Su
 		bytes += o.Size
 	}
 	now := metav1.NewTime(r.Clock.Now().UTC().Truncate(time.Second))
-	rc, err := receipt.Sign(key, receipt.Payload{
-		Submission: receipt.Ref{Namespace: s.Namespace, Name: s.Name, UID: string(s.UID)},
-		Entry:      receipt.Ref{Namespace: s.Namespace, Name: s.Spec.Entry.Name, UID: s.Spec.EntryUID},
-		Department: s.Spec.Department, ContentVersion: s.Spec.ContentVersion, Destination: dest,
-		ManifestDigest: digest, Objects: int64(len(m.Objects)), Bytes: bytes, ReceivedAt: now.Time,
-	})
+	t := s.Status.Transfer
+	t.CompletedAt, t.ManifestDigest, t.Objects, t.Bytes = &now, digest, int64(len(m.Objects)), bytes
+	return nil
+}
+
+// issueReceipt signs the receipt of a verified transfer, once the metadata
+// gates pass on the entry as it is now and, where the city asks for one,
+// a curator of the Center has accepted.
+func (r *SubmissionReconciler) issueReceipt(ctx context.Context, sc *submissionScope) error {
+	s := sc.s
+	if failed := submission.FirstFailed(s.Status.Gates, scidatav1.GateMetadata); failed != nil {
+		return nil // returned after the transfer: the receipt waits for the fixed entry
+	}
+	if sc.terms != nil && sc.terms.CuratorRequired && s.Status.Acceptance == nil {
+		return reconcilekit.Waiting(scidatav1.ReasonAwaitingAcceptance, "transferred and verified; waiting for a curator of the Center to write status.acceptance")
+	}
+	key, err := r.signingKey(ctx)
 	if err != nil {
 		return err
 	}
-	t := s.Status.Transfer
-	t.CompletedAt, t.ManifestDigest, t.Objects, t.Bytes = &now, digest, int64(len(m.Objects)), bytes
+	rc, err := receipt.Sign(key, receiptPayload(s, r.Clock.Now()))
+	if err != nil {
+		return err
+	}
 	s.Status.Receipt = &scidatav1.Receipt{Payload: rc.Payload, Signature: rc.Signature, KeyID: rc.KeyID}
 	return nil
 }

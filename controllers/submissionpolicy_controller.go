@@ -2,10 +2,12 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -34,6 +36,10 @@ type SubmissionPolicyReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
 	Clock    clock.PassiveClock
+	// Workers is how many Submissions one pass creates at once: a
+	// city-wide policy covers thousands of entries, and one at a time its
+	// first pass would take as many round trips. 1 when unset.
+	Workers int
 }
 
 // +kubebuilder:rbac:groups=scidata.io,resources=submissionpolicies,verbs=get;list;watch
@@ -52,8 +58,13 @@ func (r *SubmissionPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	}
 	now := r.Clock.Now()
 	patch := reconcilekit.NewStatusPatch(&p)
-	covered, err := r.reconcileSubmissions(ctx, &p, now)
+	var covered []submission.Covered
 	var sum submission.Summary
+	nextWindow := time.Time{}
+	err := validatePolicy(&p)
+	if err == nil {
+		covered, nextWindow, err = r.reconcileSubmissions(ctx, &p, now)
+	}
 	if err == nil {
 		sum = submission.Summarize(covered, now)
 	}
@@ -67,32 +78,71 @@ func (r *SubmissionPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Req
 			r.Recorder.Eventf(&p, nil, corev1.EventTypeNormal, scidatav1.EventReconciliationResumed, "Resume", "spec.suspend is no longer set: Submissions are made again")
 		}
 	}
-	// Come back exactly when the next deadline passes.
-	return reconcilekit.Finish(ctx, r.Client, patch, &p, reconcilekit.RequeueAt(now, sum.NextAt), err)
+	// Come back exactly when the next deadline passes or the next window opens.
+	next := sum.NextAt
+	if !nextWindow.IsZero() && (next.IsZero() || nextWindow.Before(next)) {
+		next = nextWindow
+	}
+	return reconcilekit.Finish(ctx, r.Client, patch, &p, reconcilekit.RequeueAt(now, next), err)
+}
+
+// validatePolicy stalls a policy whose schedule or (for a city policy)
+// calendar does not parse, naming the field.
+func validatePolicy(p *scidatav1.SubmissionPolicy) error {
+	if _, err := submission.ScheduleOf(p); err != nil {
+		var fe *submission.FieldError
+		if errors.As(err, &fe) && fe.Field == "spec.timeZone" {
+			return reconcilekit.Stalledf(scidatav1.ReasonInvalidTimeZone, "%v", err)
+		}
+		return reconcilekit.Stalledf(scidatav1.ReasonInvalidSchedule, "%v: write five cron fields (minute hour day-of-month month day-of-week) or @hourly, @daily, @weekly, @monthly, @yearly", err)
+	}
+	if submission.City(p) {
+		if _, err := submission.CalendarOf(p); err != nil {
+			return reconcilekit.Stalledf(scidatav1.ReasonInvalidTimeZone, "%v", err)
+		}
+	}
+	return nil
 }
 
 // reconcileSubmissions finds the covered entries and makes sure each has
 // its Submission for the current content version.
-func (r *SubmissionPolicyReconciler) reconcileSubmissions(ctx context.Context, p *scidatav1.SubmissionPolicy, now time.Time) ([]submission.Covered, error) {
+func (r *SubmissionPolicyReconciler) reconcileSubmissions(ctx context.Context, p *scidatav1.SubmissionPolicy, now time.Time) ([]submission.Covered, time.Time, error) {
 	entries, err := r.coveredEntries(ctx, p)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	covered := make([]submission.Covered, 0, len(entries))
+	// One pass of a city-wide policy may create thousands of Submissions:
+	// it creates them with the manager's worker count, and the next window
+	// is the earliest of every entry's.
+	covered := make([]submission.Covered, len(entries))
+	nexts := make([]time.Time, len(entries))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(r.Workers, 1))
 	for i := range entries {
 		e := &entries[i]
-		sub, err := r.ensureSubmission(ctx, p, e, now)
-		if err != nil {
-			return nil, err
-		}
-		covered = append(covered, submission.Covered{Entry: e, Submission: sub})
+		g.Go(func() error {
+			sub, next, err := r.ensureSubmission(gctx, p, e, now)
+			covered[i], nexts[i] = submission.Covered{Entry: e, Submission: sub}, next
+			return err
+		})
 	}
-	return covered, nil
+	if err := g.Wait(); err != nil {
+		return nil, time.Time{}, err
+	}
+	var nextWindow time.Time
+	for _, next := range nexts {
+		if !next.IsZero() && (nextWindow.IsZero() || next.Before(nextWindow)) {
+			nextWindow = next
+		}
+	}
+	return covered, nextWindow, nil
 }
 
 // coveredEntries lists the entries the policy covers: in its namespace,
 // and for a policy in the Center's namespace with a namespaceSelector, in
-// every namespace it selects.
+// every namespace it selects. The entries are the cache's own, not copies
+// (a city-wide policy would copy every entry of the city on every pass):
+// the pass only reads them.
 func (r *SubmissionPolicyReconciler) coveredEntries(ctx context.Context, p *scidatav1.SubmissionPolicy) ([]scidatav1.CatalogEntry, error) {
 	namespaces := []string{p.Namespace}
 	nsLabels := map[string]map[string]string{}
@@ -115,7 +165,7 @@ func (r *SubmissionPolicyReconciler) coveredEntries(ctx context.Context, p *scid
 	var out []scidatav1.CatalogEntry
 	for _, ns := range namespaces {
 		var list scidatav1.CatalogEntryList
-		if err := r.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		if err := r.List(ctx, &list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
 			return nil, fmt.Errorf("list entries in %s: %w", ns, err)
 		}
 		for i := range list.Items {
@@ -129,32 +179,63 @@ func (r *SubmissionPolicyReconciler) coveredEntries(ctx context.Context, p *scid
 }
 
 // ensureSubmission returns the entry's Submission for its current content
-// version, creating it (unless the policy is suspended). Every covering
-// policy builds the same Submission, so whichever creates it, it is one.
-func (r *SubmissionPolicyReconciler) ensureSubmission(ctx context.Context, p *scidatav1.SubmissionPolicy, e *scidatav1.CatalogEntry, now time.Time) (*scidatav1.Submission, error) {
-	name := submission.Name(e.Name, e.Spec.Data.ContentVersion)
-	var sub scidatav1.Submission
-	err := r.Get(ctx, types.NamespacedName{Namespace: e.Namespace, Name: name}, &sub)
-	if err == nil {
-		return &sub, nil
+// version, creating it (unless the policy is suspended), and when the
+// entry is submitted in windows, when the next window opens. Every
+// covering policy builds the same Submission (the strictest terms of all
+// of them, every one of them recorded), so whichever creates it, it is
+// one, and the same in every run: none is made before the cache shows
+// the entry's namespace as a platform's, since city policies select
+// namespaces by the labels the operator gives them.
+func (r *SubmissionPolicyReconciler) ensureSubmission(ctx context.Context, p *scidatav1.SubmissionPolicy, e *scidatav1.CatalogEntry, now time.Time) (*scidatav1.Submission, time.Time, error) {
+	sub, err := submission.ForVersion(ctx, r.Client, e.Namespace, e.Name, e.Spec.Data.ContentVersion)
+	if err != nil || sub != nil {
+		return sub, time.Time{}, err
 	}
-	if !apierrors.IsNotFound(err) || p.Spec.Suspend {
-		return nil, client.IgnoreNotFound(err)
+	seen, err := submission.NamespaceSeen(ctx, r.Client, e.Namespace)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if !seen {
+		return nil, time.Time{}, reconcilekit.WaitingFor(time.Second, scidatav1.ReasonNamespaceNotSeen,
+			"namespace "+e.Namespace+" is not yet seen labelled as a platform's: its entries' coverage is not known yet")
 	}
 	covering, err := submission.CoveringPolicies(ctx, r.Client, e)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	want := submission.ForEntry(e, covering, now)
+	var window *time.Time
+	var next time.Time
+	if schedules := submission.Windowed(covering); schedules != nil {
+		start, nx, ok := submission.CurrentWindow(schedules, now)
+		next = nx
+		// No window yet, or one that began before this entry existed: its
+		// latest version at the window's start was none.
+		if !ok || start.IsZero() || start.Before(e.CreationTimestamp.Time) {
+			return nil, next, nil
+		}
+		var inWindow scidatav1.Submission
+		err := r.Get(ctx, types.NamespacedName{Namespace: e.Namespace, Name: submission.WindowName(e.Name, start)}, &inWindow)
+		if err == nil {
+			return nil, next, nil // this window's Submission carries an earlier version
+		}
+		if !apierrors.IsNotFound(err) {
+			return nil, next, err
+		}
+		window = &start
+	}
+	if p.Spec.Suspend {
+		return nil, next, nil
+	}
+	want := submission.ForEntry(e, covering, now, window)
 	if err := r.Create(ctx, want); err != nil {
 		if apierrors.IsAlreadyExists(err) {
-			return nil, nil // made by another policy or an earlier pass; its event brings us back
+			return nil, next, nil // made by another policy or an earlier pass; its event brings us back
 		}
-		return nil, fmt.Errorf("create submission %s/%s: %w", e.Namespace, name, err)
+		return nil, next, fmt.Errorf("create submission %s/%s: %w", e.Namespace, want.Name, err)
 	}
 	r.Recorder.Eventf(e, want, corev1.EventTypeNormal, scidatav1.EventSubmissionCreated, "Submit",
-		"version %s of %s must be submitted to the Center (review required: %v)", e.Spec.Data.ContentVersion, e.Name, want.Spec.ReviewRequired)
-	return want, nil
+		"version %s of %s must be submitted to the Center (review required: %v; policies %v)", e.Spec.Data.ContentVersion, e.Name, want.Spec.ReviewRequired, want.Spec.Policies)
+	return want, next, nil
 }
 
 // SetupWithManager registers the reconciler: a policy wakes for itself,
@@ -174,11 +255,14 @@ func (r *SubmissionPolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
+// policiesFor maps an entry or a Submission to the policies that may cover
+// it. It runs on every event of every entry and Submission, and needs only
+// the policies' names: it reads the cache's own objects, not copies.
 func (r *SubmissionPolicyReconciler) policiesFor(ctx context.Context, o client.Object) []reconcile.Request {
 	var reqs []reconcile.Request
 	for _, ns := range submission.PolicyNamespaces(o.GetNamespace()) {
 		var list scidatav1.SubmissionPolicyList
-		if err := r.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		if err := r.List(ctx, &list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
 			continue
 		}
 		for _, p := range list.Items {

@@ -33,7 +33,6 @@ func setPolicyStatus(p *scidatav1.SubmissionPolicy, now time.Time, n int, sum su
 	p.Status.SelectedEntries = int32(n)
 	p.Status.Counts = sum.Counts
 	p.Status.Overdue = sum.Overdue
-	p.Status.Projects = sum.Projects
 	p.Status.EffectiveReviewRequired = p.Spec.ReviewRequired == nil || *p.Spec.ReviewRequired
 	setPolicyReadyCondition(c, p, n, sum)
 	setOverdueCondition(c, sum)
@@ -53,8 +52,9 @@ func setPolicyPausedCondition(c reconcilekit.Conditions, p *scidatav1.Submission
 // setPolicyReadyCondition is True with the counts by state, and says when
 // the policy is suspended.
 func setPolicyReadyCondition(c reconcilekit.Conditions, p *scidatav1.SubmissionPolicy, n int, sum submission.Summary) {
-	msg := fmt.Sprintf("%d entries covered: %d received, %d awaiting review, %d transferring, %d pending, %d denied, %d failed",
-		n, sum.Counts.Received, sum.Counts.AwaitingReview, sum.Counts.Transferring, sum.Counts.Pending, sum.Counts.Denied, sum.Counts.Failed)
+	k := sum.Counts
+	msg := fmt.Sprintf("%d entries covered: %d received, %d awaiting review, %d returned, %d transferring, %d awaiting acceptance, %d pending, %d denied, %d failed, %d withdrawn, %d referred",
+		n, k.Received, k.AwaitingReview, k.Returned, k.Transferring, k.AwaitingAcceptance, k.Pending, k.Denied, k.Failed, k.Withdrawn, k.Referred)
 	if p.Spec.Suspend {
 		msg = "suspended: no new submissions are made; " + msg
 	}

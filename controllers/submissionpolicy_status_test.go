@@ -44,7 +44,7 @@ func TestSetPolicyStatus(t *testing.T) {
 		review   bool
 	}{
 		{"on time: Ready with the counts, Overdue False", policyAt(nil), 3, onTime, nil,
-			"True/Ready", "3 entries covered: 2 received, 0 awaiting review, 0 transferring, 1 pending", "False/OnTime", 3, 3, true},
+			"True/Ready", "3 entries covered: 2 received, 0 awaiting review, 0 returned, 0 transferring, 0 awaiting acceptance, 1 pending", "False/OnTime", 3, 3, true},
 		{"a deadline passed: Overdue True", policyAt(nil), 1, overdue, nil,
 			"True/Ready", "1 entries covered", "True/DeadlinePassed", 3, 1, true},
 		{"suspended: paused, counts current, observedGeneration kept so kstatus reads InProgress", policyAt(func(p *scidatav1.SubmissionPolicy) { p.Spec.Suspend = true }), 3, onTime, nil,

@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -38,36 +39,30 @@ import (
 
 var (
 	env *testenv.Env
+	// managerCache is the manager's cache, which the cache test lists.
+	managerCache cache.Cache
 	// writes counts the manager's writes (POST, PUT, PATCH, DELETE) to the
 	// apiserver, to prove that a steady-state reconcile writes nothing.
 	writes atomic.Int64
+	// managerClock is the manager's clock: the real one, moved by the
+	// tests of time-based rules (jumpTo) and back at their end.
+	managerClock = &offsetClock{}
 	// metricsURL is the manager's /metrics endpoint.
 	metricsURL string
-	// managerClock is the manager's clock: the real time, plus an offset a
-	// test moves forward to bring an instant (a grant's expiry) to now
-	// without waiting for it, and puts back when it ends.
-	managerClock = &offsetClock{}
 )
 
-// offsetClock is the real clock shifted by an offset (clock.PassiveClock).
-// It keeps running, so what a controller schedules against it (a requeue
-// at an instant) happens at that instant of the shifted time.
+// offsetClock is the real clock plus an offset a test sets.
 type offsetClock struct{ offset atomic.Int64 }
 
-func (c *offsetClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
-
+func (c *offsetClock) Now() time.Time                  { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *offsetClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
 
-// advanceTo moves the clock forward so that it reads at now, and back to
-// the real time when the test ends.
-func (c *offsetClock) advanceTo(t *testing.T, at time.Time) {
+// jumpTo moves the manager's clock so that it reads at now, and back at
+// the test's end.
+func jumpTo(t *testing.T, at time.Time) {
 	t.Helper()
-	d := time.Until(at)
-	if d < time.Duration(c.offset.Load()) {
-		t.Fatalf("the clock would go back: %s is before %s", at, c.Now())
-	}
-	c.offset.Store(int64(d))
-	t.Cleanup(func() { c.offset.Store(0) })
+	managerClock.offset.Store(int64(time.Until(at)))
+	t.Cleanup(func() { managerClock.offset.Store(0) })
 }
 
 const operatorNamespace = "scidata-system"
@@ -135,6 +130,9 @@ func startManager(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// As the real binary's: the apiserver names the field manager of the
+	// manager's creates after it.
+	cfg.UserAgent = "scidata-operator/test"
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
 			switch req.Method {
@@ -167,6 +165,7 @@ func startManager(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	managerCache = mgr.GetCache()
 	err = SetupAll(mgr, Options{
 		Platform: platform.Config{
 			OperatorNamespace: operatorNamespace,

@@ -174,7 +174,7 @@ type AccessRequestSpec struct {
 	// stays: an approved request is a record and is never deleted, so it
 	// ends by withdrawal.
 	// +optional
-	Withdrawn *Withdrawal `json:"withdrawn,omitempty"`
+	Withdrawn *AccessWithdrawal `json:"withdrawn,omitempty"`
 
 	// createdBy is the identity that created the request (a person, or a
 	// GitOps robot). Admission records it (a MutatingAdmissionPolicy
@@ -294,8 +294,8 @@ type OnBehalfOf struct {
 	ApplicationRef *string `json:"applicationRef,omitempty"`
 }
 
-// Withdrawal ends a request from the requesting side.
-type Withdrawal struct {
+// AccessWithdrawal ends a request from the requesting side.
+type AccessWithdrawal struct {
 	// reason the request is withdrawn.
 	// +required
 	// +kubebuilder:validation:MinLength=1

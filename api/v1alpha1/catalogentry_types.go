@@ -113,6 +113,11 @@ const (
 	// ConditionEmbargoPassed is True when an embargo's date has passed and the
 	// embargo in spec may be removed.
 	ConditionEmbargoPassed = "EmbargoPassed"
+	// ConditionDataBeforePaper is False when a publication is dated before
+	// the entry's data was recorded in the platform ("data before paper",
+	// §2.4), True when every dated publication came after; absent without
+	// dated publications.
+	ConditionDataBeforePaper = "DataBeforePaper"
 )
 
 // CatalogEntrySpec describes one dataset in a platform's catalog: the plan's
@@ -151,6 +156,15 @@ type CatalogEntrySpec struct {
 	// +kubebuilder:validation:MaxLength=100
 	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="subject must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Subject string `json:"subject"`
+
+	// subjectCode is the discipline's code from the subject code set the
+	// Center accepts (GB/T 39908 refers to the discipline classification
+	// GB/T 13745; the operator ships a documented subset, docs/submission.md),
+	// for example "210" (Agronomy). The Center's SubjectCode gate checks it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:Pattern=`^[0-9]{3}([0-9]{2}){0,2}$`
+	SubjectCode string `json:"subjectCode,omitempty"`
 
 	// keywords help people find the dataset.
 	// +optional
@@ -317,6 +331,11 @@ type DataLocation struct {
 	// +kubebuilder:validation:items:MaxLength=100
 	// +kubebuilder:validation:items:XValidation:rule="!self.matches(r'[\\x00-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="data.formats must not contain control characters or bidirectional overrides: they make kubectl and the portal show other text than is stored"
 	Formats []string `json:"formats,omitempty"`
+
+	// createdAt is when the data was made (the time of creation, a data
+	// element of GB/T 39909). The Center's CreationTime gate checks it.
+	// +optional
+	CreatedAt *metav1.Time `json:"createdAt,omitempty"`
 }
 
 // License names the licence the data is shared under.
@@ -558,7 +577,7 @@ type Contact struct {
 }
 
 // SubmissionState is where an entry's latest submission stands.
-// +kubebuilder:validation:Enum=NotRequired;Pending;AwaitingReview;Transferring;Received;Denied;Failed
+// +kubebuilder:validation:Enum=NotRequired;Pending;AwaitingReview;Returned;Transferring;AwaitingAcceptance;Received;Denied;Failed;Withdrawn;Referred
 type SubmissionState string
 
 // Submission states, in order.
@@ -570,11 +589,21 @@ const (
 	SubmissionReceived       SubmissionState = "Received"
 	SubmissionDenied         SubmissionState = "Denied"
 	SubmissionFailed         SubmissionState = "Failed"
+	// SubmissionReturned: a metadata gate failed; fix the entry in place.
+	SubmissionReturned SubmissionState = "Returned"
+	// SubmissionAwaitingAcceptance: transferred, waiting for the Center's curator.
+	SubmissionAwaitingAcceptance SubmissionState = "AwaitingAcceptance"
+	// SubmissionWithdrawn: the entry went before the transfer (terminal).
+	SubmissionWithdrawn SubmissionState = "Withdrawn"
+	// SubmissionReferred: classified above the Center's clearance; it goes
+	// through the secrecy channel instead (terminal for the operator).
+	SubmissionReferred SubmissionState = "Referred"
 )
 
 // CatalogEntryStatus is what the operator computed of an entry.
 type CatalogEntryStatus struct {
-	// conditions are Ready, Reconciling, Stalled, Published, SecrecyReviewDue, EmbargoPassed.
+	// conditions are Ready, Reconciling, Stalled, Published, SecrecyReviewDue,
+	// EmbargoPassed and DataBeforePaper.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

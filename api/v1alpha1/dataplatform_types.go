@@ -268,13 +268,13 @@ type ExternalObjectStore struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9-]*$`
-	Region string `json:"region,omitempty"`
+	Region *string `json:"region,omitempty"`
 
 	// addressingStyle is Path (https://host/bucket/key, the default) or
 	// VirtualHosted (https://bucket.host/key).
 	// +optional
 	// +kubebuilder:default=Path
-	AddressingStyle AddressingStyle `json:"addressingStyle,omitempty"`
+	AddressingStyle *AddressingStyle `json:"addressingStyle,omitempty"`
 
 	// credentialsSecret holds the owners' upload account. On a Department
 	// store it lists, reads, writes and deletes in the bucket; on the
@@ -328,7 +328,7 @@ type ExternalStoreNetwork struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
-	Namespace string `json:"namespace,omitempty"`
+	Namespace *string `json:"namespace,omitempty"`
 
 	// podSelector is the labels of the store's pods in namespace (all its
 	// pods when empty).
@@ -502,7 +502,7 @@ type ExternalStoreStatus struct {
 	// bucket.
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
-	AccountsVerified string `json:"accountsVerified,omitempty"`
+	AccountsVerified *string `json:"accountsVerified,omitempty"`
 }
 
 // PlatformEndpoints are the in-cluster URLs of a platform's services.
@@ -515,7 +515,7 @@ type PlatformEndpoints struct {
 	// bucket is the bucket of the platform's data in that store.
 	// +optional
 	// +kubebuilder:validation:MaxLength=63
-	Bucket string `json:"bucket,omitempty"`
+	Bucket *string `json:"bucket,omitempty"`
 
 	// portal is the catalog portal URL.
 	// +optional

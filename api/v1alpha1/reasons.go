@@ -76,12 +76,25 @@ const (
 	// EmbargoPassed.
 	ReasonEmbargoDatePassed = "EmbargoDatePassed"
 	ReasonEmbargoInForce    = "EmbargoInForce"
+
+	// DataBeforePaper.
+	ReasonDataFirst       = "DataFirst"
+	ReasonPaperBeforeData = "PaperBeforeData"
 )
 
-// SubmissionPolicy reasons (Overdue).
+// SubmissionPolicy reasons (Overdue; Stalled).
 const (
 	ReasonDeadlinePassed = "DeadlinePassed"
 	ReasonOnTime         = "OnTime"
+	// Stalled: spec.schedule does not parse, or never fires.
+	ReasonInvalidSchedule = "InvalidSchedule"
+	// Stalled: spec.timeZone is not a time zone the binary knows.
+	ReasonInvalidTimeZone = "InvalidTimeZone"
+	// Stalled (every kind): the apiserver refused the status the pass
+	// computed; the status shows the last one it accepted.
+	ReasonStatusRefused = "StatusRefused"
+	// Ready False while a namespace's platform labels are not yet seen.
+	ReasonNamespaceNotSeen = "NamespaceNotSeen"
 )
 
 // Submission reasons.
@@ -102,6 +115,23 @@ const (
 	ReasonCenterMissing  = "CenterMissing"
 	ReasonTransferring   = "Transferring"
 
+	// ReviewOverdue and AcceptanceOverdue.
+	ReasonWithinDeadline = "WithinDeadline"
+	ReasonPastDeadline   = "PastDeadline"
+	// Returned: a metadata gate failed.
+	ReasonGateFailed = "GateFailed"
+	// Accepted: a curator accepted.
+	ReasonCuratorAccepted = "CuratorAccepted"
+	// Ready False and Reconciling True while the curator has not accepted.
+	ReasonAwaitingAcceptance = "AwaitingAcceptance"
+	// Withdrawn.
+	ReasonEntryDeleted  = "EntryDeleted"
+	ReasonEntryReplaced = "EntryReplaced"
+	// Referred (and Stalled): above the Center's clearance.
+	ReasonSecrecyChannel = "SecrecyChannel"
+	// Ready False: a data gate failed.
+	ReasonDataGateFailed = "DataGateFailed"
+
 	// Stalled: a person must act.
 	ReasonCenterNotCleared = "CenterNotCleared"
 	ReasonPlatformMissing  = "PlatformMissing"
@@ -116,10 +146,26 @@ const (
 	EventStorageGrowing    = "StorageGrowing"
 	EventSharingChanged    = "SharingChanged"
 	EventSubmissionCreated = "SubmissionCreated"
+	// EventStatementSigned: a project's signed statement was appended.
+	EventStatementSigned = "StatementSigned"
 	// EventReconciliationPaused and EventReconciliationResumed announce
 	// spec.suspend being set and cleared.
 	EventReconciliationPaused  = "ReconciliationPaused"
 	EventReconciliationResumed = "ReconciliationResumed"
+)
+
+// Project reasons.
+const (
+	// Ready True: every entry of the project has a receipt and the statement is signed.
+	ReasonReadyForAcceptance = "ReadyForAcceptance"
+	// Ready False: some entries have no receipt for their current version.
+	ReasonEntriesMissing = "EntriesMissing"
+	// Stalled: more entries than a Project lists, or statements full.
+	ReasonTooManyEntries = "TooManyEntries"
+	ReasonStatementsFull = "StatementsFull"
+	// AcceptanceDateMissed.
+	ReasonAcceptanceDatePassed = "AcceptanceDatePassed"
+	ReasonBeforeAcceptanceDate = "BeforeAcceptanceDate"
 )
 
 // AccessRequest reasons.
@@ -150,7 +196,6 @@ const (
 	ReasonRevokedByReviewer      = "RevokedByReviewer"
 	ReasonWithdrawn              = "Withdrawn"
 	ReasonEntryClosed            = "EntryClosed"
-	ReasonEntryDeleted           = "EntryDeleted"
 	ReasonSecurityReviewRequired = "SecurityReviewRequired"
 
 	// History of the states that lead on.

@@ -24,6 +24,22 @@ const (
 	ConditionTransferred = "Transferred"
 	// ConditionReceived is True when the Center signed a receipt.
 	ConditionReceived = "Received"
+	// ConditionReviewOverdue is True when the department's review is past
+	// its working-day deadline, False while it is within it.
+	ConditionReviewOverdue = "ReviewOverdue"
+	// ConditionAcceptanceOverdue is True when the Center's acceptance is past
+	// its working-day deadline, False while it is within it.
+	ConditionAcceptanceOverdue = "AcceptanceOverdue"
+	// ConditionReturned is True while a metadata gate fails: the Submission
+	// is returned to the department until its entry is fixed.
+	ConditionReturned = "Returned"
+	// ConditionAccepted is True when a curator of the Center accepted.
+	ConditionAccepted = "Accepted"
+	// ConditionWithdrawn is True when the entry went before the transfer.
+	ConditionWithdrawn = "Withdrawn"
+	// ConditionReferred is True when the data is classified above the
+	// Center's clearance and goes through the secrecy channel instead.
+	ConditionReferred = "Referred"
 )
 
 // SubmissionSpec identifies what is submitted. It is written once, by the
@@ -59,11 +75,31 @@ type SubmissionSpec struct {
 	// +kubebuilder:validation:MaxLength=512
 	SourcePrefix string `json:"sourcePrefix"`
 
-	// policy that required the submission, as namespace/name. Informational:
-	// a Submission is a record and outlives its policy.
+	// policy that required the submission, as namespace/name: the first of
+	// policies. Informational: a Submission is a record and outlives its
+	// policy.
 	// +required
 	// +kubebuilder:validation:MaxLength=317
 	Policy string `json:"policy"`
+
+	// policies are every policy that covered the entry when the submission
+	// was made, as namespace/name, sorted; the terms are the strictest of
+	// theirs.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=317
+	Policies []string `json:"policies,omitempty"`
+
+	// window is the start of the submission window (spec.schedule) this
+	// submission belongs to; unset for a submission made at once.
+	// +optional
+	Window *metav1.Time `json:"window,omitempty"`
+
+	// acceptance are the Center's terms of acceptance in force when the
+	// submission was made (the strictest of the covering city policies').
+	// +optional
+	Acceptance *AcceptanceTerms `json:"acceptance,omitempty"`
 
 	// reviewRequired is the review rule in force when the submission was made.
 	// +required
@@ -76,6 +112,112 @@ type SubmissionSpec struct {
 	// classification level of the data, copied from the entry.
 	// +optional
 	Classification ClassificationLevel `json:"classification,omitempty"`
+}
+
+// AcceptanceTerms are the Center's terms a submission is accepted under.
+type AcceptanceTerms struct {
+	// metadataGates the entry must pass, sorted.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=14
+	MetadataGates []MetadataGate `json:"metadataGates,omitempty"`
+
+	// minCompleteness is the lowest completeness score accepted.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	MinCompleteness int32 `json:"minCompleteness,omitempty"`
+
+	// curatorRequired holds the receipt for a curator's acceptance.
+	// +optional
+	CuratorRequired bool `json:"curatorRequired,omitempty"`
+}
+
+// GatePhase says when a gate runs.
+// +kubebuilder:validation:Enum=Metadata;Data
+type GatePhase string
+
+// Gate phases.
+const (
+	// GateMetadata: before the transfer, and again whenever the entry changes.
+	GateMetadata GatePhase = "Metadata"
+	// GateData: after the transfer, on what the Center's store holds.
+	GateData GatePhase = "Data"
+)
+
+// Data gates, run on every transfer.
+const (
+	// GateChecksums: the worker verified every object's SHA-256 and the
+	// manifest read back from the Center's store is the one it wrote.
+	GateChecksums = "Checksums"
+	// GateObjectsPresent: every object the manifest lists is in the Center's
+	// store, at its size.
+	GateObjectsPresent = "ObjectsPresent"
+	// GateCompleteness is the metadata gate of acceptance.minCompleteness.
+	GateCompleteness = "Completeness"
+)
+
+// GateResult is the outcome of one acceptance gate.
+type GateResult struct {
+	// name of the gate: a MetadataGate, Completeness, Checksums or
+	// ObjectsPresent.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=32
+	Name string `json:"name"`
+
+	// phase is Metadata or Data.
+	// +required
+	Phase GatePhase `json:"phase"`
+
+	// passed is whether the gate passed.
+	// +required
+	Passed bool `json:"passed"`
+
+	// message says what was checked, and for a failure what to fix.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1000
+	Message string `json:"message,omitempty"`
+
+	// entryGeneration is the entry's metadata.generation the gate ran on
+	// (metadata gates).
+	// +optional
+	EntryGeneration int64 `json:"entryGeneration,omitempty"`
+}
+
+// CuratorAcceptance is a Center curator's acceptance (接收) of a transfer.
+type CuratorAcceptance struct {
+	// by is the curator's user name; admission requires it to be the user
+	// who writes it, a curator of the Center, and not the department's
+	// reviewer of this Submission.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	By string `json:"by"`
+
+	// at is when the curator accepted.
+	// +required
+	At metav1.Time `json:"at"`
+
+	// comment says what the curator checked.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2000
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]')",message="acceptance.comment must not contain control characters (but tab and newline) or bidirectional overrides: they make kubectl and the portal show other text than is stored"
+	Comment string `json:"comment,omitempty"`
+}
+
+// Withdrawal records that a submission ended without a transfer because
+// its entry went.
+type Withdrawal struct {
+	// at is when the operator saw the entry gone.
+	// +required
+	At metav1.Time `json:"at"`
+
+	// reason is EntryDeleted or EntryReplaced.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	Reason string `json:"reason"`
 }
 
 // Review is a reviewer's decision (审核).
@@ -148,7 +290,8 @@ type Transfer struct {
 type Receipt struct {
 	// payload is the base64 of the signed JSON bytes: submission and entry
 	// identity, department, content version, manifest digest, object count,
-	// bytes and received time.
+	// bytes and received time; from version scidata.io/receipt/v2 also the
+	// department's reviewer, the gates passed and the curator.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=8192
@@ -175,8 +318,13 @@ type Receipt struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.receipt) || (has(self.transfer) && has(self.transfer.completedAt) && has(self.transfer.manifestDigest))",message="status.receipt requires a completed, verified transfer (transfer.completedAt and transfer.manifestDigest)",fieldPath=".receipt"
 // +kubebuilder:validation:XValidation:rule="!has(self.review) || self.review.decision != 'Denied' || !has(self.transfer) || !has(self.transfer.jobName)",message="status.transfer: a denied submission is never transferred",fieldPath=".transfer"
 // +kubebuilder:validation:XValidation:rule="!has(self.transfer) || !has(self.transfer.completedAt) || (has(self.transfer.startedAt) && self.transfer.startedAt <= self.transfer.completedAt)",message="status.transfer.completedAt must not be before transfer.startedAt",fieldPath=".transfer.completedAt"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.acceptance) || (has(self.acceptance) && self.acceptance == oldSelf.acceptance)",message="status.acceptance is final: a curator's acceptance once written cannot be changed or removed",fieldPath=".acceptance"
+// +kubebuilder:validation:XValidation:rule="!has(self.acceptance) || (has(self.transfer) && has(self.transfer.completedAt))",message="status.acceptance requires a completed, verified transfer: the curator accepts what the Center holds",fieldPath=".acceptance"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.withdrawal) || (has(self.withdrawal) && self.withdrawal == oldSelf.withdrawal)",message="status.withdrawal is final: a withdrawn submission stays withdrawn",fieldPath=".withdrawal"
 type SubmissionStatus struct {
-	// conditions are Ready, Reconciling, Stalled, Approved, Denied, Transferred, Received.
+	// conditions are Ready, Reconciling, Stalled, Approved, Denied, Transferred,
+	// Received, ReviewOverdue, AcceptanceOverdue, Returned, Accepted,
+	// Withdrawn, Referred.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -201,6 +349,32 @@ type SubmissionStatus struct {
 	// receipt is the Center's signed receipt, immutable once written.
 	// +optional
 	Receipt *Receipt `json:"receipt,omitempty"`
+
+	// gates are the outcomes of the Center's acceptance gates.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=24
+	Gates []GateResult `json:"gates,omitempty"`
+
+	// acceptance is a Center curator's acceptance, written by the curator
+	// through the status subresource and final once written.
+	// +optional
+	Acceptance *CuratorAcceptance `json:"acceptance,omitempty"`
+
+	// withdrawal records that the entry went before the transfer; final.
+	// +optional
+	Withdrawal *Withdrawal `json:"withdrawal,omitempty"`
+
+	// reviewDueAt is when the department's review falls due, in working
+	// days of the city's calendar.
+	// +optional
+	ReviewDueAt *metav1.Time `json:"reviewDueAt,omitempty"`
+
+	// acceptanceDueAt is when the Center's acceptance falls due, in working
+	// days after the transfer.
+	// +optional
+	AcceptanceDueAt *metav1.Time `json:"acceptanceDueAt,omitempty"`
 }
 
 // Submission is one submission (汇交) of one CatalogEntry at one content
@@ -214,6 +388,7 @@ type SubmissionStatus struct {
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.contentVersion`
 // +kubebuilder:printcolumn:name="Review",type=string,JSONPath=`.status.review.decision`
 // +kubebuilder:printcolumn:name="Received",type=string,JSONPath=`.status.conditions[?(@.type=="Received")].status`
+// +kubebuilder:printcolumn:name="Review-Due",type=date,JSONPath=`.status.reviewDueAt`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Key",type=string,JSONPath=`.status.receipt.keyID`,priority=1
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1

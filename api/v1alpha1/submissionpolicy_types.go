@@ -33,9 +33,16 @@ type SubmissionPolicySpec struct {
 	// +kubebuilder:default=true
 	ReviewRequired *bool `json:"reviewRequired,omitempty"`
 
-	// schedule is a cron expression (five fields, UTC) for when approved
-	// transfers start, for example "0 2 * * *" to move data at night. Unset:
-	// as soon as a submission is ready.
+	// schedule is a cron expression (five fields, or @hourly, @daily,
+	// @weekly, @monthly, @yearly) of submission windows, for periodically
+	// updated data (monitoring, observation): each window, from one firing
+	// to the next, makes at most one Submission of each covered entry, of
+	// its latest content version at the window's start, unless that version
+	// was submitted already. Counted in timeZone (UTC unless set). Unset:
+	// each new content version is submitted as soon as it appears. An entry
+	// that any covering policy submits at once is submitted at once. A
+	// schedule that does not parse makes the policy Stalled, naming
+	// spec.schedule.
 	// +optional
 	// +kubebuilder:validation:MaxLength=100
 	// +kubebuilder:validation:Pattern=`^(@(hourly|daily|weekly|monthly|yearly)|(\S+\s+){4}\S+)$`
@@ -76,6 +83,102 @@ type SubmissionPolicySpec struct {
 	// The condition ReconciliationPaused says so while it holds.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
+
+	// timeZone is the city's IANA time zone, such as Asia/Shanghai, in which
+	// working days, holidays and the schedule are counted. Defaults to UTC.
+	// Only a policy in the Center's namespace sets it (the city's terms).
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$`
+	TimeZone string `json:"timeZone,omitempty"`
+
+	// holidays are the city's public holidays (YYYY-MM-DD, in timeZone): no
+	// deadline counts them as working days. Only in the Center's namespace.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=400
+	// +kubebuilder:validation:items:MaxLength=10
+	// +kubebuilder:validation:items:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
+	Holidays []string `json:"holidays,omitempty"`
+
+	// makeUpWorkingDays are weekend days worked in lieu of a holiday (调休,
+	// YYYY-MM-DD): deadlines count them as working days. Only in the
+	// Center's namespace.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=10
+	// +kubebuilder:validation:items:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
+	MakeUpWorkingDays []string `json:"makeUpWorkingDays,omitempty"`
+
+	// reviewWithinWorkingDays is how many working days after a Submission is
+	// made the department's review is due; a later review is
+	// ReviewOverdue. Defaults to 10. Only in the Center's namespace.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=60
+	ReviewWithinWorkingDays *int32 `json:"reviewWithinWorkingDays,omitempty"`
+
+	// acceptance is how the Center accepts submitted data before it issues
+	// the receipt: gates on the metadata and a curator's acceptance. Only in
+	// the Center's namespace.
+	// +optional
+	Acceptance *Acceptance `json:"acceptance,omitempty"`
+}
+
+// MetadataGate is one data element (GB/T 39909) a Submission's entry must
+// carry before the Center accepts it.
+// +kubebuilder:validation:Enum=Title;Description;Subject;SubjectCode;Keywords;ResponsibleParty;ProvidingParty;Contact;DataTypes;Formats;Sharing;Licence;Funding;CreationTime
+type MetadataGate string
+
+// Metadata gates.
+const (
+	GateTitle            MetadataGate = "Title"
+	GateDescription      MetadataGate = "Description"
+	GateSubject          MetadataGate = "Subject"
+	GateSubjectCode      MetadataGate = "SubjectCode"
+	GateKeywords         MetadataGate = "Keywords"
+	GateResponsibleParty MetadataGate = "ResponsibleParty"
+	GateProvidingParty   MetadataGate = "ProvidingParty"
+	GateContact          MetadataGate = "Contact"
+	GateDataTypes        MetadataGate = "DataTypes"
+	GateFormats          MetadataGate = "Formats"
+	GateSharing          MetadataGate = "Sharing"
+	GateLicence          MetadataGate = "Licence"
+	GateFunding          MetadataGate = "Funding"
+	GateCreationTime     MetadataGate = "CreationTime"
+)
+
+// Acceptance is how the Center accepts a submission (接收) before it signs
+// the receipt.
+type Acceptance struct {
+	// withinWorkingDays is how many working days after the transfer the
+	// Center's acceptance is due; later is AcceptanceOverdue. Defaults to 10.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=60
+	WithinWorkingDays *int32 `json:"withinWorkingDays,omitempty"`
+
+	// metadataGates are the data elements every submitted entry must carry.
+	// They run before the transfer and again whenever the entry changes; a
+	// failure returns the Submission (Returned) until the entry is fixed.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=14
+	MetadataGates []MetadataGate `json:"metadataGates,omitempty"`
+
+	// minCompleteness is the lowest metadata completeness score (0-100,
+	// status.completeness of the entry) the Center accepts.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	MinCompleteness int32 `json:"minCompleteness,omitempty"`
+
+	// curatorRequired holds each receipt until a curator of the Center, who
+	// is not the department's reviewer of that Submission, writes
+	// status.acceptance.
+	// +optional
+	CuratorRequired bool `json:"curatorRequired,omitempty"`
 }
 
 // Verification says how a transfer is checked.
@@ -121,14 +224,6 @@ type SubmissionPolicyStatus struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=50
 	Overdue []OverdueEntry `json:"overdue,omitempty"`
-
-	// projects lists the funded projects of the covered entries and whether
-	// each is ready for acceptance (every dataset received).
-	// +optional
-	// +listType=map
-	// +listMapKey=projectID
-	// +kubebuilder:validation:MaxItems=500
-	Projects []ProjectReadiness `json:"projects,omitempty"`
 }
 
 // SubmissionCounts counts entries by the state of their latest submission.
@@ -154,6 +249,33 @@ type SubmissionCounts struct {
 	// overdue counts entries whose deadline passed without a receipt (counted besides the state above).
 	// +optional
 	Overdue int32 `json:"overdue,omitempty"`
+	// returned counts submissions a metadata gate returned to the department.
+	// +optional
+	Returned int32 `json:"returned,omitempty"`
+	// awaitingAcceptance counts transferred submissions waiting for the
+	// Center's curator.
+	// +optional
+	AwaitingAcceptance int32 `json:"awaitingAcceptance,omitempty"`
+	// withdrawn counts submissions whose entry was deleted before the transfer.
+	// +optional
+	Withdrawn int32 `json:"withdrawn,omitempty"`
+	// referred counts submissions classified above the Center's clearance,
+	// referred to the channel the secrecy rules prescribe.
+	// +optional
+	Referred int32 `json:"referred,omitempty"`
+	// reviewOverdue counts submissions whose department review is past its
+	// working-day deadline (counted besides the state above).
+	// +optional
+	ReviewOverdue int32 `json:"reviewOverdue,omitempty"`
+	// acceptanceOverdue counts submissions whose acceptance by the Center is
+	// past its working-day deadline (counted besides the state above).
+	// +optional
+	AcceptanceOverdue int32 `json:"acceptanceOverdue,omitempty"`
+	// paperBeforeData counts covered entries with a paper published before
+	// their data was recorded (DataBeforePaper False; counted besides the
+	// state).
+	// +optional
+	PaperBeforeData int32 `json:"paperBeforeData,omitempty"`
 }
 
 // OverdueEntry is an entry whose deadline passed without a receipt.
@@ -173,26 +295,6 @@ type OverdueEntry struct {
 	// deadline that passed.
 	// +required
 	Deadline metav1.Time `json:"deadline"`
-}
-
-// ProjectReadiness says whether a funded project's data is all received.
-type ProjectReadiness struct {
-	// projectID of the funded project.
-	// +required
-	// +kubebuilder:validation:MaxLength=100
-	ProjectID string `json:"projectID"`
-	// entries of the project covered by the policy.
-	// +required
-	Entries int32 `json:"entries"`
-	// received is how many of them have a receipt for their current version.
-	// +required
-	Received int32 `json:"received"`
-	// readyForAcceptance is true when every entry of the project is received.
-	// +required
-	ReadyForAcceptance bool `json:"readyForAcceptance"`
-	// acceptanceDate is the earliest acceptance date among the entries.
-	// +optional
-	AcceptanceDate *metav1.Time `json:"acceptanceDate,omitempty"`
 }
 
 // SubmissionPolicy says which of a department's (or, in the Center's

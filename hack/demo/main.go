@@ -94,6 +94,7 @@ func (d *demo) run(exitAfter bool, port int) error {
 		{"the platforms", d.waitPlatforms},
 		{"the data", d.loadAll},
 		{"the reviews", d.approveAll},
+		{"the Center's acceptance", d.acceptAll},
 		{"the receipts", d.waitReceipts},
 		{"the city's objects", d.show},
 	}

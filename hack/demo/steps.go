@@ -239,6 +239,48 @@ func (d *demo) approve(ctx context.Context, ds dataset) error {
 	})
 }
 
+// curator is the Center's curator in the demo city, who accepts each
+// transferred submission before its receipt (the sample city asks for one).
+const curator = "curator@center"
+
+// acceptAll grants the Center's curator and accepts, in the curator's
+// name, every dataset's Submission once it is transferred and verified,
+// unless it is accepted or received already.
+func (d *demo) acceptAll(ctx context.Context) error {
+	if _, err := d.k(cityops.CuratorRBAC(curator), "apply", "-f", "-"); err != nil {
+		return err
+	}
+	for _, ds := range datasets {
+		ns := scidatav1.NamespacePrefix + ds.department
+		name := submission.Name(ds.entry, ds.version)
+		err := d.until(ctx, "accepting "+ns+"/"+name+" for the Center", 5*time.Minute, func() (bool, error) {
+			var s scidatav1.Submission
+			if err := d.getJSON(&s, "submission", "-n", ns, name); err != nil {
+				return false, err
+			}
+			if s.Status.Acceptance != nil || s.Status.Receipt != nil {
+				return true, nil
+			}
+			if c := meta.FindStatusCondition(s.Status.Conditions, scidatav1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue {
+				return false, fmt.Errorf("submission %s/%s is stalled (%s): %s", ns, name, c.Reason, c.Message)
+			}
+			if submission.State(&s) != scidatav1.SubmissionAwaitingAcceptance {
+				return false, nil // not yet transferred
+			}
+			if _, err := d.k("", "patch", "submission", "-n", ns, name, "--subresource=status", "--type=merge",
+				"-p", cityops.AcceptancePatch(curator, metav1.Now()), "--as", curator); err != nil {
+				return false, again(err) // the curator's RBAC may not be live yet
+			}
+			d.say("%s accepted submission %s/%s for the Center", curator, ns, name)
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // waitReceipts waits for every dataset's Submission to be received with a
 // signed receipt; a stalled one is an error.
 func (d *demo) waitReceipts(ctx context.Context) error {

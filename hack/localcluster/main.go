@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -73,6 +75,7 @@ func upCmd() *cobra.Command {
 	var mode, nodeIP string
 	var images []string
 	var nodes int
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Bring the cluster up (cleaning what a killed earlier run left)",
@@ -97,6 +100,9 @@ func upCmd() *cobra.Command {
 			}
 			cfg := cluster.Defaults(root, bin, m, cluster.NodeName(), nodeIP)
 			cfg.SimulatedNodes = nodes
+			if err := waitForMachine(cmd.Context(), cmd.OutOrStdout(), cfg.StateDir, wait); err != nil {
+				return err
+			}
 			lock, err := cluster.AcquireLock()
 			if err != nil {
 				return err
@@ -110,7 +116,33 @@ func upCmd() *cobra.Command {
 	cmd.Flags().StringArrayVar(&images, "load-image", nil, "an image tarball (OCI layout or docker save) to import into the node's containerd; repeatable")
 	cmd.Flags().IntVar(&nodes, "nodes", 1, "how many KWOK nodes in simulated mode")
 	cmd.Flags().StringVar(&nodeIP, "node-ip", "", "the node's IP (default: the address of the default route's interface)")
+	cmd.Flags().DurationVar(&wait, "wait", 0, "wait up to this long while another command or another checkout's cluster holds the machine (0: fail at once)")
 	return cmd
+}
+
+// waitForMachine queues behind whoever holds the machine's one cluster, up
+// to limit, saying once what it waits for.
+func waitForMachine(ctx context.Context, out io.Writer, stateDir string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	said := ""
+	for {
+		busy := cluster.Busy(stateDir)
+		if busy == "" || limit <= 0 {
+			return nil // up itself refuses, saying why, when limit is 0
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("waited %s for the machine: %s", limit, busy)
+		}
+		if busy != said {
+			fmt.Fprintf(out, "Waiting for the machine (up to %s): %s\n", limit, busy)
+			said = busy
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+		}
+	}
 }
 
 // current is the configuration of the cluster recorded in the state

@@ -178,7 +178,7 @@ func TestDecide(t *testing.T) {
 		{"another entry's data under the prefix", request(func(r *scidatav1.AccessRequest) { r.Status.Review = approval("dora", 1) }),
 			facts(func(f *Facts) { f.Overlap = "scidata-water-resources/wells-private" }),
 			scidatav1.AccessPending, scidatav1.ReasonPrefixOverlapsEntry, true, false, "lies under the grant's prefix hydrology/wells/"},
-		{"withdrawn before a review", request(func(r *scidatav1.AccessRequest) { r.Spec.Withdrawn = &scidatav1.Withdrawal{Reason: "no longer needed"} }), facts(nil),
+		{"withdrawn before a review", request(func(r *scidatav1.AccessRequest) { r.Spec.Withdrawn = &scidatav1.AccessWithdrawal{Reason: "no longer needed"} }), facts(nil),
 			scidatav1.AccessWithdrawn, scidatav1.ReasonWithdrawn, false, false, "no longer needed"},
 
 		{"a grant in force", request(granted), facts(nil), scidatav1.AccessApproved, scidatav1.ReasonProvisioning, false, true, "until 2026-11-25T11:00:00Z"},
@@ -192,7 +192,7 @@ func TestDecide(t *testing.T) {
 		}), facts(nil), scidatav1.AccessRevoked, scidatav1.ReasonRevokedByReviewer, false, false, "revoked by dora: safeguards not kept"},
 		{"a grant withdrawn", request(func(r *scidatav1.AccessRequest) {
 			granted(r)
-			r.Spec.Withdrawn = &scidatav1.Withdrawal{Reason: "project ended"}
+			r.Spec.Withdrawn = &scidatav1.AccessWithdrawal{Reason: "project ended"}
 		}), facts(nil), scidatav1.AccessWithdrawn, scidatav1.ReasonWithdrawn, false, false, "project ended"},
 		{"a grant whose entry became Closed", request(granted), facts(func(f *Facts) { f.Entry.Spec.Sharing.Mode = scidatav1.SharingClosed }),
 			scidatav1.AccessRevoked, scidatav1.ReasonEntryClosed, false, false, "revoked by the operator"},
@@ -215,7 +215,7 @@ func TestDecide(t *testing.T) {
 			granted(r)
 			r.Status.State = ptr.To(scidatav1.AccessExpired)
 			r.Status.History = []scidatav1.AccessTransition{{State: scidatav1.AccessExpired, Reason: scidatav1.ReasonExpired, Message: ptr.To("the grant expired")}}
-			r.Spec.Withdrawn = &scidatav1.Withdrawal{Reason: "late"}
+			r.Spec.Withdrawn = &scidatav1.AccessWithdrawal{Reason: "late"}
 		}), facts(nil), scidatav1.AccessExpired, scidatav1.ReasonExpired, false, false, "the grant expired"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

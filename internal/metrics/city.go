@@ -32,7 +32,7 @@ var (
 	platformTypes  = []string{scidatav1.ConditionReady, scidatav1.ConditionReconciling, scidatav1.ConditionStalled, scidatav1.ConditionStorageReady, scidatav1.ConditionPortalReady, scidatav1.ConditionNetworkIsolated, scidatav1.ConditionReconciliationPaused}
 	sharingModes   = []string{string(scidatav1.SharingOpen), string(scidatav1.SharingConditional), string(scidatav1.SharingClosed), unknown}
 	duties         = []string{string(scidatav1.DutyMandatory), string(scidatav1.DutyEncouraged), string(scidatav1.DutyNone), unknown}
-	states         = []string{string(scidatav1.SubmissionPending), string(scidatav1.SubmissionAwaitingReview), string(scidatav1.SubmissionTransferring), string(scidatav1.SubmissionReceived), string(scidatav1.SubmissionDenied), string(scidatav1.SubmissionFailed)}
+	states         = []string{string(scidatav1.SubmissionPending), string(scidatav1.SubmissionAwaitingReview), string(scidatav1.SubmissionReturned), string(scidatav1.SubmissionTransferring), string(scidatav1.SubmissionAwaitingAcceptance), string(scidatav1.SubmissionReceived), string(scidatav1.SubmissionDenied), string(scidatav1.SubmissionFailed), string(scidatav1.SubmissionWithdrawn), string(scidatav1.SubmissionReferred)}
 	failureReasons = knownFailureReasons()
 	pausedKinds    = []string{"DataPlatform", "SubmissionPolicy"}
 )
@@ -46,7 +46,8 @@ const (
 // condition can carry: one per final exit code of the sync worker, and the
 // Submission controller's own.
 func knownFailureReasons() []string {
-	seen := map[string]bool{scidatav1.ReasonCenterNotCleared: true, scidatav1.ReasonPlatformMissing: true, scidatav1.ReasonManifestMismatch: true, scidatav1.ReasonDenied: true, other: true}
+	seen := map[string]bool{scidatav1.ReasonCenterNotCleared: true, scidatav1.ReasonPlatformMissing: true, scidatav1.ReasonManifestMismatch: true, scidatav1.ReasonDenied: true,
+		scidatav1.ReasonDataGateFailed: true, scidatav1.ReasonStatusRefused: true, other: true}
 	for code := syncer.ExitTransient; code <= 64; code++ {
 		seen[syncer.Reason(code)] = true
 	}

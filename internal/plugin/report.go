@@ -66,7 +66,7 @@ func Report(ctx context.Context, c client.Reader, cs kubernetes.Interface, w io.
 	r := &reporter{ctx: ctx, c: c, zip: zip.NewWriter(w), format: o.Format,
 		sum: &ReportSummary{Created: o.Now.UTC().Truncate(time.Second), SecretsRedacted: "names, types, labels and key sizes only; never data"}}
 	var dps scidatav1.DataPlatformList
-	for _, l := range []client.ObjectList{&dps, &scidatav1.CatalogEntryList{}, &scidatav1.SubmissionPolicyList{}, &scidatav1.SubmissionList{}} {
+	for _, l := range []client.ObjectList{&dps, &scidatav1.CatalogEntryList{}, &scidatav1.SubmissionPolicyList{}, &scidatav1.SubmissionList{}, &scidatav1.ProjectList{}} {
 		r.list("scidata", l)
 	}
 	namespaces := map[string]bool{o.OperatorNamespace: true}

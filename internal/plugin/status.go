@@ -66,8 +66,9 @@ type Problem struct {
 
 var (
 	sharingOrder = []string{string(scidatav1.SharingOpen), string(scidatav1.SharingConditional), string(scidatav1.SharingClosed), "Unknown"}
-	stateOrder   = []string{string(scidatav1.SubmissionPending), string(scidatav1.SubmissionAwaitingReview), string(scidatav1.SubmissionTransferring),
-		string(scidatav1.SubmissionReceived), string(scidatav1.SubmissionDenied), string(scidatav1.SubmissionFailed)}
+	stateOrder   = []string{string(scidatav1.SubmissionPending), string(scidatav1.SubmissionAwaitingReview), string(scidatav1.SubmissionReturned), string(scidatav1.SubmissionTransferring),
+		string(scidatav1.SubmissionAwaitingAcceptance), string(scidatav1.SubmissionReceived), string(scidatav1.SubmissionDenied), string(scidatav1.SubmissionFailed),
+		string(scidatav1.SubmissionWithdrawn), string(scidatav1.SubmissionReferred)}
 )
 
 // Status reads the city: every DataPlatform, CatalogEntry,

@@ -29,6 +29,8 @@ var labels = map[string][2]string{
 	"listedEntries": {"公开条目", "Listed entries"}, "metadata": {"元数据", "Metadata"},
 	"withheld": {"延期开放期间不提供", "withheld until the embargo ends"}, "publicInterest": {"公益用途免费", "free for public-interest use"},
 	"procedure": {"申请程序", "Procedure"}, "example": {"申请示例", "Example AccessRequest"}, "activeGrants": {"有效授权数", "Grants in force"},
+	"projects": {"项目汇交", "Projects"}, "project": {"项目编号", "Project"}, "received": {"已汇交", "Received"},
+	"ready": {"可验收", "Ready for acceptance"}, "acceptanceDate": {"验收日期", "Acceptance date"}, "late": {"已逾期", "past, not all received"},
 }
 
 var funcs = template.FuncMap{
@@ -84,6 +86,7 @@ type pageData struct {
 	Areas       []Area
 	Chart       chart
 	Types       []scidatav1.DataType
+	Projects    []ProjectView
 	// Alternate is the page's machine-readable twin, linked from its head.
 	Alternate string
 }

@@ -99,6 +99,7 @@ func hiddenEntries() []*scidatav1.CatalogEntry {
 	defence.Spec.ResponsibleDepartment = scidatav1.Department{Code: "defence-survey", Name: "Defence Survey Office"}
 	defence.Spec.Subject, defence.Spec.DataTypes = "Geodesy", []scidatav1.DataType{scidatav1.DataTypeVideo}
 	defence.Spec.Sharing = scidatav1.Sharing{Mode: scidatav1.SharingClosed}
+	defence.Spec.Funding = &scidatav1.Funding{Source: scidatav1.FundingGovernment, ProjectID: "BZ-2024-01"}
 	defence.Spec.Classification = &scidatav1.Classification{Level: scidatav1.ClassificationSecret, SecrecyPeriodEnd: secrecyEnd()}
 
 	top := base(surveyNS, "reserve", "Land use of the strategic reserve")
@@ -108,6 +109,9 @@ func hiddenEntries() []*scidatav1.CatalogEntry {
 	closed := base(waterNS, "closed-rainfall", "Hourly rainfall, raw station logs")
 	closed.Spec.Subject = "Limnology"
 	closed.Spec.Sharing = scidatav1.Sharing{Mode: scidatav1.SharingClosed}
+	// Of the listed rainfall's project: counted, it would change the
+	// public project view.
+	closed.Spec.Funding = &scidatav1.Funding{Source: scidatav1.FundingGovernment, ProjectID: "BZ-2024-01", AcceptanceDate: &metav1.Time{Time: t0.Add(-time.Hour)}}
 	closed.Spec.Identifiers = &scidatav1.Identifiers{CSTR: "CSTR:31253.11.bz.closed"}
 
 	closedSurvey := base(surveyNS, "closed-survey", "Land use survey 2024")

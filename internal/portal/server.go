@@ -79,6 +79,8 @@ func (s *Server) routes() map[string]http.HandlerFunc {
 		"GET /api/v1/entries":                    s.apiEntries,
 		"GET /api/v1/entries/{namespace}/{name}": s.apiEntry,
 		"GET /api/v1/scorecard":                  s.apiScorecard,
+		"GET /projects":                          s.projectsPage,
+		"GET /api/v1/projects":                   s.apiProjects,
 		"GET /catalog.jsonld":                    s.dcat,
 		"GET /catalog.csv":                       s.csv,
 	}

@@ -13,8 +13,19 @@ import (
 	"time"
 )
 
-// PayloadVersion identifies the payload's schema.
-const PayloadVersion = "scidata.io/receipt/v1"
+// PayloadVersion identifies the payload's schema. Version 2 adds the
+// department's reviewer, the gates passed and the curator; a version 1
+// receipt, signed before them, verifies as it always did.
+const (
+	PayloadVersion   = "scidata.io/receipt/v2"
+	PayloadVersionV1 = "scidata.io/receipt/v1"
+)
+
+// Actor is who made a decision the receipt attests, and when.
+type Actor struct {
+	By string    `json:"by"`
+	At time.Time `json:"at"`
+}
 
 // Ref identifies a Kubernetes object at the time of the receipt.
 type Ref struct {
@@ -37,6 +48,14 @@ type Payload struct {
 	Objects        int64     `json:"objects"`
 	Bytes          int64     `json:"bytes"`
 	ReceivedAt     time.Time `json:"receivedAt"`
+	// Reviewer is the department's reviewer who approved (v2; absent when
+	// no review was required).
+	Reviewer *Actor `json:"reviewer,omitempty"`
+	// Gates are the acceptance gates the submission passed, in order (v2).
+	Gates []string `json:"gates,omitempty"`
+	// Curator is the Center's curator who accepted (v2; absent when the
+	// city's policy asks for none).
+	Curator *Actor `json:"curator,omitempty"`
 }
 
 // Receipt is a signed payload, in the form stored in a Submission's status
@@ -77,7 +96,20 @@ func Sign(key ed25519.PrivateKey, p Payload) (Receipt, error) {
 		p.Version = PayloadVersion
 	}
 	p.ReceivedAt = p.ReceivedAt.UTC()
-	b, err := json.Marshal(p)
+	for _, a := range []*Actor{p.Reviewer, p.Curator} {
+		if a != nil {
+			a.At = a.At.UTC()
+		}
+	}
+	return signJSON(key, p)
+}
+
+// signJSON marshals v once and signs those exact bytes.
+func signJSON(key ed25519.PrivateKey, v any) (Receipt, error) {
+	if len(key) != ed25519.PrivateKeySize {
+		return Receipt{}, fmt.Errorf("signing key has %d bytes, want %d", len(key), ed25519.PrivateKeySize)
+	}
+	b, err := json.Marshal(v)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("marshal payload: %w", err)
 	}
@@ -89,41 +121,73 @@ func Sign(key ed25519.PrivateKey, p Payload) (Receipt, error) {
 	}, nil
 }
 
+// PayloadDigest is "sha256:<hex>" of a receipt's signed payload bytes: what
+// a project statement names a receipt by.
+func PayloadDigest(r Receipt) (string, error) {
+	body, err := base64.StdEncoding.DecodeString(r.Payload)
+	if err != nil {
+		return "", fmt.Errorf("%w: payload is not base64: %w", ErrMalformed, err)
+	}
+	return Digest(body), nil
+}
+
 // Verify checks that r was signed by pub, that pub is the key the verifier
-// pinned (its fingerprint), and returns the payload it attests.
+// pinned (its fingerprint), and returns the payload it attests: a version
+// 2 receipt, or a version 1 receipt issued before version 2 existed (which
+// carries no reviewer, gates or curator).
 func Verify(r Receipt, pinnedFingerprint string, pub ed25519.PublicKey) (Payload, error) {
+	body, err := verifyBytes(r, pinnedFingerprint, pub)
+	if err != nil {
+		return Payload{}, err
+	}
+	var p Payload
+	if err := decodeStrict(body, &p); err != nil {
+		return Payload{}, fmt.Errorf("%w: payload is not a %s document: %w", ErrMalformed, PayloadVersion, err)
+	}
+	switch p.Version {
+	case PayloadVersion:
+	case PayloadVersionV1:
+		if p.Reviewer != nil || p.Curator != nil || p.Gates != nil {
+			return Payload{}, fmt.Errorf("%w: a %s payload carries fields of %s", ErrMalformed, PayloadVersionV1, PayloadVersion)
+		}
+	default:
+		return Payload{}, fmt.Errorf("%w: payload version %q, want %q or %q", ErrMalformed, p.Version, PayloadVersion, PayloadVersionV1)
+	}
+	return p, nil
+}
+
+// verifyBytes checks the pin, the key and the signature, and returns the
+// signed bytes.
+func verifyBytes(r Receipt, pinnedFingerprint string, pub ed25519.PublicKey) ([]byte, error) {
 	pin := strings.ToLower(strings.TrimSpace(pinnedFingerprint))
 	if len(pub) != ed25519.PublicKeySize {
-		return Payload{}, fmt.Errorf("%w: public key has %d bytes, want %d", ErrKeyMismatch, len(pub), ed25519.PublicKeySize)
+		return nil, fmt.Errorf("%w: public key has %d bytes, want %d", ErrKeyMismatch, len(pub), ed25519.PublicKeySize)
 	}
 	got := KeyID(pub)
 	if subtle.ConstantTimeCompare([]byte(got), []byte(pin)) != 1 {
-		return Payload{}, fmt.Errorf("%w: the public key's fingerprint is %s, the pinned one is %s", ErrKeyMismatch, got, pin)
+		return nil, fmt.Errorf("%w: the public key's fingerprint is %s, the pinned one is %s", ErrKeyMismatch, got, pin)
 	}
 	if r.KeyID != got {
-		return Payload{}, fmt.Errorf("%w: the receipt names key %s, the pinned key is %s", ErrKeyMismatch, r.KeyID, got)
+		return nil, fmt.Errorf("%w: the receipt names key %s, the pinned key is %s", ErrKeyMismatch, r.KeyID, got)
 	}
 	body, err := base64.StdEncoding.DecodeString(r.Payload)
 	if err != nil {
-		return Payload{}, fmt.Errorf("%w: payload is not base64: %w", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: payload is not base64: %w", ErrMalformed, err)
 	}
 	sig, err := base64.StdEncoding.DecodeString(r.Signature)
 	if err != nil {
-		return Payload{}, fmt.Errorf("%w: signature is not base64: %w", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: signature is not base64: %w", ErrMalformed, err)
 	}
 	if !ed25519.Verify(pub, body, sig) {
-		return Payload{}, ErrBadSignature
+		return nil, ErrBadSignature
 	}
-	var p Payload
+	return body, nil
+}
+
+func decodeStrict(body []byte, v any) error {
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return Payload{}, fmt.Errorf("%w: payload is not a %s document: %w", ErrMalformed, PayloadVersion, err)
-	}
-	if p.Version != PayloadVersion {
-		return Payload{}, fmt.Errorf("%w: payload version %q, want %q", ErrMalformed, p.Version, PayloadVersion)
-	}
-	return p, nil
+	return dec.Decode(v)
 }
 
 // VerifyManifest checks that manifest is exactly the manifest the payload

@@ -38,6 +38,43 @@ func TestRequeueAtIsExactlyTheNextChange(t *testing.T) {
 	}
 }
 
+// With a jitter set, a requeue comes back at its moment or up to the
+// jitter (and a tenth of the wait) after it, never before; requeues of
+// objects that share a moment spread out.
+func TestJitteredRequeuesNeverComeEarly(t *testing.T) {
+	SetRequeueJitter(5 * time.Second)
+	defer SetRequeueJitter(0)
+	for _, tc := range []struct {
+		name    string
+		at      time.Time
+		maxLate time.Duration
+	}{
+		{"a day ahead: up to the jitter late", t0.Add(24 * time.Hour), 5 * time.Second},
+		{"ten seconds ahead: up to a tenth of the wait late", t0.Add(10 * time.Second), time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := tc.at.Sub(t0)
+			seen := map[time.Duration]bool{}
+			for range 200 {
+				got := RequeueAt(t0, tc.at).RequeueAfter
+				if got < want || got > want+tc.maxLate {
+					t.Fatalf("RequeueAfter = %s; want between %s and %s", got, want, want+tc.maxLate)
+				}
+				seen[got] = true
+			}
+			if len(seen) < 10 {
+				t.Errorf("200 requeues at one moment came back at only %d distinct times: no spread", len(seen))
+			}
+		})
+	}
+	if r := RequeueAt(t0, t0.Add(-time.Minute)); r.RequeueAfter != MinRequeue {
+		t.Errorf("a moment passed requeues after %s; want exactly %s", r.RequeueAfter, MinRequeue)
+	}
+	if r := RequeueAt(t0, time.Time{}); r.RequeueAfter != 0 {
+		t.Errorf("no moment ahead requeues after %s; want no requeue", r.RequeueAfter)
+	}
+}
+
 func TestResultTurnsTypedErrorsIntoRequeues(t *testing.T) {
 	hour := ctrl.Result{RequeueAfter: time.Hour}
 	boom := errors.New("connection refused")

@@ -3,6 +3,8 @@ package reconcilekit
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -14,18 +16,40 @@ import (
 // hot loop. A moment still ahead is waited for exactly.
 const MinRequeue = time.Second
 
-// RequeueAt asks to be called again exactly at at, and not at all when at
-// is zero: the watches bring every other change. A moment already passed
-// is MinRequeue away.
+// RequeueAt asks to be called again at at, and not at all when at is
+// zero: the watches bring every other change. A moment already passed is
+// MinRequeue away. A moment ahead is waited for exactly, or, with a jitter
+// set (SetRequeueJitter), up to that jitter later and never earlier.
 func RequeueAt(now, at time.Time) ctrl.Result {
 	if at.IsZero() {
 		return ctrl.Result{}
 	}
 	d := at.Sub(now)
 	if d <= 0 {
-		d = MinRequeue
+		return ctrl.Result{RequeueAfter: MinRequeue}
 	}
-	return ctrl.Result{RequeueAfter: d}
+	return ctrl.Result{RequeueAfter: d + jitter(d)}
+}
+
+// requeueJitter is the most a requeue at a moment may come after it.
+var requeueJitter atomic.Int64
+
+// SetRequeueJitter lets every RequeueAt come back up to max after its
+// moment (and at most a tenth of the wait after it), drawn at random for
+// each pass: objects whose moments coincide (embargoes that end at the
+// same midnight, certificates issued in the same minute and renewed
+// together) are then not all reconciled at once. Never earlier, so no
+// pass runs before the change it waits for. The manager sets it from
+// --requeue-jitter, as Flux's controllers set theirs from
+// --interval-jitter-percentage; unset (in tests), requeues are exact.
+func SetRequeueJitter(max time.Duration) { requeueJitter.Store(int64(max)) }
+
+func jitter(wait time.Duration) time.Duration {
+	j := min(time.Duration(requeueJitter.Load()), wait/10)
+	if j <= 0 {
+		return 0
+	}
+	return rand.N(j + 1)
 }
 
 // Result is what a reconcile returns for a pass that computed res and

@@ -30,9 +30,19 @@ func New() *runtime.Scheme {
 // CacheOptions limits what the manager caches to what it needs: Secrets,
 // ConfigMaps and claims only of the operator's own making (never every
 // Secret of the cluster), EndpointSlices only of the apiserver and DNS
-// Services. The one exception is the operator's own namespace, where the
-// cache holds every Secret: an External store's Secrets are made there by
-// the city's storage team, without the operator's label.
+// Services, Jobs and Pods only of the operator's components. The one
+// exception is the operator's own namespace, where the cache holds every
+// Secret: an External store's Secrets are made there by the city's storage
+// team, without the operator's label.
+//
+// It also keeps the cached objects small: the managedFields of the kinds
+// the operator never applies (CatalogEntries and Submissions, the bulk of
+// a city's objects, and Pods) are dropped as they enter the cache; nothing
+// reads them. The kinds internal/apply applies keep theirs: apply.Ensure
+// compares the desired object with what its field manager applied last,
+// extracted from managedFields, and without them every pass would apply
+// again; so do DataPlatforms and SubmissionPolicies, whose paused
+// condition names the manager that set spec.suspend.
 func CacheOptions(dns types.NamespacedName, operatorNamespace string) cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{scidatav1.LabelManagedBy: scidatav1.ManagedBy})
 	endpoints, err := labels.Parse(fmt.Sprintf("%s in (%s,%s)", discoveryv1.LabelServiceName, platform.APIServerService.Name, dns.Name))
@@ -50,6 +60,7 @@ func CacheOptions(dns types.NamespacedName, operatorNamespace string) cache.Opti
 	if err != nil {
 		panic(err) // constant label values
 	}
+	strip := cache.TransformStripManagedFields()
 	// Secrets: every one of the operator's namespace (an External store's
 	// accounts and CA, which a DataPlatform names and the operator reads
 	// there only), elsewhere only the operator's own.
@@ -58,10 +69,12 @@ func CacheOptions(dns types.NamespacedName, operatorNamespace string) cache.Opti
 		cache.AllNamespaces: {LabelSelector: managed},
 	}
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&scidatav1.CatalogEntry{}: {Transform: strip},
+		&scidatav1.Submission{}:   {Transform: strip},
 		// Only the sync Jobs and the grant checks, never every Job of the
 		// cluster.
 		&batchv1.Job{}:                  {Label: jobs},
-		&corev1.Pod{}:                   {Label: pods},
+		&corev1.Pod{}:                   {Label: pods, Transform: strip},
 		&corev1.Secret{}:                {Namespaces: secrets},
 		&corev1.ConfigMap{}:             {Label: managed},
 		&corev1.PersistentVolumeClaim{}: {Label: managed},

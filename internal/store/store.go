@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"k8s.io/utils/ptr"
 	"net"
 	"net/url"
 	"sort"
@@ -120,8 +121,8 @@ func For(p *scidatav1.DataPlatform, operatorNamespace string) Store {
 	}
 	st.Endpoint = ext.Endpoint
 	st.Bucket = ext.Bucket
-	st.Region = ext.Region
-	st.PathStyle = ext.AddressingStyle != scidatav1.AddressingVirtualHosted
+	st.Region = ptr.Deref(ext.Region, "")
+	st.PathStyle = ptr.Deref(ext.AddressingStyle, scidatav1.AddressingPath) != scidatav1.AddressingVirtualHosted
 	st.CA = ref(ext.CASecret, CAField)
 	st.Accounts[Upload] = ref(&ext.CredentialsSecret, "")
 	if p.Spec.Role == scidatav1.RoleDepartment {
@@ -271,8 +272,8 @@ func Peers(p *scidatav1.DataPlatform, operatorNamespace string) []platform.Peer 
 	for _, port := range nums {
 		ports = append(ports, platform.Port{Port: port, Protocol: corev1.ProtocolTCP})
 	}
-	if n.Namespace != "" {
-		return []platform.Peer{{Namespace: n.Namespace, PodLabels: n.PodSelector, Ports: ports}}
+	if ns := ptr.Deref(n.Namespace, ""); ns != "" {
+		return []platform.Peer{{Namespace: ns, PodLabels: n.PodSelector, Ports: ports}}
 	}
 	var peers []platform.Peer
 	for _, c := range n.CIDRs {

@@ -15,15 +15,24 @@ import (
 // rule, the earliest deadline and the entry's classification (an unset
 // level is Public). It has no owner reference: a Submission is a record,
 // never garbage-collected with its policy.
-func ForEntry(e *scidatav1.CatalogEntry, covering []*scidatav1.SubmissionPolicy, now time.Time) *scidatav1.Submission {
+//
+// A Submission of a submission window (window non-nil) is named for its
+// window instead (WindowName) and records it.
+func ForEntry(e *scidatav1.CatalogEntry, covering []*scidatav1.SubmissionPolicy, now time.Time, window *time.Time) *scidatav1.Submission {
 	var level scidatav1.ClassificationLevel
 	if e.Spec.Classification != nil {
 		level = e.Spec.Classification.Level
 	}
+	name := Name(e.Name, e.Spec.Data.ContentVersion)
+	var win *metav1.Time
+	if window != nil {
+		name = WindowName(e.Name, *window)
+		win = &metav1.Time{Time: window.UTC()}
+	}
 	return &scidatav1.Submission{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: e.Namespace,
-			Name:      Name(e.Name, e.Spec.Data.ContentVersion),
+			Name:      name,
 			Labels: map[string]string{
 				scidatav1.LabelManagedBy:      scidatav1.ManagedBy,
 				scidatav1.LabelDepartment:     e.Spec.ResponsibleDepartment.Code,
@@ -40,6 +49,9 @@ func ForEntry(e *scidatav1.CatalogEntry, covering []*scidatav1.SubmissionPolicy,
 			ContentVersion: e.Spec.Data.ContentVersion,
 			SourcePrefix:   e.Spec.Data.Prefix,
 			Policy:         PolicyRef(covering),
+			Policies:       PolicyRefs(covering),
+			Window:         win,
+			Acceptance:     AcceptanceTermsOf(covering),
 			ReviewRequired: ReviewRequired(covering),
 			Deadline:       Deadline(covering, e, now),
 			Classification: level.OrPublic(),

@@ -44,7 +44,7 @@ func fundedEntry() (*scidatav1.CatalogEntry, []*scidatav1.SubmissionPolicy) {
 // `go test ./internal/submission -update` rewrites them.
 func TestGolden(t *testing.T) {
 	e, covering := fundedEntry()
-	s := ForEntry(e, covering, t0)
+	s := ForEntry(e, covering, t0, nil)
 	for _, g := range []struct {
 		file string
 		obj  any
@@ -79,7 +79,7 @@ func TestGolden(t *testing.T) {
 // the entry's identity and its level; its name is the deterministic one.
 func TestForEntry(t *testing.T) {
 	e, covering := fundedEntry()
-	s := ForEntry(e, covering, t0)
+	s := ForEntry(e, covering, t0, nil)
 	if s.Name != Name(e.Name, "2024.06") || s.Namespace != e.Namespace || len(s.OwnerReferences) != 0 {
 		t.Errorf("submission %s/%s owned by %v", s.Namespace, s.Name, s.OwnerReferences)
 	}
@@ -91,7 +91,7 @@ func TestForEntry(t *testing.T) {
 	}
 	for _, unset := range []*scidatav1.Classification{nil, {}} {
 		e.Spec.Classification = unset
-		if got := ForEntry(e, covering, t0).Spec.Classification; got != scidatav1.ClassificationPublic {
+		if got := ForEntry(e, covering, t0, nil).Spec.Classification; got != scidatav1.ClassificationPublic {
 			t.Errorf("an entry with classification %+v is submitted as %q; an unset level is Public", unset, got)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
@@ -22,47 +23,34 @@ const maxOverdueListed = 50
 // Summary is what a policy's status reports, and when it changes next
 // without any object changing (the next deadline).
 type Summary struct {
-	Counts   scidatav1.SubmissionCounts
-	Overdue  []scidatav1.OverdueEntry
-	Projects []scidatav1.ProjectReadiness
-	NextAt   time.Time
+	Counts  scidatav1.SubmissionCounts
+	Overdue []scidatav1.OverdueEntry
+	NextAt  time.Time
 }
 
-// Summarize counts the covered entries' submissions by state, lists the
-// overdue ones, and says per funded project whether every dataset is
-// received ("submit data first, then accept the project").
+// Summarize counts the covered entries' submissions by state and lists the
+// overdue ones. Nothing in it grows with the city: counts, and at most
+// maxOverdueListed entries (projects are objects of their own, kind
+// Project).
 func Summarize(covered []Covered, now time.Time) Summary {
 	var s Summary
-	projects := map[string]*scidatav1.ProjectReadiness{}
 	for _, c := range covered {
-		received := false
 		if sub := c.Submission; sub != nil {
 			countState(&s.Counts, State(sub))
-			received = sub.Status.Receipt != nil
 			s.noteDeadline(sub, c.Entry, now)
+			if meta.IsStatusConditionTrue(sub.Status.Conditions, scidatav1.ConditionReviewOverdue) {
+				s.Counts.ReviewOverdue++
+			}
+			if meta.IsStatusConditionTrue(sub.Status.Conditions, scidatav1.ConditionAcceptanceOverdue) {
+				s.Counts.AcceptanceOverdue++
+			}
 		} else {
 			s.Counts.Pending++
 		}
-		if f := c.Entry.Spec.Funding; f != nil && f.ProjectID != "" {
-			p := projects[f.ProjectID]
-			if p == nil {
-				p = &scidatav1.ProjectReadiness{ProjectID: f.ProjectID}
-				projects[f.ProjectID] = p
-			}
-			p.Entries++
-			if received {
-				p.Received++
-			}
-			if f.AcceptanceDate != nil && (p.AcceptanceDate == nil || f.AcceptanceDate.Before(p.AcceptanceDate)) {
-				p.AcceptanceDate = f.AcceptanceDate.DeepCopy()
-			}
+		if c := meta.FindStatusCondition(c.Entry.Status.Conditions, scidatav1.ConditionDataBeforePaper); c != nil && c.Status == metav1.ConditionFalse {
+			s.Counts.PaperBeforeData++
 		}
 	}
-	for _, p := range projects {
-		p.ReadyForAcceptance = p.Received == p.Entries
-		s.Projects = append(s.Projects, *p)
-	}
-	sort.Slice(s.Projects, func(i, j int) bool { return s.Projects[i].ProjectID < s.Projects[j].ProjectID })
 	sort.Slice(s.Overdue, func(i, j int) bool {
 		a, b := s.Overdue[i], s.Overdue[j]
 		if !a.Deadline.Equal(&b.Deadline) {
@@ -77,7 +65,7 @@ func Summarize(covered []Covered, now time.Time) Summary {
 }
 
 func (s *Summary) noteDeadline(sub *scidatav1.Submission, e *scidatav1.CatalogEntry, now time.Time) {
-	if sub.Spec.Deadline == nil || sub.Status.Receipt != nil {
+	if sub.Spec.Deadline == nil || sub.Status.Receipt != nil || Terminal(State(sub)) {
 		return
 	}
 	if Overdue(sub, now) {
@@ -104,6 +92,14 @@ func countState(c *scidatav1.SubmissionCounts, st scidatav1.SubmissionState) {
 		c.Transferring++
 	case scidatav1.SubmissionAwaitingReview:
 		c.AwaitingReview++
+	case scidatav1.SubmissionReturned:
+		c.Returned++
+	case scidatav1.SubmissionAwaitingAcceptance:
+		c.AwaitingAcceptance++
+	case scidatav1.SubmissionWithdrawn:
+		c.Withdrawn++
+	case scidatav1.SubmissionReferred:
+		c.Referred++
 	default:
 		c.Pending++
 	}

@@ -3,6 +3,7 @@ package submission
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"sort"
 	"time"
 
@@ -37,6 +38,18 @@ func Name(entry, contentVersion string) string {
 		entry = entry[:max]
 	}
 	return entry + "-" + VersionHash(contentVersion)
+}
+
+// WindowName is the Submission of an entry in the submission window that
+// starts at start: <entry>-w<hash of the start>. Deterministic in the
+// window alone, so that passes racing after a crash, even ones that see
+// different content versions, can make only one per window.
+func WindowName(entry string, start time.Time) string {
+	const max = 253 - 12
+	if len(entry) > max {
+		entry = entry[:max]
+	}
+	return entry + "-w" + VersionHash("window:"+start.UTC().Format(time.RFC3339))
 }
 
 // Covers reports whether policy p covers entry e, whose namespace carries
@@ -120,15 +133,29 @@ func Deadline(covering []*scidatav1.SubmissionPolicy, e *scidatav1.CatalogEntry,
 // PolicyRef names the policy a Submission records: the first covering
 // policy in namespace/name order, so every policy computes the same one.
 func PolicyRef(covering []*scidatav1.SubmissionPolicy) string {
+	refs := PolicyRefs(covering)
+	if len(refs) == 0 {
+		return ""
+	}
+	return refs[0]
+}
+
+// maxPolicies bounds spec.policies.
+const maxPolicies = 16
+
+// PolicyRefs names every covering policy, as namespace/name, sorted (at
+// most maxPolicies).
+func PolicyRefs(covering []*scidatav1.SubmissionPolicy) []string {
 	refs := make([]string, 0, len(covering))
 	for _, p := range covering {
 		refs = append(refs, p.Namespace+"/"+p.Name)
 	}
 	sort.Strings(refs)
-	if len(refs) == 0 {
-		return ""
+	refs = slices.Compact(refs)
+	if len(refs) > maxPolicies {
+		refs = refs[:maxPolicies]
 	}
-	return refs[0]
+	return refs
 }
 
 // State is where a Submission stands, read from its record.
@@ -137,10 +164,18 @@ func State(s *scidatav1.Submission) scidatav1.SubmissionState {
 	switch {
 	case st.Receipt != nil:
 		return scidatav1.SubmissionReceived
+	case st.Withdrawal != nil:
+		return scidatav1.SubmissionWithdrawn
 	case st.Review != nil && st.Review.Decision == scidatav1.ReviewDenied:
 		return scidatav1.SubmissionDenied
+	case meta.IsStatusConditionTrue(st.Conditions, scidatav1.ConditionReferred):
+		return scidatav1.SubmissionReferred
+	case meta.IsStatusConditionTrue(st.Conditions, scidatav1.ConditionReturned):
+		return scidatav1.SubmissionReturned
 	case meta.IsStatusConditionTrue(st.Conditions, scidatav1.ConditionStalled):
 		return scidatav1.SubmissionFailed
+	case st.Transfer != nil && st.Transfer.CompletedAt != nil:
+		return scidatav1.SubmissionAwaitingAcceptance
 	case st.Transfer != nil && st.Transfer.JobName != "":
 		return scidatav1.SubmissionTransferring
 	case st.Review == nil && (s.Spec.ReviewRequired || awaitingReview(s)):
@@ -150,9 +185,21 @@ func State(s *scidatav1.Submission) scidatav1.SubmissionState {
 	}
 }
 
-// Overdue reports whether a Submission's deadline passed without a receipt.
+// Terminal reports whether a state is where a Submission ends without a
+// receipt: no deadline runs against it any more.
+func Terminal(st scidatav1.SubmissionState) bool {
+	switch st {
+	case scidatav1.SubmissionWithdrawn, scidatav1.SubmissionReferred, scidatav1.SubmissionDenied:
+		return true
+	}
+	return false
+}
+
+// Overdue reports whether a Submission's deadline passed without a receipt
+// (a Submission that ended otherwise, withdrawn, referred or denied, is
+// never overdue).
 func Overdue(s *scidatav1.Submission, now time.Time) bool {
-	return s.Spec.Deadline != nil && s.Status.Receipt == nil && !now.Before(s.Spec.Deadline.Time)
+	return s.Spec.Deadline != nil && s.Status.Receipt == nil && !Terminal(State(s)) && !now.Before(s.Spec.Deadline.Time)
 }
 
 // awaitingReview reads the Submission controller's verdict, which applies

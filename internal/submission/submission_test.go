@@ -148,9 +148,6 @@ func TestStateAndSummary(t *testing.T) {
 	if len(s.Overdue) != 1 || s.Overdue[0].Name != "waiting" {
 		t.Errorf("overdue %+v", s.Overdue)
 	}
-	if len(s.Projects) != 2 || s.Projects[0].ReadyForAcceptance || s.Projects[0].Received != 1 || !s.Projects[1].ReadyForAcceptance {
-		t.Errorf("projects %+v", s.Projects)
-	}
 	if !s.NextAt.Equal(due.Time) {
 		t.Errorf("next change at %v, want the next deadline %v", s.NextAt, due.Time)
 	}

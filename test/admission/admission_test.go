@@ -108,6 +108,19 @@ func invalidRows() []row {
 			t.Fatalf("the operator's receipt was refused: %v", err)
 		}
 	}
+	project := func(name string) client.Object {
+		return &scidatav1.Project{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	}
+	// stated is the operator's record of a project with one signed statement.
+	stated := func(t *testing.T, o client.Object) {
+		t.Helper()
+		p := o.(*scidatav1.Project)
+		p.Status.ProjectID = "BZSL-2024-003"
+		p.Status.Statements = []scidatav1.ProjectStatement{{Sequence: 1, IssuedAt: at, Payload: "eyJ9", Signature: "c2ln", KeyID: keyID64}}
+		if err := as(t, manager).Status().Update(context.Background(), p); err != nil {
+			t.Fatalf("the operator's statement was refused: %v", err)
+		}
+	}
 	return []row{
 		// DataPlatform: one Center, names, role and department.
 		{name: "a Department platform cannot take the Center role", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Role = scidatav1.RoleCenter }),
@@ -195,7 +208,7 @@ func invalidRows() []row {
 		}, field: "spec.objectStore.external.centerReadCredentialsSecret", message: "centerReadCredentialsSecret is a Department's"},
 		{name: "an External store both outside and inside the cluster", create: func(name string) client.Object {
 			p := externalDepartment(name)
-			p.Spec.ObjectStore.External.Network.Namespace = "city-storage"
+			p.Spec.ObjectStore.External.Network.Namespace = ptr.To("city-storage")
 			return p
 		}, field: "spec.objectStore.external.network", message: "give either cidrs (a store outside the cluster) or namespace and podSelector"},
 		{name: "an External store that is the default route", create: func(name string) client.Object {
@@ -210,7 +223,7 @@ func invalidRows() []row {
 		}, field: "spec.objectStore.external.network.podSelector", message: "podSelector selects pods in network.namespace"},
 		{name: "an unknown addressing style", create: func(name string) client.Object {
 			p := externalDepartment(name)
-			p.Spec.ObjectStore.External.AddressingStyle = "Subdomain"
+			p.Spec.ObjectStore.External.AddressingStyle = ptr.To[scidatav1.AddressingStyle]("Subdomain")
 			return p
 		}, field: "spec.objectStore.external.addressingStyle", message: `supported values: "Path", "VirtualHosted"`},
 		{name: "the object store mode cannot change", create: dp(func(*scidatav1.DataPlatform) {}),
@@ -359,6 +372,43 @@ func invalidRows() []row {
 				approved(s)
 				s.Status.Transfer = &scidatav1.Transfer{JobName: "sync-1", StartedAt: &later, CompletedAt: &at}
 			}), field: "status.transfer.completedAt", message: "must not be before transfer.startedAt"},
+		{name: "a curator accepts only a completed transfer", create: sub(same), createAs: manager, status: true,
+			update: onSub(func(s *scidatav1.Submission) {
+				s.Status.Acceptance = &scidatav1.CuratorAcceptance{By: curator, At: at}
+			}), as: curator, field: "status.acceptance", message: "status.acceptance requires a completed, verified transfer"},
+		{name: "a withdrawal is final", create: sub(same), createAs: manager, status: true,
+			prepare: func(t *testing.T, o client.Object) {
+				t.Helper()
+				s := o.(*scidatav1.Submission)
+				s.Status.Withdrawal = &scidatav1.Withdrawal{At: at, Reason: scidatav1.ReasonEntryDeleted}
+				if err := as(t, manager).Status().Update(context.Background(), s); err != nil {
+					t.Fatalf("the operator could not withdraw: %v", err)
+				}
+			},
+			update: onSub(func(s *scidatav1.Submission) { s.Status.Withdrawal = nil }),
+			as:     manager, field: "status.withdrawal", message: "status.withdrawal is final"},
+		{name: "a curator's acceptance is final", create: sub(same), createAs: manager, status: true,
+			prepare: func(t *testing.T, o client.Object) {
+				t.Helper()
+				s := o.(*scidatav1.Submission)
+				approve(t, s)
+				s.Status.Transfer = &scidatav1.Transfer{JobName: "sync-1", StartedAt: &at, CompletedAt: &later, ManifestDigest: "sha256:" + keyID64}
+				if err := as(t, manager).Status().Update(context.Background(), s); err != nil {
+					t.Fatalf("the operator's transfer was refused: %v", err)
+				}
+				s.Status.Acceptance = &scidatav1.CuratorAcceptance{By: curator, At: later}
+				if err := as(t, curator).Status().Update(context.Background(), s); err != nil {
+					t.Fatalf("the curator's acceptance was refused: %v", err)
+				}
+			},
+			update: onSub(func(s *scidatav1.Submission) { s.Status.Acceptance.Comment = "changed" }),
+			as:     manager, field: "status.acceptance", message: "status.acceptance is final"},
+		{name: "a signed project statement is never removed", create: project, createAs: manager, status: true, prepare: stated,
+			update: func(o client.Object) { o.(*scidatav1.Project).Status.Statements = nil },
+			as:     manager, field: "status.statements", message: "status.statements is append-only"},
+		{name: "a signed project statement is never changed", create: project, createAs: manager, status: true, prepare: stated,
+			update: func(o client.Object) { o.(*scidatav1.Project).Status.Statements[0].Signature = "Zm9yZ2Vk" },
+			as:     manager, field: "status.statements[0]", message: "a signed project statement is immutable"},
 		{name: "a receipt key ID is a SHA-256 in hex", create: sub(same), createAs: manager, status: true,
 			update: onSub(func(s *scidatav1.Submission) {
 				received(s)

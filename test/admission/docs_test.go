@@ -24,8 +24,8 @@ import (
 // a department's question about any field.
 func TestEveryFieldIsDocumented(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "config", "crd", "bases", "*.yaml"))
-	if len(files) != 4 {
-		t.Fatalf("want 4 CRDs, found %d", len(files))
+	if len(files) != 5 {
+		t.Fatalf("want 5 CRDs, found %d", len(files))
 	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -38,7 +38,9 @@ func TestEveryFieldIsDocumented(t *testing.T) {
 		}
 		var missing []string
 		for _, v := range crd.Spec.Versions {
-			undocumented(v.Schema.OpenAPIV3Schema.Properties["spec"], crd.Spec.Names.Kind+".spec", &missing)
+			if spec, ok := v.Schema.OpenAPIV3Schema.Properties["spec"]; ok || crd.Spec.Names.Kind != "Project" {
+				undocumented(spec, crd.Spec.Names.Kind+".spec", &missing) // a Project is status only
+			}
 			undocumented(v.Schema.OpenAPIV3Schema.Properties["status"], crd.Spec.Names.Kind+".status", &missing)
 		}
 		sort.Strings(missing)

@@ -68,7 +68,7 @@ func externalCenter() *scidatav1.DataPlatform {
 		CredentialsSecret:           scidatav1.SecretKeyReference{Name: "center-owners"},
 		SyncWriterCredentialsSecret: &scidatav1.SecretKeyReference{Name: "center-sync"},
 		CASecret:                    &scidatav1.SecretKeyReference{Name: "city-s3-ca"},
-		Network:                     &scidatav1.ExternalStoreNetwork{Namespace: "city-storage", PodSelector: map[string]string{"app": "seaweedfs"}, Ports: []int32{8333}}}}
+		Network:                     &scidatav1.ExternalStoreNetwork{Namespace: ptr.To("city-storage"), PodSelector: map[string]string{"app": "seaweedfs"}, Ports: []int32{8333}}}}
 	return c
 }
 

@@ -286,6 +286,19 @@ func hostileRows() []row {
 			p.Spec.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{scidatav1.LabelRole: scidatav1.RoleLabelDepartment}}
 			return p
 		}, as: owner, forbidden: true, field: "spec.namespaceSelector", message: "only a city-wide policy in the Center's namespace selects other namespaces"},
+		// The city's terms are the city's: a department cannot lengthen
+		// its own review deadline or waive the Center's gates.
+		{name: "a department policy setting its own review deadline", create: func(name string) client.Object {
+			p := policy(ns, name)
+			p.Spec.ReviewWithinWorkingDays = ptr.To[int32](60)
+			return p
+		}, as: owner, forbidden: true, field: "spec.reviewWithinWorkingDays", message: "are the city's terms, set only by a policy in the Center's namespace"},
+		{name: "a department policy setting the Center's acceptance", create: func(name string) client.Object {
+			p := policy(ns, name)
+			p.Spec.Acceptance = &scidatav1.Acceptance{CuratorRequired: false}
+			p.Spec.TimeZone = "Asia/Shanghai"
+			return p
+		}, as: owner, forbidden: true, field: "spec.acceptance", message: "are the city's terms, set only by a policy in the Center's namespace"},
 	}
 }
 

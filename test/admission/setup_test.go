@@ -35,6 +35,8 @@ const (
 	rogueRobot = "system:serviceaccount:flux-system:rogue-gitops"
 	// reviewer may approve the department's submissions.
 	reviewer = "reviewer@water-resources"
+	// curator may accept submissions for the Center.
+	curator = "curator@center"
 	// manager is the operator.
 	manager = testenv.ManagerUser
 )
@@ -103,7 +105,12 @@ func makeCity(ctx context.Context) error {
 		rbacv1.PolicyRule{APIGroups: []string{"scidata.io"}, Resources: []string{"submissions", "submissions/status"}, Verbs: []string{"get", "update", "patch"}}); err != nil {
 		return err
 	}
-	for _, u := range []string{owner, robot, declassifier, rogueRobot, reviewer} {
+	if err := env.Grant(ctx, "curator-"+safe(curator), curator, "",
+		rbacv1.PolicyRule{APIGroups: []string{"scidata.io"}, Resources: []string{"curators"}, ResourceNames: []string{"center"}, Verbs: []string{"accept"}},
+		rbacv1.PolicyRule{APIGroups: []string{"scidata.io"}, Resources: []string{"submissions", "submissions/status"}, Verbs: []string{"get", "update", "patch"}}); err != nil {
+		return err
+	}
+	for _, u := range []string{owner, robot, declassifier, rogueRobot, reviewer, curator} {
 		c, err := env.ClientAs(u)
 		if err != nil {
 			return err

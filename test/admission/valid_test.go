@@ -2,6 +2,7 @@ package admission
 
 import (
 	"context"
+	"k8s.io/utils/ptr"
 	"testing"
 	"time"
 
@@ -54,10 +55,10 @@ func TestValidChangesAreAccepted(t *testing.T) {
 		p := externalDepartment("external-ok")
 		p.Spec.ObjectStore.External.CredentialsSecret.Namespace = "scidata-system"
 		create(t, p)
-		if p.Spec.ObjectStore.External.AddressingStyle != scidatav1.AddressingPath {
-			t.Errorf("addressing style %q, want the default Path", p.Spec.ObjectStore.External.AddressingStyle)
+		if got := ptr.Deref(p.Spec.ObjectStore.External.AddressingStyle, ""); got != scidatav1.AddressingPath {
+			t.Errorf("addressing style %q, want the default Path", got)
 		}
-		p.Spec.ObjectStore.External.Region = "bazhong-1"
+		p.Spec.ObjectStore.External.Region = ptr.To("bazhong-1")
 		update(t, p)
 		create(t, externalCenter())
 	})

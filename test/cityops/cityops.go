@@ -126,6 +126,37 @@ subjects:
 `, department, ns, user)
 }
 
+// CuratorRBAC makes user a curator of the Center: `accept` on the curators
+// resource named center (cluster-wide, as the admission policy's
+// authorizer check has no namespace), and the Submissions' status in every
+// department's namespace.
+func CuratorRBAC(user string) string {
+	return fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: scidata-curator}
+rules:
+- apiGroups: [scidata.io]
+  resources: [curators]
+  resourceNames: [center]
+  verbs: [accept]
+- apiGroups: [scidata.io]
+  resources: [submissions, submissions/status]
+  verbs: [get, list, watch, patch, update]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: scidata-curator}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: scidata-curator}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: %q}
+`, user)
+}
+
+// AcceptancePatch is the merge patch of submissions/status a curator sends.
+func AcceptancePatch(by string, at metav1.Time) string {
+	return fmt.Sprintf(`{"status":{"acceptance":{"by":%q,"at":%q,"comment":"metadata and data checked for the Center"}}}`, by, at.UTC().Format("2006-01-02T15:04:05Z"))
+}
+
 // ApprovalPatch is the merge patch of submissions/status a reviewer sends.
 func ApprovalPatch(by string, at metav1.Time) string {
 	return fmt.Sprintf(`{"status":{"review":{"decision":"Approved","by":%q,"at":%q}}}`, by, at.UTC().Format("2006-01-02T15:04:05Z"))

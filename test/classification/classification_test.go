@@ -115,7 +115,7 @@ func TestSubmission(t *testing.T) {
 	for _, l := range walk {
 		e := &scidatav1.CatalogEntry{ObjectMeta: metav1.ObjectMeta{Namespace: "scidata-water", Name: "flows"},
 			Spec: scidatav1.CatalogEntrySpec{Classification: &scidatav1.Classification{Level: l}, Data: scidatav1.DataLocation{ContentVersion: "v1"}}}
-		s := submission.ForEntry(e, nil, t0)
+		s := submission.ForEntry(e, nil, t0, nil)
 		if s.Spec.Classification != l.OrPublic() {
 			t.Errorf("entry at %q: submission at %q; want %q", l, s.Spec.Classification, l.OrPublic())
 		}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ const (
 	entryPrefix  = "agronomy/selenium-tea-trials/"
 	entryVersion = "2025.11"
 	reviewer     = "reviewer@science-technology"
+	curator      = "curator@center"
 )
 
 // sampleData is what the department uploads: small, but real bytes.
@@ -162,7 +164,25 @@ func submitAndReceive(t *testing.T, k kube) {
 		return err == nil, out
 	})
 
-	eventually(t, 4*time.Minute, "Submission "+name+" is received with a receipt", func() (bool, string) {
+	// The Center's gates passed, the data is transferred and verified: the
+	// sample city asks its curator to accept before the receipt.
+	eventually(t, 4*time.Minute, "Submission "+name+" is transferred and waits for the Center's curator", func() (bool, string) {
+		k.get(&sub, "submission", "-n", deptNS, name)
+		return submission.State(&sub) == scidatav1.SubmissionAwaitingAcceptance && sub.Status.AcceptanceDueAt != nil, fmt.Sprintf("%+v", sub.Status.Conditions)
+	})
+	t.Logf("approved → transferred in %.1fs; gates %v; acceptance due %s", time.Since(start).Seconds(), submission.Passed(sub.Status.Gates), sub.Status.AcceptanceDueAt)
+	if out, err := k.try(cityops.CuratorRBAC(curator), "apply", "-f", "-"); err != nil {
+		t.Fatalf("curator RBAC: %v\n%s", err, out)
+	}
+	// The department's reviewer cannot accept for the Center.
+	if out, err := k.try("", "patch", "submission", "-n", deptNS, name, "--subresource=status", "--type=merge", "-p", cityops.AcceptancePatch(reviewer, metav1.Now()), "--as", reviewer); err == nil {
+		t.Fatalf("the department's reviewer accepted for the Center:\n%s", out)
+	}
+	eventually(t, 30*time.Second, "the curator's acceptance is admitted", func() (bool, string) {
+		out, err := k.try("", "patch", "submission", "-n", deptNS, name, "--subresource=status", "--type=merge", "-p", cityops.AcceptancePatch(curator, metav1.Now()), "--as", curator)
+		return err == nil, out
+	})
+	eventually(t, time.Minute, "Submission "+name+" is received with a receipt", func() (bool, string) {
 		k.get(&sub, "submission", "-n", deptNS, name)
 		return sub.Status.Receipt != nil && meta.IsStatusConditionTrue(sub.Status.Conditions, scidatav1.ConditionReceived) &&
 			meta.IsStatusConditionTrue(sub.Status.Conditions, scidatav1.ConditionReady), fmt.Sprintf("%+v", sub.Status.Conditions)
@@ -239,10 +259,7 @@ func submitAndReceive(t *testing.T, k kube) {
 	// receipt verify, offline, against the key fingerprint published in
 	// the Center's key set.
 	work := t.TempDir()
-	bin := filepath.Join(work, "scidata-operator")
-	if out, err := exec.Command("go", "build", "-o", bin, k.n.root).CombinedOutput(); err != nil {
-		t.Fatalf("build the operator's binary: %v\n%s", err, out)
-	}
+	bin := operatorBinary(t, k)
 	write := func(name, data string) string {
 		p := filepath.Join(work, name)
 		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
@@ -271,8 +288,14 @@ func submitAndReceive(t *testing.T, k kube) {
 			"--fingerprint", sub.Status.Receipt.KeyID, "--manifest", manifestFile).CombinedOutput()
 		return string(out), err
 	}
-	if out, err := verify(write("manifest.json", manifest)); err != nil {
+	out, err := verify(write("manifest.json", manifest))
+	if err != nil {
 		t.Fatalf("receipt verify of the genuine receipt and manifest: %v\n%s", err, out)
+	}
+	for _, says := range []string{`"version": "scidata.io/receipt/v2"`, `"by": "` + reviewer + `"`, `"by": "` + curator + `"`, `"SubjectCode"`, `"ObjectsPresent"`} {
+		if !strings.Contains(out, says) {
+			t.Errorf("the verified receipt does not attest %s:\n%s", says, out)
+		}
 	}
 	tampered := []byte(manifest)
 	i := strings.Index(manifest, `"size"`)
@@ -281,6 +304,97 @@ func submitAndReceive(t *testing.T, k kube) {
 		t.Fatalf("receipt verify accepted a manifest with a changed byte:\n%s", out)
 	}
 	t.Logf("receipt %s verified; a one-byte change is refused", sub.Status.Receipt.KeyID)
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// operatorBinary builds the operator's binary once, for receipt verify.
+func operatorBinary(t *testing.T, k kube) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "scidata-e2e-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "scidata-operator")
+		if out, err := exec.Command("go", "build", "-o", binPath, k.n.root).CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("build the operator's binary: %w\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// projectsAtAcceptance: the project whose one entry was received is ready
+// for acceptance with the Center's signed statement, which receipt verify
+// checks offline (and a changed byte fails); the classified department's
+// project, whose entry waits for its reviewer, is not ready and says which
+// entry is missing.
+func projectsAtAcceptance(t *testing.T, k kube) {
+	const ready, waiting = "BZKJ-2023-ZD-017", "BZZR-CH-2023-004"
+	var p scidatav1.Project
+	eventually(t, time.Minute, "project "+ready+" is ready with its signed statement", func() (bool, string) {
+		name := submission.ProjectName(ready)
+		if !k.exists("project", "-n", centerNS, name) {
+			return false, "no Project " + name
+		}
+		k.get(&p, "project", "-n", centerNS, name)
+		return p.Status.ReadyForAcceptance && len(p.Status.Statements) > 0 && meta.IsStatusConditionTrue(p.Status.Conditions, scidatav1.ConditionReady),
+			fmt.Sprintf("%+v", p.Status.Conditions)
+	})
+	work := t.TempDir()
+	doc := k.run("get", "project", "-n", centerNS, p.Name, "-o", "yaml")
+	var keys corev1.ConfigMap
+	k.get(&keys, "configmap", "-n", centerNS, "receipt-keys")
+	keySet := filepath.Join(work, "keys.json")
+	if err := os.WriteFile(keySet, []byte(keys.Data["keys.json"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	last := p.Status.Statements[len(p.Status.Statements)-1]
+	verify := func(file, doc string) (string, error) {
+		path := filepath.Join(work, file)
+		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(operatorBinary(t, k), "receipt", "verify", "--receipt", path, "--keyset", keySet, "--fingerprint", last.KeyID).CombinedOutput()
+		return string(out), err
+	}
+	out, err := verify("project.yaml", doc)
+	if err != nil || !strings.Contains(out, `"projectID": "`+ready+`"`) || !strings.Contains(out, entryName) {
+		t.Fatalf("receipt verify of project %s's statement: %v\n%s", ready, err, out)
+	}
+	// One byte of the signed payload changed: refused.
+	at := strings.Index(doc, last.Payload)
+	if at < 0 {
+		t.Fatalf("kubectl get -o yaml does not show the statement's payload on one line:\n%s", doc)
+	}
+	i := at + len(last.Payload)/2
+	tampered := []byte(doc)
+	tampered[i] = map[bool]byte{true: 'B', false: 'A'}[tampered[i] == 'A']
+	if out, err := verify("tampered.yaml", string(tampered)); err == nil {
+		t.Fatalf("receipt verify accepted a statement with a changed byte:\n%s", out)
+	}
+	t.Logf("project %s: statement %d verified offline; a one-byte change is refused", ready, last.Sequence)
+
+	var q scidatav1.Project
+	missing := "scidata-natural-resources/high-precision-survey-results-2023 (AwaitingReview)"
+	eventually(t, time.Minute, "project "+waiting+" is not ready and names its missing entry", func() (bool, string) {
+		name := submission.ProjectName(waiting)
+		if !k.exists("project", "-n", centerNS, name) {
+			return false, "no Project " + name
+		}
+		k.get(&q, "project", "-n", centerNS, name)
+		c := meta.FindStatusCondition(q.Status.Conditions, scidatav1.ConditionReady)
+		return c != nil && c.Status == metav1.ConditionFalse && c.Reason == scidatav1.ReasonEntriesMissing && strings.Contains(c.Message, missing), fmt.Sprintf("%+v", q.Status.Conditions)
+	})
+	t.Logf("project %s: %s", waiting, meta.FindStatusCondition(q.Status.Conditions, scidatav1.ConditionReady).Message)
 }
 
 // dataSurvives: after the department's platform was deleted (Retain) and

@@ -124,6 +124,7 @@ func TestE2EOperatorOnARealNode(t *testing.T) {
 		{"the store's claim binds and its volume is set to Retain", claimRetained},
 		{"the department uploads data into its store from its own namespace", uploadData},
 		{"submission: review, a sync pod copies the bytes into the Center, the receipt verifies and a changed byte does not", submitAndReceive},
+		{"projects: one ready for acceptance with its signed statement, one not ready saying which entry is missing", projectsAtAcceptance},
 		{"kubectl delete namespace of a platform is refused, naming the DataPlatform", namespaceDeleteRefused},
 		{"deleting the department's DataPlatform (retention Retain) keeps the namespace and its data", deleteRetains},
 		{"a DataPlatform of the same name and department adopts what was kept", adopt},
@@ -141,7 +142,7 @@ func TestE2EOperatorOnARealNode(t *testing.T) {
 func install(t *testing.T, k kube) {
 	start := time.Now()
 	k.run("apply", "--server-side", "-k", "config/default")
-	k.run("wait", "--for=condition=Established", "--timeout=60s", "crd/dataplatforms.scidata.io", "crd/catalogentries.scidata.io", "crd/submissionpolicies.scidata.io", "crd/submissions.scidata.io")
+	k.run("wait", "--for=condition=Established", "--timeout=60s", "crd/dataplatforms.scidata.io", "crd/catalogentries.scidata.io", "crd/submissionpolicies.scidata.io", "crd/submissions.scidata.io", "crd/projects.scidata.io")
 	if out, err := k.try("", "-n", operatorNS, "wait", "--for=condition=Available", "--timeout=120s", "deployment/"+managerName); err != nil {
 		t.Fatalf("the manager did not become Available: %v\n%s\n%s", err, out, k.run("get", "events", "-n", operatorNS))
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"k8s.io/utils/ptr"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,13 +85,13 @@ func externalPlatform(name string, role scidatav1.PlatformRole, c cityStore, nam
 		code = "st-info-institute"
 	}
 	_, port, _ := strings.Cut(c.srv.Endpoint, ":")
-	var p int32
-	if _, err := fmt.Sscan(port, &p); err != nil {
-		panic("the store's endpoint " + c.srv.Endpoint + " has no port: " + err.Error())
+	p, err := strconv.ParseInt(port, 10, 32)
+	if err != nil {
+		panic(fmt.Sprintf("the store's endpoint %q has no port: %v", c.srv.Endpoint, err))
 	}
 	ext := &scidatav1.ExternalObjectStore{Endpoint: "https://" + c.srv.Endpoint, Bucket: c.bucket,
 		CASecret: &scidatav1.SecretKeyReference{Name: names.CA},
-		Network:  &scidatav1.ExternalStoreNetwork{CIDRs: []string{"127.0.0.1/32"}, Ports: []int32{p}}}
+		Network:  &scidatav1.ExternalStoreNetwork{CIDRs: []string{"127.0.0.1/32"}, Ports: []int32{int32(p)}}}
 	if role == scidatav1.RoleCenter {
 		ext.CredentialsSecret = scidatav1.SecretKeyReference{Name: names.Reader}
 		ext.SyncWriterCredentialsSecret = &scidatav1.SecretKeyReference{Name: names.Writer}
@@ -248,7 +250,7 @@ func TestAnExternalStoreIsReadyOnlyWhenARealServerProvesItsAccounts(t *testing.T
 			storetest.CreateExternalSecrets(t, env.Client, operatorNamespace, name, c.srv, c.writer, c.reader)
 			dp := waitReady(t, name)
 			t.Logf("%s: Ready %s after the storage team's Secrets were created", engine, time.Since(made).Round(time.Millisecond))
-			if dp.Status.ExternalStore == nil || dp.Status.ExternalStore.AccountsVerified == "" {
+			if dp.Status.ExternalStore == nil || ptr.Deref(dp.Status.ExternalStore.AccountsVerified, "") == "" {
 				t.Errorf("status.externalStore %+v records no accounts proved", dp.Status.ExternalStore)
 			}
 			if keys := probeObjects(t, c.srv, c.bucket); len(keys) != 0 {
@@ -373,9 +375,25 @@ func TestAReadyExternalStoreIsProbedWithoutWritingToTheAPIServer(t *testing.T) {
 func submit(t *testing.T, dept *scidatav1.DataPlatform, entry, prefix string) *scidatav1.Submission {
 	t.Helper()
 	ctx := context.Background()
+	// The entry it submits exists: a Submission whose entry is gone is
+	// withdrawn before its transfer.
+	e := &scidatav1.CatalogEntry{
+		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: entry},
+		Spec: scidatav1.CatalogEntrySpec{
+			Title: entry, Description: entry, Subject: "Hydrology", DataTypes: []scidatav1.DataType{scidatav1.DataTypeTable},
+			ResponsibleDepartment: dept.Spec.Department, ProvidingDepartment: scidatav1.Provider{Name: "Survey"},
+			Data:           scidatav1.DataLocation{Prefix: prefix, ContentVersion: "v1"},
+			Sharing:        scidatav1.Sharing{Mode: scidatav1.SharingOpen},
+			Classification: &scidatav1.Classification{Level: scidatav1.ClassificationPublic},
+			AccessMethod:   scidatav1.AccessMethod{Type: scidatav1.AccessOffline},
+		},
+	}
+	if err := env.Client.Create(ctx, e); err != nil {
+		t.Fatal(err)
+	}
 	s := &scidatav1.Submission{
 		ObjectMeta: metav1.ObjectMeta{Namespace: platform.Namespace(dept), Name: entry + "-v1"},
-		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: entry}, EntryUID: "uid-" + entry, Department: dept.Spec.Department.Code,
+		Spec: scidatav1.SubmissionSpec{Entry: scidatav1.LocalObjectReference{Name: entry}, EntryUID: string(e.UID), Department: dept.Spec.Department.Code,
 			ContentVersion: "v1", SourcePrefix: prefix, Policy: "x/y", Classification: scidatav1.ClassificationPublic},
 	}
 	if err := env.Client.Create(ctx, s); err != nil {

@@ -232,7 +232,7 @@ func TestAccessRequestReview(t *testing.T) {
 		r.Spec.DurationSeconds = 31622400
 		checkRefusal(t, people[gitopsBot].Update(ctx, r), "spec: an access request that is approved or decided is a record")
 		r = get(t, people[gitopsBot], "internal")
-		r.Spec.Withdrawn = &scidatav1.Withdrawal{Reason: "the project ended early"}
+		r.Spec.Withdrawn = &scidatav1.AccessWithdrawal{Reason: "the project ended early"}
 		if err := people[gitopsBot].Update(ctx, r); err != nil {
 			t.Fatalf("withdrawal refused: %v", err)
 		}
@@ -393,7 +393,7 @@ func TestShippedRolesFileAndReadAccessRequests(t *testing.T) {
 	if err := asAuditor.Get(ctx, client.ObjectKeyFromObject(r), &live); err != nil {
 		t.Fatal(err)
 	}
-	live.Spec.Withdrawn = &scidatav1.Withdrawal{Reason: "an auditor's edit"}
+	live.Spec.Withdrawn = &scidatav1.AccessWithdrawal{Reason: "an auditor's edit"}
 	if err := asAuditor.Update(ctx, &live); !apierrors.IsForbidden(err) {
 		t.Errorf("the auditor edited a request: %v", err)
 	}

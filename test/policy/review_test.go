@@ -124,3 +124,115 @@ func TestSubmissionReview(t *testing.T) {
 		}
 	})
 }
+
+var curator = rbacv1.PolicyRule{APIGroups: []string{"scidata.io"}, Resources: []string{"curators"}, ResourceNames: []string{"center"}, Verbs: []string{"accept"}}
+
+// A Center curator accepts a transferred submission in their own name,
+// holding the verb accept on curators named center, and never the
+// department's reviewer of that submission; nobody reviews a withdrawn
+// submission; only the operator writes Projects.
+func TestCuratorAcceptanceAndRecords(t *testing.T) {
+	ctx := context.Background()
+	installAdmission(t)
+	waitForPolicies(t)
+	if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: reviewNS}}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	manager := asManager(t)
+	alice := as(t, "alice@water", statusWriter, reviewer)
+	carol := as(t, "carol@center", statusWriter, curator)
+	reviewingCurator := as(t, "dave@water", statusWriter, reviewer, curator)
+	mallory := as(t, "mallory@center", statusWriter)
+	at := metav1.NewTime(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
+
+	// transferred is a Submission reviewed by reviewer and transferred, as
+	// the operator records it.
+	transferred := func(t *testing.T, name string, by client.Client, reviewerName string) {
+		t.Helper()
+		if err := manager.Create(ctx, newSubmission(name)); err != nil {
+			t.Fatal(err)
+		}
+		var live scidatav1.Submission
+		if err := by.Get(ctx, types.NamespacedName{Namespace: reviewNS, Name: name}, &live); err != nil {
+			t.Fatal(err)
+		}
+		review(&live, reviewerName, scidatav1.ReviewApproved)
+		if err := by.Status().Update(ctx, &live); err != nil {
+			t.Fatalf("the review was refused: %v", err)
+		}
+		live.Status.Transfer = &scidatav1.Transfer{JobName: "sync-" + name, StartedAt: &at, CompletedAt: &at, ManifestDigest: "sha256:00"}
+		if err := manager.Status().Update(ctx, &live); err != nil {
+			t.Fatalf("the operator could not record the transfer: %v", err)
+		}
+	}
+	accept := func(c client.Client, name, by string) error {
+		var live scidatav1.Submission
+		if err := c.Get(ctx, types.NamespacedName{Namespace: reviewNS, Name: name}, &live); err != nil {
+			return err
+		}
+		live.Status.Acceptance = &scidatav1.CuratorAcceptance{By: by, At: at}
+		return c.Status().Update(ctx, &live)
+	}
+	transferred(t, "to-accept", alice, "alice@water")
+	transferred(t, "reviewed-by-dave", reviewingCurator, "dave@water")
+	for _, r := range []struct {
+		name, sub, by, want string
+		c                   client.Client
+	}{
+		{"a curator acceptance by the department's reviewer", "reviewed-by-dave", "dave@water", "reviewed this submission for department water-resources and so cannot also accept it", reviewingCurator},
+		{"a user who is not a curator of the Center", "to-accept", "mallory@center", "is not a curator of the Center", mallory},
+		{"a curator accepting in someone else's name", "to-accept", "erin@center", "must be the user who writes the acceptance (carol@center)", carol},
+		{"the operator accepts", "to-accept", managerUser, "the operator never accepts", manager},
+	} {
+		t.Run("refused: "+r.name, func(t *testing.T) {
+			if err := accept(r.c, r.sub, r.by); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), r.want) {
+				t.Fatalf("got %v; want Forbidden containing %q", err, r.want)
+			}
+		})
+	}
+	t.Run("a curator of the Center accepts in their own name", func(t *testing.T) {
+		if err := accept(carol, "to-accept", "carol@center"); err != nil {
+			t.Fatalf("the curator's acceptance was refused: %v", err)
+		}
+	})
+	t.Run("a withdrawn submission is never approved", func(t *testing.T) {
+		if err := manager.Create(ctx, newSubmission("withdrawn")); err != nil {
+			t.Fatal(err)
+		}
+		var live scidatav1.Submission
+		if err := manager.Get(ctx, types.NamespacedName{Namespace: reviewNS, Name: "withdrawn"}, &live); err != nil {
+			t.Fatal(err)
+		}
+		live.Status.Withdrawal = &scidatav1.Withdrawal{At: at, Reason: scidatav1.ReasonEntryDeleted}
+		if err := manager.Status().Update(ctx, &live); err != nil {
+			t.Fatalf("the operator could not withdraw: %v", err)
+		}
+		if err := alice.Get(ctx, types.NamespacedName{Namespace: reviewNS, Name: "withdrawn"}, &live); err != nil {
+			t.Fatal(err)
+		}
+		review(&live, "alice@water", scidatav1.ReviewApproved)
+		if err := alice.Status().Update(ctx, &live); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "a withdrawn submission is a record and takes no review") {
+			t.Fatalf("a withdrawn submission was approved: %v", err)
+		}
+	})
+	t.Run("nobody but the operator writes a Project", func(t *testing.T) {
+		if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "scidata-center"}}); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+		p := &scidatav1.Project{ObjectMeta: metav1.ObjectMeta{Namespace: "scidata-center", Name: "forged-project"}}
+		if err := env.Client.Create(ctx, p); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "written by the operator") {
+			t.Fatalf("an administrator created a Project: %v", err)
+		}
+		p = &scidatav1.Project{ObjectMeta: metav1.ObjectMeta{Namespace: "scidata-center", Name: "a-project"}}
+		if err := manager.Create(ctx, p); err != nil {
+			t.Fatalf("the operator could not create a Project: %v", err)
+		}
+		p.Status.ProjectID = "BZ-1"
+		if err := env.Client.Status().Update(ctx, p); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "written by the operator") {
+			t.Fatalf("an administrator wrote a Project's status: %v", err)
+		}
+		if err := env.Client.Delete(ctx, p); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "is kept") {
+			t.Fatalf("a Project was deleted: %v", err)
+		}
+	})
+}

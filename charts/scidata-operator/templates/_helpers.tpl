@@ -111,7 +111,19 @@ compare the two), then extraArgs, which may not repeat one of them.
   "--health-probe-bind-address=:8081"
   (printf "--object-store-image=%s" (include "scidata-operator.objectStoreImage" .))
   (printf "--operator-image=%s" (include "scidata-operator.operandOperatorImage" .))
-  (printf "--image-pull-policy=%s" .Values.operands.imagePullPolicy) }}
+  (printf "--image-pull-policy=%s" .Values.operands.imagePullPolicy)
+  (printf "--max-concurrent-reconciles=%d" (int .Values.controllers.maxConcurrentReconciles))
+  (printf "--sync-period=%s" .Values.controllers.syncPeriod)
+  (printf "--requeue-jitter=%s" .Values.controllers.requeueJitter)
+  (printf "--kube-api-qps=%v" .Values.kubeAPI.qps)
+  (printf "--kube-api-burst=%d" (int .Values.kubeAPI.burst)) }}
+{{- with .Values.controllers.maxConcurrentReconcilesPerKind }}
+{{- $perKind := list }}
+{{- range $kind, $n := . }}
+{{- $perKind = append $perKind (printf "%s=%d" $kind (int $n)) }}
+{{- end }}
+{{- $args = append $args (printf "--max-concurrent-reconciles-per-kind=%s" (join "," $perKind)) }}
+{{- end }}
 {{- if .Values.dnsService }}
 {{- $args = append $args (printf "--dns-service=%s" .Values.dnsService) }}
 {{- end }}

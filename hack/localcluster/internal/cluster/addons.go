@@ -48,6 +48,68 @@ endpoints:
 `, c.DNSServiceIP, c.NodeIP, c.NodeName)
 }
 
+// Simulated pods run nowhere and call nothing, but an operator that builds
+// NetworkPolicies from the cluster DNS Service's and the kubernetes
+// Service's endpoints (as scidata-operator does) needs both to exist. With
+// --endpoint-reconciler-type=none the apiserver publishes no endpoints of
+// its own (loopback cannot be one), so simulated mode publishes both as
+// host endpoints at addresses of the documentation range 192.0.2.0/24
+// (RFC 5737), which nothing on the machine answers.
+const (
+	simulatedDNSAddress       = "192.0.2.53"
+	simulatedAPIServerAddress = "192.0.2.1"
+)
+
+// simulatedEndpointManifests: the kube-dns Service with a host endpoint,
+// and an EndpointSlice for the kubernetes Service.
+func simulatedEndpointManifests(c *Config) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Service
+metadata:
+  name: kube-dns
+  namespace: kube-system
+  labels:
+    k8s-app: kube-dns
+    kubernetes.io/name: CoreDNS
+spec:
+  clusterIP: %[1]s
+  ports:
+  - {name: dns, port: 53, protocol: UDP, targetPort: 53}
+  - {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kube-dns-host
+  namespace: kube-system
+  labels:
+    kubernetes.io/service-name: kube-dns
+    endpointslice.kubernetes.io/managed-by: localcluster.scidata.io
+addressType: IPv4
+ports:
+- {name: dns, port: 53, protocol: UDP}
+- {name: dns-tcp, port: 53, protocol: TCP}
+endpoints:
+- addresses: [%[2]q]
+  conditions: {ready: true}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kubernetes-simulated
+  namespace: default
+  labels:
+    kubernetes.io/service-name: kubernetes
+    endpointslice.kubernetes.io/managed-by: localcluster.scidata.io
+addressType: IPv4
+ports:
+- {name: https, port: %[4]d, protocol: TCP}
+endpoints:
+- addresses: [%[3]q]
+  conditions: {ready: true}
+`, c.DNSServiceIP, simulatedDNSAddress, simulatedAPIServerAddress, c.APIServerPort)
+}
+
 // storageManifests: the default StorageClass and what local-path-provisioner
 // reads: its namespace, the service account of its helper pods, and its
 // ConfigMap (where volumes go, the setup and teardown scripts, and the
@@ -161,5 +223,13 @@ func (cl *Cluster) kubectlApply(ctx context.Context, manifests string) error {
 func (cl *Cluster) applyAddonObjects(ctx context.Context) error {
 	return poll(ctx, 30*time.Second, "apply", func() error {
 		return cl.kubectlApply(ctx, dnsManifests(&cl.Config)+"---\n"+storageManifests(&cl.Config))
+	})
+}
+
+// applySimulatedEndpoints applies the DNS Service and both Services'
+// placeholder endpoints of simulated mode.
+func (cl *Cluster) applySimulatedEndpoints(ctx context.Context) error {
+	return poll(ctx, 30*time.Second, "apply", func() error {
+		return cl.kubectlApply(ctx, simulatedEndpointManifests(&cl.Config))
 	})
 }

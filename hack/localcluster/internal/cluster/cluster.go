@@ -154,7 +154,10 @@ func (cl *Cluster) Up(ctx context.Context, lock *Lock) error {
 			action{"Starting local-path-provisioner (default StorageClass)", cl.startLocalPath},
 		)
 	} else {
-		actions = append(actions, action{"Starting KWOK and its nodes", cl.startKwok})
+		actions = append(actions,
+			action{"Starting KWOK and its nodes", cl.startKwok},
+			action{"Publishing the DNS Service and placeholder endpoints of DNS and the apiserver", cl.applySimulatedEndpoints},
+		)
 	}
 	actions = append(actions,
 		action{"Waiting for the default service account", cl.waitDefaultServiceAccount},

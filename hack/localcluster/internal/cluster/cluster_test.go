@@ -96,6 +96,11 @@ func TestComponentFlags(t *testing.T) {
 			"--bind-address":             "127.0.0.1",
 			"--endpoint-reconciler-type": "none",
 		}, []string{"--advertise-address"}},
+		{"apiserver audits every write, in either mode, into the kept logs", apiserverArgs(&sim), map[string]string{
+			"--audit-policy-file": "/repo/.local/cluster/audit-policy.yaml",
+			"--audit-log-path":    "/repo/.local/cluster/logs/audit.log",
+			"--audit-log-format":  "json",
+		}, nil},
 		{"controller-manager publishes the root CA", controllerManagerArgs(&real), map[string]string{
 			"--root-ca-file":                     "/repo/.local/cluster/pki/ca.crt",
 			"--use-service-account-credentials":  "true",
@@ -228,6 +233,7 @@ func TestManifestsParse(t *testing.T) {
 	c.SimulatedNodes = 3
 	for name, m := range map[string]string{
 		"dns": dnsManifests(&c), "storage": storageManifests(&c), "kwok": kwokNodeManifests(&c),
+		"simulated endpoints": simulatedEndpointManifests(&c), "audit policy": auditPolicy(),
 	} {
 		docs := strings.Split(m, "\n---\n")
 		for _, d := range docs {
@@ -332,6 +338,38 @@ func TestBuildOutputHidesOnlyTheVersionReport(t *testing.T) {
 	} {
 		if got := versionReport.MatchString(line); got != hide {
 			t.Errorf("%q hidden=%v, want %v", line, got, hide)
+		}
+	}
+}
+
+// The audit policy logs writes at the Metadata level (who, what, no
+// bodies) and no reads: a benchmark counts one identity's writes from it.
+func TestAuditPolicyLogsWritesOnly(t *testing.T) {
+	var p struct {
+		Rules []struct {
+			Level           string   `json:"level"`
+			Verbs           []string `json:"verbs"`
+			NonResourceURLs []string `json:"nonResourceURLs"`
+		} `json:"rules"`
+	}
+	if err := yaml.Unmarshal([]byte(auditPolicy()), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rules) != 3 || p.Rules[0].Level != "None" || strings.Join(p.Rules[0].Verbs, ",") != "get,list,watch" ||
+		p.Rules[1].Level != "None" || p.Rules[2].Level != "Metadata" || len(p.Rules[2].Verbs) != 0 {
+		t.Fatalf("audit policy rules %+v: want reads and non-resource requests unlogged, every other request at Metadata", p.Rules)
+	}
+}
+
+// Simulated nodes publish the endpoints an operator builds policies from:
+// the DNS Service's and the kubernetes Service's, at addresses nothing
+// answers.
+func TestSimulatedEndpointsNameTheDNSAndAPIServerServices(t *testing.T) {
+	c := testConfig(ModeSimulated)
+	m := simulatedEndpointManifests(&c)
+	for _, want := range []string{"kubernetes.io/service-name: kube-dns", "kubernetes.io/service-name: kubernetes", `"192.0.2.53"`, `"192.0.2.1"`, "port: 16443", "clusterIP: 10.96.0.10"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("simulated endpoints lack %q:\n%s", want, m)
 		}
 	}
 }

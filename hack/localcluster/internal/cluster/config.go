@@ -173,6 +173,9 @@ func (cl *Cluster) writeConfig(ctx context.Context) error {
 	if err := GeneratePKI(&cl.Config); err != nil {
 		return err
 	}
+	if err := writeFile(cl.path("audit-policy.yaml"), auditPolicy()); err != nil {
+		return err
+	}
 	if cl.Mode == ModeSimulated {
 		return nil
 	}

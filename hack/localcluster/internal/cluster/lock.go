@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -70,4 +71,48 @@ func (l *Lock) Release(remove bool) {
 	}
 	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	l.f.Close()
+}
+
+// Busy says why this machine cannot take a cluster of stateDir now, or ""
+// when it can: another command holds the lock, or another checkout's
+// cluster runs (its recorded components are alive), or a kubelet runs that
+// no lock records. `up --wait` waits while it says something.
+func Busy(stateDir string) string {
+	l, err := AcquireLock()
+	if err != nil {
+		return err.Error()
+	}
+	defer l.Release(false)
+	if o := l.Owner(); o != nil && o.StateDir != stateDir {
+		other := Config{StateDir: o.StateDir}
+		for _, p := range other.processes() {
+			if p.alive() {
+				return fmt.Sprintf("a %s cluster of %s runs (%s pid %d)", o.Mode, o.StateDir, p.Name, p.PID)
+			}
+		}
+	}
+	if pid := runningCommand("kubelet"); pid > 0 {
+		own := Config{StateDir: stateDir}
+		if p := own.process("kubelet"); p == nil || p.PID != pid {
+			return fmt.Sprintf("a kubelet (pid %d) runs that no cluster of this checkout started", pid)
+		}
+	}
+	return ""
+}
+
+// runningCommand is the PID of a running process whose command name is
+// name, or 0.
+func runningCommand(name string) int {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
+		if err != nil || strings.TrimSpace(string(b)) != name {
+			continue
+		}
+		var pid int
+		if _, err := fmt.Sscan(e.Name(), &pid); err == nil && pidAlive(pid) {
+			return pid
+		}
+	}
+	return 0
 }
