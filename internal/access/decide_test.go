@@ -178,7 +178,9 @@ func TestDecide(t *testing.T) {
 		{"another entry's data under the prefix", request(func(r *scidatav1.AccessRequest) { r.Status.Review = approval("dora", 1) }),
 			facts(func(f *Facts) { f.Overlap = "scidata-water-resources/wells-private" }),
 			scidatav1.AccessPending, scidatav1.ReasonPrefixOverlapsEntry, true, false, "lies under the grant's prefix hydrology/wells/"},
-		{"withdrawn before a review", request(func(r *scidatav1.AccessRequest) { r.Spec.Withdrawn = &scidatav1.AccessWithdrawal{Reason: "no longer needed"} }), facts(nil),
+		{"withdrawn before a review", request(func(r *scidatav1.AccessRequest) {
+			r.Spec.Withdrawn = &scidatav1.AccessWithdrawal{Reason: "no longer needed"}
+		}), facts(nil),
 			scidatav1.AccessWithdrawn, scidatav1.ReasonWithdrawn, false, false, "no longer needed"},
 
 		{"a grant in force", request(granted), facts(nil), scidatav1.AccessApproved, scidatav1.ReasonProvisioning, false, true, "until 2026-11-25T11:00:00Z"},
