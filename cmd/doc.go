@@ -13,6 +13,8 @@
 //     container and sidecar (internal/storeboot).
 //   - objects put|ls|cat: a small S3 client a department runs in its own
 //     namespace to load data into its store (internal/s3client).
+//   - grant-check: what an access grant's check Job runs in the namespace
+//     of use (internal/access).
 //
 // Started as kubectl-scidata (`make plugin`, or a copy or link of the
 // binary under that name), the binary is the kubectl plugin `kubectl

@@ -31,6 +31,6 @@ func newRoot() *cobra.Command {
 			"catalog and verified submissions (汇交) with signed receipts (汇交凭证).",
 		SilenceUsage: true,
 	}
-	root.AddCommand(newManagerCommand(), newPortalCommand(), newReceiptCommand(), newSyncCommand(), newStoreInitCommand(), newStoreBootstrapCommand(), newObjectsCommand())
+	root.AddCommand(newManagerCommand(), newPortalCommand(), newReceiptCommand(), newSyncCommand(), newStoreInitCommand(), newStoreBootstrapCommand(), newObjectsCommand(), newGrantCheckCommand())
 	return root
 }

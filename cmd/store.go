@@ -34,15 +34,16 @@ func parseAccount(v string) (storeboot.Account, error) {
 }
 
 func newStoreInitCommand() *cobra.Command {
-	var iamDir string
+	var iamDir, grantsFile string
 	var accounts []string
 	c := &cobra.Command{
 		Use:   "store-init",
 		Short: "Write the managed object store's accounts into its IAM file (the store pod's init container)",
 		Long: "store-init writes users.json into --iam-dir for the S3 server to read when it starts: one\n" +
 			"ordinary account (role user) per --account name=dir, whose keys are the files accessKeyID and\n" +
-			"secretAccessKey in dir (a mounted credentials Secret). The accounts named are the whole list;\n" +
-			"the root account comes from $ROOT_ACCESS_KEY and may not be reused. Keys are never printed.",
+			"secretAccessKey in dir (a mounted credentials Secret), and one per access grant of --grants-file\n" +
+			"still in force (the grants Secret), so a restarted store keeps them. The accounts named are the\n" +
+			"whole list; the root account comes from $ROOT_ACCESS_KEY and may not be reused. Keys are never printed.",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			log := slog.New(slog.NewJSONHandler(c.ErrOrStderr(), nil))
@@ -57,15 +58,21 @@ func newStoreInitCommand() *cobra.Command {
 			if len(accs) == 0 {
 				return errors.New("no --account given")
 			}
-			changed, err := storeboot.WriteIAM(iamDir, accs, os.Getenv(rootAccessEnv))
+			grants, err := readGrants(grantsFile)
 			if err != nil {
 				return err
 			}
-			log.Info("accounts written", "file", iamDir+"/"+storeboot.IAMFile, "accounts", len(accs), "changed", changed)
+			live := storeboot.Live(grants, time.Now())
+			changed, err := storeboot.WriteIAM(iamDir, append(accs, storeboot.GrantAccounts(live)...), os.Getenv(rootAccessEnv))
+			if err != nil {
+				return err
+			}
+			log.Info("accounts written", "file", iamDir+"/"+storeboot.IAMFile, "accounts", len(accs), "grants", len(live), "changed", changed)
 			return nil
 		},
 	}
 	c.Flags().StringVar(&iamDir, "iam-dir", "", "the S3 server's --iam-dir")
+	c.Flags().StringVar(&grantsFile, "grants-file", "", "the mounted grants Secret's "+storeboot.GrantsFile+" (absent: no grant)")
 	c.Flags().StringArrayVar(&accounts, "account", nil, "name=directory of a mounted credentials Secret; repeatable")
 	_ = c.MarkFlagRequired("iam-dir")
 	return c
@@ -73,6 +80,7 @@ func newStoreInitCommand() *cobra.Command {
 
 type bootstrapOptions struct {
 	endpoint, serverName, caFile, bucket, healthAddr string
+	grantsFile, adminSocket                          string
 	grants                                           []string
 	interval                                         time.Duration
 }
@@ -85,8 +93,11 @@ func newStoreBootstrapCommand() *cobra.Command {
 		Long: "store-bootstrap waits for the S3 server at --endpoint (TLS verified against --ca-file for\n" +
 			"--server-name), makes --bucket with the root account ($ROOT_ACCESS_KEY, $ROOT_SECRET_KEY) if\n" +
 			"it is missing, and sets the bucket policy that gives each --grant name=dir:level (read, write\n" +
-			"or manage) its access and nothing else. It then answers 200 on --health-addr /readyz, and\n" +
-			"checks again every --interval; while the bucket or its policy is not right, /readyz answers\n" +
+			"or manage) its access and nothing else. It reads the access grants of --grants-file (the mounted\n" +
+			"grants Secret, which the kubelet updates in place) every second, makes and deletes their accounts\n" +
+			"through the server's admin API on --admin-socket, and adds each grant's read-only statements\n" +
+			"to the policy until its expiry, when it removes both. It answers 200 on --health-addr /readyz,\n" +
+			"and checks again every --interval; while the bucket or its policy is not right, /readyz answers\n" +
 			"503 with the reason. It never deletes a bucket or an object.",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -103,6 +114,8 @@ func newStoreBootstrapCommand() *cobra.Command {
 	f.StringArrayVar(&o.grants, "grant", nil, "name=directory:level, level read, write or manage; repeatable")
 	f.StringVar(&o.healthAddr, "health-addr", ":9091", "where /readyz and /healthz answer")
 	f.DurationVar(&o.interval, "interval", time.Minute, "how often the bucket and its policy are checked once right")
+	f.StringVar(&o.grantsFile, "grants-file", "", "the mounted grants Secret's "+storeboot.GrantsFile+" (unset: no grants)")
+	f.StringVar(&o.adminSocket, "admin-socket", "", "the UNIX socket of the server's admin API (--admin-port), to make the grants' accounts")
 	for _, n := range []string{"server-name", "ca-file", "bucket"} {
 		_ = c.MarkFlagRequired(n)
 	}
@@ -135,9 +148,11 @@ func runBootstrap(ctx context.Context, log *slog.Logger, o bootstrapOptions) err
 		}
 		grants = append(grants, g)
 	}
-	want, err := storeboot.Policy(o.bucket, grants)
-	if err != nil {
+	if _, err := storeboot.Policy(o.bucket, grants); err != nil {
 		return err
+	}
+	if o.grantsFile != "" && o.adminSocket == "" {
+		return errors.New("--grants-file needs --admin-socket: the grants' accounts are made through the admin API")
 	}
 	access, secret := os.Getenv(rootAccessEnv), os.Getenv(rootSecretEnv)
 	if access == "" || secret == "" {
@@ -152,7 +167,27 @@ func runBootstrap(ctx context.Context, log *slog.Logger, o bootstrapOptions) err
 		return err
 	}
 
-	log.Info("bootstrapping the store", "endpoint", o.endpoint, "bucket", o.bucket, "grants", len(grants))
-	sc := &storeboot.Sidecar{Client: cl, Bucket: o.bucket, Policy: want, HealthAddr: o.healthAddr, Interval: o.interval, Log: log}
+	log.Info("bootstrapping the store", "endpoint", o.endpoint, "bucket", o.bucket, "accounts", len(grants), "grantsFile", o.grantsFile)
+	sc := &storeboot.Sidecar{Client: cl, Bucket: o.bucket, Grants: grants, GrantsFile: o.grantsFile,
+		HealthAddr: o.healthAddr, Interval: o.interval, Log: log}
+	if o.adminSocket != "" {
+		sc.Admin = storeboot.NewSocketAdmin(o.adminSocket, access, secret)
+	}
 	return sc.Run(ctx)
+}
+
+// readGrants reads a grants file; a missing file (or none named) holds no
+// grant.
+func readGrants(path string) ([]storeboot.FileGrant, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return storeboot.ParseGrants(data)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scidata-io/scidata-operator/internal/storeboot"
 )
@@ -86,5 +87,40 @@ func TestObjectsCommandNeedsTheStoreTheCAAndTheKeys(t *testing.T) {
 	err := root.Execute()
 	if err == nil || !strings.Contains(err.Error(), `required flag(s) "bucket", "ca-file", "credentials", "endpoint" not set`) {
 		t.Fatalf("objects ls without flags: %v", err)
+	}
+}
+
+// A restarted store keeps its access grants: store-init writes the account
+// of every grant of the mounted grants file still in force, and none of an
+// expired one.
+func TestStoreInitKeepsTheGrantsInForce(t *testing.T) {
+	upload := mountSecret(t, "UPLOADACCESSKEY00001", "upload-secret-000000000000000000000001")
+	t.Setenv(rootAccessEnv, "ROOTACCESSKEY0000001")
+	now := time.Now().Truncate(time.Second)
+	data, err := storeboot.EncodeGrants([]storeboot.FileGrant{
+		{ID: "glive", Access: "GRANTLIVEACCESSKEY01", Secret: "live-secret-0000000000000000000000000001", Prefix: "hydro/", Expires: now.Add(time.Hour)},
+		{ID: "gover", Access: "GRANTOVERACCESSKEY01", Secret: "over-secret-0000000000000000000000000001", Prefix: "hydro/", Expires: now.Add(-time.Second)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grants := filepath.Join(t.TempDir(), storeboot.GrantsFile)
+	if err := os.WriteFile(grants, data, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	iamDir := t.TempDir()
+	if err := Execute([]string{"store-init", "--iam-dir", iamDir, "--account", "upload=" + upload, "--grants-file", grants}); err != nil {
+		t.Fatal(err)
+	}
+	users, err := os.ReadFile(filepath.Join(iamDir, storeboot.IAMFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(users, []byte("GRANTLIVEACCESSKEY01")) || bytes.Contains(users, []byte("GRANTOVERACCESSKEY01")) {
+		t.Fatalf("%s after a restart holds the wrong grants:\n%s", storeboot.IAMFile, users)
+	}
+	// No grants Secret mounted yet (a store older than grants): no grant.
+	if err := Execute([]string{"store-init", "--iam-dir", t.TempDir(), "--account", "upload=" + upload, "--grants-file", filepath.Join(t.TempDir(), "absent")}); err != nil {
+		t.Fatalf("store-init without a grants file: %v", err)
 	}
 }

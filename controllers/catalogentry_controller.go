@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -45,6 +46,7 @@ type CatalogEntryReconciler struct {
 // +kubebuilder:rbac:groups=scidata.io,resources=catalogentries/status,verbs=update;patch
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=scidata.io,resources=submissions;submissionpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=scidata.io,resources=accessrequests,verbs=get;list;watch
 
 // Reconcile brings one CatalogEntry's status up to date with its spec and
 // the clock.
@@ -66,6 +68,9 @@ func (r *CatalogEntryReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	before := *entry.Status.DeepCopy()
 	entry.Status = desiredEntryStatus(entry.Status, &entry.Spec, o)
 	entry.Status.Submission = sub
+	if entry.Status.ActiveGrants, err = r.activeGrants(ctx, &entry); err != nil {
+		return ctrl.Result{}, err
+	}
 	setDutyStatus(&entry.Status, &entry)
 	desired := *entry.Status.DeepCopy()
 	changed, err := patch.Changed(&entry)
@@ -144,8 +149,30 @@ func (r *CatalogEntryReconciler) submissionStatus(ctx context.Context, e *scidat
 	return &scidatav1.EntrySubmissionStatus{State: scidatav1.SubmissionPending, ContentVersion: e.Spec.Data.ContentVersion}, nil
 }
 
-// SetupWithManager registers the reconciler: an entry wakes for itself and
-// for its Submissions, which carry its name in a label.
+// activeGrants counts the Active AccessRequests for e; nil when none. The
+// requests live in the requesting namespaces: all are read (from the
+// manager's cache) and matched on spec.entry.
+func (r *CatalogEntryReconciler) activeGrants(ctx context.Context, e *scidatav1.CatalogEntry) (*int32, error) {
+	var list scidatav1.AccessRequestList
+	if err := r.List(ctx, &list); err != nil {
+		return nil, fmt.Errorf("list access requests: %w", err)
+	}
+	var n int32
+	for i := range list.Items {
+		ar := &list.Items[i]
+		if ar.Spec.Entry.Namespace == e.Namespace && ar.Spec.Entry.Name == e.Name && ptr.Deref(ar.Status.State, "") == scidatav1.AccessActive {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return &n, nil
+}
+
+// SetupWithManager registers the reconciler: an entry wakes for itself,
+// for its Submissions, which carry its name in a label, and for the
+// AccessRequests that name it (their count of Active grants).
 func (r *CatalogEntryReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&scidatav1.CatalogEntry{}).
@@ -154,6 +181,10 @@ func (r *CatalogEntryReconciler) SetupWithManager(mgr ctrl.Manager) error {
 				return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: e}}}
 			}
 			return nil
+		})).
+		Watches(&scidatav1.AccessRequest{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+			e := o.(*scidatav1.AccessRequest).Spec.Entry
+			return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: e.Namespace, Name: e.Name}}}
 		})).
 		Named("catalogentry").
 		Complete(r)

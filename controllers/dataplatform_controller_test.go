@@ -525,6 +525,13 @@ func TestSteadyStateReconcileWritesNothing(t *testing.T) {
 // from the manager's own metrics.
 func reconciles(t *testing.T) float64 {
 	t.Helper()
+	return reconcilesOf(t, "dataplatform")
+}
+
+// reconcilesOf is how many reconciles of controller finished without
+// error, from the manager's own metrics.
+func reconcilesOf(t *testing.T, controller string) float64 {
+	t.Helper()
 	families, err := ctrlmetrics.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -539,7 +546,7 @@ func reconciles(t *testing.T) float64 {
 			for _, l := range m.GetLabel() {
 				labels[l.GetName()] = l.GetValue()
 			}
-			if labels["controller"] == "dataplatform" && labels["result"] != "error" {
+			if labels["controller"] == controller && labels["result"] != "error" {
 				total += m.GetCounter().GetValue()
 			}
 		}

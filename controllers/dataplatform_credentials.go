@@ -47,6 +47,12 @@ func (r *DataPlatformReconciler) reconcileCredentials(ctx context.Context, s *pl
 		access[a.name] = string(sec.Data[platform.AccessKeyField])
 	}
 	s.store.Accounts = platform.AccountsID(access)
+	// The store's access grants: made empty, written by the AccessRequest
+	// controller, never rewritten here.
+	if _, _, err := apply.CreateOnce(ctx, r.Client, types.NamespacedName{Namespace: ns, Name: platform.GrantsSecretName}, &corev1.Secret{},
+		func() (*corev1.Secret, error) { return platform.GrantsSecret(s.dp), nil }); err != nil {
+		return err
+	}
 	if s.dp.Spec.Role == scidatav1.RoleDepartment {
 		ca, err := r.ensureCA(ctx)
 		if err != nil {

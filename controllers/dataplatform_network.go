@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"k8s.io/utils/ptr"
 	"net/netip"
 	"sort"
 
@@ -28,7 +27,7 @@ func (r *DataPlatformReconciler) reconcileNetwork(ctx context.Context, s *platfo
 	if err != nil {
 		return err
 	}
-	net.OwnStore = r.externalStorePeers(s.dp)
+	net.OwnStore = store.Peers(s.dp, r.Config.OperatorNamespace)
 	if s.dp.Spec.Role == scidatav1.RoleCenter {
 		if net.DepartmentStores, err = r.departmentStorePeers(ctx, net); err != nil {
 			return err
@@ -71,36 +70,6 @@ func noStoreNetwork(dp *scidatav1.DataPlatform, net platform.ClusterNetwork) str
 	return "; no pod may reach the External store: set spec.objectStore.external.network"
 }
 
-// externalStorePeers is where dp's External store answers, from its
-// spec: each CIDR, or the store's pods, on its ports (the endpoint's port
-// by default).
-func (r *DataPlatformReconciler) externalStorePeers(dp *scidatav1.DataPlatform) []platform.Peer {
-	ext := dp.Spec.ObjectStore.External
-	if platform.Managed(dp) || ext == nil || ext.Network == nil {
-		return nil
-	}
-	n := ext.Network
-	nums := append([]int32(nil), n.Ports...)
-	if len(nums) == 0 {
-		if p := store.For(dp, r.Config.OperatorNamespace).Port(); p != 0 {
-			nums = []int32{p}
-		}
-	}
-	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
-	var ports []platform.Port
-	for _, p := range nums {
-		ports = append(ports, platform.Port{Port: p, Protocol: corev1.ProtocolTCP})
-	}
-	if ns := ptr.Deref(n.Namespace, ""); ns != "" {
-		return []platform.Peer{{Namespace: ns, PodLabels: n.PodSelector, Ports: ports}}
-	}
-	var peers []platform.Peer
-	for _, c := range n.CIDRs {
-		peers = append(peers, platform.Peer{CIDR: c, Ports: ports})
-	}
-	return peers
-}
-
 // departmentStorePeers is where the External stores of the departments
 // the Center is cleared for answer, by department name, each once.
 func (r *DataPlatformReconciler) departmentStorePeers(ctx context.Context, net platform.ClusterNetwork) ([]platform.Peer, error) {
@@ -115,7 +84,7 @@ func (r *DataPlatformReconciler) departmentStorePeers(ctx context.Context, net p
 		if d.Spec.Role != scidatav1.RoleDepartment || !d.DeletionTimestamp.IsZero() || !platform.CenterCleared(d, net) {
 			continue
 		}
-		peers = append(peers, r.externalStorePeers(d)...)
+		peers = append(peers, store.Peers(d, r.Config.OperatorNamespace)...)
 	}
 	return dedupe(peers), nil
 }

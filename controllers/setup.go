@@ -73,6 +73,8 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 		"Submission":       sub.SetupWithManager,
 		"Project": (&ProjectReconciler{Client: mgr.GetClient(), Clock: o.Clock, SigningKey: sub.signingKey,
 			Recorder: mgr.GetEventRecorder("project-controller")}).SetupWithManager,
+		"AccessRequest": (&AccessRequestReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: o.Clock, Config: o.Platform, Rand: rand.Reader,
+			Recorder: mgr.GetEventRecorder("accessrequest-controller")}).SetupWithManager,
 	} {
 		if err := setup(mgr); err != nil {
 			return fmt.Errorf("set up the %s controller: %w", name, err)

@@ -174,6 +174,7 @@ func startManager(ctx context.Context) error {
 			ImagePullPolicy:   "IfNotPresent",
 		},
 		DNSService:  dnsService,
+		Clock:       managerClock,
 		StoreDialer: storetest.Dial,
 		// Probes again within a second, so that a test sees a fault and
 		// its mending without waiting minutes.

@@ -649,6 +649,13 @@ type CatalogEntryStatus struct {
 	// saw in spec.declassification, with the generation it first saw it at.
 	// +optional
 	Declassification *DeclassificationRecord `json:"declassification,omitempty"`
+
+	// activeGrants is how many AccessRequests for this entry are Active:
+	// how many grants are in force, not who holds them (the requests, in
+	// the requesting namespaces, name them). Unset when there is none.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	ActiveGrants *int32 `json:"activeGrants,omitempty"`
 }
 
 // DutyLevel says whether an entry must be submitted to the Center (§2.5).

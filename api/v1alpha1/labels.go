@@ -61,3 +61,11 @@ var OperatorLabels = []string{
 	LabelPlatform, LabelDepartment, LabelRole, LabelMaxClassification, LabelRetained, LabelDuty,
 	"scidata.io/entry", "scidata.io/content-version-hash",
 }
+
+// Access grants.
+const (
+	// LabelAccessGrant carries a grant's id: on the pods in the namespace
+	// of use that may reach the owner's store (set by whoever runs them),
+	// and on everything the grant makes (set by the operator).
+	LabelAccessGrant = "scidata.io/access-grant"
+)

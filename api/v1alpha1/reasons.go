@@ -167,3 +167,38 @@ const (
 	ReasonAcceptanceDatePassed = "AcceptanceDatePassed"
 	ReasonBeforeAcceptanceDate = "BeforeAcceptanceDate"
 )
+
+// AccessRequest reasons.
+const (
+	// Ready False and Reconciling True while the request waits.
+	ReasonAwaitingSecurityReview = "AwaitingSecurityReview"
+	ReasonProvisioning           = "Provisioning"
+	ReasonAwaitingStoreAccount   = "AwaitingStoreAccount"
+	ReasonCheckingGrant          = "CheckingGrant"
+	// Ready True, Provisioned True.
+	ReasonGranted = "Granted"
+
+	// Stalled: a person must act.
+	ReasonReturned              = "Returned"
+	ReasonRejected              = "Rejected"
+	ReasonEntryMissing          = "EntryMissing"
+	ReasonEntryNotConditional   = "EntryNotConditional"
+	ReasonClearanceInsufficient = "ClearanceInsufficient"
+	ReasonFeesNotAccepted       = "FeesNotAccepted"
+	ReasonPrefixOverlapsEntry   = "PrefixOverlapsEntry"
+	ReasonNamespaceNotAllowed   = "NamespaceNotAllowed"
+	ReasonRequestInForce        = "AnotherRequestInForce"
+	ReasonGrantCheckFailed      = "GrantCheckFailed"
+
+	// The end of a grant (state Expired, Revoked or Withdrawn), in
+	// Ready's reason and the history.
+	ReasonExpired                = "Expired"
+	ReasonRevokedByReviewer      = "RevokedByReviewer"
+	ReasonWithdrawn              = "Withdrawn"
+	ReasonEntryClosed            = "EntryClosed"
+	ReasonSecurityReviewRequired = "SecurityReviewRequired"
+
+	// History of the states that lead on.
+	ReasonRequested = "Requested"
+	ReasonReopened  = "Reopened"
+)

@@ -12,6 +12,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/storeboot"
 )
 
 // Keys of a credentials Secret, and of a CA bundle (in the ConfigMap
@@ -72,6 +73,20 @@ func CredentialsSecret(p *scidatav1.DataPlatform, namespace, name, component, ac
 			AccessKeyField: []byte(access),
 			SecretKeyField: []byte(secret),
 		},
+	}
+}
+
+// GrantsSecret holds a Managed store's access grants, mounted into its pod
+// (storeboot.GrantsFile): made empty with the store, then written by the
+// AccessRequest controller, one line per grant in force. It is mutable
+// (the kubelet updates the mounted file in place, and the store's sidecar
+// follows it without a restart) and, like every credential, carries no
+// owner reference.
+func GrantsSecret(p *scidatav1.DataPlatform) *corev1.Secret {
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: GrantsSecretName, Namespace: Namespace(p), Labels: Labels(p, ComponentObjectStore)},
+		Type:       corev1.SecretTypeOpaque,
+		Data:       map[string][]byte{storeboot.GrantsFile: []byte("{\n  \"grants\": []\n}")},
 	}
 }
 

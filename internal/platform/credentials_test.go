@@ -8,6 +8,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/scidata-io/scidata-operator/internal/storeboot"
 )
 
 // The operator's generated key material as the builders make it, from
@@ -26,6 +28,7 @@ func TestCredentialsGolden(t *testing.T) {
 		CASecret(cfg.OperatorNamespace, []byte("-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n"), []byte("-----BEGIN EC PRIVATE KEY-----\nca\n-----END EC PRIVATE KEY-----\n")),
 		SigningKeySecret([]byte("-----BEGIN PRIVATE KEY-----\nreceipts\n-----END PRIVATE KEY-----\n")),
 		ReceiptKeySet("keys.json", []byte(`{"keys":[]}`)),
+		GrantsSecret(water),
 	}
 	var out strings.Builder
 	for _, o := range objs {
@@ -60,7 +63,7 @@ func TestKeyMaterialOutlivesItsPlatform(t *testing.T) {
 	if mirror.Namespace != CenterNamespace || mirror.Name != MirroredReadSecretName(water.Name) || string(mirror.Data[AccessKeyField]) != "a" || string(mirror.Data[SecretKeyField]) != "s" || string(mirror.Data[CABundleKey]) != "ca" {
 		t.Errorf("mirror %s/%s holds %v", mirror.Namespace, mirror.Name, mirror.Data)
 	}
-	for _, s := range []*corev1.Secret{read, mirror, ServingCertificateSecret(water, nil, nil), CASecret("scidata-system", nil, nil), SigningKeySecret(nil)} {
+	for _, s := range []*corev1.Secret{read, mirror, ServingCertificateSecret(water, nil, nil), CASecret("scidata-system", nil, nil), SigningKeySecret(nil), GrantsSecret(water)} {
 		if len(s.OwnerReferences) != 0 {
 			t.Errorf("%s/%s has an owner: deleting it would delete the keys", s.Namespace, s.Name)
 		}
@@ -69,5 +72,16 @@ func TestKeyMaterialOutlivesItsPlatform(t *testing.T) {
 		if s.Immutable == nil || !*s.Immutable {
 			t.Errorf("%s/%s is not immutable", s.Namespace, s.Name)
 		}
+	}
+}
+
+// The empty grants Secret is what the store reads as no grant.
+func TestAnEmptyGrantsSecretHoldsNoGrant(t *testing.T) {
+	empty, err := storeboot.EncodeGrants(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := GrantsSecret(dept("water-resources", nil)).Data[storeboot.GrantsFile]; string(got) != string(empty) {
+		t.Errorf("the grants Secret is made with %q; the store's empty grants file is %q", got, empty)
 	}
 }

@@ -36,6 +36,11 @@ const (
 	// CenterReadCredentialsName holds the read-only keys the Center's sync
 	// jobs use on this (department) store.
 	CenterReadCredentialsName = "objectstore-center-read"
+	// GrantsSecretName holds the store's access grants (grants.json): the
+	// store's pod mounts it, and its sidecar makes and deletes the grants'
+	// accounts as the file changes, with no restart. The DataPlatform
+	// controller makes it empty; the AccessRequest controller writes it.
+	GrantsSecretName = "objectstore-grants"
 	// TLSSecretName holds the store's serving certificate.
 	TLSSecretName = "objectstore-tls"
 	// ReceiptKeysConfigMap, in the Center's namespace, is the append-only

@@ -80,17 +80,17 @@ func CenterCleared(p *scidatav1.DataPlatform, net ClusterNetwork) bool {
 func NetworkPolicies(p *scidatav1.DataPlatform, cfg Config, net ClusterNetwork) []*networkingv1ac.NetworkPolicyApplyConfiguration {
 	all := []*networkingv1ac.NetworkPolicyApplyConfiguration{
 		policy(p, PolicyDefaultDeny, nil, true, true),
-		policy(p, PolicyDNS, nil, false, true).WithSpec(policySpec(nil, false, true).WithEgress(peerRules(net.DNS)...)),
+		policy(p, PolicyDNS, nil, false, true).WithSpec(policySpec(nil, false, true).WithEgress(PeerRules(net.DNS)...)),
 		policy(p, PolicySamePlatform, nil, true, true).WithSpec(policySpec(nil, true, true).
 			WithIngress(networkingv1ac.NetworkPolicyIngressRule().WithFrom(networkingv1ac.NetworkPolicyPeer().WithPodSelector(metav1ac.LabelSelector()))).
 			WithEgress(networkingv1ac.NetworkPolicyEgressRule().WithTo(networkingv1ac.NetworkPolicyPeer().WithPodSelector(metav1ac.LabelSelector())))),
-		policy(p, PolicyPortalAPIServer, nil, false, true).WithSpec(policySpec(Selector(p, ComponentPortal), false, true).WithEgress(peerRules(net.APIServer)...)),
+		policy(p, PolicyPortalAPIServer, nil, false, true).WithSpec(policySpec(Selector(p, ComponentPortal), false, true).WithEgress(PeerRules(net.APIServer)...)),
 	}
 	if len(net.OwnStore) > 0 {
 		// An External store: every pod of the platform may reach it (its
 		// owners' tools, and on the Center the sync pods), and nothing else
 		// of the store's network, classified or not.
-		all = append(all, policy(p, PolicyStoreEgress, nil, false, true).WithSpec(policySpec(nil, false, true).WithEgress(peerRules(net.OwnStore)...)))
+		all = append(all, policy(p, PolicyStoreEgress, nil, false, true).WithSpec(policySpec(nil, false, true).WithEgress(PeerRules(net.OwnStore)...)))
 	}
 	if p.Spec.Role == scidatav1.RoleCenter {
 		return append(all, centerPolicies(p, cfg, net)...)
@@ -105,7 +105,7 @@ func centerPolicies(p *scidatav1.DataPlatform, cfg Config, net ClusterNetwork) [
 		WithTo(networkingv1ac.NetworkPolicyPeer().
 			WithNamespaceSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{scidatav1.LabelRole: scidatav1.RoleLabelDepartment})).
 			WithPodSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{scidatav1.LabelComponent: ComponentObjectStore}))).
-		WithPorts(tcp(ObjectStorePort))}, peerRules(net.DepartmentStores)...)
+		WithPorts(tcp(ObjectStorePort))}, PeerRules(net.DepartmentStores)...)
 	out := []*networkingv1ac.NetworkPolicyApplyConfiguration{
 		// Every platform's pods, and the listed public namespaces and CIDRs,
 		// reach the Center's portal.
@@ -201,9 +201,9 @@ func policySpec(pods map[string]string, ingress, egress bool) *networkingv1ac.Ne
 	return spec
 }
 
-// peerRules turns peers into egress rules, one per peer so that each keeps
+// PeerRules turns peers into egress rules, one per peer so that each keeps
 // its own ports.
-func peerRules(peers []Peer) []*networkingv1ac.NetworkPolicyEgressRuleApplyConfiguration {
+func PeerRules(peers []Peer) []*networkingv1ac.NetworkPolicyEgressRuleApplyConfiguration {
 	var rules []*networkingv1ac.NetworkPolicyEgressRuleApplyConfiguration
 	for _, peer := range peers {
 		rule := networkingv1ac.NetworkPolicyEgressRule()

@@ -15,6 +15,7 @@ import (
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/storeboot"
 )
 
 // Paths inside the object store's containers.
@@ -23,6 +24,13 @@ const (
 	storeTLSPath      = "/etc/scidata/tls"
 	storeCAPath       = "/etc/scidata/ca"
 	storeAccountsPath = "/etc/scidata/accounts"
+	storeGrantsPath   = "/etc/scidata/grants"
+	storeAdminPath    = "/run/scidata/admin"
+	// StoreAdminSocket is the S3 server's admin API (--admin-port): a UNIX
+	// socket on a volume only the store's own containers mount, so no
+	// network reaches it. The bootstrap sidecar makes and deletes the
+	// access grants' accounts there.
+	StoreAdminSocket = storeAdminPath + "/admin.sock"
 	// StoreBootstrapPort is where the bootstrap sidecar answers /readyz.
 	StoreBootstrapPort = 9091
 )
@@ -158,11 +166,12 @@ func ObjectStoreStatefulSet(p *scidatav1.DataPlatform, cfg Config, templateSize 
 // storePodParts is what the store pod's containers share: the root
 // account's environment, the IAM mount and the accounts' mounts.
 type storePodParts struct {
-	rootAccess, rootSecret *corev1ac.EnvVarApplyConfiguration
-	iamMount               *corev1ac.VolumeMountApplyConfiguration
-	accountMounts          []*corev1ac.VolumeMountApplyConfiguration
-	initArgs, bootArgs     []string
-	volumes                []*corev1ac.VolumeApplyConfiguration
+	rootAccess, rootSecret  *corev1ac.EnvVarApplyConfiguration
+	iamMount                *corev1ac.VolumeMountApplyConfiguration
+	grantsMount, adminMount *corev1ac.VolumeMountApplyConfiguration
+	accountMounts           []*corev1ac.VolumeMountApplyConfiguration
+	initArgs, bootArgs      []string
+	volumes                 []*corev1ac.VolumeApplyConfiguration
 }
 
 func newStorePodParts(p *scidatav1.DataPlatform, bucket string) storePodParts {
@@ -171,20 +180,28 @@ func newStorePodParts(p *scidatav1.DataPlatform, bucket string) storePodParts {
 			WithSecretKeyRef(corev1ac.SecretKeySelector().WithName(RootCredentialsName).WithKey(key)))
 	}
 	parts := storePodParts{
-		rootAccess: secretEnv("ROOT_ACCESS_KEY", AccessKeyField),
-		rootSecret: secretEnv("ROOT_SECRET_KEY", SecretKeyField),
-		iamMount:   corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath + "/iam").WithSubPath("iam"),
-		initArgs:   []string{"store-init", "--iam-dir", storeDataPath + "/iam"},
+		rootAccess:  secretEnv("ROOT_ACCESS_KEY", AccessKeyField),
+		rootSecret:  secretEnv("ROOT_SECRET_KEY", SecretKeyField),
+		iamMount:    corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath + "/iam").WithSubPath("iam"),
+		grantsMount: corev1ac.VolumeMount().WithName("grants").WithMountPath(storeGrantsPath).WithReadOnly(true),
+		adminMount:  corev1ac.VolumeMount().WithName("admin").WithMountPath(storeAdminPath),
+		initArgs:    []string{"store-init", "--iam-dir", storeDataPath + "/iam", "--grants-file", storeGrantsPath + "/" + storeboot.GrantsFile},
 		bootArgs: []string{"store-bootstrap",
 			"--endpoint", fmt.Sprintf("127.0.0.1:%d", ObjectStorePort),
 			"--server-name", ObjectStoreDNSNames(p)[2],
 			"--ca-file", storeCAPath + "/ca.crt",
 			"--bucket", bucket,
 			"--health-addr", fmt.Sprintf(":%d", StoreBootstrapPort),
+			"--grants-file", storeGrantsPath + "/" + storeboot.GrantsFile,
+			"--admin-socket", StoreAdminSocket,
 		},
 		volumes: []*corev1ac.VolumeApplyConfiguration{
 			corev1ac.Volume().WithName("tls").WithSecret(corev1ac.SecretVolumeSource().WithSecretName(TLSSecretName).WithDefaultMode(0o440)),
 			corev1ac.Volume().WithName("ca").WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(CABundleName).WithDefaultMode(0o444)),
+			// The access grants, updated in place by the kubelet when the
+			// operator writes the Secret: a grant never restarts the pod.
+			corev1ac.Volume().WithName("grants").WithSecret(corev1ac.SecretVolumeSource().WithSecretName(GrantsSecretName).WithDefaultMode(0o440)),
+			corev1ac.Volume().WithName("admin").WithEmptyDir(corev1ac.EmptyDirVolumeSource().WithMedium(corev1.StorageMediumMemory).WithSizeLimit(resource.MustParse("1Mi"))),
 		},
 	}
 	for _, a := range StoreGrants(p) {
@@ -226,12 +243,13 @@ func storeInitContainer(cfg Config, parts storePodParts) *corev1ac.ContainerAppl
 		WithEnv(parts.rootAccess).
 		WithResources(resources(nil, smallContainer)).
 		WithSecurityContext(restrictedContainer()).
-		WithVolumeMounts(append([]*corev1ac.VolumeMountApplyConfiguration{parts.iamMount}, parts.accountMounts...)...)
+		WithVolumeMounts(append([]*corev1ac.VolumeMountApplyConfiguration{parts.iamMount, parts.grantsMount}, parts.accountMounts...)...)
 }
 
 // storeBootstrapContainer is a sidecar (an init container that keeps
-// running): it makes the bucket, keeps its policy, and holds the pod unready
-// until the accounts can use the bucket.
+// running): it makes the bucket, keeps its policy and the access grants'
+// accounts, and holds the pod unready until the accounts can use the
+// bucket.
 func storeBootstrapContainer(cfg Config, parts storePodParts) *corev1ac.ContainerApplyConfiguration {
 	return corev1ac.Container().
 		WithName("store-bootstrap").
@@ -248,7 +266,7 @@ func storeBootstrapContainer(cfg Config, parts storePodParts) *corev1ac.Containe
 		WithResources(resources(nil, smallContainer)).
 		WithSecurityContext(restrictedContainer()).
 		WithVolumeMounts(append([]*corev1ac.VolumeMountApplyConfiguration{
-			corev1ac.VolumeMount().WithName("ca").WithMountPath(storeCAPath).WithReadOnly(true)}, parts.accountMounts...)...)
+			corev1ac.VolumeMount().WithName("ca").WithMountPath(storeCAPath).WithReadOnly(true), parts.grantsMount, parts.adminMount}, parts.accountMounts...)...)
 }
 
 // s3Container is the S3 server itself.
@@ -265,6 +283,7 @@ func s3Container(p *scidatav1.DataPlatform, cfg Config, parts storePodParts) *co
 			"--cert", storeTLSPath+"/tls.crt",
 			"--key", storeTLSPath+"/tls.key",
 			"--iam-dir", storeDataPath+"/iam",
+			"--admin-port", StoreAdminSocket,
 			"--quiet",
 			"posix", storeDataPath+"/buckets",
 		).
@@ -283,6 +302,7 @@ func s3Container(p *scidatav1.DataPlatform, cfg Config, parts storePodParts) *co
 			corev1ac.VolumeMount().WithName(ObjectStoreDataVolume).WithMountPath(storeDataPath+"/buckets").WithSubPath("buckets"),
 			parts.iamMount,
 			corev1ac.VolumeMount().WithName("tls").WithMountPath(storeTLSPath).WithReadOnly(true),
+			parts.adminMount,
 		)
 }
 

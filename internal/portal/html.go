@@ -28,6 +28,7 @@ var labels = map[string][2]string{
 	"exports": {"导出", "Exports"}, "completeness": {"元数据完整度", "Metadata completeness"},
 	"listedEntries": {"公开条目", "Listed entries"}, "metadata": {"元数据", "Metadata"},
 	"withheld": {"延期开放期间不提供", "withheld until the embargo ends"}, "publicInterest": {"公益用途免费", "free for public-interest use"},
+	"procedure": {"申请程序", "Procedure"}, "example": {"申请示例", "Example AccessRequest"}, "activeGrants": {"有效授权数", "Grants in force"},
 	"projects": {"项目汇交", "Projects"}, "project": {"项目编号", "Project"}, "received": {"已汇交", "Received"},
 	"ready": {"可验收", "Ready for acceptance"}, "acceptanceDate": {"验收日期", "Acceptance date"}, "late": {"已逾期", "past, not all received"},
 }
@@ -40,11 +41,34 @@ var funcs = template.FuncMap{
 		}
 		return l[0] + " " + l[1]
 	},
-	"date":        func(t *time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") },
-	"join":        strings.Join,
-	"cond":        func(m scidatav1.SharingMode) bool { return m == scidatav1.SharingConditional },
-	"scores":      func(sc Scorecard, key string) int { return sc.Scores[key] },
-	"datasetPath": datasetPath,
+	"date":              func(t *time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") },
+	"join":              strings.Join,
+	"cond":              func(m scidatav1.SharingMode) bool { return m == scidatav1.SharingConditional },
+	"scores":            func(sc Scorecard, key string) int { return sc.Scores[key] },
+	"datasetPath":       datasetPath,
+	"accessRequestYAML": accessRequestYAML,
+}
+
+// accessRequestYAML is an AccessRequest for e, for a requester to fill in
+// (docs/access.md): the entry is named, the rest says what to state.
+func accessRequestYAML(e *Entry) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: scidata.io/v1alpha1\nkind: AccessRequest\nmetadata:\n")
+	b.WriteString("  name: " + e.Name + "-request\n")
+	b.WriteString("  namespace: scidata-<your platform>       # your platform's namespace\nspec:\n")
+	b.WriteString("  entry:\n    namespace: " + e.Namespace + "\n    name: " + e.Name + "\n")
+	b.WriteString("  useNamespace: scidata-<your platform>    # where your pods read the data\n")
+	b.WriteString("  purpose:\n    category: PublicInterestResearch      # GovernmentDecision, PublicSafety, NationalDefence,\n")
+	b.WriteString("                                          # EnvironmentalProtection, DisasterPrevention, Other\n")
+	b.WriteString("    description: <what the data is for>\n")
+	b.WriteString("  requester:\n    user: <your user name>\n    name: <your name>\n    qualification: <why you may use it>\n")
+	b.WriteString("  safeguards: <how the data is kept and deleted>\n")
+	b.WriteString("  durationSeconds: 2592000                 # 30 days; at most 366 days\n")
+	if f := e.Spec.Sharing.Fees; f != nil && f.Model == scidatav1.FeeCharged {
+		b.WriteString("  # for a use of category Other only: the fee standard you accept\n")
+		b.WriteString("  # fees:\n  #   acceptedStandardURL: " + f.StandardURL + "\n")
+	}
+	return b.String()
 }
 
 type pageData struct {

@@ -312,6 +312,9 @@ func (x *Index) relist(h *held) {
 	if s := h.obj.Status.Submission; s != nil {
 		e.Submission = s.State
 	}
+	if n := h.obj.Status.ActiveGrants; n != nil && !classified(h.obj.Spec.Classification) {
+		e.ActiveGrants = *n
+	}
 	text, terms := haystack(e), facetTerms(e)
 	if old := h.entry; old != nil {
 		x.remove(old)

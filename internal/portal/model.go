@@ -22,7 +22,11 @@ type Entry struct {
 	Sharing    sharing.Result
 	Score      int32
 	Submission scidatav1.SubmissionState
-	Created    time.Time
+	// ActiveGrants is how many access grants of the entry are in force
+	// (its status, written by the operator): a count, never who holds
+	// them; zero for a classified entry, which the portal never lists.
+	ActiveGrants int32
+	Created      time.Time
 	// Modified is the entry's last change: to its spec, or by the clock
 	// (an embargo that ended).
 	Modified time.Time

@@ -14,6 +14,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/portal"
@@ -293,4 +295,53 @@ func waitForIDs(t *testing.T, srv *httptest.Server, want string) {
 		}
 		return nil
 	})
+}
+
+// A Conditional entry's page says how to ask for it: its conditions,
+// audience, review procedure and fees, the procedure of an AccessRequest
+// with an example naming the entry, and how many grants are in force (the
+// count the operator keeps in the entry's status), never who holds them.
+func TestAConditionalEntryPageSaysHowToRequestAccess(t *testing.T) {
+	srv, _ := portalFor(t, "")
+	ctx := context.Background()
+	var wells scidatav1.CatalogEntry
+	key := types.NamespacedName{Namespace: waterNS, Name: "wells"}
+	if err := env.Client.Get(ctx, key, &wells); err != nil {
+		t.Fatal(err)
+	}
+	was := wells.Status.ActiveGrants
+	wells.Status.ActiveGrants = ptr.To[int32](2)
+	if err := env.Client.Status().Update(ctx, &wells); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := env.Client.Get(ctx, key, &wells); err == nil {
+			wells.Status.ActiveGrants = was
+			_ = env.Client.Status().Update(ctx, &wells)
+		}
+	})
+	var body string
+	testenv.Eventually(t, 10*time.Second, func() error {
+		_, body, _ = get(t, srv, "/entries/scidata-water-resources/wells")
+		if !strings.Contains(body, `<dd id="active-grants">2</dd>`) {
+			return fmt.Errorf("the page does not count the two grants in force")
+		}
+		return nil
+	})
+	for _, w := range []string{"如何申请 How to apply", "Research use, names removed", "universities", "reviews purpose and safeguards", "Free",
+		"申请程序 Procedure", "File an AccessRequest in your platform's namespace", "有效授权数 Grants in force",
+		"申请示例 Example AccessRequest", "kind: AccessRequest", "namespace: scidata-water-resources\n    name: wells", "category: PublicInterestResearch"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("the page lacks %q", w)
+		}
+	}
+	if strings.Contains(body, "acceptedStandardURL: ") {
+		t.Error("the example asks to accept fees of a free entry")
+	}
+	_, open, _ := get(t, srv, "/entries/scidata-water-resources/rainfall")
+	for _, a := range []string{"申请程序", "kind: AccessRequest", "active-grants"} {
+		if strings.Contains(open, a) {
+			t.Errorf("an Open entry's page shows %q: it needs no request", a)
+		}
+	}
 }

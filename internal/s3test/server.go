@@ -73,6 +73,9 @@ type Server struct {
 	// (SeaweedFS) took its first write.
 	Started time.Duration
 
+	// AdminSocket is the admin API's UNIX socket (Options.AdminSocket).
+	AdminSocket string
+
 	admin string
 	cmd   *exec.Cmd
 	done  chan error
@@ -118,6 +121,10 @@ type Options struct {
 	// directory (what --iam-dir names): a test writes users.json there the
 	// way the store's init container does.
 	Prepare func(iamDir string) error
+	// AdminSocket (versitygw only) serves the admin API on a UNIX socket
+	// (Server.AdminSocket) instead of over TLS on a port, as the Managed
+	// store's pod does; the accounts of Bucket are then not made.
+	AdminSocket bool
 	// DataDir (versitygw only), if set, is the posix backend's root instead
 	// of a fresh temporary directory: a test mounts a small tmpfs there to
 	// fill it.
@@ -246,8 +253,11 @@ func launch(newDir func() string, o Options) (*Server, error) {
 	if o.Engine == "" {
 		o.Engine = Versity
 	}
-	if o.Engine != Versity && (o.Prepare != nil || o.DataDir != "") {
-		return nil, fmt.Errorf("s3test: Prepare and DataDir are versitygw's; %s takes neither", o.Engine)
+	if o.Engine != Versity && (o.Prepare != nil || o.DataDir != "" || o.AdminSocket) {
+		return nil, fmt.Errorf("s3test: Prepare, DataDir and AdminSocket are versitygw's; %s takes none", o.Engine)
+	}
+	if o.AdminSocket && o.Bucket != "" {
+		return nil, fmt.Errorf("s3test: with AdminSocket, make the bucket's accounts through the socket")
 	}
 	if strings.Contains(o.Bucket, "*") && o.Engine != SeaweedFS {
 		return nil, fmt.Errorf("s3test: a bucket pattern (%q) is SeaweedFS's; %s grants one bucket", o.Bucket, o.Engine)
@@ -388,6 +398,9 @@ func (s *Server) stop() {
 	case <-time.After(500 * time.Millisecond):
 		_ = s.cmd.Process.Kill()
 		s.done <- <-s.done
+	}
+	if s.AdminSocket != "" {
+		_ = os.RemoveAll(filepath.Dir(s.AdminSocket))
 	}
 }
 

@@ -32,9 +32,19 @@ func (s *Server) versitygwCommand(bin, dir string, c *certs, o Options) (*exec.C
 	// versitygw changes its working directory: every path must be absolute.
 	// Without --keep-alive it answers every request "Connection: close",
 	// and each request pays a new TLS handshake.
-	cmd := exec.Command(bin, "--port", s.Endpoint, "--cert", c.certFile, "--key", c.keyFile,
-		"--admin-port", s.admin, "--admin-cert", c.certFile, "--admin-cert-key", c.keyFile,
-		"--iam-dir", iam, "--keep-alive", "--quiet", "posix", s.Dir)
+	admin := []string{"--admin-port", s.admin, "--admin-cert", c.certFile, "--admin-cert-key", c.keyFile}
+	if o.AdminSocket {
+		// A socket's path is bounded (108 bytes): a short directory of its
+		// own, not the test's.
+		d, err := os.MkdirTemp("", "vgw-")
+		if err != nil {
+			return nil, err
+		}
+		s.AdminSocket, s.admin = filepath.Join(d, "admin.sock"), ""
+		admin = []string{"--admin-port", s.AdminSocket}
+	}
+	args := append([]string{"--port", s.Endpoint, "--cert", c.certFile, "--key", c.keyFile}, admin...)
+	cmd := exec.Command(bin, append(args, "--iam-dir", iam, "--keep-alive", "--quiet", "posix", s.Dir)...)
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+RootAccess, "ROOT_SECRET_KEY="+RootSecret)
 	return cmd, nil
 }

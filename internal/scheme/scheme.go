@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/access"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 )
 
@@ -48,10 +49,14 @@ func CacheOptions(dns types.NamespacedName, operatorNamespace string) cache.Opti
 	if err != nil {
 		panic(err) // both names are validated DNS names
 	}
-	sync := labels.SelectorFromSet(labels.Set{scidatav1.LabelComponent: platform.ComponentSync})
-	// Pods: the sync Jobs' (their outcome) and the object stores' (why a
-	// store is not ready), never every pod of the cluster.
-	pods, err := labels.Parse(fmt.Sprintf("%s in (%s,%s)", scidatav1.LabelComponent, platform.ComponentSync, platform.ComponentObjectStore))
+	jobs, err := labels.Parse(fmt.Sprintf("%s in (%s,%s)", scidatav1.LabelComponent, platform.ComponentSync, access.ComponentGrantCheck))
+	if err != nil {
+		panic(err) // constant label values
+	}
+	// Pods: the sync Jobs' and the grant checks' (their outcome) and the
+	// object stores' (why a store is not ready), never every pod of the
+	// cluster.
+	pods, err := labels.Parse(fmt.Sprintf("%s in (%s,%s,%s)", scidatav1.LabelComponent, platform.ComponentSync, access.ComponentGrantCheck, platform.ComponentObjectStore))
 	if err != nil {
 		panic(err) // constant label values
 	}
@@ -66,8 +71,9 @@ func CacheOptions(dns types.NamespacedName, operatorNamespace string) cache.Opti
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&scidatav1.CatalogEntry{}: {Transform: strip},
 		&scidatav1.Submission{}:   {Transform: strip},
-		// Only the sync Jobs, never every Job of the cluster.
-		&batchv1.Job{}:                  {Label: sync},
+		// Only the sync Jobs and the grant checks, never every Job of the
+		// cluster.
+		&batchv1.Job{}:                  {Label: jobs},
 		&corev1.Pod{}:                   {Label: pods, Transform: strip},
 		&corev1.Secret{}:                {Namespaces: secrets},
 		&corev1.ConfigMap{}:             {Label: managed},

@@ -5,8 +5,10 @@ import (
 	"k8s.io/utils/ptr"
 	"net"
 	"net/url"
+	"sort"
 	"strconv"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
@@ -246,4 +248,36 @@ func (st Store) Secrets() []Ref {
 	}
 	add(Ref{Namespace: st.CA.Namespace, Name: st.CA.Name})
 	return out
+}
+
+// Peers is where p's External store answers, for the NetworkPolicies of
+// those who may reach it, from its spec: each CIDR, or the store's pods, on
+// its ports (the endpoint's port by default). None for a Managed store (its
+// pods are the platform's own), or an External one whose network is not
+// stated.
+func Peers(p *scidatav1.DataPlatform, operatorNamespace string) []platform.Peer {
+	ext := p.Spec.ObjectStore.External
+	if p.Spec.ObjectStore.Mode != scidatav1.ObjectStoreExternal || ext == nil || ext.Network == nil {
+		return nil
+	}
+	n := ext.Network
+	nums := append([]int32(nil), n.Ports...)
+	if len(nums) == 0 {
+		if port := For(p, operatorNamespace).Port(); port != 0 {
+			nums = []int32{port}
+		}
+	}
+	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
+	var ports []platform.Port
+	for _, port := range nums {
+		ports = append(ports, platform.Port{Port: port, Protocol: corev1.ProtocolTCP})
+	}
+	if ns := ptr.Deref(n.Namespace, ""); ns != "" {
+		return []platform.Peer{{Namespace: ns, PodLabels: n.PodSelector, Ports: ports}}
+	}
+	var peers []platform.Peer
+	for _, c := range n.CIDRs {
+		peers = append(peers, platform.Peer{CIDR: c, Ports: ports})
+	}
+	return peers
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -58,11 +59,12 @@ type Grant struct {
 }
 
 type statement struct {
-	Sid       string              `json:"Sid"`
-	Effect    string              `json:"Effect"`
-	Principal map[string][]string `json:"Principal"`
-	Action    []string            `json:"Action"`
-	Resource  []string            `json:"Resource"`
+	Sid       string                         `json:"Sid"`
+	Effect    string                         `json:"Effect"`
+	Principal map[string][]string            `json:"Principal"`
+	Action    []string                       `json:"Action"`
+	Resource  []string                       `json:"Resource"`
+	Condition map[string]map[string][]string `json:"Condition,omitempty"`
 }
 
 type policy struct {
@@ -75,6 +77,17 @@ type policy struct {
 // objects. Accounts not named get nothing (only root, which the policy
 // does not limit, may do more). The output is deterministic.
 func Policy(bucket string, grants []Grant) ([]byte, error) {
+	return PolicyWithAccess(bucket, grants, nil)
+}
+
+// PolicyWithAccess is Policy with the access grants of the grants file
+// added: for each, s3:GetObject on <bucket>/<prefix>* and s3:ListBucket on
+// the bucket only for a listing whose prefix is under it (StringLike
+// s3:prefix <prefix>*: a listing without a prefix, or outside it, matches
+// no statement and is refused), both under DateLessThan aws:CurrentTime
+// <expiry>, so that the store itself refuses the account from the instant
+// the grant expires. The caller leaves out grants already expired (Live).
+func PolicyWithAccess(bucket string, grants []Grant, access []FileGrant) ([]byte, error) {
 	if bucket == "" {
 		return nil, fmt.Errorf("no bucket")
 	}
@@ -98,6 +111,26 @@ func Policy(bucket string, grants []Grant) ([]byte, error) {
 		p.Statement = append(p.Statement,
 			statement{Sid: sid(g.Account.Name, "bucket"), Effect: "Allow", Principal: principal, Action: onBucket, Resource: []string{"arn:aws:s3:::" + bucket}},
 			statement{Sid: sid(g.Account.Name, "objects"), Effect: "Allow", Principal: principal, Action: onObjects, Resource: []string{"arn:aws:s3:::" + bucket + "/*"}})
+	}
+	byID := append([]FileGrant(nil), access...)
+	sort.Slice(byID, func(i, j int) bool { return byID[i].ID < byID[j].ID })
+	for _, g := range byID {
+		if err := g.Validate(); err != nil {
+			return nil, err
+		}
+		if other, dup := seen[g.Access]; dup {
+			return nil, fmt.Errorf("access grant %s shares an access key with account %s", g.ID, other)
+		}
+		seen[g.Access] = "grant " + g.ID
+		principal := map[string][]string{"AWS": {g.Access}}
+		until := map[string][]string{"aws:CurrentTime": {g.Expires.UTC().Format(time.RFC3339)}}
+		p.Statement = append(p.Statement,
+			statement{Sid: sid("grant"+g.ID, "list"), Effect: "Allow", Principal: principal, Action: []string{"s3:ListBucket"},
+				Resource:  []string{"arn:aws:s3:::" + bucket},
+				Condition: map[string]map[string][]string{"StringLike": {"s3:prefix": {g.Prefix + "*"}}, "DateLessThan": until}},
+			statement{Sid: sid("grant"+g.ID, "read"), Effect: "Allow", Principal: principal, Action: []string{"s3:GetObject"},
+				Resource:  []string{"arn:aws:s3:::" + bucket + "/" + g.Prefix + "*"},
+				Condition: map[string]map[string][]string{"DateLessThan": until}})
 	}
 	if len(p.Statement) == 0 {
 		return nil, fmt.Errorf("no account to grant access to bucket %s", bucket)

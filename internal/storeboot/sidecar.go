@@ -1,31 +1,46 @@
 package storeboot
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
 )
 
-// Sidecar is the second step: it keeps a store's bucket and its policy
-// right, with the root account, and says on /readyz whether they are.
+// Sidecar is the second step: it keeps a store's bucket, its policy and its
+// access grants' accounts right, with the root account, and says on /readyz
+// whether they are.
 type Sidecar struct {
 	// Client speaks to the store with the root account.
 	Client *minio.Client
-	// Bucket is the bucket to make; Policy the bucket policy to keep (from
-	// Policy).
+	// Bucket is the bucket to make; Grants the store's own accounts and
+	// their access (Policy).
 	Bucket string
-	Policy []byte
+	Grants []Grant
+	// GrantsFile is where the grants Secret is mounted ("" for none): the
+	// access grants of this store (ParseGrants). The kubelet replaces a
+	// mounted Secret's files when the Secret changes, without restarting
+	// the pod; the sidecar reads the file every PollInterval.
+	GrantsFile string
+	// Admin makes and deletes the grants' accounts while the server runs
+	// (nil: GrantsFile must be empty).
+	Admin *Admin
 	// HealthAddr is where /readyz and /healthz answer.
 	HealthAddr string
-	// Interval is how often the bucket and its policy are checked once right.
-	Interval time.Duration
-	Log      *slog.Logger
+	// Interval is how often everything is checked again once right, and
+	// PollInterval how often the grants file is read (default a second).
+	Interval, PollInterval time.Duration
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // Backoff bounds of the checks while the store is not right.
@@ -34,10 +49,13 @@ const (
 	maxRetry = 30 * time.Second
 )
 
-// Run serves the health endpoints and runs Ensure until ctx ends: every
-// Interval while the store is right, sooner (backing off from a second to
-// half a minute) while it is not, when /readyz answers 503 with the reason.
-// It returns nil when ctx ends, an error only if it cannot listen.
+// Run serves the health endpoints and keeps the store right until ctx
+// ends: at once when the grants file changes or a grant expires, every
+// Interval otherwise, and sooner (backing off from a second to half a
+// minute) while it is not right, when /readyz answers 503 with the reason.
+// A grant is dropped at its expiry instant even if the file still holds it:
+// its account is deleted and its statements leave the bucket policy. It
+// returns nil when ctx ends, an error only if it cannot listen.
 func (s *Sidecar) Run(ctx context.Context) error {
 	state := &readiness{reason: "the bucket has not been checked yet"}
 	mux := http.NewServeMux()
@@ -54,35 +72,143 @@ func (s *Sidecar) Run(ctx context.Context) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
+	poll := s.PollInterval
+	if poll <= 0 {
+		poll = time.Second
+	}
 
-	backoff := minRetry
+	var (
+		file    []byte      // the grants file as last read
+		grants  []FileGrant // its grants, as last parsed right
+		applied string      // what the last successful pass applied
+		failed  bool        // the last pass failed: wait for due
+		due     time.Time   // when to check again regardless
+		backoff = minRetry
+	)
 	for {
-		next := s.Interval
-		if err := s.check(ctx); err != nil {
-			state.set(false, err.Error())
-			s.Log.Warn("the store is not ready", "error", err.Error(), "retryIn", backoff.String())
-			next, backoff = backoff, min(backoff*2, maxRetry)
-		} else {
-			state.set(true, "")
-			backoff = minRetry
+		now := s.now()
+		if data, changed := s.readGrants(file); changed {
+			file = data
+			if g, err := ParseGrants(data); err != nil {
+				// Keep the grants last read right; a bad file is a bug to see.
+				s.Log.Error("the grants file is not valid; the grants last read stay", "error", err.Error())
+			} else {
+				grants = g
+			}
+		}
+		live := Live(grants, now)
+		key := grantsKey(live)
+		if (!failed && key != applied) || !now.Before(due) {
+			if err := s.check(ctx, live); err != nil {
+				state.set(false, err.Error())
+				failed = true
+				s.Log.Warn("the store is not ready", "error", err.Error(), "retryIn", backoff.String())
+				due, backoff = now.Add(backoff), min(backoff*2, maxRetry)
+			} else {
+				state.set(true, "")
+				failed, applied, due, backoff = false, key, now.Add(s.Interval), minRetry
+			}
+		}
+		wait := min(poll, due.Sub(now))
+		if next := NextExpiry(live); !next.IsZero() && next.Sub(now) < wait {
+			wait = next.Sub(now)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(next):
+		case <-time.After(max(wait, 0)):
 		}
 	}
 }
 
-// check is one bounded pass of Ensure, logged when it changed something.
-func (s *Sidecar) check(ctx context.Context) error {
+func (s *Sidecar) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// readGrants reads the grants file, reporting whether it differs from last.
+// A missing file holds no grant.
+func (s *Sidecar) readGrants(last []byte) ([]byte, bool) {
+	if s.GrantsFile == "" {
+		return nil, false
+	}
+	data, err := os.ReadFile(s.GrantsFile)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		s.Log.Error("cannot read the grants file", "error", err.Error())
+		return last, false
+	}
+	return data, !bytes.Equal(data, last) || (last == nil && data != nil)
+}
+
+// grantsKey identifies a set of live grants, to tell when it changed.
+func grantsKey(live []FileGrant) string {
+	b, _ := EncodeGrants(live)
+	return string(b)
+}
+
+// check is one bounded pass: the grants' accounts, then the bucket and its
+// policy, logged when it changed something.
+func (s *Sidecar) check(ctx context.Context, live []FileGrant) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	out, err := Ensure(ctx, s.Client, s.Bucket, s.Policy)
-	if err == nil && (out.BucketCreated || out.PolicySet) {
-		s.Log.Info("the store is ready", "bucketCreated", out.BucketCreated, "policySet", out.PolicySet)
+	created, deleted, err := s.syncAccounts(ctx, live)
+	if err != nil {
+		return err
+	}
+	policy, err := PolicyWithAccess(s.Bucket, s.Grants, live)
+	if err != nil {
+		return err
+	}
+	out, err := Ensure(ctx, s.Client, s.Bucket, policy)
+	if err == nil && (out.BucketCreated || out.PolicySet || created+deleted > 0) {
+		s.Log.Info("the store is ready", "bucketCreated", out.BucketCreated, "policySet", out.PolicySet,
+			"grants", len(live), "grantAccountsCreated", created, "grantAccountsDeleted", deleted)
 	}
 	return err
+}
+
+// syncAccounts makes the account of every live grant and deletes every
+// account that is neither the store's own nor a live grant's: an expired or
+// withdrawn grant's account is refused from the next request on.
+func (s *Sidecar) syncAccounts(ctx context.Context, live []FileGrant) (created, deleted int, err error) {
+	if s.Admin == nil {
+		if len(live) > 0 {
+			return 0, 0, fmt.Errorf("%d access grants, but no admin API to make their accounts with", len(live))
+		}
+		return 0, 0, nil
+	}
+	have, err := s.Admin.ListUsers(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	want := map[string]bool{}
+	for _, g := range s.Grants {
+		want[g.Account.Access] = true
+	}
+	for _, g := range live {
+		want[g.Access] = true
+	}
+	present := map[string]bool{}
+	for _, k := range have {
+		present[k] = true
+		if !want[k] {
+			if err := s.Admin.DeleteUser(ctx, k); err != nil {
+				return created, deleted, fmt.Errorf("delete account: %w", err)
+			}
+			deleted++
+		}
+	}
+	for _, g := range live {
+		if !present[g.Access] {
+			if err := s.Admin.CreateUser(ctx, g.Access, g.Secret); err != nil {
+				return created, deleted, fmt.Errorf("create the account of grant %s: %w", g.ID, err)
+			}
+			created++
+		}
+	}
+	return created, deleted, nil
 }
 
 // readiness is what /readyz reports.

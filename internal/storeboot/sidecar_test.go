@@ -28,10 +28,6 @@ func TestSidecarIsReadyOnlyOnceTheAccountsCanUseTheBucket(t *testing.T) {
 		_, err := storeboot.WriteIAM(iamDir, []storeboot.Account{owners, center}, s3test.RootAccess)
 		return err
 	}})
-	want, err := storeboot.Policy(bucket, []storeboot.Grant{{Account: owners, Access: storeboot.Manage}, {Account: center, Access: storeboot.Read}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +36,8 @@ func TestSidecarIsReadyOnlyOnceTheAccountsCanUseTheBucket(t *testing.T) {
 	_ = l.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
-	sc := &storeboot.Sidecar{Client: srv.Root(), Bucket: bucket, Policy: want, HealthAddr: health, Interval: time.Minute,
+	sc := &storeboot.Sidecar{Client: srv.Root(), Bucket: bucket, Grants: []storeboot.Grant{{Account: owners, Access: storeboot.Manage}, {Account: center, Access: storeboot.Read}},
+		HealthAddr: health, Interval: time.Minute,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	done := make(chan error, 1)
 	go func() { done <- sc.Run(ctx) }()

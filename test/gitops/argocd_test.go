@@ -20,7 +20,7 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
-var kinds = []string{"DataPlatform", "CatalogEntry", "SubmissionPolicy", "Submission"}
+var kinds = []string{"DataPlatform", "CatalogEntry", "SubmissionPolicy", "Submission", "AccessRequest"}
 
 func readScripts(t *testing.T) (string, map[string]string) {
 	t.Helper()

@@ -56,7 +56,7 @@ func crdScopes(t *testing.T) map[string]string {
 		}
 	}
 	if len(scopes) != len(kinds) {
-		t.Fatalf("the CRDs define %v, want the four kinds %v", scopes, kinds)
+		t.Fatalf("the CRDs define %v, want the kinds %v", scopes, kinds)
 	}
 	return scopes
 }

@@ -81,7 +81,8 @@ func asManager(t *testing.T) client.Client {
 	t.Helper()
 	return as(t, managerUser,
 		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "create", "patch", "update", "delete"}},
-		rbacv1.PolicyRule{APIGroups: []string{"scidata.io"}, Resources: []string{"submissions", "submissions/status", "projects", "projects/status"}, Verbs: []string{"get", "create", "update", "patch"}})
+		rbacv1.PolicyRule{APIGroups: []string{"scidata.io"}, Resources: []string{"submissions", "submissions/status", "projects", "projects/status"}, Verbs: []string{"get", "create", "update", "patch"}},
+		rbacv1.PolicyRule{APIGroups: []string{"scidata.io"}, Resources: []string{"accessrequests", "accessrequests/status"}, Verbs: []string{"get", "update", "patch"}})
 }
 
 // A platform's namespace cannot be deleted directly, by anyone; only the

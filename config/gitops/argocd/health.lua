@@ -1,5 +1,5 @@
 -- Argo CD health check for the scidata.io kinds (DataPlatform, CatalogEntry,
--- SubmissionPolicy, Submission). It reads the kstatus conditions the
+-- SubmissionPolicy, Submission, AccessRequest). It reads the kstatus conditions the
 -- operator writes, as Flux does:
 --   Stalled True                          -> Degraded (a person must act)
 --   status not yet written, or
