@@ -37,6 +37,7 @@ import (
 
 	"testing"
 
+	"github.com/scidata-io/scidata-operator/internal/s3test"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -71,6 +72,7 @@ func TestMain(m *testing.M) {
 	go func() {
 		s := <-sigs
 		fmt.Fprintf(os.Stderr, "e2e: %v: bringing the local cluster down\n", s)
+		s3test.StopShared()
 		if err := node.down(); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e: down:", err)
 		}
@@ -80,6 +82,7 @@ func TestMain(m *testing.M) {
 		time.AfterFunc(d-90*time.Second, func() {
 			fmt.Fprintln(os.Stderr, "e2e: the test timeout is near: bringing the local cluster down")
 			node.diagnose()
+			s3test.StopShared()
 			if err := node.down(); err != nil {
 				fmt.Fprintln(os.Stderr, "e2e: down:", err)
 			}
@@ -87,6 +90,7 @@ func TestMain(m *testing.M) {
 		})
 	}
 	code := m.Run()
+	s3test.StopShared() // the city's store the tests ran on the node's address
 	if code != 0 && node.upErr == nil {
 		node.diagnose()
 	}
