@@ -26,7 +26,6 @@ import (
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/s3test"
 	"github.com/scidata-io/scidata-operator/internal/store"
-	"github.com/scidata-io/scidata-operator/internal/submission"
 	"github.com/scidata-io/scidata-operator/test/cityops"
 )
 
@@ -365,6 +364,3 @@ func versionsWithoutManifest(t *testing.T, cl *minio.Client, bucket, prefix stri
 	slices.Sort(missing)
 	return missing, len(seen)
 }
-
-// submissionName is the Submission the Center's policy makes for an entry.
-func submissionName(entry, version string) string { return submission.Name(entry, version) }
