@@ -113,24 +113,35 @@ func faultsMidTransfer(t *testing.T, k kube) {
 	}
 	t.Logf("the owners put %d objects of %d KiB into the city's store in %.1fs", faultObjects, faultObjectSize>>10, time.Since(start).Seconds())
 
+	// held is, for a store that goes down, an instant at which it was
+	// surely down (API times have whole seconds): the sync pod that ran when
+	// it went down must have failed and been replaced, or still been running
+	// then.
+	var storeDown time.Time
 	faults := []struct {
 		name, entry string
 		inject      func(t *testing.T, pod string)
+		held        func(t *testing.T) time.Time
 	}{
 		{"the sync pod is killed", "plots-fault-sync-pod", func(t *testing.T, pod string) {
 			k.run("delete", "pod", "-n", centerNS, pod, "--grace-period=1", "--wait=false")
-		}},
+		}, nil},
 		{"the manager is restarted", "plots-fault-manager", func(t *testing.T, _ string) {
 			k.run("delete", "pod", "-n", operatorNS, managerPod(t, k).Name, "--wait=false")
-		}},
+		}, nil},
 		{"the department's store (SeaweedFS) stops and starts again", "plots-fault-dept-store", func(t *testing.T, _ string) {
 			srv.Stop()
-			down := time.Now()
+			storeDown = time.Now()
 			srv.Restart(t)
-			t.Logf("the city's store answered and took writes again %.1fs after it stopped", time.Since(down).Seconds())
-		}},
+			t.Logf("the city's store answered and took writes again %.1fs after it stopped", time.Since(storeDown).Seconds())
+		}, func(*testing.T) time.Time { return storeDown.Add(time.Second) }},
 		{"the Center's store pod is killed", "plots-fault-center-store", func(t *testing.T, _ string) {
 			k.run("delete", "pod", "-n", centerNS, platform.ObjectStoreName+"-0", "--grace-period=1", "--wait=false")
+		}, func(t *testing.T) time.Time {
+			// The StatefulSet makes the new pod once the old one is gone.
+			var pod corev1.Pod
+			k.get(&pod, "pod", "-n", centerNS, platform.ObjectStoreName+"-0")
+			return pod.CreationTimestamp.Time
 		}},
 	}
 	flows := make([]flow, len(faults))
@@ -145,13 +156,14 @@ func faultsMidTransfer(t *testing.T, k kube) {
 	// The sync pod and the manager touch one transfer each: their two
 	// transfers run side by side. A store that goes down fails every
 	// transfer reading or writing it: those run one at a time.
+	hit := make([]string, len(faults)) // the sync pod running when the fault came
 	for _, phase := range [][]int{{0, 1}, {2}, {3}} {
 		for _, i := range phase {
 			approve(t, k, flows[i])
-			pod := runningSyncPod(t, k, submission.JobName(waiting[i]))
+			hit[i] = runningSyncPod(t, k, submission.JobName(waiting[i]))
 			at := time.Now()
-			faults[i].inject(t, pod)
-			t.Logf("%s while %s was copying (%.1fs to inject)", faults[i].name, pod, time.Since(at).Seconds())
+			faults[i].inject(t, hit[i])
+			t.Logf("%s while %s was copying (%.1fs to inject)", faults[i].name, hit[i], time.Since(at).Seconds())
 		}
 		for _, i := range phase {
 			sub := awaitTransferred(t, k, flows[i], 5*time.Minute)
@@ -162,6 +174,23 @@ func faultsMidTransfer(t *testing.T, k kube) {
 			t.Logf("%s: transferred; attempts %d; its Job created %d pods: %d failed, %d succeeded", faults[i].name, sub.Status.Transfer.Attempts, len(created.Items), job.Status.Failed, job.Status.Succeeded)
 			if i == 0 && len(created.Items) < 2 {
 				t.Errorf("the sync pod was killed while copying, yet its Job created %d pod: the kill came after the copy", len(created.Items))
+			}
+			if faults[i].held != nil && len(created.Items) < 2 {
+				// Not replaced: the pod rode the outage out with its
+				// retries, so it ended after the store was down.
+				held := faults[i].held(t)
+				var pod corev1.Pod
+				k.get(&pod, "pod", "-n", centerNS, hit[i])
+				var ended time.Time
+				for _, c := range pod.Status.ContainerStatuses {
+					if c.State.Terminated != nil {
+						ended = c.State.Terminated.FinishedAt.Time
+					}
+				}
+				t.Logf("%s: %s was not replaced; it ended at %s, the store was down at %s", faults[i].name, hit[i], ended.Format(time.TimeOnly), held.Format(time.TimeOnly))
+				if ended.Before(held.Truncate(time.Second)) {
+					t.Errorf("%s: %s ended at %s, before the store was down (%s): the fault came after the copy", faults[i].name, hit[i], ended, held)
+				}
 			}
 		}
 	}
@@ -207,7 +236,7 @@ func faultsMidTransfer(t *testing.T, k kube) {
 			t.Errorf("%s: %d objects read back differ, first: %v", faults[i].name, len(errs), errs[0])
 		}
 		verifyReceipt(t, k, sub, string(manifest), []string{`"by": "` + curator + `"`, `"ObjectsPresent"`})
-		t.Logf("%s: one receipt (%s), %d objects read back byte for byte, receipt verified offline", faults[i].name, sub.Status.Receipt.KeyID, len(data))
+		t.Logf("%s: one Job, one receipt; %d objects read back byte for byte; the receipt verified offline", faults[i].name, len(data))
 	}
 	missing, versions := versionsWithoutManifest(t, cl, bucket, extDept+"/")
 	if len(missing) > 0 {
