@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -274,7 +276,28 @@ func receive(t *testing.T, k kube, f flow) {
 	// with the manifest and the receipt beside them.
 	dest := sub.Status.Transfer.Destination
 	center := cityops.ManagedStore(centerNS)
-	listed := listStore(t, k, centerNS, center, "objectstore-upload", "list-center-"+f.dept, dest)
+	var listed map[string]int64
+	var manifest string
+	if f.first {
+		// From a pod of the Center's namespace, with its owners' account.
+		listed = listStore(t, k, centerNS, center, "objectstore-upload", "list-center-"+f.dept, dest)
+		manifest = toolJob(t, k, centerNS, "read-manifest-"+f.dept, cityops.ObjectsArgs(center, "cat", dest+"manifest.json"), "objectstore-upload", "")
+	} else {
+		// The same account from the host (no Job to wait for).
+		cl, bucket := centerStoreClient(t, k)
+		listed = map[string]int64{}
+		for o := range cl.ListObjects(context.Background(), bucket, minio.ListObjectsOptions{Prefix: dest, Recursive: true}) {
+			if o.Err != nil {
+				t.Fatalf("list %s: %v", dest, o.Err)
+			}
+			listed[o.Key] = o.Size
+		}
+		b, err := getObject(cl, bucket, dest+"manifest.json")
+		if err != nil {
+			t.Fatalf("the manifest: %v", err)
+		}
+		manifest = string(b)
+	}
 	for n, d := range f.data {
 		if listed[dest+n] != int64(len(d)) {
 			t.Errorf("the Center's store holds %s%s with %d bytes, want %d", dest, n, listed[dest+n], len(d))
@@ -297,7 +320,6 @@ func receive(t *testing.T, k kube, f flow) {
 			t.Errorf("the Center's owners overwrote %s (failed %q):\n%s", dest, failed, logs)
 		}
 	}
-	manifest := toolJob(t, k, centerNS, "read-manifest-"+f.dept, cityops.ObjectsArgs(center, "cat", dest+"manifest.json"), "objectstore-upload", "")
 	checkManifest(t, manifest, f.data)
 	verifyReceipt(t, k, sub, manifest, []string{`"by": "` + f.reviewer + `"`, `"by": "` + curator + `"`, `"SubjectCode"`, `"ObjectsPresent"`})
 	t.Logf("%s/%s: receipt %s verified; a one-byte change is refused", f.ns, name, sub.Status.Receipt.KeyID)
