@@ -103,6 +103,7 @@ func runningSyncPod(t *testing.T, k kube, job string) string {
 func faultsMidTransfer(t *testing.T, k kube) {
 	srv := cityStore(t)
 	data := faultDataSet()
+	began := time.Now()
 	start := time.Now()
 	up := srv.As(s3test.Upload)
 	if errs := parallel(data, func(key, value string) error {
@@ -168,6 +169,7 @@ func faultsMidTransfer(t *testing.T, k kube) {
 		}
 		for _, i := range phase {
 			sub := awaitTransferred(t, k, flows[i], 5*time.Minute)
+			t.Logf("%s: transferred %.1fs into the step", faults[i].name, time.Since(began).Seconds())
 			var job batchv1.Job
 			k.get(&job, "job", "-n", centerNS, sub.Status.Transfer.JobName)
 			var created corev1.EventList
@@ -200,6 +202,8 @@ func faultsMidTransfer(t *testing.T, k kube) {
 	for i, f := range flows {
 		subs[i] = accept(t, k, f)
 	}
+	t.Logf("the four accepted and receipted %.1fs into the step", time.Since(began).Seconds())
+	start = time.Now()
 	cl, bucket := centerStoreClient(t, k)
 	for i, sub := range subs {
 		dest := sub.Status.Transfer.Destination
@@ -253,5 +257,5 @@ func faultsMidTransfer(t *testing.T, k kube) {
 	if len(jobs) != len(faults)+1 {
 		t.Errorf("%d sync Jobs for %s, want %d (one per Submission): %v", len(jobs), extDept, len(faults)+1, jobs)
 	}
-	t.Logf("%d versions of %s in the Center's store, each with its manifest", versions, extDept)
+	t.Logf("%d versions of %s in the Center's store, each with its manifest; read back and verified in %.1fs", versions, extDept, time.Since(start).Seconds())
 }
