@@ -24,6 +24,8 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
+	"io"
 	"flag"
 	"fmt"
 	"os"
@@ -228,6 +230,15 @@ func machineBusy() string {
 		return lockFile + " is held"
 	}
 	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	// Between commands the lock file names the cluster that is up (a
+	// simulated one runs no kubelet); `down` removes it. This checkout's
+	// own cluster was ruled out before.
+	var owner struct {
+		StateDir string `json:"stateDir"`
+	}
+	if b, err := io.ReadAll(f); err == nil && json.Unmarshal(b, &owner) == nil && owner.StateDir != "" {
+		return "the cluster of " + owner.StateDir + " is up (" + lockFile + ")"
+	}
 	return ""
 }
 
