@@ -25,9 +25,9 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
