@@ -18,7 +18,9 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 )
 
-// The rest of the sample city, applied while the manager is killed.
+// The rest of the sample city, applied while the manager is killed: with
+// the Center, science-technology, natural-resources and the External
+// forestry, seven platforms.
 var restOfCity = []string{"30-ecology-environment.yaml", "40-meteorology.yaml", "50-water-resources.yaml"}
 
 // managerKilledDuringConvergence applies the rest of the sample city and
@@ -76,7 +78,7 @@ func managerKilledDuringConvergence(t *testing.T, k kube) {
 				waiting = append(waiting, p.Name)
 			}
 		}
-		return len(list.Items) == 6 && len(waiting) == 0, fmt.Sprintf("%d platforms, waiting: %v", len(list.Items), waiting)
+		return len(list.Items) == 7 && len(waiting) == 0, fmt.Sprintf("%d platforms, waiting: %v", len(list.Items), waiting)
 	})
 	// The policies have seen every entry: wait for their counts to settle.
 	eventually(t, 2*time.Minute, "every SubmissionPolicy current", func() (bool, string) {

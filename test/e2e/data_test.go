@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -21,6 +23,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/store"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 	"github.com/scidata-io/scidata-operator/test/cityops"
 )
@@ -109,10 +112,16 @@ func uploadData(t *testing.T, k kube) {
 	}
 }
 
-// listObjects lists a store from a pod in its namespace: key → size.
+// listObjects lists a Managed store from a pod in its namespace: key → size.
 func listObjects(t *testing.T, k kube, ns, secret, job, prefix string) map[string]int64 {
 	t.Helper()
-	out := toolJob(t, k, ns, job, cityops.ObjectsArgs(cityops.ManagedStore(ns), "ls", prefix), secret, "")
+	return listStore(t, k, ns, cityops.ManagedStore(ns), secret, job, prefix)
+}
+
+// listStore lists st from a pod in ns: key → size.
+func listStore(t *testing.T, k kube, ns string, st store.Store, secret, job, prefix string) map[string]int64 {
+	t.Helper()
+	out := toolJob(t, k, ns, job, cityops.ObjectsArgs(st, "ls", prefix), secret, "")
 	got := map[string]int64{}
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		var size int64
@@ -130,71 +139,119 @@ func listObjects(t *testing.T, k kube, ns, secret, job, prefix string) map[strin
 // copies the bytes, and the receipt verifies offline against the manifest
 // read back from the Center's store; a changed byte fails verification.
 func submitAndReceive(t *testing.T, k kube) {
-	name := submission.Name(entryName, entryVersion)
+	receive(t, k, flow{dept: dept, ns: deptNS, entry: entryName, version: entryVersion, reviewer: reviewer, data: sampleData, first: true})
+}
+
+// flow is one department's entry, from its Submission to its receipt.
+type flow struct {
+	dept, ns, entry, version, reviewer string
+	data                               map[string]string
+	// first: the checks made once for the city (the Center's owners
+	// cannot overwrite what was received; the review policy refuses a
+	// review in another's name).
+	first bool
+}
+
+// awaitReview waits for the Submission the Center's policy makes for the
+// entry to wait for its review, with no sync Job yet.
+func awaitReview(t *testing.T, k kube, f flow) *scidatav1.Submission {
+	t.Helper()
+	name := submission.Name(f.entry, f.version)
 	var sub scidatav1.Submission
-	eventually(t, 90*time.Second, "Submission "+deptNS+"/"+name+" waits for review", func() (bool, string) {
-		if !k.exists("submission", "-n", deptNS, name) {
+	eventually(t, 90*time.Second, "Submission "+f.ns+"/"+name+" waits for review", func() (bool, string) {
+		if !k.exists("submission", "-n", f.ns, name) {
 			return false, "no Submission yet"
 		}
-		k.get(&sub, "submission", "-n", deptNS, name)
+		k.get(&sub, "submission", "-n", f.ns, name)
 		c := meta.FindStatusCondition(sub.Status.Conditions, scidatav1.ConditionReady)
 		return c != nil && c.Status == metav1.ConditionFalse && sub.Status.Transfer == nil, fmt.Sprintf("%+v", sub.Status)
 	})
-	if jobs := strings.TrimSpace(k.run("get", "jobs", "-n", centerNS, "-l", "app.kubernetes.io/component=sync", "-o", "name")); jobs != "" {
-		t.Fatalf("a sync Job runs before the review: %s", k.run("get", "jobs", "-n", centerNS))
+	if k.exists("job", "-n", centerNS, submission.JobName(&sub)) {
+		t.Fatalf("the sync Job of %s/%s runs before the review", f.ns, name)
 	}
+	return &sub
+}
 
-	// The reviewer: approve on reviewers/science-technology, and the
-	// status of Submissions in the department's namespace only.
-	rbac := cityops.ReviewerRBAC(dept, deptNS, reviewer)
-	if out, err := k.try(rbac, "apply", "-f", "-"); err != nil {
+// approve: the department's reviewer approves in their own name (approve
+// on reviewers/<department>, and the status of Submissions in the
+// department's namespace only).
+func approve(t *testing.T, k kube, f flow) {
+	t.Helper()
+	name := submission.Name(f.entry, f.version)
+	if out, err := k.try(cityops.ReviewerRBAC(f.dept, f.ns, f.reviewer), "apply", "-f", "-"); err != nil {
 		t.Fatalf("reviewer RBAC: %v\n%s", err, out)
 	}
 	review := func(by string) (string, error) {
 		patch := cityops.ApprovalPatch(by, metav1.Now())
-		return k.try("", "patch", "submission", "-n", deptNS, name, "--subresource=status", "--type=merge", "-p", patch, "--as", reviewer)
+		return k.try("", "patch", "submission", "-n", f.ns, name, "--subresource=status", "--type=merge", "-p", patch, "--as", f.reviewer)
 	}
-	// Approving in someone else's name is refused by admission.
-	if out, err := review("someone-else"); err == nil || !strings.Contains(out, "scidata-submission-review") {
-		t.Fatalf("a review in another's name was not refused by the review policy: %v\n%s", err, out)
+	if f.first {
+		// Approving in someone else's name is refused by admission.
+		if out, err := review("someone-else"); err == nil || !strings.Contains(out, "scidata-submission-review") {
+			t.Fatalf("a review in another's name was not refused by the review policy: %v\n%s", err, out)
+		}
 	}
-	start := time.Now()
 	eventually(t, 30*time.Second, "the reviewer's approval is admitted", func() (bool, string) {
-		out, err := review(reviewer) // RBAC may take a moment to reach the authorizer's cache
+		out, err := review(f.reviewer) // RBAC may take a moment to reach the authorizer's cache
 		return err == nil, out
 	})
+}
 
-	// The Center's gates passed, the data is transferred and verified: the
-	// sample city asks its curator to accept before the receipt.
-	eventually(t, 4*time.Minute, "Submission "+name+" is transferred and waits for the Center's curator", func() (bool, string) {
-		k.get(&sub, "submission", "-n", deptNS, name)
+// awaitTransferred waits until the Center's gates passed and the data was
+// transferred and verified: the sample city asks its curator to accept
+// before the receipt.
+func awaitTransferred(t *testing.T, k kube, f flow, timeout time.Duration) *scidatav1.Submission {
+	t.Helper()
+	name := submission.Name(f.entry, f.version)
+	var sub scidatav1.Submission
+	eventually(t, timeout, "Submission "+name+" is transferred and waits for the Center's curator", func() (bool, string) {
+		k.get(&sub, "submission", "-n", f.ns, name)
 		return submission.State(&sub) == scidatav1.SubmissionAwaitingAcceptance && sub.Status.AcceptanceDueAt != nil, fmt.Sprintf("%+v", sub.Status.Conditions)
 	})
-	t.Logf("approved → transferred in %.1fs; gates %v; acceptance due %s", time.Since(start).Seconds(), submission.Passed(sub.Status.Gates), sub.Status.AcceptanceDueAt)
+	return &sub
+}
+
+// accept: the Center's curator accepts (the department's reviewer
+// cannot), and the Submission is received with its receipt.
+func accept(t *testing.T, k kube, f flow) *scidatav1.Submission {
+	t.Helper()
+	name := submission.Name(f.entry, f.version)
 	if out, err := k.try(cityops.CuratorRBAC(curator), "apply", "-f", "-"); err != nil {
 		t.Fatalf("curator RBAC: %v\n%s", err, out)
 	}
-	// The department's reviewer cannot accept for the Center.
-	if out, err := k.try("", "patch", "submission", "-n", deptNS, name, "--subresource=status", "--type=merge", "-p", cityops.AcceptancePatch(reviewer, metav1.Now()), "--as", reviewer); err == nil {
+	if out, err := k.try("", "patch", "submission", "-n", f.ns, name, "--subresource=status", "--type=merge", "-p", cityops.AcceptancePatch(f.reviewer, metav1.Now()), "--as", f.reviewer); err == nil {
 		t.Fatalf("the department's reviewer accepted for the Center:\n%s", out)
 	}
 	eventually(t, 30*time.Second, "the curator's acceptance is admitted", func() (bool, string) {
-		out, err := k.try("", "patch", "submission", "-n", deptNS, name, "--subresource=status", "--type=merge", "-p", cityops.AcceptancePatch(curator, metav1.Now()), "--as", curator)
+		out, err := k.try("", "patch", "submission", "-n", f.ns, name, "--subresource=status", "--type=merge", "-p", cityops.AcceptancePatch(curator, metav1.Now()), "--as", curator)
 		return err == nil, out
 	})
+	var sub scidatav1.Submission
 	eventually(t, time.Minute, "Submission "+name+" is received with a receipt", func() (bool, string) {
-		k.get(&sub, "submission", "-n", deptNS, name)
+		k.get(&sub, "submission", "-n", f.ns, name)
 		return sub.Status.Receipt != nil && meta.IsStatusConditionTrue(sub.Status.Conditions, scidatav1.ConditionReceived) &&
 			meta.IsStatusConditionTrue(sub.Status.Conditions, scidatav1.ConditionReady), fmt.Sprintf("%+v", sub.Status.Conditions)
 	})
-	t.Logf("approved → receipt in %.1fs; transfer %+v", time.Since(start).Seconds(), *sub.Status.Transfer)
 	if !meta.IsStatusConditionTrue(sub.Status.Conditions, scidatav1.ConditionApproved) {
 		t.Errorf("Approved condition not True: %+v", sub.Status.Conditions)
 	}
+	return &sub
+}
+
+// receive follows f's entry from the Center's policy to a verified receipt.
+func receive(t *testing.T, k kube, f flow) {
+	name := submission.Name(f.entry, f.version)
+	awaitReview(t, k, f)
+	start := time.Now()
+	approve(t, k, f)
+	sub := awaitTransferred(t, k, f, 4*time.Minute)
+	t.Logf("approved → transferred in %.1fs; gates %v; acceptance due %s", time.Since(start).Seconds(), submission.Passed(sub.Status.Gates), sub.Status.AcceptanceDueAt)
+	sub = accept(t, k, f)
+	t.Logf("approved → receipt in %.1fs; transfer %+v", time.Since(start).Seconds(), *sub.Status.Transfer)
 
 	// A real pod ran the copy, in the Center's namespace, as a sync pod.
 	var pods corev1.PodList
-	k.get(&pods, "pods", "-n", centerNS, "-l", "app.kubernetes.io/component=sync")
+	k.get(&pods, "pods", "-n", centerNS, "-l", "app.kubernetes.io/component=sync,"+batchv1.JobNameLabel+"="+sub.Status.Transfer.JobName)
 	succeeded := 0
 	for _, p := range pods.Items {
 		if p.Status.Phase == corev1.PodSucceeded {
@@ -202,13 +259,13 @@ func submitAndReceive(t *testing.T, k kube) {
 		}
 	}
 	if succeeded == 0 {
-		t.Errorf("no sync pod Succeeded in %s: %d pods", centerNS, len(pods.Items))
+		t.Errorf("no sync pod of %s Succeeded in %s: %d pods", sub.Status.Transfer.JobName, centerNS, len(pods.Items))
 	}
-	if sub.Status.Transfer.Objects != int64(len(sampleData)) {
-		t.Errorf("the transfer copied %d objects, want %d", sub.Status.Transfer.Objects, len(sampleData))
+	if sub.Status.Transfer.Objects != int64(len(f.data)) {
+		t.Errorf("the transfer copied %d objects, want %d", sub.Status.Transfer.Objects, len(f.data))
 	}
 	var total int64
-	for _, d := range sampleData {
+	for _, d := range f.data {
 		total += int64(len(d))
 	}
 	if sub.Status.Transfer.Bytes != total {
@@ -218,8 +275,30 @@ func submitAndReceive(t *testing.T, k kube) {
 	// The bytes are in the Center's store, under the version's prefix,
 	// with the manifest and the receipt beside them.
 	dest := sub.Status.Transfer.Destination
-	listed := listObjects(t, k, centerNS, "objectstore-upload", "list-center-store", dest)
-	for n, d := range sampleData {
+	center := cityops.ManagedStore(centerNS)
+	var listed map[string]int64
+	var manifest string
+	if f.first {
+		// From a pod of the Center's namespace, with its owners' account.
+		listed = listStore(t, k, centerNS, center, "objectstore-upload", "list-center-"+f.dept, dest)
+		manifest = toolJob(t, k, centerNS, "read-manifest-"+f.dept, cityops.ObjectsArgs(center, "cat", dest+"manifest.json"), "objectstore-upload", "")
+	} else {
+		// The same account from the host (no Job to wait for).
+		cl, bucket := centerStoreClient(t, k)
+		listed = map[string]int64{}
+		for o := range cl.ListObjects(context.Background(), bucket, minio.ListObjectsOptions{Prefix: dest, Recursive: true}) {
+			if o.Err != nil {
+				t.Fatalf("list %s: %v", dest, o.Err)
+			}
+			listed[o.Key] = o.Size
+		}
+		b, err := getObject(cl, bucket, dest+"manifest.json")
+		if err != nil {
+			t.Fatalf("the manifest: %v", err)
+		}
+		manifest = string(b)
+	}
+	for n, d := range f.data {
 		if listed[dest+n] != int64(len(d)) {
 			t.Errorf("the Center's store holds %s%s with %d bytes, want %d", dest, n, listed[dest+n], len(d))
 		}
@@ -229,16 +308,27 @@ func submitAndReceive(t *testing.T, k kube) {
 			t.Errorf("the Center's store has no %s%s: %v", dest, n, listed)
 		}
 	}
-	// The Center's owners read what was received and cannot alter it: their
-	// account only reads the Center's store; the sync account alone writes.
-	forged, _ := yaml.Marshal(cityops.DataConfigMap(centerNS, "selenium-tea-data-center", map[string]string{"plots.csv": "forged\n"}))
-	if out, err := k.try(string(forged), "apply", "-f", "-"); err != nil {
-		t.Fatalf("apply data ConfigMap: %v\n%s", err, out)
+	if f.first {
+		// The Center's owners read what was received and cannot alter it:
+		// their account only reads the Center's store; the sync account
+		// alone writes.
+		forged, _ := yaml.Marshal(cityops.DataConfigMap(centerNS, "selenium-tea-data-center", map[string]string{"plots.csv": "forged\n"}))
+		if out, err := k.try(string(forged), "apply", "-f", "-"); err != nil {
+			t.Fatalf("apply data ConfigMap: %v\n%s", err, out)
+		}
+		if logs, failed := runToolJob(t, k, centerNS, "owners-overwrite", cityops.UploadArgs(center, dest), "objectstore-upload", "selenium-tea-data-center"); failed == "" || !strings.Contains(logs, "Access Denied") {
+			t.Errorf("the Center's owners overwrote %s (failed %q):\n%s", dest, failed, logs)
+		}
 	}
-	if logs, failed := runToolJob(t, k, centerNS, "owners-overwrite", cityops.UploadArgs(cityops.ManagedStore(centerNS), dest), "objectstore-upload", "selenium-tea-data-center"); failed == "" || !strings.Contains(logs, "Access Denied") {
-		t.Errorf("the Center's owners overwrote %s (failed %q):\n%s", dest, failed, logs)
-	}
-	manifest := toolJob(t, k, centerNS, "read-manifest", cityops.ObjectsArgs(cityops.ManagedStore(centerNS), "cat", dest+"manifest.json"), "objectstore-upload", "")
+	checkManifest(t, manifest, f.data)
+	verifyReceipt(t, k, sub, manifest, []string{`"by": "` + f.reviewer + `"`, `"by": "` + curator + `"`, `"SubjectCode"`, `"ObjectsPresent"`})
+	t.Logf("%s/%s: receipt %s verified; a one-byte change is refused", f.ns, name, sub.Status.Receipt.KeyID)
+}
+
+// checkManifest: the manifest read back lists exactly data's objects, each
+// with the SHA-256 of the bytes uploaded.
+func checkManifest(t *testing.T, manifest string, data map[string]string) {
+	t.Helper()
 	var m struct {
 		Objects []struct {
 			Path   string `json:"path"`
@@ -247,17 +337,26 @@ func submitAndReceive(t *testing.T, k kube) {
 		} `json:"objects"`
 	}
 	if err := json.Unmarshal([]byte(manifest), &m); err != nil {
-		t.Fatalf("the manifest read back is not JSON: %v\n%s", err, manifest)
+		t.Fatalf("the manifest read back is not JSON: %v\n%.2000s", err, manifest)
+	}
+	if len(m.Objects) != len(data) {
+		t.Errorf("the manifest lists %d objects, %d were uploaded", len(m.Objects), len(data))
 	}
 	for _, o := range m.Objects {
-		sum := sha256.Sum256([]byte(sampleData[o.Path]))
-		if o.SHA256 != hex.EncodeToString(sum[:]) {
-			t.Errorf("manifest: %s has SHA-256 %s, the uploaded bytes %x", o.Path, o.SHA256, sum)
+		d, ok := data[o.Path]
+		sum := sha256.Sum256([]byte(d))
+		if !ok || o.SHA256 != hex.EncodeToString(sum[:]) || o.Size != int64(len(d)) {
+			t.Errorf("manifest: %s has %d bytes, SHA-256 %s; the uploaded bytes (%v): %d, %x", o.Path, o.Size, o.SHA256, ok, len(d), sum)
 		}
 	}
+}
 
-	// receipt verify, offline, against the key fingerprint published in
-	// the Center's key set.
+// verifyReceipt runs receipt verify offline, against the key fingerprint
+// published in the Center's key set and the manifest read back from the
+// Center's store; the verified receipt attests what attests names, and a
+// manifest with one changed byte is refused.
+func verifyReceipt(t *testing.T, k kube, sub *scidatav1.Submission, manifest string, attests []string) {
+	t.Helper()
 	work := t.TempDir()
 	bin := operatorBinary(t, k)
 	write := func(name, data string) string {
@@ -267,7 +366,7 @@ func submitAndReceive(t *testing.T, k kube) {
 		}
 		return p
 	}
-	subFile := write("submission.yaml", k.run("get", "submission", "-n", deptNS, name, "-o", "yaml"))
+	subFile := write("submission.yaml", k.run("get", "submission", "-n", sub.Namespace, sub.Name, "-o", "yaml"))
 	// The key set as the Center's portal publishes it to auditors (through
 	// the apiserver's service proxy), the same as the ConfigMap it is read
 	// from.
@@ -292,18 +391,17 @@ func submitAndReceive(t *testing.T, k kube) {
 	if err != nil {
 		t.Fatalf("receipt verify of the genuine receipt and manifest: %v\n%s", err, out)
 	}
-	for _, says := range []string{`"version": "scidata.io/receipt/v2"`, `"by": "` + reviewer + `"`, `"by": "` + curator + `"`, `"SubjectCode"`, `"ObjectsPresent"`} {
+	for _, says := range append([]string{`"version": "scidata.io/receipt/v2"`}, attests...) {
 		if !strings.Contains(out, says) {
-			t.Errorf("the verified receipt does not attest %s:\n%s", says, out)
+			t.Errorf("the verified receipt does not attest %s:\n%.3000s", says, out)
 		}
 	}
 	tampered := []byte(manifest)
 	i := strings.Index(manifest, `"size"`)
 	tampered[i+len(`"size":`)+1] ^= 1 // one byte of the first size
 	if out, err := verify(write("tampered.json", string(tampered))); err == nil {
-		t.Fatalf("receipt verify accepted a manifest with a changed byte:\n%s", out)
+		t.Fatalf("receipt verify accepted a manifest with a changed byte:\n%.3000s", out)
 	}
-	t.Logf("receipt %s verified; a one-byte change is refused", sub.Status.Receipt.KeyID)
 }
 
 var (

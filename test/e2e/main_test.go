@@ -24,8 +24,10 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -37,6 +39,7 @@ import (
 
 	"testing"
 
+	"github.com/scidata-io/scidata-operator/internal/s3test"
 	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
@@ -71,6 +74,7 @@ func TestMain(m *testing.M) {
 	go func() {
 		s := <-sigs
 		fmt.Fprintf(os.Stderr, "e2e: %v: bringing the local cluster down\n", s)
+		s3test.StopShared()
 		if err := node.down(); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e: down:", err)
 		}
@@ -80,6 +84,7 @@ func TestMain(m *testing.M) {
 		time.AfterFunc(d-90*time.Second, func() {
 			fmt.Fprintln(os.Stderr, "e2e: the test timeout is near: bringing the local cluster down")
 			node.diagnose()
+			s3test.StopShared()
 			if err := node.down(); err != nil {
 				fmt.Fprintln(os.Stderr, "e2e: down:", err)
 			}
@@ -87,6 +92,7 @@ func TestMain(m *testing.M) {
 		})
 	}
 	code := m.Run()
+	s3test.StopShared() // the city's store the tests ran on the node's address
 	if code != 0 && node.upErr == nil {
 		node.diagnose()
 	}
@@ -224,6 +230,15 @@ func machineBusy() string {
 		return lockFile + " is held"
 	}
 	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	// Between commands the lock file names the cluster that is up (a
+	// simulated one runs no kubelet); `down` removes it. This checkout's
+	// own cluster was ruled out before.
+	var owner struct {
+		StateDir string `json:"stateDir"`
+	}
+	if b, err := io.ReadAll(f); err == nil && json.Unmarshal(b, &owner) == nil && owner.StateDir != "" {
+		return "the cluster of " + owner.StateDir + " is up (" + lockFile + ")"
+	}
 	return ""
 }
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 	"testing"
@@ -29,6 +30,9 @@ var targets = []target{
 	{"Center portal", "portal." + centerNS + ".svc.cluster.local", "8080"},
 	{"apiserver", "kubernetes.default.svc.cluster.local", "443"},
 	{"DNS", "kube-dns.kube-system.svc.cluster.local", "53"},
+	// The city's SeaweedFS on the node's address (filled when measured):
+	// the External department's store.
+	{"External store", "", ""},
 }
 
 // source is a row: a probe pod in a namespace with labels.
@@ -42,18 +46,27 @@ type source struct {
 
 var sources = []source{
 	{"department pod", deptNS, nil, map[string]bool{
-		"own store": true, "classified store": false, "Center store": false, "Center portal": true, "apiserver": false, "DNS": true}},
+		"own store": true, "classified store": false, "Center store": false, "Center portal": true, "apiserver": false, "DNS": true,
+		"External store": false}},
+	// A department on the city's store: its pods reach that store (and
+	// no Managed store), on its address and port only.
+	{"External dept pod", extNS, nil, map[string]bool{
+		"External store": true, "dept store": false, "classified store": false, "Center store": false, "Center portal": true, "apiserver": false, "DNS": true}},
 	{"other department's pod", classifiedNS, nil, map[string]bool{
 		"own store": true, "dept store": false, "Center store": false, "apiserver": false, "DNS": true,
 		// A classified platform has no egress beyond DNS, the apiserver
 		// (its portal) and its own namespace.
-		"Center portal": false}},
+		"Center portal": false, "External store": false}},
 	{"Center sync pod", centerNS, map[string]string{"app.kubernetes.io/component": "sync"}, map[string]bool{
-		"own store": true, "dept store": true, "classified store": true, "Center portal": true, "apiserver": false, "DNS": true}},
+		"own store": true, "dept store": true, "classified store": true, "Center portal": true, "apiserver": false, "DNS": true,
+		"External store": true}},
 	{"Center pod, not sync", centerNS, nil, map[string]bool{
-		"own store": true, "dept store": false, "classified store": false, "Center portal": true, "apiserver": false, "DNS": true}},
+		"own store": true, "dept store": false, "classified store": false, "Center portal": true, "apiserver": false, "DNS": true,
+		"External store": false}},
+	// The manager reaches a department's External store for its probe
+	// (the operator's namespace has no egress policy).
 	{"operator's manager", operatorNS, map[string]string{"app.kubernetes.io/component": "manager"}, map[string]bool{
-		"dept store": false, "classified store": false, "Center store": true, "apiserver": true, "DNS": true}},
+		"dept store": false, "classified store": false, "Center store": true, "apiserver": true, "DNS": true, "External store": true}},
 	{"public namespace pod", publicNS, nil, map[string]bool{
 		"dept store": false, "classified store": false, "Center store": false, "Center portal": true}},
 	{"unlisted namespace pod", outsiderNS, nil, map[string]bool{
@@ -89,8 +102,11 @@ func networkTruthTable(t *testing.T, k kube) {
 			if _, ok := s.want[tg.name]; !ok {
 				continue
 			}
-			if tg.name == "own store" {
+			switch tg.name {
+			case "own store":
 				tg.host = "objectstore." + s.ns + ".svc.cluster.local"
+			case "External store":
+				tg.host, tg.port, _ = net.SplitHostPort(cityStore(t).Endpoint)
 			}
 			ts = append(ts, tg)
 		}

@@ -110,6 +110,7 @@ func TestE2EOperatorOnARealNode(t *testing.T) {
 	// shows in its log: any "forbidden" fails the test, whichever step
 	// failed first, and so does a restart.
 	t.Cleanup(func() { checkManagerHealth(t, k) })
+	warmCityStore(t, k)
 
 	steps := []struct {
 		name string
@@ -120,15 +121,19 @@ func TestE2EOperatorOnARealNode(t *testing.T) {
 		{"platform namespaces enforce the restricted Pod Security Standard", namespacesRestricted},
 		{"the NetworkPolicies exist and name the cluster's DNS and apiserver endpoints", networkPolicies},
 		{"every platform is Ready because its store and portal pods run and answer", platformsReady},
+		{"a department External on the city's SeaweedFS (the node's address) is Stalled naming a missing Secret, Ready once the probe proved its store", externalDepartmentReady},
 		{"the network truth table, measured pod to pod, is DESIGN's", networkTruthTable},
 		{"the store's claim binds and its volume is set to Retain", claimRetained},
 		{"the department uploads data into its store from its own namespace", uploadData},
 		{"submission: review, a sync pod copies the bytes into the Center, the receipt verifies and a changed byte does not", submitAndReceive},
+		{"the External department's owners upload from their namespace into SeaweedFS", externalUpload},
+		{"its submission: reviewed, accepted, a sync pod copies from SeaweedFS into the Managed Center, the receipt verifies and a changed byte does not", externalSubmitAndReceive},
 		{"projects: one ready for acceptance with its signed statement, one not ready saying which entry is missing", projectsAtAcceptance},
 		{"kubectl delete namespace of a platform is refused, naming the DataPlatform", namespaceDeleteRefused},
 		{"deleting the department's DataPlatform (retention Retain) keeps the namespace and its data", deleteRetains},
 		{"a DataPlatform of the same name and department adopts what was kept", adopt},
 		{"the data uploaded before the deletion is readable after adoption", dataSurvives},
+		{"faults in the middle of transfers (the sync pod, the manager, the department's store, the Center's store): one receipt each, every byte verified, nothing listed without its manifest", faultsMidTransfer},
 		{"the rest of the city converges while the manager is killed five times; nothing duplicated or orphaned; everything Current", managerKilledDuringConvergence},
 	}
 	for _, s := range steps {
