@@ -200,6 +200,25 @@ func buildCity(t *testing.T, env *testenv.Env) city {
 			`reconciliation is paused: spec.suspend was set to true by "kubectl-patch"`)}
 	})
 
+	// A grant of the entry to a study in the Center's namespace, Active.
+	ar := &scidatav1.AccessRequest{ObjectMeta: metav1.ObjectMeta{Namespace: platform.CenterNamespace, Name: "rainfall-study"},
+		Spec: scidatav1.AccessRequestSpec{Entry: scidatav1.AccessEntryReference{Namespace: "scidata-water", Name: "rainfall"},
+			UseNamespace: platform.CenterNamespace,
+			Purpose:      scidatav1.AccessPurpose{Category: scidatav1.PurposePublicInterestResearch, Description: "Rainfall and floods."},
+			Requester:    scidatav1.Requester{User: "bob@st-info", Name: "Bob", Qualification: "Hydrologist of the institute."},
+			Safeguards:   "Kept in the Center's namespace.", DurationSeconds: 86400}}
+	must(t, c.Create(ctx, ar))
+	status(ar, func() {
+		active, expires := scidatav1.AccessActive, metav1.NewTime(t0.Add(24*time.Hour))
+		ar.Status.State = &active
+		ar.Status.Entry = &scidatav1.AccessEntryRecord{UID: string(entry.UID), Platform: "water", Classification: scidatav1.ClassificationPublic, Sharing: scidatav1.SharingConditional}
+		ar.Status.Review = &scidatav1.AccessReview{Decision: scidatav1.AccessDecisionApproved, By: "carol@water", At: &at, Generation: 1}
+		approved := metav1.NewTime(t0)
+		ar.Status.Grant = &scidatav1.AccessGrant{ID: "g-rainfall", SecretName: "scidata-grant-g-rainfall", PodLabel: scidatav1.LabelAccessGrant + "=g-rainfall",
+			Prefix: "rainfall/", ApprovedAt: &approved, ExpiresAt: &expires, Fee: scidatav1.AccessFee{Charge: scidatav1.ChargeFree}}
+		ar.Status.Conditions = []metav1.Condition{cond(scidatav1.ConditionReady, metav1.ConditionTrue, scidatav1.ReasonGranted, "read-only access to scidata-water/rainfall is in force")}
+	})
+
 	var set receipt.KeySet
 	set.Append(pub, t0.Add(-48*time.Hour))
 	ks, _ := json.Marshal(set)
@@ -316,6 +335,8 @@ func TestKubectlScidataCommands(t *testing.T) {
 				}
 			}
 		}
+		wantLines[len(wantLines)-len(lines[subs.Items[len(subs.Items)-1].Name])] = strings.Replace(wantLines[len(wantLines)-len(lines[subs.Items[len(subs.Items)-1].Name])], "└── ", "├── ", 1)
+		wantLines = append(wantLines, "└── AccessRequest scidata-center/rainfall-study  Active: use in scidata-center, expires 2026-11-26T12:00:00Z. Granted: read-only access to scidata-water/rainfall is in force")
 		want := strings.Join(append(wantLines, ""), "\n")
 		if out != want {
 			t.Errorf("trace:\n%s\nwant:\n%s", out, want)
@@ -324,7 +345,7 @@ func TestKubectlScidataCommands(t *testing.T) {
 		must(t, err)
 		var n plugin.Node
 		must(t, json.Unmarshal([]byte(js), &n))
-		if len(n.Children) != 3 || len(n.Children[0].Children) != 2 || n.Children[0].Children[1].Kind != "Receipt" {
+		if len(n.Children) != 4 || len(n.Children[0].Children) != 2 || n.Children[0].Children[1].Kind != "Receipt" || n.Children[3].Kind != "AccessRequest" {
 			t.Errorf("trace -o json: %s", js)
 		}
 		if _, _, err := c.run(t, "trace", "no-such-entry"); err == nil || !strings.Contains(err.Error(), "not found") {

@@ -36,7 +36,8 @@ type Node struct {
 
 // Trace follows an entry to its Submissions (by their entry label), each
 // Submission to its sync Job (in the Center's namespace, by its recorded or
-// deterministic name) and the Job's pods, and to its receipt.
+// deterministic name) and the Job's pods, and to its receipt; and to the
+// AccessRequests for it, with their grants.
 func Trace(ctx context.Context, c client.Reader, namespace, entry string) (*Node, error) {
 	var e scidatav1.CatalogEntry
 	if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: entry}, &e); err != nil {
@@ -62,7 +63,52 @@ func Trace(ctx context.Context, c client.Reader, namespace, entry string) (*Node
 		}
 		root.Children = append(root.Children, *n)
 	}
+	grants, err := traceAccess(ctx, c, namespace, entry)
+	if err != nil {
+		return nil, err
+	}
+	root.Children = append(root.Children, grants...)
 	return root, nil
+}
+
+// traceAccess is every AccessRequest for the entry, in any namespace,
+// oldest first: its state, where the data is used, and when its grant
+// ends or ended. A role that may not list AccessRequests everywhere sees
+// one Unreadable node.
+func traceAccess(ctx context.Context, c client.Reader, namespace, entry string) ([]Node, error) {
+	var list scidatav1.AccessRequestList
+	if err := c.List(ctx, &list); apierrors.IsForbidden(err) {
+		return []Node{{Kind: "AccessRequest", Status: "Unreadable", Message: "you may not list AccessRequests in every namespace"}}, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("list access requests: %w", err)
+	}
+	sort.Slice(list.Items, func(i, j int) bool {
+		return list.Items[i].CreationTimestamp.Before(&list.Items[j].CreationTimestamp) ||
+			(list.Items[i].CreationTimestamp.Equal(&list.Items[j].CreationTimestamp) && list.Items[i].Namespace+"/"+list.Items[i].Name < list.Items[j].Namespace+"/"+list.Items[j].Name)
+	})
+	var out []Node
+	for _, ar := range list.Items {
+		if ar.Spec.Entry.Namespace != namespace || ar.Spec.Entry.Name != entry {
+			continue
+		}
+		n := Node{Kind: "AccessRequest", Namespace: ar.Namespace, Name: ar.Name, Status: string(scidatav1.AccessPending)}
+		if ar.Status.State != nil {
+			n.Status = string(*ar.Status.State)
+		}
+		_, why := conditionSummary(ar.Status.Conditions)
+		n.Message = "use in " + ar.Spec.UseNamespace
+		if g := ar.Status.Grant; g != nil {
+			switch {
+			case g.EndedAt != nil:
+				n.Message += ", ended " + g.EndedAt.UTC().Format(time.RFC3339)
+			case g.ExpiresAt != nil:
+				n.Message += ", expires " + g.ExpiresAt.UTC().Format(time.RFC3339)
+			}
+		}
+		n.Message += ". " + why
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func traceSubmission(ctx context.Context, c client.Reader, s *scidatav1.Submission) (*Node, error) {
