@@ -15,6 +15,16 @@ import (
 // as a host process. Policies see this endpoint as a host address (an
 // ipBlock), as they would any host-network DNS.
 func dnsManifests(c *Config) string {
+	return kubeDNSManifests(c.DNSServiceIP, c.NodeIP, c.NodeName)
+}
+
+// kubeDNSManifests: the kube-dns Service at serviceIP and its one host
+// endpoint at address (on node, when one runs there).
+func kubeDNSManifests(serviceIP, address, node string) string {
+	nodeName := ""
+	if node != "" {
+		nodeName = "\n  nodeName: " + node
+	}
 	return fmt.Sprintf(`apiVersion: v1
 kind: Service
 metadata:
@@ -43,9 +53,8 @@ ports:
 - {name: dns-tcp, port: 53, protocol: TCP}
 endpoints:
 - addresses: [%[2]q]
-  conditions: {ready: true}
-  nodeName: %[3]s
-`, c.DNSServiceIP, c.NodeIP, c.NodeName)
+  conditions: {ready: true}%[3]s
+`, serviceIP, address, nodeName)
 }
 
 // Simulated pods run nowhere and call nothing, but an operator that builds
@@ -63,36 +72,7 @@ const (
 // simulatedEndpointManifests: the kube-dns Service with a host endpoint,
 // and an EndpointSlice for the kubernetes Service.
 func simulatedEndpointManifests(c *Config) string {
-	return fmt.Sprintf(`apiVersion: v1
-kind: Service
-metadata:
-  name: kube-dns
-  namespace: kube-system
-  labels:
-    k8s-app: kube-dns
-    kubernetes.io/name: CoreDNS
-spec:
-  clusterIP: %[1]s
-  ports:
-  - {name: dns, port: 53, protocol: UDP, targetPort: 53}
-  - {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: kube-dns-host
-  namespace: kube-system
-  labels:
-    kubernetes.io/service-name: kube-dns
-    endpointslice.kubernetes.io/managed-by: localcluster.scidata.io
-addressType: IPv4
-ports:
-- {name: dns, port: 53, protocol: UDP}
-- {name: dns-tcp, port: 53, protocol: TCP}
-endpoints:
-- addresses: [%[2]q]
-  conditions: {ready: true}
----
+	return kubeDNSManifests(c.DNSServiceIP, simulatedDNSAddress, "") + fmt.Sprintf(`---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
@@ -103,11 +83,11 @@ metadata:
     endpointslice.kubernetes.io/managed-by: localcluster.scidata.io
 addressType: IPv4
 ports:
-- {name: https, port: %[4]d, protocol: TCP}
+- {name: https, port: %[2]d, protocol: TCP}
 endpoints:
-- addresses: [%[3]q]
+- addresses: [%[1]q]
   conditions: {ready: true}
-`, c.DNSServiceIP, simulatedDNSAddress, simulatedAPIServerAddress, c.APIServerPort)
+`, simulatedAPIServerAddress, c.APIServerPort)
 }
 
 // storageManifests: the default StorageClass and what local-path-provisioner
