@@ -1,11 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/scidata-io/scidata-operator/internal/repo"
 	"io"
 	"os"
 	"os/exec"
@@ -17,30 +17,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-const module = "github.com/scidata-io/scidata-operator"
-
 // repoRoot finds the module's root from the working directory upwards.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if f, err := os.Open(filepath.Join(dir, "go.mod")); err == nil {
-			s := bufio.NewScanner(f)
-			ours := s.Scan() && strings.TrimSpace(s.Text()) == "module "+module
-			f.Close()
-			if ours {
-				return dir, nil
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("not inside the %s checkout", module)
-		}
-		dir = parent
-	}
-}
+func repoRoot() (string, error) { return repo.Root() }
 
 // localCluster is the machine's local cluster as this run brought it up
 // with hack/localcluster: simulated (KWOK) or a real node.

@@ -1,9 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
+	"github.com/scidata-io/scidata-operator/internal/repo"
 	"io"
 	"os"
 	"os/exec"
@@ -17,8 +17,6 @@ import (
 
 	"github.com/scidata-io/scidata-operator/hack/localcluster/internal/cluster"
 )
-
-const module = "github.com/scidata-io/scidata-operator"
 
 func main() {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -41,27 +39,7 @@ func root() *cobra.Command {
 }
 
 // repoRoot finds the module's root from the working directory upwards.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if f, err := os.Open(filepath.Join(dir, "go.mod")); err == nil {
-			s := bufio.NewScanner(f)
-			isOurs := s.Scan() && strings.TrimSpace(s.Text()) == "module "+module
-			f.Close()
-			if isOurs {
-				return dir, nil
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("not inside the %s checkout", module)
-		}
-		dir = parent
-	}
-}
+func repoRoot() (string, error) { return repo.Root() }
 
 func binDir(root string) (string, error) {
 	out, err := exec.Command(filepath.Join(root, "hack", "build-k8s.sh"), "--print-dir").Output()
