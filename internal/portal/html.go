@@ -45,6 +45,7 @@ var funcs = template.FuncMap{
 	"join":              strings.Join,
 	"cond":              func(m scidatav1.SharingMode) bool { return m == scidatav1.SharingConditional },
 	"scores":            func(sc Scorecard, key string) int { return sc.Scores[key] },
+	"applies":           func(sc Scorecard, key string) bool { return sc.Applies(key) },
 	"datasetPath":       datasetPath,
 	"accessRequestYAML": accessRequestYAML,
 }

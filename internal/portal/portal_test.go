@@ -198,6 +198,14 @@ func TestTheScorecardShowsEveryPublicAreaWithAnSVGChart(t *testing.T) {
 	if survey.Entries != 1 || survey.Scores["preservation"] != 100 {
 		t.Errorf("natural-resources: %+v", survey)
 	}
+	// An area with nothing to count has no figure: survey's listed entry is
+	// not publicly funded, so submission is not applicable, not 100.
+	if _, ok := survey.Scores["submission"]; ok || strings.Join(survey.NotApplicable, ",") != "submission" {
+		t.Errorf("natural-resources: submission %v, not applicable %v; want no figure and submission not applicable", survey.Scores, survey.NotApplicable)
+	}
+	if len(water.NotApplicable) != 0 {
+		t.Errorf("water-resources: not applicable %v; every area has something to count", water.NotApplicable)
+	}
 	for _, word := range []string{"classified", "security", "sharing", "Classified", "涉密"} {
 		if strings.Contains(raw, word) || strings.Contains(body, word) {
 			t.Errorf("the public scorecard shows %q, a figure about entries it does not list", word)

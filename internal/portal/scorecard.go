@@ -29,8 +29,18 @@ type Scorecard struct {
 	Department DepartmentName `json:"department"`
 	// Entries is how many of the department's entries the catalog lists.
 	Entries int `json:"entries"`
-	// Scores maps an area's key to 0-100.
+	// Scores maps an area's key to 0-100, for the areas with something to
+	// count.
 	Scores map[string]int `json:"scores"`
+	// NotApplicable lists the areas with nothing to count (no publicly
+	// funded entry for submission, say): they have no figure, never 100.
+	NotApplicable []string `json:"notApplicable,omitempty"`
+}
+
+// Applies reports whether the area has a figure.
+func (sc Scorecard) Applies(key string) bool {
+	_, ok := sc.Scores[key]
+	return ok
 }
 
 // Scorecards computes every department's scorecard from the listed
@@ -50,11 +60,13 @@ func Scorecards(l Listing) []Scorecard {
 
 type tally struct{ num, den int }
 
-func (t tally) percent() int {
+// percent is the share in whole percent, and false when there is nothing
+// to count.
+func (t tally) percent() (int, bool) {
 	if t.den == 0 {
-		return 100
+		return 0, false
 	}
-	return t.num * 100 / t.den
+	return t.num * 100 / t.den, true
 }
 
 func scorecard(d DepartmentName, entries []*Entry) Scorecard {
@@ -74,8 +86,16 @@ func scorecard(d DepartmentName, entries []*Entry) Scorecard {
 			}
 		}
 	}
-	sc.Scores = map[string]int{
-		"collection": completeness.percent(), "preservation": identified.percent(), "submission": submitted.percent(),
+	sc.Scores = map[string]int{}
+	for key, t := range map[string]tally{"collection": completeness, "preservation": identified, "submission": submitted} {
+		if v, ok := t.percent(); ok {
+			sc.Scores[key] = v
+		}
+	}
+	for _, a := range Areas {
+		if !sc.Applies(a.Key) {
+			sc.NotApplicable = append(sc.NotApplicable, a.Key)
+		}
 	}
 	return sc
 }
