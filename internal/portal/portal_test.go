@@ -203,6 +203,11 @@ func TestTheScorecardShowsEveryPublicAreaWithAnSVGChart(t *testing.T) {
 	if _, ok := survey.Scores["submission"]; ok || strings.Join(survey.NotApplicable, ",") != "submission" {
 		t.Errorf("natural-resources: submission %v, not applicable %v; want no figure and submission not applicable", survey.Scores, survey.NotApplicable)
 	}
+	// IP protection: of water's three listed entries one declares a licence
+	// and a citation.
+	if water.Scores["ip"] != 33 {
+		t.Errorf("water-resources: ip %d; want 33 (one of three listed entries with a licence and a citation)", water.Scores["ip"])
+	}
 	if len(water.NotApplicable) != 0 {
 		t.Errorf("water-resources: not applicable %v; every area has something to count", water.NotApplicable)
 	}

@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"strings"
+
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 )
 
@@ -17,6 +19,7 @@ var Areas = []Area{
 	{Key: "collection", Name: "Collection", LocalName: "汇集", Measure: "mean metadata completeness of the department's listed entries"},
 	{Key: "preservation", Name: "Preservation", LocalName: "保存", Measure: "share of listed entries with a persistent identifier (DOI or CSTR)"},
 	{Key: "submission", Name: "Submission", LocalName: "汇交", Measure: "share of publicly funded listed entries whose latest submission the Center received"},
+	{Key: "ip", Name: "IP protection", LocalName: "知识产权保护", Measure: "share of listed entries that declare a licence and say how to cite them"},
 }
 
 // Area is one evaluation area.
@@ -71,13 +74,17 @@ func (t tally) percent() (int, bool) {
 
 func scorecard(d DepartmentName, entries []*Entry) Scorecard {
 	sc := Scorecard{Department: d, Entries: len(entries)}
-	var completeness, identified, submitted tally
+	var completeness, identified, submitted, attributed tally
 	for _, e := range entries {
 		completeness.num += int(e.Score)
 		completeness.den += 100
 		identified.den++
 		if ids := e.Spec.Identifiers; ids != nil && (ids.DOI != "" || ids.CSTR != "") {
 			identified.num++
+		}
+		attributed.den++
+		if l := e.Spec.License; l != nil && strings.TrimSpace(l.Name) != "" && strings.TrimSpace(e.Spec.Citation) != "" {
+			attributed.num++
 		}
 		if f := e.Spec.Funding; f != nil && (f.Source == scidatav1.FundingGovernment || f.Source == scidatav1.FundingMixed) {
 			submitted.den++
@@ -87,7 +94,7 @@ func scorecard(d DepartmentName, entries []*Entry) Scorecard {
 		}
 	}
 	sc.Scores = map[string]int{}
-	for key, t := range map[string]tally{"collection": completeness, "preservation": identified, "submission": submitted} {
+	for key, t := range map[string]tally{"collection": completeness, "preservation": identified, "submission": submitted, "ip": attributed} {
 		if v, ok := t.percent(); ok {
 			sc.Scores[key] = v
 		}
