@@ -76,11 +76,15 @@ type writeCounts struct {
 type skipFunc func(resource, namespace, name string) bool
 
 // leaderElection leaves out what the manager's leader election writes: its
-// Lease, renewed every few seconds, and the Event that says who leads.
-// Neither is a reconcile's write.
+// Lease, renewed every few seconds, and the Event that says who leads or
+// stopped leading. Neither is a reconcile's write. The Event a stopping
+// manager sends as it releases the Lease can be cut off by its exit ("client
+// disconnected"); the audit then names no object, so an Event created
+// without a name in the operator's namespace, where the manager records no
+// other Event, is that one.
 func leaderElection(resource, namespace, name string) bool {
 	const id = "scidata-operator.scidata.io"
-	return namespace == operatorNamespace && ((resource == "leases" && name == id) || (resource == "events" && strings.HasPrefix(name, id+".")))
+	return namespace == operatorNamespace && ((resource == "leases" && name == id) || (resource == "events" && (name == "" || strings.HasPrefix(name, id+"."))))
 }
 
 func (w *writeCounts) total() int {
