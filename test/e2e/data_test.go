@@ -62,14 +62,28 @@ func toolJob(t *testing.T, k kube, ns, name string, args []string, credentials, 
 // runToolJob runs the Job and returns its log and, if it failed, why.
 func runToolJob(t *testing.T, k kube, ns, name string, args []string, credentials, data string) (logs, failed string) {
 	t.Helper()
-	b, err := yaml.Marshal(cityops.ToolJob("scidata-operator:dev", ns, name, args, credentials, data))
+	startJob(t, k, cityops.ToolJob("scidata-operator:dev", ns, name, args, credentials, data))
+	return waitJob(t, k, ns, name)
+}
+
+// startJob creates job (deleted when the test ends) without waiting.
+func startJob(t *testing.T, k kube, job *batchv1.Job) {
+	t.Helper()
+	b, err := yaml.Marshal(job)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ns, name := job.Namespace, job.Name
 	if out, err := k.try(string(b), "apply", "-f", "-"); err != nil {
 		t.Fatalf("create job %s/%s: %v\n%s", ns, name, err, out)
 	}
 	t.Cleanup(func() { _, _ = k.try("", "delete", "job", "-n", ns, name, "--wait=false", "--cascade=background") })
+}
+
+// waitJob waits for a Job to finish and returns its log and, if it
+// failed, why.
+func waitJob(t *testing.T, k kube, ns, name string) (logs, failed string) {
+	t.Helper()
 	var done batchv1.Job
 	eventually(t, 2*time.Minute, "job "+ns+"/"+name+" finishes", func() (bool, string) {
 		k.get(&done, "job", "-n", ns, name)

@@ -286,18 +286,28 @@ func externalSubmitAndReceive(t *testing.T, k kube) {
 // node reaches its pods directly, as its kubelet's probes do.
 func centerStoreClient(t *testing.T, k kube) (*minio.Client, string) {
 	t.Helper()
-	st := cityops.ManagedStore(centerNS)
+	var sec corev1.Secret
+	k.get(&sec, "secret", "-n", centerNS, platform.UploadCredentialsName)
+	return storeClient(t, k, centerNS, string(sec.Data[platform.AccessKeyField]), string(sec.Data[platform.SecretKeyField]))
+}
+
+// storeClient is an S3 client, from the node, of the Managed store of
+// namespace ns (its pod's address, its certificate verified) with the
+// given keys.
+func storeClient(t *testing.T, k kube, ns, access, secret string) (*minio.Client, string) {
+	t.Helper()
+	st := cityops.ManagedStore(ns)
 	hp, err := st.HostPort()
 	if err != nil {
 		t.Fatal(err)
 	}
 	host, port, _ := net.SplitHostPort(hp)
 	var pod corev1.Pod
-	eventually(t, 2*time.Minute, "the Center's store pod is Ready", func() (bool, string) {
-		if !k.exists("pod", "-n", centerNS, platform.ObjectStoreName+"-0") {
+	eventually(t, 2*time.Minute, "the store pod of "+ns+" is Ready", func() (bool, string) {
+		if !k.exists("pod", "-n", ns, platform.ObjectStoreName+"-0") {
 			return false, "no pod"
 		}
-		k.get(&pod, "pod", "-n", centerNS, platform.ObjectStoreName+"-0")
+		k.get(&pod, "pod", "-n", ns, platform.ObjectStoreName+"-0")
 		for _, c := range pod.Status.Conditions {
 			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue && pod.DeletionTimestamp == nil {
 				return true, ""
@@ -305,13 +315,11 @@ func centerStoreClient(t *testing.T, k kube) (*minio.Client, string) {
 		}
 		return false, fmt.Sprintf("%+v", pod.Status.Conditions)
 	})
-	var sec corev1.Secret
-	k.get(&sec, "secret", "-n", centerNS, platform.UploadCredentialsName)
 	var ca corev1.ConfigMap
-	k.get(&ca, "configmap", "-n", centerNS, platform.CABundleName)
+	k.get(&ca, "configmap", "-n", ns, platform.CABundleName)
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM([]byte(ca.Data[store.CAField])) {
-		t.Fatalf("configmap %s/%s holds no CA", centerNS, platform.CABundleName)
+		t.Fatalf("configmap %s/%s holds no CA", ns, platform.CABundleName)
 	}
 	tr, err := minio.DefaultTransport(true)
 	if err != nil {
@@ -319,7 +327,7 @@ func centerStoreClient(t *testing.T, k kube) (*minio.Client, string) {
 	}
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12}
 	cl, err := minio.New(net.JoinHostPort(pod.Status.PodIP, port), &minio.Options{Secure: true, Transport: tr, Region: "us-east-1",
-		Creds: credentials.NewStaticV4(string(sec.Data[platform.AccessKeyField]), string(sec.Data[platform.SecretKeyField]), "")})
+		Creds: credentials.NewStaticV4(access, secret, "")})
 	if err != nil {
 		t.Fatal(err)
 	}
