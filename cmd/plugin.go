@@ -92,6 +92,22 @@ func newPluginRoot() *cobra.Command {
 	return root
 }
 
+// reader checks -o and makes the client every read command uses.
+func (o *pluginOptions) reader(format string) (client.Client, error) {
+	if err := plugin.CheckFormat(format); err != nil {
+		return nil, err
+	}
+	return o.client()
+}
+
+// readOptional reads the file a flag names, or nothing when it names none.
+func readOptional(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	return os.ReadFile(path)
+}
+
 func outputFlag(c *cobra.Command, format *string) {
 	c.Flags().StringVarP(format, "output", "o", "", "output format: json or yaml (default: text)")
 }
@@ -111,10 +127,7 @@ func pluginStatusCommand(o *pluginOptions) *cobra.Command {
 		Short: "The city at a glance: platforms, entries by sharing, submissions by state, what is overdue, Stalled or paused",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := plugin.CheckFormat(format); err != nil {
-				return err
-			}
-			cl, err := o.client()
+			cl, err := o.reader(format)
 			if err != nil {
 				return err
 			}
@@ -136,10 +149,7 @@ func pluginTraceCommand(o *pluginOptions) *cobra.Command {
 		Short: "An entry, its Submissions, their sync Jobs and pods, and their receipts, as a tree",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := plugin.CheckFormat(format); err != nil {
-				return err
-			}
-			cl, err := o.client()
+			cl, err := o.reader(format)
 			if err != nil {
 				return err
 			}
@@ -173,19 +183,13 @@ func pluginVerifyCommand(o *pluginOptions) *cobra.Command {
 			if err := plugin.CheckFormat(format); err != nil {
 				return err
 			}
-			var m, ks []byte
-			for _, f := range []struct {
-				path string
-				into *[]byte
-			}{{manifest, &m}, {keySet, &ks}} {
-				if f.path == "" {
-					continue
-				}
-				b, err := os.ReadFile(f.path)
-				if err != nil {
-					return err
-				}
-				*f.into = b
+			m, err := readOptional(manifest)
+			if err != nil {
+				return err
+			}
+			ks, err := readOptional(keySet)
+			if err != nil {
+				return err
 			}
 			cl, err := o.client()
 			if err != nil {
@@ -229,13 +233,9 @@ func pluginProjectCommand(o *pluginOptions) *cobra.Command {
 			if err := plugin.CheckFormat(format); err != nil {
 				return err
 			}
-			var ks []byte
-			if keySet != "" {
-				b, err := os.ReadFile(keySet)
-				if err != nil {
-					return err
-				}
-				ks = b
+			ks, err := readOptional(keySet)
+			if err != nil {
+				return err
 			}
 			cl, err := o.client()
 			if err != nil {
@@ -277,10 +277,7 @@ func pluginReportCommand(o *pluginOptions) *cobra.Command {
 			"What could not be read is listed in summary.json.",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := plugin.CheckFormat(format); err != nil {
-				return err
-			}
-			cl, err := o.client()
+			cl, err := o.reader(format)
 			if err != nil {
 				return err
 			}
