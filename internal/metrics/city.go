@@ -243,7 +243,11 @@ func (s *snapshot) collect(ch chan<- prometheus.Metric, now time.Time) {
 	counts.send(gauge)
 	gauge(descKeySetKeys, float64(len(keys)))
 	gauge(descUnverifiable, float64(unverifiable))
+	s.collectPaused(gauge)
+}
 
+// collectPaused sends how many objects of each kind spec.suspend holds.
+func (s *snapshot) collectPaused(gauge func(*prometheus.Desc, float64, ...string)) {
 	paused := map[string]int{}
 	for i := range s.platforms {
 		if s.platforms[i].Spec.Suspend {

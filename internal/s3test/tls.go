@@ -42,46 +42,19 @@ type CA struct {
 // signed for 127.0.0.1, o.Host, localhost and o.DNSNames into dir.
 func newCerts(dir string, o Options) (*certs, error) {
 	now := time.Now()
-	var ca *x509.Certificate
-	var caKey crypto.Signer
-	var caDER []byte
+	var (
+		ca    *x509.Certificate
+		caKey crypto.Signer
+		caDER []byte
+		err   error
+	)
 	if o.CA != nil {
-		b, _ := pem.Decode(o.CA.CertPEM)
-		k, _ := pem.Decode(o.CA.KeyPEM)
-		if b == nil || k == nil {
-			return nil, fmt.Errorf("s3test: Options.CA is not a PEM certificate and key")
-		}
-		var err error
-		if ca, err = x509.ParseCertificate(b.Bytes); err != nil {
-			return nil, err
-		}
-		caDER = b.Bytes
-		parsed, err := x509.ParsePKCS8PrivateKey(k.Bytes)
-		if err != nil {
-			if parsed, err = x509.ParseECPrivateKey(k.Bytes); err != nil {
-				return nil, fmt.Errorf("s3test: the CA's key: %w", err)
-			}
-		}
-		signer, ok := parsed.(crypto.Signer)
-		if !ok {
-			return nil, fmt.Errorf("s3test: the CA's key cannot sign")
-		}
-		caKey = signer
+		ca, caKey, caDER, err = givenCA(o.CA)
 	} else {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		caTmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "s3test CA"},
-			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-			IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-		}
-		if caDER, err = x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &key.PublicKey, key); err != nil {
-			return nil, err
-		}
-		ca, _ = x509.ParseCertificate(caDER)
-		caKey = key
+		ca, caKey, caDER, err = freshCA(now)
+	}
+	if err != nil {
+		return nil, err
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -112,4 +85,50 @@ func newCerts(dir string, o Options) (*certs, error) {
 		}
 	}
 	return c, nil
+}
+
+// givenCA is the CA of Options.CA: its certificate, key and DER.
+func givenCA(given *CA) (*x509.Certificate, crypto.Signer, []byte, error) {
+	b, _ := pem.Decode(given.CertPEM)
+	k, _ := pem.Decode(given.KeyPEM)
+	if b == nil || k == nil {
+		return nil, nil, nil, fmt.Errorf("s3test: Options.CA is not a PEM certificate and key")
+	}
+	ca, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(k.Bytes)
+	if err != nil {
+		if parsed, err = x509.ParseECPrivateKey(k.Bytes); err != nil {
+			return nil, nil, nil, fmt.Errorf("s3test: the CA's key: %w", err)
+		}
+	}
+	signer, ok := parsed.(crypto.Signer)
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("s3test: the CA's key cannot sign")
+	}
+	return ca, signer, b.Bytes, nil
+}
+
+// freshCA is a new CA, valid from an hour before now for a day.
+func freshCA(now time.Time) (*x509.Certificate, crypto.Signer, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "s3test CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ca, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return ca, key, der, nil
 }
