@@ -214,10 +214,7 @@ func CheckJob(in Input) *batchv1.Job {
 					RestartPolicy:                corev1.RestartPolicyNever,
 					AutomountServiceAccountToken: ptr.To(false),
 					EnableServiceLinks:           ptr.To(false),
-					SecurityContext: &corev1.PodSecurityContext{
-						RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](65532), RunAsGroup: ptr.To[int64](65532), FSGroup: ptr.To[int64](65532),
-						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-					},
+					SecurityContext:              platform.RestrictedPodSecurityContext(),
 					Containers: []corev1.Container{{
 						Name:            checkContainer,
 						Image:           in.Image,
@@ -227,10 +224,7 @@ func CheckJob(in Input) *batchv1.Job {
 							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
 							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
 						},
-						SecurityContext: &corev1.SecurityContext{
-							AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true), RunAsNonRoot: ptr.To(true),
-							Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-						},
+						SecurityContext:          platform.RestrictedSecurityContext(),
 						TerminationMessagePolicy: corev1.TerminationMessageReadFile,
 						VolumeMounts:             []corev1.VolumeMount{{Name: "grant", MountPath: GrantMount, ReadOnly: true}},
 					}},
