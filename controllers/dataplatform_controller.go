@@ -155,7 +155,7 @@ func (r *DataPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&networkingv1.NetworkPolicy{}).
 		Owns(&rbacv1.Role{}).
 		Owns(&rbacv1.RoleBinding{}).
-		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.namespaceEvents)).
 		Watches(&corev1.PersistentVolumeClaim{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
 		// A platform's Secrets: a deleted certificate or account is made
 		// again at once, and the store's pod rolls to use it. And the
@@ -178,6 +178,17 @@ func (r *DataPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // byPlatformLabel maps an object to the platform its label names.
+// namespaceEvents: a platform's namespace brings its platform back; the
+// Center's namespace brings every platform back, since a department
+// reconciled before it existed could not put its read-only account's copy
+// there (mirrorCenterRead waits for it).
+func (r *DataPlatformReconciler) namespaceEvents(ctx context.Context, o client.Object) []reconcile.Request {
+	if o.GetName() == platform.CenterNamespace {
+		return r.allPlatforms(ctx, o)
+	}
+	return byPlatformLabel(ctx, o)
+}
+
 func byPlatformLabel(_ context.Context, o client.Object) []reconcile.Request {
 	if name := o.GetLabels()[scidatav1.LabelPlatform]; name != "" {
 		return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: name}}}
