@@ -396,9 +396,11 @@ func accessGrantEndToEnd(t *testing.T, k kube) {
 	grantProbe(t, k, "grant-after", map[string]string{scidatav1.LabelAccessGrant: g.ID})
 	after := row{when: "after", unlabelled: "—", read: "no credential", other: "no credential", write: "no credential"}
 	// The store itself refuses the credential (from the node, which the
-	// network lets through) once its sidecar deleted the account: it reads
-	// the grants from the mounted Secret, which the kubelet refreshes on
-	// its sync period (a minute by default), so this may take that long.
+	// network lets through) once its sidecar deleted the account: it
+	// watches the grants Secret through the API, so within seconds, not at
+	// the kubelet's next refresh of the mounted copy (up to a minute and a
+	// half, which the bound still allows if the watch were broken; the log
+	// line below says it is not).
 	cl, bucket := storeClient(t, k, deptNS, accessKey, secretKey)
 	eventually(t, 2*time.Minute, "the owner's store refuses the ended grant's credential", func() (bool, string) {
 		obj, err := cl.GetObject(context.Background(), bucket, condPrefix+"sites.csv", minio.GetObjectOptions{})
@@ -426,6 +428,12 @@ func accessGrantEndToEnd(t *testing.T, k kube) {
 	}
 	if u, r := storePod(t, k); u != uid || r != restarts {
 		t.Errorf("the owner's store pod changed with the end of the grant: uid %s → %s, restarts %d → %d", uid, u, restarts, r)
+	}
+	// The sidecar read the grants through the API with the store's
+	// ServiceAccount (RBAC and the objectstore-to-apiserver policy work),
+	// not only from the mounted copy.
+	if logs := k.run("logs", "-n", deptNS, platform.ObjectStoreName+"-0", "-c", "store-bootstrap"); !strings.Contains(logs, "watching the grants Secret") {
+		t.Errorf("the store's sidecar never watched the grants Secret through the API:\n%s", logs)
 	}
 	t.Logf("conditional access, request to revocation, in %.1fs", time.Since(start).Seconds())
 }
