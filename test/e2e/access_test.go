@@ -386,6 +386,7 @@ func accessGrantEndToEnd(t *testing.T, k kube) {
 	}
 
 	// 4. A reviewer revokes the grant.
+	t.Logf("the grant's pods had read, listed and been refused %.1fs after the approval", time.Since(approved).Seconds())
 	revoke := fmt.Sprintf(`{"status":{"revocation":{"by":%q,"at":%q,"reason":"the map was published; the study is over"}}}`, accessReview, time.Now().UTC().Format(time.RFC3339))
 	revoked := time.Now()
 	k.run("patch", "accessrequest", "-n", classifiedNS, accessName, "--subresource=status", "--type=merge", "-p", revoke, "--as", accessReview, "--as-group", "system:authenticated")
