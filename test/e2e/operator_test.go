@@ -282,10 +282,10 @@ func namespacesRestricted(t *testing.T, k kube) {
 
 func networkPolicies(t *testing.T, k kube) {
 	want := map[string][]string{
-		centerNS: {"allow-dns", "allow-same-platform", "default-deny", "egress-to-upstream", "objectstore-from-manager", "portal-ingress", "portal-to-apiserver", "sync-to-department-stores"},
+		centerNS: {"allow-dns", "allow-same-platform", "default-deny", "egress-to-upstream", "objectstore-from-manager", "objectstore-to-apiserver", "portal-ingress", "portal-to-apiserver", "sync-to-department-stores"},
 		// The Center is cleared for Confidential, the department holds
 		// at most Internal: the Center's sync pods may reach its store.
-		deptNS: {"allow-dns", "allow-same-platform", "default-deny", "egress-to-center-portal", "objectstore-from-center-sync", "portal-to-apiserver"},
+		deptNS: {"allow-dns", "allow-same-platform", "default-deny", "egress-to-center-portal", "objectstore-from-center-sync", "objectstore-to-apiserver", "portal-to-apiserver"},
 	}
 	dns := endpointPeers(t, k, "kube-system", "kube-dns")
 	apiserver := endpointPeers(t, k, "default", "kubernetes")
@@ -308,7 +308,7 @@ func networkPolicies(t *testing.T, k kube) {
 				}
 			case "allow-dns":
 				checkEgressTo(t, ns, np, dns)
-			case "portal-to-apiserver":
+			case "portal-to-apiserver", "objectstore-to-apiserver":
 				checkEgressTo(t, ns, np, apiserver)
 			}
 		}
