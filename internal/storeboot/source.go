@@ -10,7 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/cache"
+	toolscache "k8s.io/client-go/tools/cache"
 )
 
 // GrantSource is where the sidecar learns the store's access grants: the
@@ -70,11 +70,11 @@ type SecretSource struct {
 // allow.
 func WatchSecret(ctx context.Context, cs kubernetes.Interface, namespace, name string, fallback GrantSource, log *slog.Logger) *SecretSource {
 	s := &SecretSource{Fallback: fallback, changed: make(chan struct{}, 1)}
-	lw := cache.NewListWatchFromClient(cs.CoreV1().RESTClient(), "secrets", namespace, fields.OneTermEqualSelector("metadata.name", name))
-	_, informer := cache.NewInformerWithOptions(cache.InformerOptions{
+	lw := toolscache.NewListWatchFromClient(cs.CoreV1().RESTClient(), "secrets", namespace, fields.OneTermEqualSelector("metadata.name", name))
+	_, informer := toolscache.NewInformerWithOptions(toolscache.InformerOptions{
 		ListerWatcher: lw,
 		ObjectType:    &corev1.Secret{},
-		Handler: cache.ResourceEventHandlerFuncs{
+		Handler: toolscache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { s.set(obj) },
 			UpdateFunc: func(_, obj any) { s.set(obj) },
 			DeleteFunc: func(any) { s.set(nil) },
@@ -83,7 +83,7 @@ func WatchSecret(ctx context.Context, cs kubernetes.Interface, namespace, name s
 	go informer.RunWithContext(ctx)
 	go func() {
 		// An empty list (no Secret yet) is also an answer: no grant.
-		if cache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
+		if toolscache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
 			s.synced()
 			log.Info("watching the grants Secret", "namespace", namespace, "name", name)
 		}
