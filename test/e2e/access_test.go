@@ -444,5 +444,5 @@ func accessGrantEndToEnd(t *testing.T, k kube) {
 	if logs := k.run("logs", "-n", deptNS, platform.ObjectStoreName+"-0", "-c", "store-bootstrap"); !strings.Contains(logs, "watching the grants Secret") {
 		t.Errorf("the store's sidecar never watched the grants Secret through the API:\n%s", logs)
 	}
-	t.Logf("conditional access, request to revocation, in %.1fs", time.Since(start).Seconds())
+	t.Logf("conditional access, request to the end of the grant, in %.1fs", time.Since(start).Seconds())
 }
