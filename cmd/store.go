@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/s3client"
@@ -80,7 +82,7 @@ func newStoreInitCommand() *cobra.Command {
 
 type bootstrapOptions struct {
 	endpoint, serverName, caFile, bucket, healthAddr string
-	grantsFile, adminSocket                          string
+	grantsFile, grantsSecret, adminSocket            string
 	grants                                           []string
 	interval                                         time.Duration
 }
@@ -93,8 +95,9 @@ func newStoreBootstrapCommand() *cobra.Command {
 		Long: "store-bootstrap waits for the S3 server at --endpoint (TLS verified against --ca-file for\n" +
 			"--server-name), makes --bucket with the root account ($ROOT_ACCESS_KEY, $ROOT_SECRET_KEY) if\n" +
 			"it is missing, and sets the bucket policy that gives each --grant name=dir:level (read, write\n" +
-			"or manage) its access and nothing else. It reads the access grants of --grants-file (the mounted\n" +
-			"grants Secret, which the kubelet updates in place) every second, makes and deletes their accounts\n" +
+			"or manage) its access and nothing else. It watches the access grants of --grants-secret through\n" +
+			"the API (reading --grants-file, the mounted copy, until the API answers; every second when no\n" +
+			"Secret is named), makes and deletes their accounts\n" +
 			"through the server's admin API on --admin-socket, and adds each grant's read-only statements\n" +
 			"to the policy until its expiry, when it removes both. It answers 200 on --health-addr /readyz,\n" +
 			"and checks again every --interval; while the bucket or its policy is not right, /readyz answers\n" +
@@ -115,6 +118,7 @@ func newStoreBootstrapCommand() *cobra.Command {
 	f.StringVar(&o.healthAddr, "health-addr", ":9091", "where /readyz and /healthz answer")
 	f.DurationVar(&o.interval, "interval", time.Minute, "how often the bucket and its policy are checked once right")
 	f.StringVar(&o.grantsFile, "grants-file", "", "the mounted grants Secret's "+storeboot.GrantsFile+" (unset: no grants)")
+	f.StringVar(&o.grantsSecret, "grants-secret", "", "namespace/name of the grants Secret, watched through the API with the pod's ServiceAccount")
 	f.StringVar(&o.adminSocket, "admin-socket", "", "the UNIX socket of the server's admin API (--admin-port), to make the grants' accounts")
 	for _, n := range []string{"server-name", "ca-file", "bucket"} {
 		_ = c.MarkFlagRequired(n)
@@ -151,8 +155,12 @@ func runBootstrap(ctx context.Context, log *slog.Logger, o bootstrapOptions) err
 	if _, err := storeboot.Policy(o.bucket, grants); err != nil {
 		return err
 	}
-	if o.grantsFile != "" && o.adminSocket == "" {
-		return errors.New("--grants-file needs --admin-socket: the grants' accounts are made through the admin API")
+	if (o.grantsFile != "" || o.grantsSecret != "") && o.adminSocket == "" {
+		return errors.New("--grants-file and --grants-secret need --admin-socket: the grants' accounts are made through the admin API")
+	}
+	source, err := grantSource(ctx, log, o)
+	if err != nil {
+		return err
 	}
 	access, secret := os.Getenv(rootAccessEnv), os.Getenv(rootSecretEnv)
 	if access == "" || secret == "" {
@@ -167,8 +175,8 @@ func runBootstrap(ctx context.Context, log *slog.Logger, o bootstrapOptions) err
 		return err
 	}
 
-	log.Info("bootstrapping the store", "endpoint", o.endpoint, "bucket", o.bucket, "accounts", len(grants), "grantsFile", o.grantsFile)
-	sc := &storeboot.Sidecar{Client: cl, Bucket: o.bucket, Grants: grants, GrantsFile: o.grantsFile,
+	log.Info("bootstrapping the store", "endpoint", o.endpoint, "bucket", o.bucket, "accounts", len(grants), "grantsFile", o.grantsFile, "grantsSecret", o.grantsSecret)
+	sc := &storeboot.Sidecar{Client: cl, Bucket: o.bucket, Grants: grants, Source: source,
 		HealthAddr: o.healthAddr, Interval: o.interval, Log: log}
 	if o.adminSocket != "" {
 		sc.Admin = storeboot.NewSocketAdmin(o.adminSocket, access, secret)
@@ -176,16 +184,36 @@ func runBootstrap(ctx context.Context, log *slog.Logger, o bootstrapOptions) err
 	return sc.Run(ctx)
 }
 
+// grantSource is where the sidecar reads the grants: the Secret through
+// the API (the mounted file until the API answers), the file alone, or
+// nothing.
+func grantSource(ctx context.Context, log *slog.Logger, o bootstrapOptions) (storeboot.GrantSource, error) {
+	var file storeboot.GrantSource
+	if o.grantsFile != "" {
+		file = storeboot.FileSource(o.grantsFile)
+	}
+	if o.grantsSecret == "" {
+		return file, nil
+	}
+	ns, name, ok := strings.Cut(o.grantsSecret, "/")
+	if !ok || ns == "" || name == "" {
+		return nil, fmt.Errorf("--grants-secret %q: want namespace/name", o.grantsSecret)
+	}
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return nil, fmt.Errorf("--grants-secret needs the API: %w", err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return storeboot.WatchSecret(ctx, cs, ns, name, file, log), nil
+}
+
 // readGrants reads a grants file; a missing file (or none named) holds no
 // grant.
 func readGrants(path string) ([]storeboot.FileGrant, error) {
-	if path == "" {
-		return nil, nil
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	data, err := storeboot.FileSource(path).Read()
 	if err != nil {
 		return nil, err
 	}

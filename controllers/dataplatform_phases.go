@@ -90,8 +90,20 @@ func (r *DataPlatformReconciler) reconcileAccess(ctx context.Context, s *platfor
 	if _, err := apply.Ensure(ctx, r.Client, platform.UploadSecretRole(s.dp), &rbacv1.Role{}, rbacv1ac.ExtractRole); err != nil {
 		return err
 	}
-	if role := platform.ReceiptKeysRole(s.dp); role != nil {
-		if _, err := apply.Ensure(ctx, r.Client, role, &rbacv1.Role{}, rbacv1ac.ExtractRole); err != nil {
+	for _, role := range []struct {
+		name    string
+		desired *rbacv1ac.RoleApplyConfiguration
+	}{
+		{platform.ReceiptKeysRoleName, platform.ReceiptKeysRole(s.dp)},
+		{platform.GrantsReaderName, platform.StoreGrantsRole(s.dp)},
+	} {
+		if role.desired == nil {
+			if err := r.deleteOwned(ctx, &rbacv1.Role{}, ns, role.name); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := apply.Ensure(ctx, r.Client, role.desired, &rbacv1.Role{}, rbacv1ac.ExtractRole); err != nil {
 			return err
 		}
 	}
@@ -103,6 +115,7 @@ func (r *DataPlatformReconciler) reconcileAccess(ctx context.Context, s *platfor
 		{platform.UploadCredentialsName + "-reader", platform.UploadSecretRoleBinding(s.dp)},
 		{platform.PortalReaderBindingName, platform.PortalReaderBinding(s.dp)},
 		{platform.ReceiptKeysRoleName, platform.ReceiptKeysRoleBinding(s.dp)},
+		{platform.GrantsReaderName, platform.StoreGrantsRoleBinding(s.dp)},
 	} {
 		if b.desired == nil {
 			if err := r.deleteOwned(ctx, &rbacv1.RoleBinding{}, ns, b.name); err != nil {
@@ -114,8 +127,13 @@ func (r *DataPlatformReconciler) reconcileAccess(ctx context.Context, s *platfor
 			return err
 		}
 	}
-	if _, err := apply.Ensure(ctx, r.Client, platform.PortalServiceAccount(s.dp), &corev1.ServiceAccount{}, corev1ac.ExtractServiceAccount); err != nil {
-		return err
+	for _, sa := range []*corev1ac.ServiceAccountApplyConfiguration{platform.PortalServiceAccount(s.dp), platform.StoreServiceAccount(s.dp)} {
+		if sa == nil {
+			continue
+		}
+		if _, err := apply.Ensure(ctx, r.Client, sa, &corev1.ServiceAccount{}, corev1ac.ExtractServiceAccount); err != nil {
+			return err
+		}
 	}
 	if crb := platform.PortalReaderClusterBinding(s.dp); crb != nil {
 		if _, err := apply.Ensure(ctx, r.Client, crb, &rbacv1.ClusterRoleBinding{}, rbacv1ac.ExtractClusterRoleBinding); err != nil {

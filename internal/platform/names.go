@@ -41,6 +41,11 @@ const (
 	// accounts as the file changes, with no restart. The DataPlatform
 	// controller makes it empty; the AccessRequest controller writes it.
 	GrantsSecretName = "objectstore-grants"
+	// GrantsReaderName is the store's ServiceAccount, and the Role and
+	// RoleBinding that let its sidecar get and watch the grants Secret and
+	// nothing else: a grant that ends loses its account as soon as the
+	// Secret changes, not at the kubelet's next refresh of the mount.
+	GrantsReaderName = "objectstore-grants-reader"
 	// TLSSecretName holds the store's serving certificate.
 	TLSSecretName = "objectstore-tls"
 	// ReceiptKeysConfigMap, in the Center's namespace, is the append-only

@@ -53,6 +53,7 @@ const (
 	PolicyDNS                = "allow-dns"
 	PolicySamePlatform       = "allow-same-platform"
 	PolicyPortalAPIServer    = "portal-to-apiserver"
+	PolicyStoreAPIServer     = "objectstore-to-apiserver"
 	PolicyStoreFromSync      = "objectstore-from-center-sync"
 	PolicyStoreFromManager   = "objectstore-from-manager"
 	PolicyPortalIngress      = "portal-ingress"
@@ -76,7 +77,7 @@ func CenterCleared(p *scidatav1.DataPlatform, net ClusterNetwork) bool {
 // platform: default-deny both ways, then only the allowances the table
 // lists. A platform above Internal takes nothing from outside its namespace
 // but the cleared Center's sync pods, and sends nothing beyond DNS, the
-// apiserver (its portal) and its own namespace.
+// apiserver (its portal and its store's sidecar) and its own namespace.
 func NetworkPolicies(p *scidatav1.DataPlatform, cfg Config, net ClusterNetwork) []*networkingv1ac.NetworkPolicyApplyConfiguration {
 	all := []*networkingv1ac.NetworkPolicyApplyConfiguration{
 		policy(p, PolicyDefaultDeny, nil, true, true),
@@ -85,6 +86,10 @@ func NetworkPolicies(p *scidatav1.DataPlatform, cfg Config, net ClusterNetwork) 
 			WithIngress(networkingv1ac.NetworkPolicyIngressRule().WithFrom(networkingv1ac.NetworkPolicyPeer().WithPodSelector(metav1ac.LabelSelector()))).
 			WithEgress(networkingv1ac.NetworkPolicyEgressRule().WithTo(networkingv1ac.NetworkPolicyPeer().WithPodSelector(metav1ac.LabelSelector())))),
 		policy(p, PolicyPortalAPIServer, nil, false, true).WithSpec(policySpec(Selector(p, ComponentPortal), false, true).WithEgress(PeerRules(net.APIServer)...)),
+	}
+	if Managed(p) {
+		// The store's sidecar watches the grants Secret (StoreGrantsRole).
+		all = append(all, policy(p, PolicyStoreAPIServer, nil, false, true).WithSpec(policySpec(Selector(p, ComponentObjectStore), false, true).WithEgress(PeerRules(net.APIServer)...)))
 	}
 	if len(net.OwnStore) > 0 {
 		// An External store: every pod of the platform may reach it (its

@@ -25,7 +25,9 @@ const (
 	storeCAPath       = "/etc/scidata/ca"
 	storeAccountsPath = "/etc/scidata/accounts"
 	storeGrantsPath   = "/etc/scidata/grants"
-	storeAdminPath    = "/run/scidata/admin"
+	// serviceAccountPath is where client-go's in-cluster config looks.
+	serviceAccountPath = "/var/run/secrets/kubernetes.io/serviceaccount"
+	storeAdminPath     = "/run/scidata/admin"
 	// StoreAdminSocket is the S3 server's admin API (--admin-port): a UNIX
 	// socket on a volume only the store's own containers mount, so no
 	// network reaches it. The bootstrap sidecar makes and deletes the
@@ -193,6 +195,7 @@ func newStorePodParts(p *scidatav1.DataPlatform, bucket string) storePodParts {
 			"--bucket", bucket,
 			"--health-addr", fmt.Sprintf(":%d", StoreBootstrapPort),
 			"--grants-file", storeGrantsPath + "/" + storeboot.GrantsFile,
+			"--grants-secret", Namespace(p) + "/" + GrantsSecretName,
 			"--admin-socket", StoreAdminSocket,
 		},
 		volumes: []*corev1ac.VolumeApplyConfiguration{
@@ -202,6 +205,18 @@ func newStorePodParts(p *scidatav1.DataPlatform, bucket string) storePodParts {
 			// operator writes the Secret: a grant never restarts the pod.
 			corev1ac.Volume().WithName("grants").WithSecret(corev1ac.SecretVolumeSource().WithSecretName(GrantsSecretName).WithDefaultMode(0o440)),
 			corev1ac.Volume().WithName("admin").WithEmptyDir(corev1ac.EmptyDirVolumeSource().WithMedium(corev1.StorageMediumMemory).WithSizeLimit(resource.MustParse("1Mi"))),
+			// The ServiceAccount's token, for the sidecar alone: the pod does
+			// not automount it, so the S3 server never holds it.
+			corev1ac.Volume().WithName("grants-reader-token").WithProjected(corev1ac.ProjectedVolumeSource().
+				WithDefaultMode(0o440).
+				WithSources(
+					corev1ac.VolumeProjection().WithServiceAccountToken(corev1ac.ServiceAccountTokenProjection().
+						WithPath("token").WithExpirationSeconds(3600)),
+					corev1ac.VolumeProjection().WithConfigMap(corev1ac.ConfigMapProjection().
+						WithName("kube-root-ca.crt").WithItems(corev1ac.KeyToPath().WithKey("ca.crt").WithPath("ca.crt"))),
+					corev1ac.VolumeProjection().WithDownwardAPI(corev1ac.DownwardAPIProjection().
+						WithItems(corev1ac.DownwardAPIVolumeFile().WithPath("namespace").
+							WithFieldRef(corev1ac.ObjectFieldSelector().WithAPIVersion("v1").WithFieldPath("metadata.namespace")))))),
 		},
 	}
 	for _, a := range StoreGrants(p) {
@@ -224,6 +239,7 @@ var smallContainer = corev1.ResourceRequirements{
 func objectStorePod(p *scidatav1.DataPlatform, cfg Config, bucket string) *corev1ac.PodSpecApplyConfiguration {
 	parts := newStorePodParts(p, bucket)
 	return corev1ac.PodSpec().
+		WithServiceAccountName(GrantsReaderName).
 		WithAutomountServiceAccountToken(false).
 		WithEnableServiceLinks(false).
 		WithSecurityContext(restrictedPod()).
@@ -266,7 +282,8 @@ func storeBootstrapContainer(cfg Config, parts storePodParts) *corev1ac.Containe
 		WithResources(resources(nil, smallContainer)).
 		WithSecurityContext(restrictedContainer()).
 		WithVolumeMounts(append([]*corev1ac.VolumeMountApplyConfiguration{
-			corev1ac.VolumeMount().WithName("ca").WithMountPath(storeCAPath).WithReadOnly(true), parts.grantsMount, parts.adminMount}, parts.accountMounts...)...)
+			corev1ac.VolumeMount().WithName("ca").WithMountPath(storeCAPath).WithReadOnly(true), parts.grantsMount, parts.adminMount,
+			corev1ac.VolumeMount().WithName("grants-reader-token").WithMountPath(serviceAccountPath).WithReadOnly(true)}, parts.accountMounts...)...)
 }
 
 // s3Container is the S3 server itself.

@@ -66,7 +66,8 @@ func policyNames(p *scidatav1.DataPlatform, n ClusterNetwork) []string {
 
 // Each platform gets exactly the allowances of the city's network table.
 func TestNetworkPoliciesFollowTheTable(t *testing.T) {
-	base := []string{PolicyDNS, PolicySamePlatform, PolicyDefaultDeny, PolicyPortalAPIServer} // sorted
+	// A Managed store's sidecar reads its grants Secret from the apiserver.
+	base := []string{PolicyDNS, PolicySamePlatform, PolicyDefaultDeny, PolicyStoreAPIServer, PolicyPortalAPIServer} // sorted
 	with := func(extra ...string) []string {
 		out := append(append([]string{}, base...), extra...)
 		sort.Strings(out)
@@ -174,7 +175,7 @@ func TestGolden(t *testing.T) {
 		p.Spec.Quota = &scidatav1.Quota{CPU: ptr.To(resource.MustParse("4")), Storage: ptr.To(resource.MustParse("500Gi"))}
 	})} {
 		objs := []any{NamespaceObject(p), ResourceQuota(p), LimitRange(p), OwnersRoleBinding(p), UploadSecretRole(p), UploadSecretRoleBinding(p),
-			PortalServiceAccount(p), PortalReaderBinding(p), PortalReaderClusterBinding(p), ReceiptKeysRole(p), ReceiptKeysRoleBinding(p), ObjectStoreHeadlessService(p), ObjectStoreService(p),
+			PortalServiceAccount(p), StoreServiceAccount(p), StoreGrantsRole(p), StoreGrantsRoleBinding(p), PortalReaderBinding(p), PortalReaderClusterBinding(p), ReceiptKeysRole(p), ReceiptKeysRoleBinding(p), ObjectStoreHeadlessService(p), ObjectStoreService(p),
 			ObjectStoreStatefulSet(p, cfg, p.Spec.Storage.Size, StoreRevision{Certificate: "0123456789abcdef0123456789abcdef", Accounts: "fedcba9876543210fedcba9876543210"}, "scidata"), PortalService(p), PortalDeployment(p, cfg)}
 		for _, np := range NetworkPolicies(p, cfg, net) {
 			objs = append(objs, np)

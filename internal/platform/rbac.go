@@ -125,3 +125,46 @@ func ReceiptKeysRoleBinding(p *scidatav1.DataPlatform) *rbacv1ac.RoleBindingAppl
 		WithRoleRef(rbacv1ac.RoleRef().WithAPIGroup(rbacv1.GroupName).WithKind("Role").WithName(ReceiptKeysRoleName)).
 		WithSubjects(rbacv1ac.Subject().WithKind(rbacv1.ServiceAccountKind).WithName(PortalName).WithNamespace(Namespace(p)))
 }
+
+// StoreServiceAccount is the identity of a Managed store's pod, or nil for
+// an External store. Only the pod's sidecar mounts its token (the S3
+// server and the init container get none), and it may read one Secret.
+func StoreServiceAccount(p *scidatav1.DataPlatform) *corev1ac.ServiceAccountApplyConfiguration {
+	if !Managed(p) {
+		return nil
+	}
+	return corev1ac.ServiceAccount(GrantsReaderName, Namespace(p)).
+		WithLabels(Labels(p, ComponentObjectStore)).
+		WithOwnerReferences(ownerRef(p)).
+		WithAutomountServiceAccountToken(false)
+}
+
+// StoreGrantsRole lets the store's sidecar get, list and watch the grants
+// Secret by name (a list or watch must name it with a field selector), or
+// is nil for an External store.
+func StoreGrantsRole(p *scidatav1.DataPlatform) *rbacv1ac.RoleApplyConfiguration {
+	if !Managed(p) {
+		return nil
+	}
+	return rbacv1ac.Role(GrantsReaderName, Namespace(p)).
+		WithLabels(Labels(p, ComponentObjectStore)).
+		WithOwnerReferences(ownerRef(p)).
+		WithRules(rbacv1ac.PolicyRule().
+			WithAPIGroups("").
+			WithResources("secrets").
+			WithResourceNames(GrantsSecretName).
+			WithVerbs("get", "list", "watch"))
+}
+
+// StoreGrantsRoleBinding binds the store's ServiceAccount to
+// StoreGrantsRole, or is nil for an External store.
+func StoreGrantsRoleBinding(p *scidatav1.DataPlatform) *rbacv1ac.RoleBindingApplyConfiguration {
+	if !Managed(p) {
+		return nil
+	}
+	return rbacv1ac.RoleBinding(GrantsReaderName, Namespace(p)).
+		WithLabels(Labels(p, ComponentObjectStore)).
+		WithOwnerReferences(ownerRef(p)).
+		WithRoleRef(rbacv1ac.RoleRef().WithAPIGroup(rbacv1.GroupName).WithKind("Role").WithName(GrantsReaderName)).
+		WithSubjects(rbacv1ac.Subject().WithKind(rbacv1.ServiceAccountKind).WithName(GrantsReaderName).WithNamespace(Namespace(p)))
+}

@@ -209,15 +209,24 @@ func writeGrants(t *testing.T, path string, grants ...storeboot.FileGrant) {
 }
 
 // TestTheSidecarProvisionsGrantsFromTheMountedFile runs the store's sidecar
-// the way its pod does, against the real versitygw and its admin API: a
-// grant written into the mounted grants file becomes an account and two
+// the way its pod did before it read the API (and still does while the API
+// cannot answer), against the real versitygw and its admin API: a grant
+// written into the mounted grants file becomes an account and two
 // statements without a restart; a grant taken out of the file loses both
 // at once; a grant that expires loses both at its instant, though the file
 // still holds it.
 func TestTheSidecarProvisionsGrantsFromTheMountedFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), storeboot.GrantsFile)
+	sidecarFollowsGrants(t, storeboot.FileSource(file), 50*time.Millisecond, func(t *testing.T, grants ...storeboot.FileGrant) {
+		writeGrants(t, file, grants...)
+	})
+}
+
+// sidecarFollowsGrants runs the sidecar on source, read every every, and
+// puts grants into it with put.
+func sidecarFollowsGrants(t *testing.T, source storeboot.GrantSource, every time.Duration, put func(*testing.T, ...storeboot.FileGrant)) {
 	srv, admin := grantServer(t)
 	ctx := context.Background()
-	file := filepath.Join(t.TempDir(), storeboot.GrantsFile)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +235,7 @@ func TestTheSidecarProvisionsGrantsFromTheMountedFile(t *testing.T) {
 	_ = l.Close()
 	runCtx, cancel := context.WithCancel(ctx)
 	sc := &storeboot.Sidecar{Client: srv.Root(), Bucket: bucket, Grants: []storeboot.Grant{{Account: owners, Access: storeboot.Manage}},
-		GrantsFile: file, Admin: admin, HealthAddr: health, Interval: time.Minute, PollInterval: 50 * time.Millisecond,
+		Source: source, Admin: admin, HealthAddr: health, Interval: time.Minute, PollInterval: every,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	done := make(chan error, 1)
 	go func() { done <- sc.Run(runCtx) }()
@@ -254,7 +263,7 @@ func TestTheSidecarProvisionsGrantsFromTheMountedFile(t *testing.T) {
 
 	soon := storeboot.FileGrant{ID: "gsoon", Access: "GRANTACCESSKEY000002", Secret: "grant-secret-000000000000000000000000002", Prefix: "hydro/", Expires: expiresSoon(3 * time.Second)}
 	later := storeboot.FileGrant{ID: "glater", Access: "GRANTACCESSKEY000003", Secret: "grant-secret-000000000000000000000000003", Prefix: "hydro/", Expires: time.Now().Add(time.Hour).Truncate(time.Second)}
-	writeGrants(t, file, soon, later)
+	put(t, soon, later)
 	for _, g := range []storeboot.FileGrant{soon, later} {
 		poll("grant "+g.ID+" reads its prefix", func() error { return grantCan{cl: srv.Client(g.Access, g.Secret)}.get("hydro/a.csv") })
 	}
@@ -276,13 +285,13 @@ func TestTheSidecarProvisionsGrantsFromTheMountedFile(t *testing.T) {
 			return nil
 		}
 	}
-	// Withdrawn: out of the file, out of the store.
-	writeGrants(t, file, soon)
-	poll("grant glater is removed once out of the file", absent(later))
+	// Withdrawn: out of the grants, out of the store.
+	put(t, soon)
+	poll("grant glater is removed once out of the grants", absent(later))
 	if err := (grantCan{cl: srv.Client(later.Access, later.Secret)}).get("hydro/a.csv"); code(err) != "InvalidAccessKeyId" {
-		t.Errorf("grant glater still works after it left the file")
+		t.Errorf("grant glater still works after it left the grants")
 	}
-	// Expired: the file still holds it.
+	// Expired: the grants still hold it.
 	poll("grant gsoon is removed at its expiry", absent(soon))
 	if now := time.Now(); now.Before(soon.Expires) {
 		t.Fatalf("grant gsoon was removed at %s, before its expiry %s", now, soon.Expires)

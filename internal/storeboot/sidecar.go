@@ -3,12 +3,10 @@ package storeboot
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -25,18 +23,16 @@ type Sidecar struct {
 	// their access (Policy).
 	Bucket string
 	Grants []Grant
-	// GrantsFile is where the grants Secret is mounted ("" for none): the
-	// access grants of this store (ParseGrants). The kubelet replaces a
-	// mounted Secret's files when the Secret changes, without restarting
-	// the pod; the sidecar reads the file every PollInterval.
-	GrantsFile string
+	// Source is where the access grants of this store come from (nil for
+	// none): read when it signals a change and every PollInterval.
+	Source GrantSource
 	// Admin makes and deletes the grants' accounts while the server runs
-	// (nil: GrantsFile must be empty).
+	// (nil: the source must hold no grant).
 	Admin *Admin
 	// HealthAddr is where /readyz and /healthz answer.
 	HealthAddr string
 	// Interval is how often everything is checked again once right, and
-	// PollInterval how often the grants file is read (default a second).
+	// PollInterval how often the grants are read (default a second).
 	Interval, PollInterval time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
@@ -50,10 +46,10 @@ const (
 )
 
 // Run serves the health endpoints and keeps the store right until ctx
-// ends: at once when the grants file changes or a grant expires, every
+// ends: at once when the grants change or a grant expires, every
 // Interval otherwise, and sooner (backing off from a second to half a
 // minute) while it is not right, when /readyz answers 503 with the reason.
-// A grant is dropped at its expiry instant even if the file still holds it:
+// A grant is dropped at its expiry instant even if the source still holds it:
 // its account is deleted and its statements leave the bucket policy. It
 // returns nil when ctx ends, an error only if it cannot listen.
 func (s *Sidecar) Run(ctx context.Context) error {
@@ -78,7 +74,7 @@ func (s *Sidecar) Run(ctx context.Context) error {
 	}
 
 	var (
-		file    []byte      // the grants file as last read
+		file    []byte      // the grants document as last read
 		grants  []FileGrant // its grants, as last parsed right
 		applied string      // what the last successful pass applied
 		failed  bool        // the last pass failed: wait for due
@@ -90,8 +86,8 @@ func (s *Sidecar) Run(ctx context.Context) error {
 		if data, changed := s.readGrants(file); changed {
 			file = data
 			if g, err := ParseGrants(data); err != nil {
-				// Keep the grants last read right; a bad file is a bug to see.
-				s.Log.Error("the grants file is not valid; the grants last read stay", "error", err.Error())
+				// Keep the grants last read right; a bad document is a bug to see.
+				s.Log.Error("the grants document is not valid; the grants last read stay", "error", err.Error())
 			} else {
 				grants = g
 			}
@@ -113,9 +109,14 @@ func (s *Sidecar) Run(ctx context.Context) error {
 		if next := NextExpiry(live); !next.IsZero() && next.Sub(now) < wait {
 			wait = next.Sub(now)
 		}
+		var changed <-chan struct{}
+		if s.Source != nil {
+			changed = s.Source.Changed()
+		}
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-changed:
 		case <-time.After(max(wait, 0)):
 		}
 	}
@@ -128,15 +129,14 @@ func (s *Sidecar) now() time.Time {
 	return time.Now()
 }
 
-// readGrants reads the grants file, reporting whether it differs from last.
-// A missing file holds no grant.
+// readGrants reads the grants, reporting whether they differ from last.
 func (s *Sidecar) readGrants(last []byte) ([]byte, bool) {
-	if s.GrantsFile == "" {
+	if s.Source == nil {
 		return nil, false
 	}
-	data, err := os.ReadFile(s.GrantsFile)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		s.Log.Error("cannot read the grants file", "error", err.Error())
+	data, err := s.Source.Read()
+	if err != nil {
+		s.Log.Error("cannot read the access grants; the grants last read stay", "error", err.Error())
 		return last, false
 	}
 	return data, !bytes.Equal(data, last) || (last == nil && data != nil)

@@ -130,7 +130,7 @@ func TestE2EOperatorOnARealNode(t *testing.T) {
 		{"its submission: reviewed, accepted, a sync pod copies from SeaweedFS into the Managed Center, the receipt verifies and a changed byte does not", externalSubmitAndReceive},
 		{"projects: one ready for acceptance with its signed statement, one not ready saying which entry is missing", projectsAtAcceptance},
 		{"kubectl scidata status, trace and project read the real city", pluginReadsTheCity},
-		{"conditional access: a pod of another department cannot read the entry; after review its grant's pods read that prefix only, read-only, the store not restarted; revoked, the store refuses the credential, the network the connection, and nothing is left", accessGrantEndToEnd},
+		{"conditional access: a pod of another department cannot read the entry; after review its grant's pods read that prefix only, read-only, the store not restarted; at its expiry a minute later, the store refuses the credential, the network the connection, and nothing is left", accessGrantEndToEnd},
 		{"kubectl delete namespace of a platform is refused, naming the DataPlatform", namespaceDeleteRefused},
 		{"deleting the department's DataPlatform (retention Retain) keeps the namespace and its data", deleteRetains},
 		{"a DataPlatform of the same name and department adopts what was kept", adopt},
@@ -282,10 +282,10 @@ func namespacesRestricted(t *testing.T, k kube) {
 
 func networkPolicies(t *testing.T, k kube) {
 	want := map[string][]string{
-		centerNS: {"allow-dns", "allow-same-platform", "default-deny", "egress-to-upstream", "objectstore-from-manager", "portal-ingress", "portal-to-apiserver", "sync-to-department-stores"},
+		centerNS: {"allow-dns", "allow-same-platform", "default-deny", "egress-to-upstream", "objectstore-from-manager", "objectstore-to-apiserver", "portal-ingress", "portal-to-apiserver", "sync-to-department-stores"},
 		// The Center is cleared for Confidential, the department holds
 		// at most Internal: the Center's sync pods may reach its store.
-		deptNS: {"allow-dns", "allow-same-platform", "default-deny", "egress-to-center-portal", "objectstore-from-center-sync", "portal-to-apiserver"},
+		deptNS: {"allow-dns", "allow-same-platform", "default-deny", "egress-to-center-portal", "objectstore-from-center-sync", "objectstore-to-apiserver", "portal-to-apiserver"},
 	}
 	dns := endpointPeers(t, k, "kube-system", "kube-dns")
 	apiserver := endpointPeers(t, k, "default", "kubernetes")
@@ -308,7 +308,7 @@ func networkPolicies(t *testing.T, k kube) {
 				}
 			case "allow-dns":
 				checkEgressTo(t, ns, np, dns)
-			case "portal-to-apiserver":
+			case "portal-to-apiserver", "objectstore-to-apiserver":
 				checkEgressTo(t, ns, np, apiserver)
 			}
 		}
