@@ -16,7 +16,7 @@ func TestEntryFactsReadWhatTheOperatorRecorded(t *testing.T) {
 		Sharing:               scidatav1.Sharing{Mode: scidatav1.SharingConditional},
 		Classification:        &scidatav1.Classification{Level: scidatav1.ClassificationSecret, SecrecyPeriodEnd: &end},
 		License:               &scidatav1.License{Name: " "}, Citation: "Survey (2026).",
-		Identifiers:           &scidatav1.Identifiers{CSTR: "CSTR:31253.11.x"},
+		Identifiers: &scidatav1.Identifiers{CSTR: "CSTR:31253.11.x"},
 		Publications: []scidatav1.Publication{{Title: "a", Status: scidatav1.PublicationPublished, DOI: "10.1234/a"},
 			{Title: "b", Status: scidatav1.PublicationPublished}, {Title: "c", Status: scidatav1.PublicationPlanned}},
 	}}

@@ -97,6 +97,29 @@ func (s *Server) apiEntry(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, "application/json", s.entryJSON(e))
 }
 
+// ScorecardsJSON is the JSON scorecard: the areas, and the departments'
+// or the platforms' figures.
+type ScorecardsJSON struct {
+	Areas       []Area      `json:"areas"`
+	Departments []Scorecard `json:"departments,omitempty"`
+	Platforms   []Scorecard `json:"platforms,omitempty"`
+}
+
 func (s *Server) apiScorecard(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, "application/json", map[string]any{"areas": Areas, "departments": Scorecards(s.Index.Listed(s.now()))})
+	now := s.now()
+	l, retention := s.Index.Scoring(now)
+	writeJSON(w, "application/json", ScorecardsJSON{Areas: Areas, Departments: nonNil(Scorecards(l, retention, now))})
+}
+
+func (s *Server) apiPlatformScorecard(w http.ResponseWriter, _ *http.Request) {
+	now := s.now()
+	l, retention := s.Index.Scoring(now)
+	writeJSON(w, "application/json", ScorecardsJSON{Areas: Areas, Platforms: nonNil(PlatformScorecards(l, retention, now))})
+}
+
+func nonNil(cards []Scorecard) []Scorecard {
+	if cards == nil {
+		return []Scorecard{}
+	}
+	return cards
 }
