@@ -271,7 +271,8 @@ func SecurityOf(f Facts) Figure {
 	}
 	for _, e := range f.Entries {
 		classified := e.Classification.IsClassified()
-		count(&clean, !((classified || e.Sensitive) && e.DeclaredSharing == scidatav1.SharingOpen))
+		exception := (classified || e.Sensitive) && e.DeclaredSharing == scidatav1.SharingOpen
+		count(&clean, !exception)
 		if !classified {
 			continue
 		}
