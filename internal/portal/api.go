@@ -97,8 +97,10 @@ func (s *Server) apiEntry(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, "application/json", s.entryJSON(e))
 }
 
-// ScorecardsJSON is the JSON scorecard: the areas, and the departments'
-// or the platforms' figures.
+// ScorecardsJSON reads either JSON scorecard: the areas, and the
+// departments' (/api/v1/scorecard) or the platforms' figures
+// (/api/v1/scorecard/platforms); each answer holds its own list, [] when
+// there is none.
 type ScorecardsJSON struct {
 	Areas       []Area      `json:"areas"`
 	Departments []Scorecard `json:"departments,omitempty"`
@@ -108,13 +110,13 @@ type ScorecardsJSON struct {
 func (s *Server) apiScorecard(w http.ResponseWriter, _ *http.Request) {
 	now := s.now()
 	l, retention := s.Index.Scoring(now)
-	writeJSON(w, "application/json", ScorecardsJSON{Areas: Areas, Departments: nonNil(Scorecards(l, retention, now))})
+	writeJSON(w, "application/json", map[string]any{"areas": Areas, "departments": nonNil(Scorecards(l, retention, now))})
 }
 
 func (s *Server) apiPlatformScorecard(w http.ResponseWriter, _ *http.Request) {
 	now := s.now()
 	l, retention := s.Index.Scoring(now)
-	writeJSON(w, "application/json", ScorecardsJSON{Areas: Areas, Platforms: nonNil(PlatformScorecards(l, retention, now))})
+	writeJSON(w, "application/json", map[string]any{"areas": Areas, "platforms": nonNil(PlatformScorecards(l, retention, now))})
 }
 
 func nonNil(cards []Scorecard) []Scorecard {
