@@ -109,14 +109,14 @@ type ScorecardsJSON struct {
 
 func (s *Server) apiScorecard(w http.ResponseWriter, _ *http.Request) {
 	now := s.now()
-	l, retention := s.Index.Scoring(now)
-	writeJSON(w, "application/json", map[string]any{"areas": Areas, "departments": nonNil(Scorecards(l, retention, now))})
+	l, platforms := s.Index.Scoring(now)
+	writeJSON(w, "application/json", map[string]any{"areas": Areas, "departments": nonNil(Scorecards(l, platforms, now))})
 }
 
 func (s *Server) apiPlatformScorecard(w http.ResponseWriter, _ *http.Request) {
 	now := s.now()
-	l, retention := s.Index.Scoring(now)
-	writeJSON(w, "application/json", map[string]any{"areas": Areas, "platforms": nonNil(PlatformScorecards(l, retention, now))})
+	l, platforms := s.Index.Scoring(now)
+	writeJSON(w, "application/json", map[string]any{"areas": Areas, "platforms": nonNil(PlatformScorecards(l, platforms, now))})
 }
 
 func nonNil(cards []Scorecard) []Scorecard {

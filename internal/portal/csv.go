@@ -81,11 +81,11 @@ func ScorecardCSVHeader() []string {
 
 func (s *Server) scorecardCSV(w http.ResponseWriter, _ *http.Request) {
 	now := s.now()
-	l, retention := s.Index.Scoring(now)
+	l, platforms := s.Index.Scoring(now)
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
 	_ = cw.Write(ScorecardCSVHeader())
-	for _, cards := range [][]Scorecard{Scorecards(l, retention, now), PlatformScorecards(l, retention, now)} {
+	for _, cards := range [][]Scorecard{Scorecards(l, platforms, now), PlatformScorecards(l, platforms, now)} {
 		for _, sc := range cards {
 			unit := "department"
 			if sc.Platform != "" {

@@ -149,13 +149,13 @@ func (s *Server) entryPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) scorecardPage(w http.ResponseWriter, _ *http.Request) {
 	now := s.now()
-	l, retention := s.Index.Scoring(now)
-	s.render(w, http.StatusOK, "scorecard.html", pageData{At: now, Cards: Scorecards(l, retention, now), Areas: Areas, Chart: scorecardChart})
+	l, platforms := s.Index.Scoring(now)
+	s.render(w, http.StatusOK, "scorecard.html", pageData{At: now, Cards: Scorecards(l, platforms, now), Areas: Areas, Chart: scorecardChart})
 }
 
 func (s *Server) platformScorecardPage(w http.ResponseWriter, _ *http.Request) {
 	now := s.now()
-	l, retention := s.Index.Scoring(now)
-	s.render(w, http.StatusOK, "scorecard.html", pageData{At: now, Cards: PlatformScorecards(l, retention, now), Areas: Areas, Chart: scorecardChart,
+	l, platforms := s.Index.Scoring(now)
+	s.render(w, http.StatusOK, "scorecard.html", pageData{At: now, Cards: PlatformScorecards(l, platforms, now), Areas: Areas, Chart: scorecardChart,
 		ByPlatform: true})
 }

@@ -53,15 +53,15 @@ type Index struct {
 	// department code to the name its platform gives.
 	platforms map[string]DepartmentName
 	names     map[string]DepartmentName
-	// retention is each DataPlatform's declared retention, by name, for
-	// the scorecard's preservation area.
-	retention map[string]scidatav1.RetentionPolicy
-	display   []*Entry // listed, by department code, title, namespace, name
-	docs      []uint32 // display's document numbers, side by side
-	byID      []*Entry // listed, by namespace and name
-	text      *textIndex
-	due       dueHeap
-	validFrom time.Time
+	// platformFacts are each DataPlatform's preservation facts, by name,
+	// for the scorecard (publicPlatform: nothing about clearance).
+	platformFacts map[string]evaluation.Platform
+	display       []*Entry // listed, by department code, title, namespace, name
+	docs          []uint32 // display's document numbers, side by side
+	byID          []*Entry // listed, by namespace and name
+	text          *textIndex
+	due           dueHeap
+	validFrom     time.Time
 	// modified is the latest change to the listed catalog: an entry listed
 	// or changed, or one withdrawn.
 	modified time.Time
@@ -99,7 +99,7 @@ func NewIndex(clk clock.PassiveClock, namespace string) *Index {
 	return &Index{
 		clock: clk, namespace: namespace,
 		held: map[types.NamespacedName]*held{}, byCode: map[string]map[types.NamespacedName]*held{},
-		platforms: map[string]DepartmentName{}, names: map[string]DepartmentName{}, retention: map[string]scidatav1.RetentionPolicy{},
+		platforms: map[string]DepartmentName{}, names: map[string]DepartmentName{}, platformFacts: map[string]evaluation.Platform{},
 		text: newTextIndex(), depts: counted{n: map[string]int{}}, subjects: counted{n: map[string]int{}},
 	}
 }
@@ -179,7 +179,7 @@ func (x *Index) OnDelete(obj any) {
 		x.setDue(h, nil)
 		x.forget(h)
 	case *scidatav1.DataPlatform:
-		delete(x.retention, o.Name)
+		delete(x.platformFacts, o.Name)
 		if old, ok := x.platforms[o.Name]; ok {
 			delete(x.platforms, o.Name)
 			x.rename(old.Code)
@@ -221,7 +221,7 @@ func (x *Index) upsert(obj any) {
 	case *scidatav1.CatalogEntry:
 		x.upsertEntry(o)
 	case *scidatav1.DataPlatform:
-		x.retention[o.Name] = evaluation.PlatformFacts(o).Retention
+		x.platformFacts[o.Name] = publicPlatform(o)
 		d := o.Spec.Department
 		name := DepartmentName{Code: neutral(d.Code), Name: neutral(d.Name), LocalName: neutral(d.LocalName)}
 		old, had := x.platforms[o.Name]
@@ -638,17 +638,17 @@ func (x *Index) Listed(now time.Time) Listing {
 	return out
 }
 
-// Scoring is every listed entry, as Listed gives them, with the declared
-// retention of each DataPlatform the index holds (by name), read at once.
-func (x *Index) Scoring(now time.Time) (Listing, map[string]scidatav1.RetentionPolicy) {
+// Scoring is every listed entry, as Listed gives them, with the public
+// facts of each DataPlatform the index holds (by name), read at once.
+func (x *Index) Scoring(now time.Time) (Listing, map[string]evaluation.Platform) {
 	var out Listing
-	var retention map[string]scidatav1.RetentionPolicy
+	var platforms map[string]evaluation.Platform
 	x.read(now, func() {
 		out.Items, out.Total = slices.Clone(x.display), len(x.display)
 		x.describe(&out)
-		retention = maps.Clone(x.retention)
+		platforms = maps.Clone(x.platformFacts)
 	})
-	return out, retention
+	return out, platforms
 }
 
 func (x *Index) describe(out *Listing) {

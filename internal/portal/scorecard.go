@@ -13,7 +13,7 @@ import (
 // Areas are the plan's evaluation areas (§3) the public scorecard shows, in
 // its order, computed by internal/evaluation (docs/evaluation.md states
 // each formula). The facts are public ones only: the listed entries and the
-// declared retention of the platforms that hold them. The portal has no
+// preservation facts of the platforms that hold them. The portal has no
 // authentication, and a figure over every entry would let anyone read how
 // many Closed or classified entries a department holds (the plan strictly
 // limits who knows of secret data). For the same reason Security is not on
@@ -21,7 +21,7 @@ import (
 // entries. Auditors read all six areas with `kubectl scidata evaluate`.
 var Areas = []Area{
 	{Key: evaluation.Collection, Name: "Collection", LocalName: "汇集", Measure: "listed entries whose data the Center received; their metadata completeness"},
-	{Key: evaluation.Preservation, Name: "Preservation", LocalName: "保存", Measure: "platforms of listed entries that retain their data when deleted; listed entries with a persistent identifier (DOI or CSTR)"},
+	{Key: evaluation.Preservation, Name: "Preservation", LocalName: "保存", Measure: "platforms of listed entries that retain their data when deleted; listed entries with a persistent identifier (DOI or CSTR); recent verified backups and restore drills, counted where a platform records them"},
 	{Key: evaluation.Submission, Name: "Submission", LocalName: "汇交", Measure: "listed entries that must be submitted whose latest submission the Center received"},
 	{Key: evaluation.Sharing, Name: "Open sharing", LocalName: "开放共享", Measure: "listed entries that may be open and are declared Open; listed entries whose embargo date passed and which are now open"},
 	{Key: evaluation.IP, Name: "IP protection", LocalName: "知识产权保护", Measure: "listed entries that declare a licence; that say how to cite them; their published papers that carry a DOI"},
@@ -74,18 +74,27 @@ func (sc Scorecard) ID() string {
 }
 
 // publicFacts are the facts of the listed entries and of the platforms
-// that hold them (retention, when the portal reads DataPlatforms).
-func publicFacts(l Listing, retention map[string]scidatav1.RetentionPolicy, now time.Time) evaluation.Facts {
+// that hold them (when the portal reads DataPlatforms).
+func publicFacts(l Listing, platforms map[string]evaluation.Platform, now time.Time) evaluation.Facts {
 	f := evaluation.Facts{Now: now}
 	seen := map[string]bool{}
 	for _, e := range l.Items {
 		f.Entries = append(f.Entries, publicEntry(e))
 		p := evaluation.PlatformOf(e.Namespace)
-		if r, ok := retention[p]; ok && !seen[p] {
+		if pf, ok := platforms[p]; ok && !seen[p] {
 			seen[p] = true
-			f.Platforms = append(f.Platforms, evaluation.Platform{Name: p, Department: e.Department.Code, Retention: r})
+			pf.Department = e.Department.Code
+			f.Platforms = append(f.Platforms, pf)
 		}
 	}
+	return f
+}
+
+// publicPlatform is a DataPlatform's facts the public may read: its
+// preservation facts, and not the highest classification it may hold.
+func publicPlatform(p *scidatav1.DataPlatform) evaluation.Platform {
+	f := evaluation.PlatformFacts(p)
+	f.MaxClassification = ""
 	return f
 }
 
@@ -121,13 +130,13 @@ func publicEntry(e *Entry) evaluation.Entry {
 
 // Scorecards computes every department's scorecard from the listed
 // entries, in department order.
-func Scorecards(l Listing, retention map[string]scidatav1.RetentionPolicy, now time.Time) []Scorecard {
+func Scorecards(l Listing, platforms map[string]evaluation.Platform, now time.Time) []Scorecard {
 	names := map[string]DepartmentName{}
 	for _, d := range l.Departments {
 		names[d.Code] = d
 	}
 	var out []Scorecard
-	for _, u := range evaluation.ByDepartment(publicFacts(l, retention, now)) {
+	for _, u := range evaluation.ByDepartment(publicFacts(l, platforms, now)) {
 		out = append(out, card(names[u.Key], "", u.Facts))
 	}
 	return out
@@ -135,13 +144,13 @@ func Scorecards(l Listing, retention map[string]scidatav1.RetentionPolicy, now t
 
 // PlatformScorecards computes every platform's scorecard from the listed
 // entries, in platform order.
-func PlatformScorecards(l Listing, retention map[string]scidatav1.RetentionPolicy, now time.Time) []Scorecard {
+func PlatformScorecards(l Listing, platforms map[string]evaluation.Platform, now time.Time) []Scorecard {
 	names := map[string]DepartmentName{}
 	for _, e := range l.Items {
 		names[evaluation.PlatformOf(e.Namespace)] = e.Department
 	}
 	var out []Scorecard
-	for _, u := range evaluation.ByPlatform(publicFacts(l, retention, now)) {
+	for _, u := range evaluation.ByPlatform(publicFacts(l, platforms, now)) {
 		out = append(out, card(names[u.Key], u.Key, u.Facts))
 	}
 	return out
