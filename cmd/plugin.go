@@ -88,7 +88,7 @@ func newPluginRoot() *cobra.Command {
 	clientcmd.BindOverrideFlags(o.overrides, pf, clientcmd.RecommendedConfigOverrideFlags(""))
 	receiptCmd := &cobra.Command{Use: "receipt", Short: "Work with submission receipts (汇交凭证)"}
 	receiptCmd.AddCommand(pluginVerifyCommand(o))
-	root.AddCommand(pluginStatusCommand(o), pluginTraceCommand(o), receiptCmd, pluginProjectCommand(o), pluginReportCommand(o))
+	root.AddCommand(pluginStatusCommand(o), pluginTraceCommand(o), receiptCmd, pluginProjectCommand(o), pluginReportCommand(o), pluginEvaluateCommand(o))
 	return root
 }
 
@@ -261,6 +261,34 @@ func pluginProjectCommand(o *pluginOptions) *cobra.Command {
 	outputFlag(c, &format)
 	c.Flags().StringVar(&fingerprint, "fingerprint", "", "the pinned SHA-256 fingerprint (hex) of the Center's signing key: verify the latest statement")
 	c.Flags().StringVar(&keySet, "keyset", "", "the key set as a file (the Center's portal serves it at /receipt-keys.json), instead of the ConfigMap in scidata-center")
+	return c
+}
+
+func pluginEvaluateCommand(o *pluginOptions) *cobra.Command {
+	var format, department string
+	c := &cobra.Command{
+		Use:   "evaluate [--department CODE]",
+		Short: "The plan's evaluation (§3), for auditors: six areas per department and per platform, classified entries included",
+		Long: "evaluate reads every DataPlatform, CatalogEntry, Submission and AccessRequest and the city's\n" +
+			"SubmissionPolicies, and computes collection, preservation, submission, open sharing, security and\n" +
+			"IP protection per department and per platform (docs/evaluation.md gives each formula). Each area\n" +
+			"prints its terms as numerator/denominator; an area with nothing to count is n/a, never 100. Unlike\n" +
+			"the public portal's scorecard it counts classified and Closed entries, so its output is not public.",
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			cl, err := o.reader(format)
+			if err != nil {
+				return err
+			}
+			ev, err := plugin.Evaluate(c.Context(), cl, department, time.Now())
+			if err != nil {
+				return err
+			}
+			return emit(c, format, ev, plugin.PrintEvaluation)
+		},
+	}
+	outputFlag(c, &format)
+	c.Flags().StringVar(&department, "department", "", "only this department (its code) and its platforms")
 	return c
 }
 

@@ -527,6 +527,64 @@ func TestKubectlScidataCommands(t *testing.T) {
 			}
 		}
 	})
+
+	// Last, as it adds to the city: a platform cleared for Secret holding
+	// one Secret entry whose secrecy period ended unreviewed. evaluate
+	// counts it (the public portal never does), as an auditor may read it.
+	t.Run("evaluate", func(t *testing.T) {
+		ctx := context.Background()
+		must(t, env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "scidata-survey"}}))
+		must(t, env.Client.Create(ctx, &scidatav1.DataPlatform{ObjectMeta: metav1.ObjectMeta{Name: "survey"}, Spec: scidatav1.DataPlatformSpec{
+			Role: scidatav1.RoleDepartment, Department: scidatav1.Department{Code: "survey", Name: "Survey"}, Owners: scidatav1.Owners{Groups: []string{"survey-admins"}},
+			Storage: scidatav1.Storage{Size: resource.MustParse("1Gi")}, MaxClassification: scidatav1.ClassificationSecret}}))
+		ended := metav1.NewTime(t0.Add(-time.Hour))
+		must(t, env.Client.Create(ctx, &scidatav1.CatalogEntry{ObjectMeta: metav1.ObjectMeta{Namespace: "scidata-survey", Name: "control-points"}, Spec: scidatav1.CatalogEntrySpec{
+			Title: "Control points", Description: "Geodetic control points", Subject: "Geodesy", DataTypes: []scidatav1.DataType{scidatav1.DataTypeTable},
+			ResponsibleDepartment: scidatav1.Department{Code: "survey", Name: "Survey"}, ProvidingDepartment: scidatav1.Provider{Name: "Survey"},
+			Data: scidatav1.DataLocation{Prefix: "points/", ContentVersion: "v1"}, Sharing: scidatav1.Sharing{Mode: scidatav1.SharingClosed},
+			Classification: &scidatav1.Classification{Level: scidatav1.ClassificationSecret, SecrecyPeriodEnd: &ended},
+			AccessMethod:   scidatav1.AccessMethod{Type: scidatav1.AccessOffline}}}))
+
+		out, _, err := c.run(t, "evaluate", "--as", "auditor@audit-office")
+		must(t, err)
+		spaces := regexp.MustCompile(` +`)
+		out = spaces.ReplaceAllString(out, " ")
+		for _, want := range []string{
+			"access reviews counted in working days of UTC, Monday to Friday",
+			"DEPARTMENTS (3)",
+			// The Secret entry: on a cleared platform, its review overdue,
+			// no exception; never submitted (classified: a duty).
+			"survey    1 entries", "  security      66   onClearedPlatform 1/1  secrecyReviewOnTime 0/1  noPolicyException 1/1",
+			"  submission    0    received 0/1",
+			// The Center's platform holds no entry: only its retention counts.
+			"st-info   0 entries", "  collection    n/a",
+			// The rainfall: received, completeness not yet scored, no
+			// identifier, no licence, no citation.
+			"water     1 entries", "  collection    50   dataReceived 1/1  completeness 0/100",
+			"  preservation  50   retained 1/1  identified 0/1", "  submission    n/a", "  ip            0    licenceDeclared 0/1  citationGiven 0/1",
+			"PLATFORMS (3)",
+		} {
+			if want = spaces.ReplaceAllString(want, " "); !strings.Contains(out, want) {
+				t.Errorf("evaluate does not say %q:\n%s", want, out)
+			}
+		}
+		js, _, err := c.run(t, "evaluate", "--department", "survey", "-o", "json")
+		must(t, err)
+		var ev plugin.Evaluation
+		must(t, json.Unmarshal([]byte(js), &ev))
+		if len(ev.Departments) != 1 || ev.Departments[0].Name != "survey" || len(ev.Platforms) != 1 || ev.Platforms[0].Name != "survey" ||
+			len(ev.Departments[0].Figures) != 6 || ev.Departments[0].Figures[4].Area != "security" || *ev.Departments[0].Figures[4].Score != 66 {
+			t.Errorf("evaluate --department survey -o json: %s", js)
+		}
+		ys, _, err := c.run(t, "evaluate", "--department", "survey", "-o", "yaml")
+		must(t, err)
+		var fromYAML plugin.Evaluation
+		must(t, yaml.Unmarshal([]byte(ys), &fromYAML))
+		ev.At, fromYAML.At = time.Time{}, time.Time{} // two runs, two instants
+		if a, b := toJSON(t, ev), toJSON(t, fromYAML); a != b {
+			t.Errorf("-o yaml and -o json disagree:\n%s\n%s", a, b)
+		}
+	})
 }
 
 func readZip(t *testing.T, path string) map[string][]byte {

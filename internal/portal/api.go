@@ -97,6 +97,31 @@ func (s *Server) apiEntry(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, "application/json", s.entryJSON(e))
 }
 
+// ScorecardsJSON reads either JSON scorecard: the areas, and the
+// departments' (/api/v1/scorecard) or the platforms' figures
+// (/api/v1/scorecard/platforms); each answer holds its own list, [] when
+// there is none.
+type ScorecardsJSON struct {
+	Areas       []Area      `json:"areas"`
+	Departments []Scorecard `json:"departments,omitempty"`
+	Platforms   []Scorecard `json:"platforms,omitempty"`
+}
+
 func (s *Server) apiScorecard(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, "application/json", map[string]any{"areas": Areas, "departments": Scorecards(s.Index.Listed(s.now()))})
+	now := s.now()
+	l, platforms := s.Index.Scoring(now)
+	writeJSON(w, "application/json", map[string]any{"areas": Areas, "departments": nonNil(Scorecards(l, platforms, now))})
+}
+
+func (s *Server) apiPlatformScorecard(w http.ResponseWriter, _ *http.Request) {
+	now := s.now()
+	l, platforms := s.Index.Scoring(now)
+	writeJSON(w, "application/json", map[string]any{"areas": Areas, "platforms": nonNil(PlatformScorecards(l, platforms, now))})
+}
+
+func nonNil(cards []Scorecard) []Scorecard {
+	if cards == nil {
+		return []Scorecard{}
+	}
+	return cards
 }

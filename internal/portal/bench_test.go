@@ -168,6 +168,8 @@ func BenchmarkPortal10000Entries(b *testing.B) {
 		n := i * 8 % benchEntries // i%8 == 0: Open, listed
 		fetch(b, srv, fmt.Sprintf("/entries/scidata-bench-%d/dataset-%05d/dataset.jsonld", n%10, n))
 	})
+	measure("scorecard", 1, func(int) { discard(b, srv, "/api/v1/scorecard") })
+	measure("scorecard-html-platforms", 1, func(int) { discard(b, srv, "/scorecard/platforms") })
 	measure("dcat-whole", 1, func(int) { discard(b, srv, "/catalog.jsonld") })
 	measure("dcat-harvest", 1, func(int) {
 		if pages := harvest(b, srv); pages != (benchEntries*6/8+99)/100 {

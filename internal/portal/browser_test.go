@@ -162,50 +162,53 @@ type renderedChart struct {
 	} `json:"labels"`
 }
 
-// Every figure and label of the scorecard's charts is drawn whole inside
-// its SVG (a score of 100 once lost its last digit to the SVG's width), and
-// each figure drawn is the one the JSON scorecard gives.
+// Every figure and label of the scorecard's charts, per department and
+// per platform, is drawn whole inside its SVG (a score of 100 once lost
+// its last digit to the SVG's width), and each figure drawn is the one the
+// JSON scorecard gives, or "n/a" where it gives none.
 func TestABrowserDrawsEveryScorecardFigureWhole(t *testing.T) {
 	srv, _ := portalFor(t, "")
-	var sc struct {
-		Departments []portal.Scorecard `json:"departments"`
-	}
-	getJSON(t, srv, "/api/v1/scorecard", &sc)
-	want := map[string]map[string]int{}
-	for _, d := range sc.Departments {
-		want["dept-"+d.Department.Code] = d.Scores
-	}
 	ctx := browser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/scorecard"), chromedp.WaitVisible(chromedp.CSS("section.card svg"))); err != nil {
-		t.Fatal(err)
-	}
-	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]renderedChart](chartLabels))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hundreds, values, notApplicable := 0, 0, 0
-	for _, c := range charts {
-		for _, l := range c.Labels {
-			if l.Width <= 0 || !l.Box.within(c.SVG) {
-				t.Errorf("%s: label %q (%s) is drawn at %+v, %.1f wide, outside its SVG %+v", c.ID, l.Text, l.Class, l.Box, l.Width, c.SVG)
-			}
-			if l.Class != "value" {
-				continue
-			}
-			values++
-			if fig, ok := want[c.ID][l.Area]; !ok && l.Text != "n/a" || ok && l.Text != strconv.Itoa(fig) {
-				t.Errorf("%s: %s is drawn as %q; the scorecard says %d (has a figure: %v)", c.ID, l.Area, l.Text, fig, ok)
-			}
-			if l.Text == "n/a" {
-				notApplicable++
-			}
-			if l.Text == "100" {
-				hundreds++
+	for _, page := range []struct{ html, json string }{{"/scorecard", "/api/v1/scorecard"}, {"/scorecard/platforms", "/api/v1/scorecard/platforms"}} {
+		var sc portal.ScorecardsJSON
+		getJSON(t, srv, page.json, &sc)
+		cards := append(sc.Departments, sc.Platforms...)
+		want := map[string]map[string]int{}
+		for _, c := range cards {
+			want[c.ID()] = c.Scores
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+page.html), chromedp.WaitVisible(chromedp.CSS("section.card svg"))); err != nil {
+			t.Fatal(err)
+		}
+		charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]renderedChart](chartLabels))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hundreds, values, notApplicable := 0, 0, 0
+		for _, c := range charts {
+			for _, l := range c.Labels {
+				if l.Width <= 0 || !l.Box.within(c.SVG) {
+					t.Errorf("%s %s: label %q (%s) is drawn at %+v, %.1f wide, outside its SVG %+v", page.html, c.ID, l.Text, l.Class, l.Box, l.Width, c.SVG)
+				}
+				if l.Class != "value" {
+					continue
+				}
+				values++
+				if fig, ok := want[c.ID][l.Area]; !ok && l.Text != "n/a" || ok && l.Text != strconv.Itoa(fig) {
+					t.Errorf("%s %s: %s is drawn as %q; the scorecard says %d (has a figure: %v)", page.html, c.ID, l.Area, l.Text, fig, ok)
+				}
+				if l.Text == "n/a" {
+					notApplicable++
+				}
+				if l.Text == "100" {
+					hundreds++
+				}
 			}
 		}
-	}
-	if len(charts) != len(sc.Departments) || values != len(sc.Departments)*len(portal.Areas) || hundreds == 0 || notApplicable == 0 {
-		t.Fatalf("%d charts with %d figures, %d of them 100 and %d n/a; want one chart per department (%d), every area, a 100 and an n/a to draw", len(charts), values, hundreds, notApplicable, len(sc.Departments))
+		if len(charts) != len(cards) || len(cards) == 0 || values != len(cards)*len(portal.Areas) || hundreds == 0 || notApplicable == 0 {
+			t.Fatalf("%s: %d charts with %d figures, %d of them 100 and %d n/a; want one chart per unit (%d), every area, a 100 and an n/a to draw",
+				page.html, len(charts), values, hundreds, notApplicable, len(cards))
+		}
 	}
 	screenshot(ctx, t, "scorecard")
 }

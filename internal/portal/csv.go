@@ -68,3 +68,43 @@ func (s *Server) csvRow(e *Entry) []string {
 		s.url("/entries/" + e.ID()), strconv.Itoa(int(e.Score)),
 	}
 }
+
+// ScorecardCSVHeader is the first row of the scorecard's CSV: one row per
+// department, then one per platform, each area's figure or "n/a".
+func ScorecardCSVHeader() []string {
+	h := []string{"unit", "department_code", "department_name", "platform", "listed_entries"}
+	for _, a := range Areas {
+		h = append(h, a.Key)
+	}
+	return h
+}
+
+func (s *Server) scorecardCSV(w http.ResponseWriter, _ *http.Request) {
+	now := s.now()
+	l, platforms := s.Index.Scoring(now)
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	_ = cw.Write(ScorecardCSVHeader())
+	for _, cards := range [][]Scorecard{Scorecards(l, platforms, now), PlatformScorecards(l, platforms, now)} {
+		for _, sc := range cards {
+			unit := "department"
+			if sc.Platform != "" {
+				unit = "platform"
+			}
+			row := []string{unit, sc.Department.Code, sc.Department.Name, sc.Platform, strconv.Itoa(sc.Entries)}
+			for _, a := range Areas {
+				v, ok := sc.Scores[a.Key]
+				row = append(row, map[bool]string{true: strconv.Itoa(v), false: "n/a"}[ok])
+			}
+			_ = cw.Write(row)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="scorecard.csv"`)
+	_, _ = w.Write(buf.Bytes())
+}

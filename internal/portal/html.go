@@ -10,6 +10,7 @@ import (
 	"time"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/evaluation"
 )
 
 // labels are the page's bilingual labels: Chinese first, then English.
@@ -17,7 +18,8 @@ var labels = map[string][2]string{
 	"search": {"搜索", "Search"}, "department": {"部门", "Department"}, "subject": {"学科", "Subject"},
 	"dataType": {"数据类型", "Data type"}, "sharing": {"共享属性", "Sharing"}, "any": {"全部", "Any"},
 	"results": {"条结果", "results"}, "catalog": {"科学数据资源目录", "Scientific data catalog"},
-	"scorecard": {"评估记分卡", "Scorecard"}, "description": {"描述", "Description"},
+	"scorecard": {"评估记分卡", "Scorecard"}, "selfEvaluation": {"自评", "Self-evaluation"},
+	"byDepartment": {"按部门", "By department"}, "byPlatform": {"按平台", "By platform"}, "platform": {"平台", "Platform"}, "description": {"描述", "Description"},
 	"provider": {"提供单位", "Provider"}, "keywords": {"关键词", "Keywords"}, "formats": {"格式", "Formats"},
 	"version": {"版本", "Version"}, "license": {"许可", "Licence"}, "citation": {"引用", "Citation"},
 	"identifiers": {"标识符", "Identifiers"}, "access": {"获取方式", "Access method"},
@@ -46,6 +48,7 @@ var funcs = template.FuncMap{
 	"cond":              func(m scidatav1.SharingMode) bool { return m == scidatav1.SharingConditional },
 	"scores":            func(sc Scorecard, key string) int { return sc.Scores[key] },
 	"applies":           func(sc Scorecard, key string) bool { return sc.Applies(key) },
+	"terms":             func(sc Scorecard, key string) []evaluation.Term { return sc.Terms[key] },
 	"datasetPath":       datasetPath,
 	"accessRequestYAML": accessRequestYAML,
 }
@@ -90,6 +93,8 @@ type pageData struct {
 	Projects    []ProjectView
 	// Alternate is the page's machine-readable twin, linked from its head.
 	Alternate string
+	// ByPlatform is set on the scorecard of platforms.
+	ByPlatform bool
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, name string, d pageData) {
@@ -144,5 +149,13 @@ func (s *Server) entryPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) scorecardPage(w http.ResponseWriter, _ *http.Request) {
 	now := s.now()
-	s.render(w, http.StatusOK, "scorecard.html", pageData{At: now, Cards: Scorecards(s.Index.Listed(now)), Areas: Areas, Chart: scorecardChart})
+	l, platforms := s.Index.Scoring(now)
+	s.render(w, http.StatusOK, "scorecard.html", pageData{At: now, Cards: Scorecards(l, platforms, now), Areas: Areas, Chart: scorecardChart})
+}
+
+func (s *Server) platformScorecardPage(w http.ResponseWriter, _ *http.Request) {
+	now := s.now()
+	l, platforms := s.Index.Scoring(now)
+	s.render(w, http.StatusOK, "scorecard.html", pageData{At: now, Cards: PlatformScorecards(l, platforms, now), Areas: Areas, Chart: scorecardChart,
+		ByPlatform: true})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/completeness"
+	"github.com/scidata-io/scidata-operator/internal/evaluation"
 	"github.com/scidata-io/scidata-operator/internal/sharing"
 )
 
@@ -51,12 +53,15 @@ type Index struct {
 	// department code to the name its platform gives.
 	platforms map[string]DepartmentName
 	names     map[string]DepartmentName
-	display   []*Entry // listed, by department code, title, namespace, name
-	docs      []uint32 // display's document numbers, side by side
-	byID      []*Entry // listed, by namespace and name
-	text      *textIndex
-	due       dueHeap
-	validFrom time.Time
+	// platformFacts are each DataPlatform's preservation facts, by name,
+	// for the scorecard (publicPlatform: nothing about clearance).
+	platformFacts map[string]evaluation.Platform
+	display       []*Entry // listed, by department code, title, namespace, name
+	docs          []uint32 // display's document numbers, side by side
+	byID          []*Entry // listed, by namespace and name
+	text          *textIndex
+	due           dueHeap
+	validFrom     time.Time
 	// modified is the latest change to the listed catalog: an entry listed
 	// or changed, or one withdrawn.
 	modified time.Time
@@ -94,7 +99,7 @@ func NewIndex(clk clock.PassiveClock, namespace string) *Index {
 	return &Index{
 		clock: clk, namespace: namespace,
 		held: map[types.NamespacedName]*held{}, byCode: map[string]map[types.NamespacedName]*held{},
-		platforms: map[string]DepartmentName{}, names: map[string]DepartmentName{},
+		platforms: map[string]DepartmentName{}, names: map[string]DepartmentName{}, platformFacts: map[string]evaluation.Platform{},
 		text: newTextIndex(), depts: counted{n: map[string]int{}}, subjects: counted{n: map[string]int{}},
 	}
 }
@@ -174,6 +179,7 @@ func (x *Index) OnDelete(obj any) {
 		x.setDue(h, nil)
 		x.forget(h)
 	case *scidatav1.DataPlatform:
+		delete(x.platformFacts, o.Name)
 		if old, ok := x.platforms[o.Name]; ok {
 			delete(x.platforms, o.Name)
 			x.rename(old.Code)
@@ -215,6 +221,7 @@ func (x *Index) upsert(obj any) {
 	case *scidatav1.CatalogEntry:
 		x.upsertEntry(o)
 	case *scidatav1.DataPlatform:
+		x.platformFacts[o.Name] = publicPlatform(o)
 		d := o.Spec.Department
 		name := DepartmentName{Code: neutral(d.Code), Name: neutral(d.Name), LocalName: neutral(d.LocalName)}
 		old, had := x.platforms[o.Name]
@@ -629,6 +636,19 @@ func (x *Index) Listed(now time.Time) Listing {
 		x.describe(&out)
 	})
 	return out
+}
+
+// Scoring is every listed entry, as Listed gives them, with the public
+// facts of each DataPlatform the index holds (by name), read at once.
+func (x *Index) Scoring(now time.Time) (Listing, map[string]evaluation.Platform) {
+	var out Listing
+	var platforms map[string]evaluation.Platform
+	x.read(now, func() {
+		out.Items, out.Total = slices.Clone(x.display), len(x.display)
+		x.describe(&out)
+		platforms = maps.Clone(x.platformFacts)
+	})
+	return out, platforms
 }
 
 func (x *Index) describe(out *Listing) {

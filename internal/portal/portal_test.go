@@ -167,57 +167,121 @@ func TestTheCSVExportParsesBack(t *testing.T) {
 	}
 }
 
+// The scorecard, per department and per platform, as HTML with its SVG
+// chart, JSON and CSV, computes each public area by internal/evaluation
+// over the listed entries only.
 func TestTheScorecardShowsEveryPublicAreaWithAnSVGChart(t *testing.T) {
 	srv, _ := portalFor(t, "")
-	code, body, _ := get(t, srv, "/scorecard")
-	if code != 200 || strings.Count(body, "<svg") != 2 || strings.Contains(body, "<script") {
-		t.Fatalf("%d; want one inline SVG chart per department and no script:\n%s", code, body)
-	}
-	for _, a := range portal.Areas {
-		if !strings.Contains(body, a.LocalName+" "+a.Name) {
-			t.Errorf("scorecard lacks the area %s", a.Name)
+	for _, page := range []string{"/scorecard", "/scorecard/platforms"} {
+		code, body, _ := get(t, srv, page)
+		if code != 200 || strings.Count(body, "<svg") != 2 || strings.Contains(body, "<script") {
+			t.Fatalf("%s: %d; want one inline SVG chart per unit and no script:\n%s", page, code, body)
+		}
+		for _, a := range portal.Areas {
+			if !strings.Contains(body, a.LocalName+" "+a.Name) {
+				t.Errorf("%s lacks the area %s", page, a.Name)
+			}
 		}
 	}
-	var sc struct {
-		Departments []portal.Scorecard `json:"departments"`
-	}
+	var sc, byPlatform portal.ScorecardsJSON
 	_, raw, _ := get(t, srv, "/api/v1/scorecard")
 	getJSON(t, srv, "/api/v1/scorecard", &sc)
+	getJSON(t, srv, "/api/v1/scorecard/platforms", &byPlatform)
 	got := map[string]portal.Scorecard{}
 	for _, d := range sc.Departments {
 		got[d.Department.Code] = d
 	}
 	water, survey := got["water-resources"], got["natural-resources"]
+	terms := func(c portal.Scorecard, area string) string {
+		var out []string
+		for _, t := range c.Terms[area] {
+			out = append(out, fmt.Sprintf("%s=%d/%d", t.Key, t.Numerator, t.Denominator))
+		}
+		return strings.Join(out, " ")
+	}
 	// water: 3 listed entries (its Closed one is not counted), one with a
-	// DOI; the one publicly funded entry has no received submission yet.
-	if water.Entries != 3 || water.Scores["preservation"] != 33 || water.Scores["submission"] != 0 || water.Scores["collection"] == 0 {
-		t.Errorf("water-resources: %+v", water)
+	// DOI, on a platform that retains its data: (1/1 + 1/3) / 2.
+	if water.Entries != 3 || water.Scores["preservation"] != 66 || terms(water, "preservation") != "retained=1/1 identified=1/3 backupVerified=0/0 restoreDrilled=0/0" {
+		t.Errorf("water-resources preservation: %+v", water)
+	}
+	// The one entry that must be submitted has no received submission; the
+	// portal reads no deadlines, so the on-time term counts nothing here.
+	if water.Scores["submission"] != 0 || terms(water, "submission") != "received=0/1 onTime=0/0" {
+		t.Errorf("water-resources submission: %v %s", water.Scores, terms(water, "submission"))
+	}
+	// Open sharing: both entries that may be open are declared Open (the
+	// wells' personal information may not be); no embargo has ended yet.
+	if water.Scores["sharing"] != 100 || terms(water, "sharing") != "openByDefault=2/2 requestsAnsweredInTime=0/0 embargoesEndedOnTime=0/0" {
+		t.Errorf("water-resources sharing: %v %s", water.Scores, terms(water, "sharing"))
+	}
+	// IP protection: of three listed entries one declares a licence and one
+	// a citation, and none has a published paper.
+	if water.Scores["ip"] != 33 || terms(water, "ip") != "licenceDeclared=1/3 citationGiven=1/3 publicationsLinked=0/0" {
+		t.Errorf("water-resources ip: %v %s", water.Scores, terms(water, "ip"))
+	}
+	if water.Scores["collection"] == 0 || len(water.NotApplicable) != 0 {
+		t.Errorf("water-resources: collection %d, not applicable %v; every area has something to count", water.Scores["collection"], water.NotApplicable)
 	}
 	// survey: its one listed entry has a CSTR; its two classified entries
-	// count nowhere.
-	if survey.Entries != 1 || survey.Scores["preservation"] != 100 {
+	// count nowhere; the portal holds no DataPlatform of it, so retention
+	// counts nothing.
+	if survey.Entries != 1 || survey.Scores["preservation"] != 100 || terms(survey, "preservation") != "retained=0/0 identified=1/1 backupVerified=0/0 restoreDrilled=0/0" {
 		t.Errorf("natural-resources: %+v", survey)
 	}
-	// An area with nothing to count has no figure: survey's listed entry is
-	// not publicly funded, so submission is not applicable, not 100.
+	// An area with nothing to count has no figure: survey's listed entry
+	// need not be submitted, so submission is not applicable, not 100.
 	if _, ok := survey.Scores["submission"]; ok || strings.Join(survey.NotApplicable, ",") != "submission" {
 		t.Errorf("natural-resources: submission %v, not applicable %v; want no figure and submission not applicable", survey.Scores, survey.NotApplicable)
 	}
-	// IP protection: of water's three listed entries one declares a licence
-	// and a citation.
-	if water.Scores["ip"] != 33 {
-		t.Errorf("water-resources: ip %d; want 33 (one of three listed entries with a licence and a citation)", water.Scores["ip"])
-	}
-	if len(water.NotApplicable) != 0 {
-		t.Errorf("water-resources: not applicable %v; every area has something to count", water.NotApplicable)
-	}
-	for _, word := range []string{"classified", "security", "sharing", "Classified", "涉密"} {
-		if strings.Contains(raw, word) || strings.Contains(body, word) {
+	for _, word := range []string{"classified", "security", "Classified", "涉密", "exception", "cleared"} {
+		if strings.Contains(raw, word) {
 			t.Errorf("the public scorecard shows %q, a figure about entries it does not list", word)
 		}
 	}
 	if water.Department.LocalName != "巴中市水利局" {
 		t.Errorf("the department's name comes from its DataPlatform: %+v", water.Department)
+	}
+	// Per platform: the same figures here (one platform per department),
+	// named by platform.
+	platforms := map[string]portal.Scorecard{}
+	for _, p := range byPlatform.Platforms {
+		platforms[p.Platform] = p
+	}
+	if p := platforms["water-resources"]; len(byPlatform.Platforms) != 2 || p.Entries != 3 || fmt.Sprint(p.Scores) != fmt.Sprint(water.Scores) ||
+		p.Department.Code != "water-resources" || platforms["natural-resources"].Entries != 1 {
+		t.Errorf("per platform: %+v", byPlatform.Platforms)
+	}
+	// The CSV: a row per department, then per platform, n/a where an area
+	// has no figure.
+	_, body, h := get(t, srv, "/scorecard.csv")
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") {
+		t.Fatalf("scorecard.csv: %v %s", err, h.Get("Content-Type"))
+	}
+	want := [][]string{portal.ScorecardCSVHeader(),
+		{"department", "natural-resources", "Natural Resources Bureau", "", "1", fmt.Sprint(survey.Scores["collection"]), "100", "n/a", "100", "0"},
+		{"department", "water-resources", "Bazhong Municipal Water Resources Bureau", "", "3", fmt.Sprint(water.Scores["collection"]), "66", "0", "100", "33"},
+		{"platform", "natural-resources", "Natural Resources Bureau", "natural-resources", "1", fmt.Sprint(survey.Scores["collection"]), "100", "n/a", "100", "0"},
+		{"platform", "water-resources", "Bazhong Municipal Water Resources Bureau", "water-resources", "3", fmt.Sprint(water.Scores["collection"]), "66", "0", "100", "33"},
+	}
+	if fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Errorf("scorecard.csv:\n%v\nwant\n%v", rows, want)
+	}
+}
+
+// A department's portal shows its self-evaluation: its own figures only,
+// by the same formulas.
+func TestADepartmentPortalShowsItsSelfEvaluation(t *testing.T) {
+	setup(t)
+	srv, _ := portalForNamespace(t, surveyNS, 1, func(s *portal.Server) { s.Scope = portal.ScopeDepartment })
+	_, body, _ := get(t, srv, "/scorecard")
+	if !strings.Contains(body, "自评 Self-evaluation") || strings.Count(body, "<svg") != 1 || !strings.Contains(body, `id="dept-natural-resources"`) {
+		t.Errorf("the department portal's scorecard is not its self-evaluation:\n%s", body)
+	}
+	var sc portal.ScorecardsJSON
+	getJSON(t, srv, "/api/v1/scorecard", &sc)
+	if len(sc.Departments) != 1 || sc.Departments[0].Entries != 1 || sc.Departments[0].Scores["preservation"] != 100 {
+		t.Errorf("self-evaluation: %+v", sc.Departments)
 	}
 }
 

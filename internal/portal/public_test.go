@@ -14,9 +14,11 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/portal"
@@ -120,10 +122,12 @@ func hiddenEntries() []*scidatav1.CatalogEntry {
 	return []*scidatav1.CatalogEntry{conf, defence, top, closed, closedSurvey}
 }
 
-// Adding a classified or a Closed entry, and deleting it again, changes no
-// public page or export byte for byte: no HTML page, JSON answer, DCAT
-// document or page, CSV, scorecard (HTML with its SVG, JSON) or the key
-// set. So nothing public tells whether such an entry exists, or how many.
+// Adding classified and Closed entries, and a platform that holds only
+// classified data, and deleting them again, changes no public page or
+// export byte for byte: no HTML page, JSON answer, DCAT document or page,
+// CSV, scorecard (per department and per platform, HTML with its SVG, JSON
+// and CSV) or the key set. So nothing public tells whether such an entry
+// exists, or how many.
 func TestNoPublicViewChangesWhenAClassifiedOrClosedEntryIsAdded(t *testing.T) {
 	setup(t)
 	ctx := context.Background()
@@ -169,19 +173,34 @@ func TestNoPublicViewChangesWhenAClassifiedOrClosedEntryIsAdded(t *testing.T) {
 		return nil
 	})
 
+	// The platform that holds only classified data, with its declared
+	// retention: nothing of it may show either.
+	defence := &scidatav1.DataPlatform{ObjectMeta: metav1.ObjectMeta{Name: "defence-survey"}, Spec: scidatav1.DataPlatformSpec{
+		Role: scidatav1.RoleDepartment, Storage: scidatav1.Storage{Size: resource.MustParse("1Gi"), Retention: scidatav1.RetentionDelete},
+		Owners: scidatav1.Owners{Groups: []string{"dept-defence-survey-admins"}}, MaxClassification: scidatav1.ClassificationSecret,
+		Department: scidatav1.Department{Code: "defence-survey", Name: "Defence Survey Office"}}}
+	create(t, defence)
 	for _, e := range hidden {
 		create(t, e)
 	}
 	waitForHeld(t, idx, held+len(hidden))
 	compareAll(t, "after adding classified and Closed entries", before, fetchAll(t, srv, paths))
 
-	for _, e := range hidden {
-		if err := env.Client.Delete(ctx, e); err != nil {
+	for _, o := range append([]client.Object{defence}, objects(hidden)...) {
+		if err := env.Client.Delete(ctx, o); err != nil {
 			t.Fatal(err)
 		}
 	}
 	waitForHeld(t, idx, held)
 	compareAll(t, "after deleting them", before, fetchAll(t, srv, paths))
+}
+
+func objects(entries []*scidatav1.CatalogEntry) []client.Object {
+	out := make([]client.Object, len(entries))
+	for i, e := range entries {
+		out[i] = e
+	}
+	return out
 }
 
 // waitForHeld waits until the index has received the events: nothing

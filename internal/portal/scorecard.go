@@ -1,25 +1,30 @@
 package portal
 
 import (
+	"slices"
 	"strings"
+	"time"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/duty"
+	"github.com/scidata-io/scidata-operator/internal/evaluation"
 )
 
 // Areas are the plan's evaluation areas (§3) the public scorecard shows, in
-// its order. Every figure is computed over the department's listed entries
-// only: the portal has no authentication, and a figure over every entry
-// would let anyone read how many Closed or classified entries a department
-// holds (the plan strictly limits who knows of secret data). For the same
-// reason Sharing (the share of entries in the public catalog) and Security
-// (classified entries whose secrecy period is not overdue for review) are
-// not on the public scorecard at all: both are figures about the entries it
-// does not show. Auditors read those from the entries' status with kubectl.
+// its order, computed by internal/evaluation (docs/evaluation.md states
+// each formula). The facts are public ones only: the listed entries and the
+// preservation facts of the platforms that hold them. The portal has no
+// authentication, and a figure over every entry would let anyone read how
+// many Closed or classified entries a department holds (the plan strictly
+// limits who knows of secret data). For the same reason Security is not on
+// the public scorecard at all: every term of it is about classified
+// entries. Auditors read all six areas with `kubectl scidata evaluate`.
 var Areas = []Area{
-	{Key: "collection", Name: "Collection", LocalName: "汇集", Measure: "mean metadata completeness of the department's listed entries"},
-	{Key: "preservation", Name: "Preservation", LocalName: "保存", Measure: "share of listed entries with a persistent identifier (DOI or CSTR)"},
-	{Key: "submission", Name: "Submission", LocalName: "汇交", Measure: "share of publicly funded listed entries whose latest submission the Center received"},
-	{Key: "ip", Name: "IP protection", LocalName: "知识产权保护", Measure: "share of listed entries that declare a licence and say how to cite them"},
+	{Key: evaluation.Collection, Name: "Collection", LocalName: "汇集", Measure: "listed entries whose data the Center received; their metadata completeness"},
+	{Key: evaluation.Preservation, Name: "Preservation", LocalName: "保存", Measure: "platforms of listed entries that retain their data when deleted; listed entries with a persistent identifier (DOI or CSTR); recent verified backups and restore drills, counted where a platform records them"},
+	{Key: evaluation.Submission, Name: "Submission", LocalName: "汇交", Measure: "listed entries that must be submitted whose latest submission the Center received"},
+	{Key: evaluation.Sharing, Name: "Open sharing", LocalName: "开放共享", Measure: "listed entries that may be open and are declared Open; listed entries whose embargo date passed and which are now open"},
+	{Key: evaluation.IP, Name: "IP protection", LocalName: "知识产权保护", Measure: "listed entries that declare a licence; that say how to cite them; their published papers that carry a DOI"},
 }
 
 // Area is one evaluation area.
@@ -27,17 +32,30 @@ type Area struct {
 	Key, Name, LocalName, Measure string
 }
 
-// Scorecard is one department's figures.
+func areaKeys() []string {
+	out := make([]string, len(Areas))
+	for i, a := range Areas {
+		out[i] = a.Key
+	}
+	return out
+}
+
+// Scorecard is one department's (or one platform's) figures.
 type Scorecard struct {
 	Department DepartmentName `json:"department"`
-	// Entries is how many of the department's entries the catalog lists.
+	// Platform is the DataPlatform a platform's scorecard is about; empty
+	// on a department's.
+	Platform string `json:"platform,omitempty"`
+	// Entries is how many of the unit's entries the catalog lists.
 	Entries int `json:"entries"`
 	// Scores maps an area's key to 0-100, for the areas with something to
 	// count.
 	Scores map[string]int `json:"scores"`
-	// NotApplicable lists the areas with nothing to count (no publicly
-	// funded entry for submission, say): they have no figure, never 100.
+	// NotApplicable lists the areas with nothing to count (no entry that
+	// must be submitted, say): they have no figure, never 100.
 	NotApplicable []string `json:"notApplicable,omitempty"`
+	// Terms are each area's counted terms, numerator over denominator.
+	Terms map[string][]evaluation.Term `json:"terms"`
 }
 
 // Applies reports whether the area has a figure.
@@ -46,64 +64,109 @@ func (sc Scorecard) Applies(key string) bool {
 	return ok
 }
 
-// Scorecards computes every department's scorecard from the listed
-// entries (in display order, so each department's entries are together).
-func Scorecards(l Listing) []Scorecard {
-	out := make([]Scorecard, 0, len(l.Departments))
-	for i := 0; i < len(l.Items); {
-		j := i
-		for j < len(l.Items) && l.Items[j].Department.Code == l.Items[i].Department.Code {
-			j++
+// ID is the scorecard's HTML id and CSV unit: dept-<code> or
+// platform-<name>.
+func (sc Scorecard) ID() string {
+	if sc.Platform != "" {
+		return "platform-" + sc.Platform
+	}
+	return "dept-" + sc.Department.Code
+}
+
+// publicFacts are the facts of the listed entries and of the platforms
+// that hold them (when the portal reads DataPlatforms).
+func publicFacts(l Listing, platforms map[string]evaluation.Platform, now time.Time) evaluation.Facts {
+	f := evaluation.Facts{Now: now}
+	seen := map[string]bool{}
+	for _, e := range l.Items {
+		f.Entries = append(f.Entries, publicEntry(e))
+		p := evaluation.PlatformOf(e.Namespace)
+		if pf, ok := platforms[p]; ok && !seen[p] {
+			seen[p] = true
+			pf.Department = e.Department.Code
+			f.Platforms = append(f.Platforms, pf)
 		}
-		out = append(out, scorecard(l.Items[i].Department, l.Items[i:j]))
-		i = j
+	}
+	return f
+}
+
+// publicPlatform is a DataPlatform's facts the public may read: its
+// preservation facts, and not the highest classification it may hold.
+func publicPlatform(p *scidatav1.DataPlatform) evaluation.Platform {
+	f := evaluation.PlatformFacts(p)
+	f.MaxClassification = ""
+	return f
+}
+
+// publicEntry is a listed entry's facts. The deadline and time of receipt
+// are left out: the portal does not read Submissions, so the on-time term
+// is for auditors.
+func publicEntry(e *Entry) evaluation.Entry {
+	s := e.Spec
+	f := evaluation.Entry{
+		Platform: evaluation.PlatformOf(e.Namespace), Department: e.Department.Code, Completeness: e.Score,
+		DataReceived: e.Submission == scidatav1.SubmissionReceived, Mandatory: duty.Compute(s).Level == scidatav1.DutyMandatory,
+		DeclaredSharing: s.Sharing.Mode, EffectiveSharing: e.Sharing.Mode,
+		Licensed: s.License != nil && strings.TrimSpace(s.License.Name) != "", Cited: strings.TrimSpace(s.Citation) != "",
+		Identified: s.Identifiers != nil && (s.Identifiers.DOI != "" || s.Identifiers.CSTR != ""),
+	}
+	if em := s.Sharing.Embargo; em != nil {
+		u := em.Until.UTC()
+		f.EmbargoUntil = &u
+	}
+	if c := s.Classification; c != nil {
+		f.Classification, f.Sensitive = c.Level, len(c.Sensitivities) > 0
+	}
+	for _, p := range s.Publications {
+		if p.Status == scidatav1.PublicationPublished {
+			f.Publications++
+			if p.DOI != "" {
+				f.LinkedPublications++
+			}
+		}
+	}
+	return f
+}
+
+// Scorecards computes every department's scorecard from the listed
+// entries, in department order.
+func Scorecards(l Listing, platforms map[string]evaluation.Platform, now time.Time) []Scorecard {
+	names := map[string]DepartmentName{}
+	for _, d := range l.Departments {
+		names[d.Code] = d
+	}
+	var out []Scorecard
+	for _, u := range evaluation.ByDepartment(publicFacts(l, platforms, now)) {
+		out = append(out, card(names[u.Key], "", u.Facts))
 	}
 	return out
 }
 
-type tally struct{ num, den int }
-
-// percent is the share in whole percent, and false when there is nothing
-// to count.
-func (t tally) percent() (int, bool) {
-	if t.den == 0 {
-		return 0, false
+// PlatformScorecards computes every platform's scorecard from the listed
+// entries, in platform order.
+func PlatformScorecards(l Listing, platforms map[string]evaluation.Platform, now time.Time) []Scorecard {
+	names := map[string]DepartmentName{}
+	for _, e := range l.Items {
+		names[evaluation.PlatformOf(e.Namespace)] = e.Department
 	}
-	return t.num * 100 / t.den, true
+	var out []Scorecard
+	for _, u := range evaluation.ByPlatform(publicFacts(l, platforms, now)) {
+		out = append(out, card(names[u.Key], u.Key, u.Facts))
+	}
+	return out
 }
 
-func scorecard(d DepartmentName, entries []*Entry) Scorecard {
-	sc := Scorecard{Department: d, Entries: len(entries)}
-	var completeness, identified, submitted, attributed tally
-	for _, e := range entries {
-		completeness.num += int(e.Score)
-		completeness.den += 100
-		identified.den++
-		if ids := e.Spec.Identifiers; ids != nil && (ids.DOI != "" || ids.CSTR != "") {
-			identified.num++
-		}
-		attributed.den++
-		if l := e.Spec.License; l != nil && strings.TrimSpace(l.Name) != "" && strings.TrimSpace(e.Spec.Citation) != "" {
-			attributed.num++
-		}
-		if f := e.Spec.Funding; f != nil && (f.Source == scidatav1.FundingGovernment || f.Source == scidatav1.FundingMixed) {
-			submitted.den++
-			if e.Submission == scidatav1.SubmissionReceived {
-				submitted.num++
-			}
+func card(d DepartmentName, platform string, f evaluation.Facts) Scorecard {
+	sc := Scorecard{Department: d, Platform: platform, Entries: len(f.Entries), Scores: map[string]int{}, Terms: map[string][]evaluation.Term{}}
+	for _, fig := range evaluation.Evaluate(f, areaKeys()...) {
+		sc.Terms[fig.Area] = fig.Terms
+		if fig.Applies() {
+			sc.Scores[fig.Area] = *fig.Score
+		} else {
+			sc.NotApplicable = append(sc.NotApplicable, fig.Area)
 		}
 	}
-	sc.Scores = map[string]int{}
-	for key, t := range map[string]tally{"collection": completeness, "preservation": identified, "submission": submitted, "ip": attributed} {
-		if v, ok := t.percent(); ok {
-			sc.Scores[key] = v
-		}
-	}
-	for _, a := range Areas {
-		if !sc.Applies(a.Key) {
-			sc.NotApplicable = append(sc.NotApplicable, a.Key)
-		}
-	}
+	slices.SortFunc(sc.NotApplicable, func(a, b string) int { return slices.Index(areaKeys(), a) - slices.Index(areaKeys(), b) })
 	return sc
 }
 
@@ -114,7 +177,7 @@ type chart struct {
 	LabelWidth, Scale, Gap, ValueWidth, Row, BarHeight, FontSize int
 }
 
-var scorecardChart = chart{LabelWidth: 150, Scale: 3, Gap: 6, ValueWidth: 40, Row: 26, BarHeight: 18, FontSize: 13}
+var scorecardChart = chart{LabelWidth: 170, Scale: 3, Gap: 6, ValueWidth: 40, Row: 26, BarHeight: 18, FontSize: 13}
 
 // Width is the SVG's width: labels, a full bar, the gap and the figure.
 func (c chart) Width() int { return c.LabelWidth + 100*c.Scale + c.Gap + c.ValueWidth }
