@@ -14,20 +14,15 @@ import (
 // wrote to status is what is counted: the figures measure what the
 // programme did, not what it would do.
 func EntryFacts(e *scidatav1.CatalogEntry, latest *scidatav1.Submission) Entry {
-	s := &e.Spec
-	f := Entry{
-		Platform: PlatformOf(e.Namespace), Department: s.ResponsibleDepartment.Code,
-		DeclaredSharing: s.Sharing.Mode, EffectiveSharing: e.Status.EffectiveSharing,
-		Licensed: s.License != nil && strings.TrimSpace(s.License.Name) != "", Cited: strings.TrimSpace(s.Citation) != "",
-		Identified: s.Identifiers != nil && (s.Identifiers.DOI != "" || s.Identifiers.CSTR != ""),
-	}
+	f := SpecFacts(&e.Spec)
+	f.Platform, f.EffectiveSharing = PlatformOf(e.Namespace), e.Status.EffectiveSharing
 	if c := e.Status.Completeness; c != nil {
 		f.Completeness = c.Score
 	}
 	if d := e.Status.Duty; d != nil {
 		f.Mandatory = d.Level == scidatav1.DutyMandatory
 	} else {
-		f.Mandatory = duty.Compute(s).Level == scidatav1.DutyMandatory
+		f.Mandatory = duty.Compute(&e.Spec).Level == scidatav1.DutyMandatory
 	}
 	if sub := e.Status.Submission; sub != nil {
 		f.DataReceived = sub.State == scidatav1.SubmissionReceived
@@ -37,6 +32,19 @@ func EntryFacts(e *scidatav1.CatalogEntry, latest *scidatav1.Submission) Entry {
 	}
 	if latest != nil && latest.Spec.Deadline != nil {
 		f.Deadline = timeOf(latest.Spec.Deadline.Time)
+	}
+	return f
+}
+
+// SpecFacts are the facts an entry's spec declares, whoever reads it (the
+// plugin from the object, the portal from its index): department,
+// declared sharing and embargo, licence, citation, identifiers,
+// classification and publications.
+func SpecFacts(s *scidatav1.CatalogEntrySpec) Entry {
+	f := Entry{
+		Department: s.ResponsibleDepartment.Code, DeclaredSharing: s.Sharing.Mode,
+		Licensed: s.License != nil && strings.TrimSpace(s.License.Name) != "", Cited: strings.TrimSpace(s.Citation) != "",
+		Identified: s.Identifiers != nil && (s.Identifiers.DOI != "" || s.Identifiers.CSTR != ""),
 	}
 	if em := s.Sharing.Embargo; em != nil {
 		f.EmbargoUntil = timeOf(em.Until.Time)

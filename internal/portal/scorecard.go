@@ -2,7 +2,6 @@ package portal
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
@@ -102,29 +101,12 @@ func publicPlatform(p *scidatav1.DataPlatform) evaluation.Platform {
 // are left out: the portal does not read Submissions, so the on-time term
 // is for auditors.
 func publicEntry(e *Entry) evaluation.Entry {
-	s := e.Spec
-	f := evaluation.Entry{
-		Platform: evaluation.PlatformOf(e.Namespace), Department: e.Department.Code, Completeness: e.Score,
-		DataReceived: e.Submission == scidatav1.SubmissionReceived, Mandatory: duty.Compute(s).Level == scidatav1.DutyMandatory,
-		DeclaredSharing: s.Sharing.Mode, EffectiveSharing: e.Sharing.Mode,
-		Licensed: s.License != nil && strings.TrimSpace(s.License.Name) != "", Cited: strings.TrimSpace(s.Citation) != "",
-		Identified: s.Identifiers != nil && (s.Identifiers.DOI != "" || s.Identifiers.CSTR != ""),
-	}
-	if em := s.Sharing.Embargo; em != nil {
-		u := em.Until.UTC()
-		f.EmbargoUntil = &u
-	}
-	if c := s.Classification; c != nil {
-		f.Classification, f.Sensitive = c.Level, len(c.Sensitivities) > 0
-	}
-	for _, p := range s.Publications {
-		if p.Status == scidatav1.PublicationPublished {
-			f.Publications++
-			if p.DOI != "" {
-				f.LinkedPublications++
-			}
-		}
-	}
+	f := evaluation.SpecFacts(e.Spec)
+	f.Platform, f.Department, f.Completeness = evaluation.PlatformOf(e.Namespace), e.Department.Code, e.Score
+	f.DataReceived, f.Mandatory = e.Submission == scidatav1.SubmissionReceived, duty.Compute(e.Spec).Level == scidatav1.DutyMandatory
+	f.EffectiveSharing = e.Sharing.Mode
+	// A listed entry's secrecy period is no public figure's business.
+	f.SecrecyPeriodEnd = nil
 	return f
 }
 
