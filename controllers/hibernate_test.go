@@ -135,7 +135,9 @@ func TestHibernationStopsTheWorkloadsKeepsTheDataAndResumes(t *testing.T) {
 	// The portal's pods are not in the manager's cache, and their deletion
 	// wakes nothing: a later event (here the Deployment's status, as the
 	// Deployment controller writes it when its last pod goes) does.
-	setStatus(t, &d, func() { d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable"}}} })
+	setStatus(t, &d, func() {
+		d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable"}}}
+	})
 
 	got = waitCondition(t, dp.Name, scidatav1.ConditionReady, metav1.ConditionFalse, scidatav1.ReasonHibernated)
 	for _, typ := range []string{scidatav1.ConditionReconciling, scidatav1.ConditionStalled} {
