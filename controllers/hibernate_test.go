@@ -19,6 +19,8 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/s3test"
+	"github.com/scidata-io/scidata-operator/internal/storetest"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 	syncer "github.com/scidata-io/scidata-operator/internal/sync"
 )
@@ -341,5 +343,54 @@ func TestPlatformNotReadyAlertLeavesOutHibernatedPlatforms(t *testing.T) {
 	})
 	if !found {
 		t.Errorf("ScidataPlatformNotReady does not leave out hibernated platforms: %s", expr)
+	}
+}
+
+// An External platform hibernates its portal only: its store is the city's,
+// keeps running, and is still probed (StorageReady stays the probe's).
+func TestAnExternalPlatformHibernatesItsPortalOnly(t *testing.T) {
+	ctx := context.Background()
+	clusterFixture(t)
+	ensureAPIServerEndpoints(t)
+	city := s3test.Start(t)
+	writer := s3test.Account{Access: "fen-writer", Secret: "fen-writer-secret-0123456789"}
+	reader := s3test.Account{Access: "fen-center-read", Secret: "fen-center-read-secret-0123456789"}
+	storetest.VersityBucket(t, city, "fen-data", writer, reader)
+	names := storetest.CreateExternalSecrets(t, env.Client, operatorNamespace, "fen", city, writer, reader)
+	dp := newPlatform("fen", scidatav1.RoleDepartment, "fen")
+	dp.Spec.ObjectStore = scidatav1.ObjectStore{Mode: scidatav1.ObjectStoreExternal, External: &scidatav1.ExternalObjectStore{
+		Endpoint: "https://" + city.Endpoint, Bucket: "fen-data",
+		CredentialsSecret:           scidatav1.SecretKeyReference{Name: names.Writer},
+		CenterReadCredentialsSecret: &scidatav1.SecretKeyReference{Name: names.Reader},
+		CASecret:                    &scidatav1.SecretKeyReference{Name: names.CA},
+		Network:                     &scidatav1.ExternalStoreNetwork{CIDRs: []string{"127.0.0.1/32"}},
+	}}
+	create(t, dp)
+	deleteAtEnd(t, dp)
+	makePortalReady(t, getPlatform(t, dp.Name))
+	waitReady(t, dp.Name)
+
+	setHibernation(t, dp, scidatav1.HibernationHibernated)
+	var d appsv1.Deployment
+	key := types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.PortalName}
+	eventually(t, "the portal scaled to zero", func() error {
+		if err := env.Client.Get(ctx, key, &d); err != nil {
+			return err
+		}
+		if r := ptr.Deref(d.Spec.Replicas, 1); r != 0 {
+			return fmt.Errorf("portal replicas %d", r)
+		}
+		return nil
+	})
+	setStatus(t, &d, func() { d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation} })
+	got := waitCondition(t, dp.Name, scidatav1.ConditionReady, metav1.ConditionFalse, scidatav1.ReasonHibernated)
+	if c := meta.FindStatusCondition(got.Status.Conditions, scidatav1.ConditionStorageReady); c == nil || c.Status != metav1.ConditionTrue || c.Reason != scidatav1.ReasonExternalStoreVerified {
+		t.Errorf("an External store's StorageReady while hibernated: %+v", c)
+	}
+	if !meta.IsStatusConditionTrue(got.Status.Conditions, scidatav1.ConditionHibernated) {
+		t.Errorf("Hibernated %+v", meta.FindStatusCondition(got.Status.Conditions, scidatav1.ConditionHibernated))
+	}
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.ObjectStoreName}, &appsv1.StatefulSet{}); err == nil {
+		t.Error("an External platform runs a store StatefulSet")
 	}
 }
