@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -114,10 +115,32 @@ func (r *DataPlatformReconciler) portalHibernation(ctx context.Context, s *platf
 	if err := r.APIReader.List(ctx, &pods, client.InNamespace(platform.Namespace(s.dp)), client.MatchingLabels(platform.Selector(s.dp, platform.ComponentPortal))); err != nil {
 		return observation{}, fmt.Errorf("list the portal's pods: %w", err)
 	}
+	for i := range pods.Items {
+		lookAgainAfterTermination(s, &pods.Items[i])
+	}
 	if d.Status.ObservedGeneration < d.Generation || d.Status.Replicas > 0 || len(pods.Items) > 0 {
 		return notReady(scidatav1.ReasonHibernating, fmt.Sprintf("hibernating: waiting for the portal's pods to stop (%s)", podNames(pods.Items))), nil
 	}
 	return notReady(scidatav1.ReasonHibernated, "the portal runs no pod"), nil
+}
+
+// lookAgainAfterTermination has the pass come back when a terminating
+// portal pod must be gone (its deletionTimestamp, the end of its grace
+// period): the Deployment's status may already read zero replicas, and
+// no watched object changes when the pod goes. A pod still there after
+// that moment (a node that does not answer) is looked at again every
+// 10 seconds until it goes.
+func lookAgainAfterTermination(s *platformScope, pod *corev1.Pod) {
+	if pod.DeletionTimestamp == nil {
+		return // not terminating yet: the Deployment's status changes when it is
+	}
+	at := pod.DeletionTimestamp.Add(time.Second)
+	if !at.After(s.now) {
+		at = s.now.Add(10 * time.Second)
+	}
+	if s.requeueAt.IsZero() || at.Before(s.requeueAt) {
+		s.requeueAt = at
+	}
 }
 
 func podNames(pods []corev1.Pod) string {

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
@@ -71,6 +74,32 @@ func TestHibernationConditions(t *testing.T) {
 			}
 			if msg := messageOf(s.dp.Status.Conditions, scidatav1.ConditionReady); !strings.Contains(msg, tc.says) {
 				t.Errorf("Ready says %q; want it to say %q", msg, tc.says)
+			}
+		})
+	}
+}
+
+// A terminating portal pod brings the pass back when its grace period ends
+// (nothing watched changes when it goes), a pod past it every 10 seconds,
+// and an earlier requeue (a certificate renewal) is kept.
+func TestLookAgainAfterTermination(t *testing.T) {
+	at := func(d time.Duration) *metav1.Time { m := metav1.NewTime(t0.Add(d)); return &m }
+	for _, tc := range []struct {
+		name    string
+		deleted *metav1.Time
+		before  time.Time
+		want    time.Time
+	}{
+		{name: "not terminating", want: time.Time{}},
+		{name: "terminating", deleted: at(30 * time.Second), want: t0.Add(31 * time.Second)},
+		{name: "past its grace period", deleted: at(-time.Minute), want: t0.Add(10 * time.Second)},
+		{name: "an earlier requeue stays", deleted: at(30 * time.Second), before: t0.Add(5 * time.Second), want: t0.Add(5 * time.Second)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &platformScope{now: t0, requeueAt: tc.before}
+			lookAgainAfterTermination(s, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "portal-x", DeletionTimestamp: tc.deleted}})
+			if !s.requeueAt.Equal(tc.want) {
+				t.Errorf("requeueAt %s, want %s", s.requeueAt, tc.want)
 			}
 		})
 	}
