@@ -6,6 +6,7 @@ import (
 	"io"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -37,7 +38,8 @@ const PlatformFinalizer = "scidata.io/platform-protection"
 // the control flow; the steps are in dataplatform_phases.go (namespace,
 // quota, access), dataplatform_credentials.go (accounts, certificates),
 // dataplatform_external.go (an External store's Secrets and probe),
-// dataplatform_workloads.go (store, portal) and dataplatform_network.go;
+// dataplatform_hibernate.go (spec.hibernation), dataplatform_workloads.go
+// (store, portal) and dataplatform_network.go;
 // dataplatform_status.go sets the conditions and dataplatform_delete.go is
 // the deletion path.
 type DataPlatformReconciler struct {
@@ -115,6 +117,7 @@ func (r *DataPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		r.reconcileAccess,
 		r.reconcileCredentials,
 		r.reconcileTLS,
+		r.reconcileHibernation,
 		r.reconcileObjectStore,
 		r.reconcilePortal,
 		r.reconcileNetwork,
@@ -174,6 +177,10 @@ func (r *DataPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// cluster's DNS and apiserver endpoints decide everyone's.
 		Watches(&scidatav1.DataPlatform{}, handler.EnqueueRequestsFromMapFunc(r.relatedPlatforms), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&discoveryv1.EndpointSlice{}, all).
+		// Grants and sync Jobs hold a platform's hibernation; their end
+		// releases it (dataplatform_hibernate.go).
+		Watches(&scidatav1.AccessRequest{}, handler.EnqueueRequestsFromMapFunc(r.hibernationBlockerEvents)).
+		Watches(&batchv1.Job{}, handler.EnqueueRequestsFromMapFunc(r.hibernationBlockerEvents)).
 		Complete(r)
 }
 

@@ -20,6 +20,7 @@ func (r *DataPlatformReconciler) summarize(s *platformScope, err error) {
 	setConcernCondition(s, scidatav1.ConditionStorageReady, s.storage)
 	setConcernCondition(s, scidatav1.ConditionPortalReady, s.portal)
 	setConcernCondition(s, scidatav1.ConditionNetworkIsolated, s.isolated)
+	setHibernatedCondition(s)
 	setPlatformSummary(s, err)
 	if meta.FindStatusCondition(s.dp.Status.Conditions, scidatav1.ConditionReconciliationPaused) != nil {
 		s.conditions().ClearPaused()
@@ -30,7 +31,7 @@ func (r *DataPlatformReconciler) summarize(s *platformScope, err error) {
 	if isReady != wasReady {
 		c := meta.FindStatusCondition(s.dp.Status.Conditions, scidatav1.ConditionReady)
 		kind := corev1.EventTypeNormal
-		if !isReady {
+		if !isReady && c.Reason != scidatav1.ReasonHibernating && c.Reason != scidatav1.ReasonHibernated {
 			kind = corev1.EventTypeWarning
 		}
 		r.Recorder.Eventf(s.dp, nil, kind, c.Reason, "Reconcile", "%s", c.Message)
@@ -82,6 +83,8 @@ func setConcernCondition(s *platformScope, typ string, o observation) {
 //   - a concern only a person can mend (an External store's missing
 //     Secret, refused credentials, ...): Stalled with its reason, though
 //     everything else was applied;
+//   - a platform hibernating (spec.hibernation, not held by a grant or a
+//     transfer): markHibernation;
 //   - a concern not ready yet: Ready False with the first such concern's
 //     reason and every waiting concern's message, Reconciling True;
 //   - otherwise Ready True.
@@ -102,6 +105,10 @@ func setPlatformSummary(s *platformScope, err error) {
 			c.MarkStalled(o.reason, o.message)
 			return
 		}
+	}
+	if s.hibernation.sleeping() {
+		markHibernation(s, c)
+		return
 	}
 	var waiting []string
 	reason := ""

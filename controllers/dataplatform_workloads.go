@@ -42,7 +42,11 @@ func (r *DataPlatformReconciler) reconcileObjectStore(ctx context.Context, s *pl
 		return fmt.Errorf("get object store: %w", err)
 	}
 	st := store.For(s.dp, r.Config.OperatorNamespace)
-	if _, err := apply.Ensure(ctx, r.Client, platform.ObjectStoreStatefulSet(s.dp, r.Config, templateSize(s.dp, &sts), s.store, st.Bucket), &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet); err != nil {
+	desired := platform.ObjectStoreStatefulSet(s.dp, r.Config, templateSize(s.dp, &sts), s.store, st.Bucket)
+	if s.hibernation.sleeping() {
+		desired = platform.AsleepStatefulSet(desired)
+	}
+	if _, err := apply.Ensure(ctx, r.Client, desired, &appsv1.StatefulSet{}, appsv1ac.ExtractStatefulSet); err != nil {
 		return err
 	}
 	s.dp.Status.Endpoints.ObjectStore, s.dp.Status.Endpoints.Bucket = st.Endpoint, ptr.To(st.Bucket)
@@ -56,12 +60,15 @@ func (r *DataPlatformReconciler) reconcileObjectStore(ctx context.Context, s *pl
 	// Just created, the StatefulSet may not be in the cache yet: its
 	// zero status reads as starting, and its creation event comes back.
 	var pods corev1.PodList
-	if sts.Status.ReadyReplicas < 1 {
+	if sts.Status.ReadyReplicas < 1 || s.hibernation.sleeping() {
 		if err := r.List(ctx, &pods, client.InNamespace(platform.Namespace(s.dp)), client.MatchingLabels(platform.Selector(s.dp, platform.ComponentObjectStore))); err != nil {
 			return fmt.Errorf("list the store's pods: %w", err)
 		}
 	}
 	s.storage = storageObservation(&sts, claims, pods.Items)
+	if s.hibernation.sleeping() {
+		s.storage = storeHibernation(&sts, pods.Items)
+	}
 	return nil
 }
 
@@ -222,13 +229,22 @@ func (r *DataPlatformReconciler) reconcilePortal(ctx context.Context, s *platfor
 	if _, err := apply.Ensure(ctx, r.Client, platform.PortalService(s.dp), &corev1.Service{}, corev1ac.ExtractService); err != nil {
 		return err
 	}
-	if _, err := apply.Ensure(ctx, r.Client, platform.PortalDeployment(s.dp, r.Config), &appsv1.Deployment{}, appsv1ac.ExtractDeployment); err != nil {
+	desired := platform.PortalDeployment(s.dp, r.Config)
+	if s.hibernation.sleeping() {
+		desired = platform.AsleepDeployment(desired)
+	}
+	if _, err := apply.Ensure(ctx, r.Client, desired, &appsv1.Deployment{}, appsv1ac.ExtractDeployment); err != nil {
 		return err
 	}
 	s.dp.Status.Endpoints.Portal = platform.PortalURL(s.dp)
 	var d appsv1.Deployment
 	if err := r.Get(ctx, types.NamespacedName{Namespace: platform.Namespace(s.dp), Name: platform.PortalName}, &d); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("get portal: %w", err)
+	}
+	if s.hibernation.sleeping() {
+		var err error
+		s.portal, err = r.portalHibernation(ctx, s, &d)
+		return err
 	}
 	s.portal = portalObservation(&d, platform.PortalReplicas(s.dp))
 	return nil

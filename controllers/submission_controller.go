@@ -162,6 +162,9 @@ func (r *SubmissionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&batchv1.Job{}, handler.EnqueueRequestsFromMapFunc(submissionOfJob)).
 		Watches(&scidatav1.SubmissionPolicy{}, handler.EnqueueRequestsFromMapFunc(r.unreceived), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&scidatav1.CatalogEntry{}, handler.EnqueueRequestsFromMapFunc(r.ofEntry), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// A platform hibernated or resumed holds or releases the
+		// Submissions to or from its store (submission_hibernation.go).
+		Watches(&scidatav1.DataPlatform{}, handler.EnqueueRequestsFromMapFunc(r.submissionsOfPlatform), builder.WithPredicates(hibernationChanged)).
 		Named("submission").
 		Complete(r)
 }

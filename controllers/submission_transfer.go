@@ -85,6 +85,9 @@ func (r *SubmissionReconciler) center(ctx context.Context) (*scidatav1.DataPlatf
 
 // startTransfer creates the deterministic sync Job and records it.
 func (r *SubmissionReconciler) startTransfer(ctx context.Context, s *scidatav1.Submission, center *scidatav1.DataPlatform) error {
+	if err := hibernationHold(center, "the Center"); err != nil {
+		return err
+	}
 	var ns corev1.Namespace
 	if err := r.Get(ctx, types.NamespacedName{Name: s.Namespace}, &ns); err != nil {
 		return fmt.Errorf("get namespace: %w", err)
@@ -94,6 +97,9 @@ func (r *SubmissionReconciler) startTransfer(ctx context.Context, s *scidatav1.S
 		if apierrors.IsNotFound(err) {
 			return reconcilekit.Stalledf(scidatav1.ReasonPlatformMissing, "namespace %s belongs to no DataPlatform, so there is no store to copy from", s.Namespace)
 		}
+		return err
+	}
+	if err := hibernationHold(&dept, "the department's platform"); err != nil {
 		return err
 	}
 	backoff, err := r.backoffLimit(ctx, s)
@@ -146,6 +152,10 @@ func (r *SubmissionReconciler) followTransfer(ctx context.Context, sc *submissio
 	s.Status.Transfer.Attempts = max(s.Status.Transfer.Attempts, job.Status.Failed+ptr.Deref(job.Status.Ready, 0)+job.Status.Succeeded)
 	switch {
 	case jobCondition(&job, batchv1.JobComplete):
+		// The manifest is read back from the Center's store.
+		if err := hibernationHold(center, "the Center"); err != nil {
+			return err
+		}
 		sum, err := r.workerSummary(ctx, &job)
 		if err != nil {
 			return err
@@ -270,6 +280,9 @@ func (r *SubmissionReconciler) storeReceipt(ctx context.Context, s *scidatav1.Su
 	}
 	center, err := r.center(ctx)
 	if err != nil || center == nil {
+		return err
+	}
+	if err := hibernationHold(center, "the Center"); err != nil {
 		return err
 	}
 	store, err := r.OpenCenterStore(ctx, center)

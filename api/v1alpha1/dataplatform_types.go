@@ -131,6 +131,15 @@ type DataPlatformSpec struct {
 	// condition ReconciliationPaused says so while it holds.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
+
+	// hibernation is Running (the default) or Hibernated: a hibernated
+	// platform's Managed store and portal run no pods, its data, claims,
+	// credentials and policies are kept, and Submissions to or from it wait.
+	// It is carried out only once no access grant to its data is Active
+	// and no sync Job reads or writes its store (the condition Hibernated
+	// says which); set Running again to resume (docs/operations.md).
+	// +optional
+	Hibernation *Hibernation `json:"hibernation,omitempty"`
 }
 
 // Owners are the subjects who administer a platform.
@@ -454,8 +463,8 @@ type Upstream struct {
 
 // DataPlatformStatus is what the operator observed of a platform.
 type DataPlatformStatus struct {
-	// conditions are Ready, Reconciling, Stalled, StorageReady, PortalReady and
-	// NetworkIsolated.
+	// conditions are Ready, Reconciling, Stalled, StorageReady, PortalReady,
+	// NetworkIsolated, ReconciliationPaused and Hibernated.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -535,6 +544,7 @@ type PlatformEndpoints struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Storage",type=string,JSONPath=`.spec.storage.size`
 // +kubebuilder:printcolumn:name="Paused",type=string,JSONPath=`.status.conditions[?(@.type=="ReconciliationPaused")].status`
+// +kubebuilder:printcolumn:name="Hibernated",type=string,JSONPath=`.status.conditions[?(@.type=="Hibernated")].status`
 // +kubebuilder:printcolumn:name="Max-Class",type=string,JSONPath=`.spec.maxClassification`,priority=1
 // +kubebuilder:printcolumn:name="Namespace",type=string,JSONPath=`.status.namespace`,priority=1
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1

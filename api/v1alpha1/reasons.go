@@ -202,3 +202,20 @@ const (
 	ReasonRequested = "Requested"
 	ReasonReopened  = "Reopened"
 )
+
+// Hibernation reasons (spec.hibernation, docs/operations.md).
+const (
+	// ReasonHibernated: Ready False, StorageReady and PortalReady False,
+	// and the Hibernated condition True, once the store's and portal's
+	// pods are observed gone; also a Submission's Ready while it waits for
+	// a hibernated platform (its source or the Center) to resume.
+	ReasonHibernated = "Hibernated"
+	// ReasonHibernating: Ready False and Reconciling True while the store's
+	// and portal's pods stop.
+	ReasonHibernating = "Hibernating"
+	// ReasonHibernationBlocked: the Hibernated condition is False because
+	// an access grant to the platform's data is Active or a sync Job reads
+	// or writes its store; the platform keeps serving and hibernates by
+	// itself once they end.
+	ReasonHibernationBlocked = "HibernationBlocked"
+)

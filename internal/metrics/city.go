@@ -29,7 +29,7 @@ import (
 // operator) is counted as Other, so no label takes an unbounded value.
 var (
 	roles          = []string{string(scidatav1.RoleCenter), string(scidatav1.RoleDepartment)}
-	platformTypes  = []string{scidatav1.ConditionReady, scidatav1.ConditionReconciling, scidatav1.ConditionStalled, scidatav1.ConditionStorageReady, scidatav1.ConditionPortalReady, scidatav1.ConditionNetworkIsolated, scidatav1.ConditionReconciliationPaused}
+	platformTypes  = []string{scidatav1.ConditionReady, scidatav1.ConditionReconciling, scidatav1.ConditionStalled, scidatav1.ConditionStorageReady, scidatav1.ConditionPortalReady, scidatav1.ConditionNetworkIsolated, scidatav1.ConditionReconciliationPaused, scidatav1.ConditionHibernated}
 	sharingModes   = []string{string(scidatav1.SharingOpen), string(scidatav1.SharingConditional), string(scidatav1.SharingClosed), unknown}
 	duties         = []string{string(scidatav1.DutyMandatory), string(scidatav1.DutyEncouraged), string(scidatav1.DutyNone), unknown}
 	states         = []string{string(scidatav1.SubmissionPending), string(scidatav1.SubmissionAwaitingReview), string(scidatav1.SubmissionReturned), string(scidatav1.SubmissionTransferring), string(scidatav1.SubmissionAwaitingAcceptance), string(scidatav1.SubmissionReceived), string(scidatav1.SubmissionDenied), string(scidatav1.SubmissionFailed), string(scidatav1.SubmissionWithdrawn), string(scidatav1.SubmissionReferred)}

@@ -151,6 +151,8 @@ func invalidRows() []row {
 			field:  "spec.storage.storageClassName", message: "storage.storageClassName is immutable"},
 		{name: "retention is Retain or Delete", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Storage.Retention = "Archive" }),
 			field: "spec.storage.retention", message: `supported values: "Retain", "Delete"`},
+		{name: "hibernation is Running or Hibernated, not a bool", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Hibernation = ptr.To[scidatav1.Hibernation]("true") }),
+			field: "spec.hibernation", message: `supported values: "Running", "Hibernated"`},
 		{name: "an unknown classification level", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.MaxClassification = "Restricted" }),
 			field: "spec.maxClassification", message: `supported values: "Public", "Internal", "Confidential", "Secret", "TopSecret"`},
 		{name: "only the Center has a provincial upstream", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Upstream = center().Spec.Upstream }),

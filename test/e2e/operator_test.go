@@ -131,6 +131,7 @@ func TestE2EOperatorOnARealNode(t *testing.T) {
 		{"projects: one ready for acceptance with its signed statement, one not ready saying which entry is missing", projectsAtAcceptance},
 		{"kubectl scidata status, trace and project read the real city", pluginReadsTheCity},
 		{"conditional access: a pod of another department cannot read the entry; after review its grant's pods read that prefix only, read-only, the store not restarted; at its expiry a minute later, the store refuses the credential, the network the connection, and nothing is left", accessGrantEndToEnd},
+		{"hibernating the department scales its store and portal to zero (Ready False Hibernated, the claim Bound); resumed, it is Ready and every byte reads back", hibernateAndResume},
 		{"kubectl delete namespace of a platform is refused, naming the DataPlatform", namespaceDeleteRefused},
 		{"deleting the department's DataPlatform (retention Retain) keeps the namespace and its data", deleteRetains},
 		{"a DataPlatform of the same name and department adopts what was kept", adopt},
