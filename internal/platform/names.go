@@ -56,6 +56,8 @@ const (
 	ComponentObjectStore = "object-store"
 	ComponentPortal      = "portal"
 	ComponentSync        = "sync"
+	// ComponentBackup labels a platform's backup Jobs and their pods.
+	ComponentBackup = "backup"
 	ComponentManager     = "manager"
 
 	// PlatformAdminRole and AuditorRole are the ClusterRoles (shipped in
