@@ -57,8 +57,8 @@ const (
 	ComponentPortal      = "portal"
 	ComponentSync        = "sync"
 	// ComponentBackup labels a platform's backup Jobs and their pods.
-	ComponentBackup = "backup"
-	ComponentManager     = "manager"
+	ComponentBackup  = "backup"
+	ComponentManager = "manager"
 
 	// PlatformAdminRole and AuditorRole are the ClusterRoles (shipped in
 	// config/rbac) that owners and auditors are bound to in the namespace.
