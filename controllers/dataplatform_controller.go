@@ -6,6 +6,7 @@ import (
 	"io"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -25,6 +26,7 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
+	"github.com/scidata-io/scidata-operator/internal/store"
 )
 
 // PlatformFinalizer holds a DataPlatform until its workloads are stopped
@@ -37,7 +39,8 @@ const PlatformFinalizer = "scidata.io/platform-protection"
 // the control flow; the steps are in dataplatform_phases.go (namespace,
 // quota, access), dataplatform_credentials.go (accounts, certificates),
 // dataplatform_external.go (an External store's Secrets and probe),
-// dataplatform_workloads.go (store, portal) and dataplatform_network.go;
+// dataplatform_workloads.go (store, portal), dataplatform_network.go and
+// dataplatform_backup.go (scheduled backups);
 // dataplatform_status.go sets the conditions and dataplatform_delete.go is
 // the deletion path.
 type DataPlatformReconciler struct {
@@ -55,6 +58,9 @@ type DataPlatformReconciler struct {
 	// Prober probes External stores; ProbeTiming says when again.
 	Prober      StoreProber
 	ProbeTiming ProbeTiming
+	// StoreDialer opens the manager's connections to backup targets (nil
+	// in production; envtest points names at local servers).
+	StoreDialer store.Dialer
 
 	probes probeMemos
 }
@@ -75,6 +81,7 @@ type DataPlatformReconciler struct {
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=scidata-platform-admin;scidata-platform-auditor;scidata-portal
 // +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create
 
 // Reconcile brings one DataPlatform to its declared state: fetch, then
 // deletion or the ordered steps, then one status write if anything changed.
@@ -118,6 +125,7 @@ func (r *DataPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		r.reconcileObjectStore,
 		r.reconcilePortal,
 		r.reconcileNetwork,
+		r.reconcileBackup,
 	} {
 		if err := step(ctx, s); err != nil {
 			return ctrl.Result{}, err
@@ -155,6 +163,8 @@ func (r *DataPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&networkingv1.NetworkPolicy{}).
 		Owns(&rbacv1.Role{}).
 		Owns(&rbacv1.RoleBinding{}).
+		// The backup Jobs: a finished one is read back and recorded.
+		Owns(&batchv1.Job{}).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.namespaceEvents)).
 		Watches(&corev1.PersistentVolumeClaim{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
 		// A platform's Secrets: a deleted certificate or account is made

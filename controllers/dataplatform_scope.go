@@ -34,6 +34,8 @@ type platformScope struct {
 	store platform.StoreRevision
 	// ext is what the pass resolved of an External store (nil when Managed).
 	ext *externalStore
+	// backup is what the backup step saw (BackupHealthy).
+	backup backupScope
 }
 
 // conditions sets the platform's conditions as observed in this pass.

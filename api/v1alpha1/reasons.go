@@ -59,6 +59,9 @@ const (
 	// Warning event of the same reason.
 	// ReasonBackupVerified: the latest backup completed and was verified.
 	ReasonBackupVerified = "BackupVerified"
+	// ReasonBackupScheduled: no backup has run yet; the first runs at the
+	// schedule's next firing.
+	ReasonBackupScheduled = "BackupScheduled"
 	// ReasonBackupRunning: the first backup has not finished yet.
 	ReasonBackupRunning = "BackupRunning"
 	// ReasonBackupFailed: the latest backup's Job failed or its manifest

@@ -1,0 +1,252 @@
+package controllers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/backup"
+	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/s3test"
+	"github.com/scidata-io/scidata-operator/internal/store"
+	"github.com/scidata-io/scidata-operator/internal/storetest"
+	syncer "github.com/scidata-io/scidata-operator/internal/sync"
+)
+
+// backupTarget is a second S3 server playing the city's backup store, with
+// a bucket "backups" its writer manages, and the Secrets its storage team
+// makes for it in the operator's namespace.
+func backupTarget(t *testing.T) (*s3test.Server, scidatav1.BackupTarget) {
+	t.Helper()
+	clusterFixture(t)
+	srv := s3test.Start(t)
+	writer := s3test.Account{Access: "backup-writer", Secret: "backup-writer-secret-0123456789"}
+	reader := s3test.Account{Access: "backup-reader", Secret: "backup-reader-secret-0123456789"}
+	storetest.VersityBucket(t, srv, "backups", writer, reader)
+	names := storetest.CreateExternalSecrets(t, env.Client, operatorNamespace, "backups", srv, writer, reader)
+	return srv, scidatav1.BackupTarget{Endpoint: "https://" + srv.Endpoint, Bucket: "backups",
+		CredentialsSecret: scidatav1.SecretKeyReference{Name: names.Writer},
+		CASecret:          scidatav1.SecretKeyReference{Name: names.CA},
+		Network:           scidatav1.ExternalStoreNetwork{CIDRs: []string{"127.0.0.1/32"}},
+		Clearance:         scidatav1.ClassificationInternal}
+}
+
+// pokePlatform wakes the controller for a platform, as any change would
+// (an annotation changes nothing it decides on).
+func pokePlatform(t *testing.T, name string) {
+	t.Helper()
+	dp := getPlatform(t, name)
+	patch := client.MergeFrom(dp.DeepCopy())
+	if dp.Annotations == nil {
+		dp.Annotations = map[string]string{}
+	}
+	dp.Annotations["test.scidata.io/poke"] = managerClock.Now().Format(time.RFC3339Nano)
+	if err := env.Client.Patch(context.Background(), dp, patch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitBackupJob(t *testing.T, dp *scidatav1.DataPlatform, id string) *batchv1.Job {
+	t.Helper()
+	var job batchv1.Job
+	eventually(t, "backup job "+id, func() error {
+		return env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.Namespace(dp), Name: backup.JobName(id)}, &job)
+	})
+	return &job
+}
+
+func waitBackupHealth(t *testing.T, name string, status, reason string) *scidatav1.DataPlatform {
+	t.Helper()
+	var dp *scidatav1.DataPlatform
+	eventually(t, "BackupHealthy "+reason, func() error {
+		dp = getPlatform(t, name)
+		c := meta.FindStatusCondition(dp.Status.Conditions, scidatav1.ConditionBackupHealthy)
+		if c == nil || string(c.Status) != status || c.Reason != reason {
+			return fmt.Errorf("BackupHealthy %+v", c)
+		}
+		return nil
+	})
+	return dp
+}
+
+// runBackup runs the real worker with the backup Job's own arguments
+// against the platform's store and the target, and reports the Job done
+// as the kubelet would.
+func runBackup(t *testing.T, job *batchv1.Job) syncer.Result {
+	t.Helper()
+	res, err := storetest.RunSyncJob(t, env.Client, job)
+	if err != nil {
+		t.Fatalf("backup worker: %v", err)
+	}
+	msg, _ := json.Marshal(res.Summary())
+	completeJob(t, job, 0, string(msg))
+	return res
+}
+
+func targetKeys(t *testing.T, srv *s3test.Server, prefix string) []string {
+	t.Helper()
+	return bucketKeys(t, srv, "backups", prefix)
+}
+
+func bucketKeys(t *testing.T, srv *s3test.Server, bucket, prefix string) []string {
+	t.Helper()
+	var keys []string
+	for o := range srv.Root().ListObjects(context.Background(), bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		keys = append(keys, o.Key)
+	}
+	return keys
+}
+
+// A scheduled backup: the firing within its grace becomes a Job of a name
+// fixed by the firing, in the platform's namespace, reading with the
+// store's read-only account and writing with a copy of the target's
+// account; once the real worker has copied the bucket into a second real
+// S3 server, the manager reads the manifest back and records the backup
+// Verified with its digest, objects and bytes. The next firing is a second
+// backup; with keep 1 the first one's prefix is removed from the target
+// (and nothing of the platform's store). A firing passed beyond its grace
+// is BackupMissed; a failed Job is BackupFailed, each with an event.
+func TestScheduledBackupsAreVerifiedRetainedAndTheirFailuresReported(t *testing.T) {
+	ctx := context.Background()
+	// The schedule fires daily at the minute the test starts, on the real
+	// clock (the stores' certificates are issued on it); later days are
+	// reached by moving the manager's clock.
+	fired := time.Now().UTC().Truncate(time.Minute)
+	schedule := fmt.Sprintf("%d %d * * *", fired.Minute(), fired.Hour())
+	srv, target := backupTarget(t)
+	dp := readyDepartment(t, "tide-works", func(p *scidatav1.DataPlatform) {
+		p.Spec.Backup = &scidatav1.PlatformBackup{Schedule: schedule, Keep: ptr.To[int32](1), Target: target}
+	})
+	deleteAtEnd(t, dp)
+	own := departmentData(t, dp, map[string]string{"tides/2030/a.csv": "gauge,level\n1,2.5\n", "tides/2030/b.csv": "gauge,level\n2,3.5\n"})
+
+	first := backup.ID(fired)
+	job := waitBackupJob(t, dp, first)
+	if job.Spec.Template.Labels[scidatav1.LabelComponent] != platform.ComponentBackup || !metaOwnedBy(job, dp) {
+		t.Errorf("backup job labels %v, owners %v", job.Spec.Template.Labels, job.OwnerReferences)
+	}
+	var copy corev1.Secret
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.Namespace(dp), Name: backup.TargetSecretName}, &copy); err != nil {
+		t.Fatalf("the target account's copy: %v", err)
+	}
+	ca, _ := os.ReadFile(srv.CAFile)
+	if string(copy.Data[platform.AccessKeyField]) != "backup-writer" || string(copy.Data["ca.crt"]) != string(ca) {
+		t.Errorf("the copy holds %q and a CA of %d bytes", copy.Data[platform.AccessKeyField], len(copy.Data["ca.crt"]))
+	}
+	res := runBackup(t, job)
+	live := waitBackupHealth(t, dp.Name, "True", scidatav1.ReasonBackupVerified)
+	st := live.Status.Backup
+	if len(st.Backups) != 1 || st.Backups[0].ManifestDigest != res.ManifestDigest || ptr.Deref(st.Backups[0].Objects, 0) != 2 ||
+		ptr.Deref(st.Backups[0].Bytes, 0) != res.Bytes || st.Backups[0].State != scidatav1.BackupVerified || st.LastSuccessful == nil {
+		t.Fatalf("status.backup %+v, worker %+v", st, res)
+	}
+	if got := targetKeys(t, srv, "tide-works/"+first+"/"); len(got) != 3 {
+		t.Errorf("the target holds %v under the first backup, want two objects and the manifest", got)
+	}
+
+	// The next day's firing: a second backup; keep 1 removes the first.
+	second := backup.ID(fired.AddDate(0, 0, 1))
+	jumpTo(t, fired.AddDate(0, 0, 1).Add(5*time.Second))
+	pokePlatform(t, dp.Name)
+	runBackup(t, waitBackupJob(t, dp, second))
+	eventually(t, "the first backup removed", func() error {
+		st := getPlatform(t, dp.Name).Status.Backup
+		if len(st.Backups) != 1 || st.Backups[0].ID != second || st.Backups[0].State != scidatav1.BackupVerified {
+			return fmt.Errorf("backups %+v", st.Backups)
+		}
+		if got := targetKeys(t, srv, "tide-works/"+first+"/"); len(got) != 0 {
+			return fmt.Errorf("the target still holds %v", got)
+		}
+		return nil
+	})
+	if got := targetKeys(t, srv, "tide-works/"+second+"/"); len(got) != 3 {
+		t.Errorf("the kept backup holds %v", got)
+	}
+	if keys := bucketKeys(t, own, store.For(dp, operatorNamespace).Bucket, ""); len(keys) != 2 {
+		t.Errorf("the platform's own store holds %v after retention, want its two objects", keys)
+	}
+
+	// The third day's firing passes while no pass runs: missed.
+	jumpTo(t, fired.AddDate(0, 0, 2).Add(time.Hour))
+	pokePlatform(t, dp.Name)
+	waitBackupHealth(t, dp.Name, "False", scidatav1.ReasonBackupMissed)
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.Namespace(dp), Name: backup.JobName(backup.ID(fired.AddDate(0, 0, 2)))}, &batchv1.Job{}); err == nil {
+		t.Error("a Job was started for a firing beyond its grace")
+	}
+	assertEvent(t, dp.Name, scidatav1.ReasonBackupMissed)
+
+	// The fourth day's backup fails: BackupFailed, with the worker's reason.
+	jumpTo(t, fired.AddDate(0, 0, 3).Add(5*time.Second))
+	pokePlatform(t, dp.Name)
+	failed := waitBackupJob(t, dp, backup.ID(fired.AddDate(0, 0, 3)))
+	msg, _ := json.Marshal(syncer.Summary{ExitCode: syncer.ExitAccessDenied, Error: "Access Denied"})
+	completeJob(t, failed, syncer.ExitAccessDenied, string(msg))
+	live = waitBackupHealth(t, dp.Name, "False", scidatav1.ReasonBackupFailed)
+	if c := meta.FindStatusCondition(live.Status.Conditions, scidatav1.ConditionReady); c == nil || c.Status != "True" {
+		t.Errorf("a failed backup made the platform not Ready: %+v", c)
+	}
+	assertEvent(t, dp.Name, scidatav1.ReasonBackupFailed)
+	if live.Status.Backup.LastSuccessful == nil || len(live.Status.Backup.Backups) != 2 {
+		t.Errorf("status.backup %+v: the verified backup stays with the failed one", live.Status.Backup)
+	}
+}
+
+func metaOwnedBy(o client.Object, dp *scidatav1.DataPlatform) bool {
+	for _, r := range o.GetOwnerReferences() {
+		if r.UID == dp.UID && ptr.Deref(r.Controller, false) {
+			return true
+		}
+	}
+	return false
+}
+
+// A Secret the target names that is missing makes BackupHealthy False
+// with BackupTargetSecretMissing and starts no Job; creating it mends it.
+func TestABackupTargetWithoutItsSecretStartsNoJob(t *testing.T) {
+	fired := time.Now().UTC().Truncate(time.Minute)
+	_, target := backupTarget(t)
+	target.CredentialsSecret.Name = "no-such-secret"
+	dp := readyDepartment(t, "reef-works", func(p *scidatav1.DataPlatform) {
+		p.Spec.Backup = &scidatav1.PlatformBackup{Schedule: fmt.Sprintf("%d %d * * *", fired.Minute(), fired.Hour()), Target: target}
+	})
+	deleteAtEnd(t, dp)
+	waitBackupHealth(t, dp.Name, "False", scidatav1.ReasonBackupTargetSecretMissing)
+	if err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.Namespace(dp), Name: backup.JobName(backup.ID(fired))}, &batchv1.Job{}); err == nil {
+		t.Error("a backup Job started without the target's account")
+	}
+	storetest.PutSecret(t, env.Client, operatorNamespace, "no-such-secret", storetest.AccountData(s3test.Account{Access: "backup-writer", Secret: "backup-writer-secret-0123456789"}))
+	waitBackupJob(t, dp, backup.ID(fired))
+}
+
+// assertEvent waits for an event of reason about the platform.
+func assertEvent(t *testing.T, name, reason string) {
+	t.Helper()
+	eventually(t, reason+" event", func() error {
+		var evs eventsv1.EventList
+		if err := env.Client.List(context.Background(), &evs); err != nil {
+			return err
+		}
+		for _, ev := range evs.Items {
+			if ev.Regarding.Kind == "DataPlatform" && ev.Regarding.Name == name && ev.Reason == reason {
+				return nil
+			}
+		}
+		return fmt.Errorf("no %s event about %s", reason, name)
+	})
+}
