@@ -3,6 +3,7 @@ package sync_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/scidata-io/scidata-operator/internal/receipt"
@@ -75,4 +76,41 @@ func TestABackupOfAClassifiedPlatformIntoATargetClearedLowerIsRefused(t *testing
 	cfg.CenterMax = ""
 	_, err = syncer.Run(context.Background(), cfg, nil)
 	wantCode(t, err, syncer.ExitUsage)
+}
+
+// Verifying a backup reads every object back and checks it against the
+// manifest: an intact backup verifies; one changed byte is
+// ExitDestinationCorrupt, naming the object.
+func TestVerifyingABackupDetectsOneChangedByte(t *testing.T) {
+	onEngines(t, func(t *testing.T, e s3test.Engine) {
+		c := newCity(t, e)
+		objs := c.seed(t, "rainfall", 4, 20_000)
+		const id = "20261201t160000z"
+		res, err := syncer.Run(context.Background(), c.backupConfig(t, id), nil)
+		if err != nil {
+			t.Fatalf("backup: %v", err)
+		}
+		verify := c.backupConfig(t, id)
+		verify.VerifyOnly = true
+		got, err := syncer.Run(context.Background(), verify, nil)
+		if err != nil || got.ManifestDigest != res.ManifestDigest || got.Objects != int64(len(objs)) {
+			t.Fatalf("an intact backup: %+v, %v", got, err)
+		}
+		var rel string
+		for r, b := range objs {
+			if len(b) > 0 {
+				rel = r
+				break
+			}
+		}
+		key := "water-resources/" + id + "/rainfall/" + rel
+		b := c.get(t, key)
+		b[len(b)/2] ^= 1
+		c.center.Put(t, c.dst, key, b)
+		_, err = syncer.Run(context.Background(), verify, nil)
+		wantCode(t, err, syncer.ExitDestinationCorrupt)
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("the error does not name %s: %v", key, err)
+		}
+	})
 }

@@ -56,6 +56,10 @@ type Config struct {
 	// CenterMax the target's clearance.
 	BackupID string
 	Platform string
+	// VerifyOnly, with BackupID and Platform, reads that backup back from
+	// Dest and checks every object against its manifest; nothing is
+	// copied or written, and Source is not used.
+	VerifyOnly bool
 
 	// Classification of the data and the Center's clearance.
 	Classification scidatav1.ClassificationLevel

@@ -63,6 +63,9 @@ type worker struct {
 // Run copies one dataset version into the Center's store and verifies it.
 // See the package documentation for the protocol; errors carry exit codes.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
+	if cfg.VerifyOnly {
+		return verifyBackup(ctx, &cfg, log)
+	}
 	w, err := newWorker(&cfg, log)
 	if err != nil {
 		return Result{}, err
