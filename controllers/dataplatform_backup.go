@@ -88,6 +88,9 @@ func (r *DataPlatformReconciler) reconcileBackup(ctx context.Context, s *platfor
 	if err := r.followBackups(ctx, s, tgt); err != nil {
 		return err
 	}
+	if err := r.followVerification(ctx, s); err != nil {
+		return err
+	}
 	if err := r.scheduleBackup(ctx, s, target); err != nil {
 		return err
 	}
@@ -137,20 +140,137 @@ func (r *DataPlatformReconciler) scheduleBackup(ctx context.Context, s *platform
 			"the backup due at %s was not started within %s of it (the manager was down or the platform suspended); the next is due at %s",
 			f.Missed.Format(time.RFC3339), backup.Grace, f.Next.Format(time.RFC3339))
 	case !f.Start.IsZero():
-		id := backup.ID(f.Start)
-		job := backup.Job(backup.JobInput{Platform: dp, ID: id, Source: store.For(dp, r.Config.OperatorNamespace), Target: target,
-			Image: r.Config.OperatorImage, PullPolicy: r.Config.ImagePullPolicy, BackoffLimit: backupBackoffLimit})
-		if err := r.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("create backup job: %w", err)
+		if err := r.startRun(ctx, s, target, backup.ID(f.Start), ""); err != nil {
+			return err
 		}
 		st.LastScheduled = &metav1.Time{Time: f.Start}
-		if findBackup(st, id) == nil {
-			st.Backups = append([]scidatav1.BackupRecord{{ID: id, State: scidatav1.BackupRunning,
-				StartedAt: metav1.NewTime(s.now.UTC().Truncate(time.Second)),
-				Location:  target.Bucket + "/" + syncer.BackupPrefix(dp.Name, id)}}, st.Backups...)
+	}
+	if req := dp.Annotations[scidatav1.AnnotationBackupRequested]; req != "" && truncate(req, 253) != st.LastRequest {
+		req = truncate(req, 253)
+		id, err := r.requestedRun(ctx, dp, req)
+		if err != nil {
+			return err
 		}
+		if id == "" {
+			id = backup.ID(s.now)
+		}
+		if err := r.startRun(ctx, s, target, id, req); err != nil {
+			return err
+		}
+		st.LastRequest = req
 	}
 	return nil
+}
+
+// requestedRun is the id of the run a Job already serves req with ("" when
+// none): a pass whose status write was lost finds the run it started.
+func (r *DataPlatformReconciler) requestedRun(ctx context.Context, dp *scidatav1.DataPlatform, req string) (string, error) {
+	var jobs batchv1.JobList
+	if err := r.List(ctx, &jobs, client.InNamespace(platform.Namespace(dp)), client.MatchingLabels{scidatav1.LabelComponent: platform.ComponentBackup}); err != nil {
+		return "", fmt.Errorf("list backup jobs: %w", err)
+	}
+	for _, j := range jobs.Items {
+		if j.Annotations[scidatav1.AnnotationBackupRequested] == req && j.Name == backup.JobName(j.Labels[backup.LabelBackupID]) {
+			return j.Labels[backup.LabelBackupID], nil
+		}
+	}
+	return "", nil
+}
+
+// startRun starts the run id: the Job that checks the newest verified
+// backup against its manifest in the target, and the Job that makes the
+// new backup. Both names are fixed by id, so a pass repeated after a
+// restart creates neither twice.
+func (r *DataPlatformReconciler) startRun(ctx context.Context, s *platformScope, target store.Store, id, request string) error {
+	dp, st := s.dp, s.dp.Status.Backup
+	if findBackup(st, id) != nil {
+		return nil
+	}
+	in := backup.JobInput{Platform: dp, ID: id, Source: store.For(dp, r.Config.OperatorNamespace), Target: target,
+		Image: r.Config.OperatorImage, PullPolicy: r.Config.ImagePullPolicy, BackoffLimit: backupBackoffLimit, Request: request}
+	now := metav1.NewTime(s.now.UTC().Truncate(time.Second))
+	if prev := newestVerified(st); prev != nil {
+		if err := r.Create(ctx, backup.VerifyJob(in, prev.ID)); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create verify job: %w", err)
+		}
+		st.LastVerification = &scidatav1.BackupVerification{BackupID: prev.ID, RunID: id, State: scidatav1.BackupRunning, StartedAt: now}
+	}
+	if err := r.Create(ctx, backup.Job(in)); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create backup job: %w", err)
+	}
+	st.Backups = append([]scidatav1.BackupRecord{{ID: id, State: scidatav1.BackupRunning, StartedAt: now,
+		Location: target.Bucket + "/" + syncer.BackupPrefix(dp.Name, id)}}, st.Backups...)
+	return nil
+}
+
+func newestVerified(st *scidatav1.BackupStatus) *scidatav1.BackupRecord {
+	var out *scidatav1.BackupRecord
+	for i := range st.Backups {
+		if r := &st.Backups[i]; r.State == scidatav1.BackupVerified && (out == nil || r.ID > out.ID) {
+			out = r
+		}
+	}
+	return out
+}
+
+// followVerification reads the running check's Job: every object matched
+// (the worker's claim, whose manifest digest must be the one recorded
+// when the backup was made), or the backup is Corrupt, with an event.
+func (r *DataPlatformReconciler) followVerification(ctx context.Context, s *platformScope) error {
+	v := s.dp.Status.Backup.LastVerification
+	if v == nil || v.State != scidatav1.BackupRunning {
+		return nil
+	}
+	job, err := r.namedJob(ctx, s.dp, backup.VerifyJobName(v.RunID))
+	if err != nil {
+		return err
+	}
+	now := metav1.NewTime(s.now.UTC().Truncate(time.Second))
+	rec := findBackup(s.dp.Status.Backup, v.BackupID)
+	finish := func(state scidatav1.BackupState, msg string) {
+		v.State, v.CompletedAt, v.Message = state, &now, truncate(msg, 1024)
+	}
+	switch {
+	case job == nil:
+		finish(scidatav1.BackupFailed, "its Job "+backup.VerifyJobName(v.RunID)+" is gone before it finished")
+	case jobCondition(job, batchv1.JobComplete), jobCondition(job, batchv1.JobFailed):
+		sum, err := jobSummary(ctx, r.Client, job)
+		if err != nil {
+			return err
+		}
+		switch {
+		case jobCondition(job, batchv1.JobComplete) && (rec == nil || sum.ManifestDigest == rec.ManifestDigest):
+			// (No record: retention removed the backup since; every object
+			// matched the manifest the worker read.)
+			finish(scidatav1.BackupVerified, "")
+			v.Objects, v.Bytes = ptrInt64(sum.Objects), ptrInt64(sum.Bytes)
+		case jobCondition(job, batchv1.JobComplete):
+			finish(scidatav1.BackupCorrupt, fmt.Sprintf("the manifest read back has digest %s, not the %s recorded when the backup was made", sum.ManifestDigest, recordedDigest(rec)))
+		case sum.ExitCode == syncer.ExitDestinationCorrupt:
+			finish(scidatav1.BackupCorrupt, describeFailure(sum))
+		default:
+			finish(scidatav1.BackupFailed, "the check could not run to the end: "+describeFailure(sum))
+		}
+	default:
+		return nil
+	}
+	switch v.State {
+	case scidatav1.BackupCorrupt:
+		if rec != nil {
+			rec.State, rec.Message = scidatav1.BackupCorrupt, v.Message
+		}
+		r.Recorder.Eventf(s.dp, nil, corev1.EventTypeWarning, scidatav1.ReasonBackupCorrupt, "VerifyBackup", "backup %s no longer matches its manifest in the target: %s", v.BackupID, v.Message)
+	case scidatav1.BackupFailed:
+		r.Recorder.Eventf(s.dp, nil, corev1.EventTypeWarning, scidatav1.ReasonBackupFailed, "VerifyBackup", "the check of backup %s: %s", v.BackupID, v.Message)
+	}
+	return nil
+}
+
+func recordedDigest(rec *scidatav1.BackupRecord) string {
+	if rec == nil {
+		return "(the backup's record is gone)"
+	}
+	return rec.ManifestDigest
 }
 
 func findBackup(st *scidatav1.BackupStatus, id string) *scidatav1.BackupRecord {
@@ -173,7 +293,7 @@ func (r *DataPlatformReconciler) followBackups(ctx context.Context, s *platformS
 		if rec.State != scidatav1.BackupRunning {
 			continue
 		}
-		job, err := r.backupJob(ctx, dp, rec.ID)
+		job, err := r.namedJob(ctx, dp, backup.JobName(rec.ID))
 		if err != nil {
 			return err
 		}
@@ -199,10 +319,11 @@ func (r *DataPlatformReconciler) followBackups(ctx context.Context, s *platformS
 	return nil
 }
 
-// backupJob is the backup's Job, nil when it is gone. A Job the cache does
-// not hold yet (just created) is looked up on the apiserver.
-func (r *DataPlatformReconciler) backupJob(ctx context.Context, dp *scidatav1.DataPlatform, id string) (*batchv1.Job, error) {
-	key := types.NamespacedName{Namespace: platform.Namespace(dp), Name: backup.JobName(id)}
+// namedJob is a Job of the platform's namespace, nil when it is gone. A
+// Job the cache does not hold yet (just created) is looked up on the
+// apiserver.
+func (r *DataPlatformReconciler) namedJob(ctx context.Context, dp *scidatav1.DataPlatform, name string) (*batchv1.Job, error) {
+	key := types.NamespacedName{Namespace: platform.Namespace(dp), Name: name}
 	var job batchv1.Job
 	err := r.Get(ctx, key, &job)
 	if apierrors.IsNotFound(err) && r.APIReader != nil {
@@ -295,7 +416,9 @@ func (r *DataPlatformReconciler) retainBackups(ctx context.Context, s *platformS
 }
 
 // setBackupHealth sets BackupHealthy from the records: a firing acted on
-// with no backup is missed; otherwise the newest finished backup says.
+// with no backup is missed; else a backup the latest check found changed
+// is corrupt; otherwise the newest finished backup says. (Each problem
+// also had its event when it was seen.)
 func setBackupHealth(b *backupScope, st *scidatav1.BackupStatus) {
 	var newest, finished *scidatav1.BackupRecord
 	for i := range st.Backups {
@@ -307,10 +430,13 @@ func setBackupHealth(b *backupScope, st *scidatav1.BackupStatus) {
 			finished = rec
 		}
 	}
+	v := st.LastVerification
 	switch {
 	case st.LastScheduled != nil && (newest == nil || backup.ID(st.LastScheduled.Time) > newest.ID):
 		b.set(metav1.ConditionFalse, scidatav1.ReasonBackupMissed, fmt.Sprintf("the backup due at %s was not started within %s of it (the manager was down or the platform suspended)",
 			st.LastScheduled.UTC().Format(time.RFC3339), backup.Grace))
+	case v != nil && v.State == scidatav1.BackupCorrupt:
+		b.set(metav1.ConditionFalse, scidatav1.ReasonBackupCorrupt, fmt.Sprintf("backup %s no longer matches its manifest in the target (checked in run %s): %s", v.BackupID, v.RunID, v.Message))
 	case finished == nil && newest == nil:
 		b.set(metav1.ConditionUnknown, scidatav1.ReasonBackupScheduled, "no backup has run yet: the first runs at the schedule's next firing")
 	case finished == nil:

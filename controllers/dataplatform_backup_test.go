@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,9 +62,14 @@ func pokePlatform(t *testing.T, name string) {
 
 func waitBackupJob(t *testing.T, dp *scidatav1.DataPlatform, id string) *batchv1.Job {
 	t.Helper()
+	return waitNamedJob(t, dp, backup.JobName(id))
+}
+
+func waitNamedJob(t *testing.T, dp *scidatav1.DataPlatform, name string) *batchv1.Job {
+	t.Helper()
 	var job batchv1.Job
-	eventually(t, "backup job "+id, func() error {
-		return env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.Namespace(dp), Name: backup.JobName(id)}, &job)
+	eventually(t, "job "+name, func() error {
+		return env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.Namespace(dp), Name: name}, &job)
 	})
 	return &job
 }
@@ -118,10 +124,13 @@ func bucketKeys(t *testing.T, srv *s3test.Server, bucket, prefix string) []strin
 // store's read-only account and writing with a copy of the target's
 // account; once the real worker has copied the bucket into a second real
 // S3 server, the manager reads the manifest back and records the backup
-// Verified with its digest, objects and bytes. The next firing is a second
-// backup; with keep 1 the first one's prefix is removed from the target
-// (and nothing of the platform's store). A firing passed beyond its grace
-// is BackupMissed; a failed Job is BackupFailed, each with an event.
+// Verified with its digest, objects and bytes. The next firing first
+// checks the first backup against its manifest (lastVerification), then
+// makes a second; with keep 1 the first one's prefix is removed from the
+// target (and nothing of the platform's store). One changed byte in the
+// kept backup is found by the check of a run asked for by annotation:
+// BackupCorrupt, naming the object. A firing passed beyond its grace is
+// BackupMissed; a failed Job is BackupFailed; each with an event.
 func TestScheduledBackupsAreVerifiedRetainedAndTheirFailuresReported(t *testing.T) {
 	ctx := context.Background()
 	// The schedule fires daily at the minute the test starts, on the real
@@ -160,13 +169,22 @@ func TestScheduledBackupsAreVerifiedRetainedAndTheirFailuresReported(t *testing.
 		t.Errorf("the target holds %v under the first backup, want two objects and the manifest", got)
 	}
 
-	// The next day's firing: a second backup; keep 1 removes the first.
+	// The next day's firing: a check that reads the first backup back
+	// against its manifest, and a second backup; keep 1 removes the first.
 	second := backup.ID(fired.AddDate(0, 0, 1))
 	jumpTo(t, fired.AddDate(0, 0, 1).Add(5*time.Second))
 	pokePlatform(t, dp.Name)
+	check := waitNamedJob(t, dp, backup.VerifyJobName(second))
+	if check.Labels[backup.LabelBackupID] != first {
+		t.Errorf("the run's check reads backup %s, want the newest verified, %s", check.Labels[backup.LabelBackupID], first)
+	}
+	runBackup(t, check)
 	runBackup(t, waitBackupJob(t, dp, second))
-	eventually(t, "the first backup removed", func() error {
+	eventually(t, "the first backup checked, then removed", func() error {
 		st := getPlatform(t, dp.Name).Status.Backup
+		if v := st.LastVerification; v == nil || v.BackupID != first || v.State != scidatav1.BackupVerified || ptr.Deref(v.Objects, 0) != 2 {
+			return fmt.Errorf("lastVerification %+v", v)
+		}
 		if len(st.Backups) != 1 || st.Backups[0].ID != second || st.Backups[0].State != scidatav1.BackupVerified {
 			return fmt.Errorf("backups %+v", st.Backups)
 		}
@@ -182,6 +200,46 @@ func TestScheduledBackupsAreVerifiedRetainedAndTheirFailuresReported(t *testing.
 		t.Errorf("the platform's own store holds %v after retention, want its two objects", keys)
 	}
 
+	// One byte of the kept backup changes in the target; a backup asked
+	// for by annotation runs its check first, which reads every byte back:
+	// BackupCorrupt, naming the object, with an event.
+	key := "tide-works/" + second + "/tides/2030/a.csv"
+	srv.Put(t, "backups", key, []byte("gauge,level\n1,2.6\n"))
+	live = getPlatform(t, dp.Name)
+	patch := client.MergeFrom(live.DeepCopy())
+	live.Annotations = map[string]string{scidatav1.AnnotationBackupRequested: "ticket-1"}
+	if err := env.Client.Patch(ctx, live, patch); err != nil {
+		t.Fatal(err)
+	}
+	var run string
+	eventually(t, "the requested run", func() error {
+		st := getPlatform(t, dp.Name).Status.Backup
+		if st.LastRequest != "ticket-1" || st.LastVerification == nil || st.LastVerification.RunID == second {
+			return fmt.Errorf("lastRequest %q, lastVerification %+v", st.LastRequest, st.LastVerification)
+		}
+		run = st.LastVerification.RunID
+		return nil
+	})
+	check = waitNamedJob(t, dp, backup.VerifyJobName(run))
+	_, err := storetest.RunSyncJob(t, env.Client, check)
+	if syncer.ExitCode(err) != syncer.ExitDestinationCorrupt {
+		t.Fatalf("the check of a changed backup: %v", err)
+	}
+	msg, _ := json.Marshal(syncer.Summary{ExitCode: syncer.ExitCode(err), Error: err.Error()})
+	completeJob(t, check, int32(syncer.ExitCode(err)), string(msg))
+	live = waitBackupHealth(t, dp.Name, "False", scidatav1.ReasonBackupCorrupt)
+	if c := meta.FindStatusCondition(live.Status.Conditions, scidatav1.ConditionBackupHealthy); !strings.Contains(c.Message, key) {
+		t.Errorf("BackupHealthy does not name the changed object: %s", c.Message)
+	}
+	assertEvent(t, dp.Name, scidatav1.ReasonBackupCorrupt)
+	runBackup(t, waitBackupJob(t, dp, run))
+	eventually(t, "the requested backup verified", func() error {
+		if r := findBackup(getPlatform(t, dp.Name).Status.Backup, run); r == nil || r.State != scidatav1.BackupVerified {
+			return fmt.Errorf("backup %s: %+v", run, r)
+		}
+		return nil
+	})
+
 	// The third day's firing passes while no pass runs: missed.
 	jumpTo(t, fired.AddDate(0, 0, 2).Add(time.Hour))
 	pokePlatform(t, dp.Name)
@@ -195,14 +253,14 @@ func TestScheduledBackupsAreVerifiedRetainedAndTheirFailuresReported(t *testing.
 	jumpTo(t, fired.AddDate(0, 0, 3).Add(5*time.Second))
 	pokePlatform(t, dp.Name)
 	failed := waitBackupJob(t, dp, backup.ID(fired.AddDate(0, 0, 3)))
-	msg, _ := json.Marshal(syncer.Summary{ExitCode: syncer.ExitAccessDenied, Error: "Access Denied"})
+	msg, _ = json.Marshal(syncer.Summary{ExitCode: syncer.ExitAccessDenied, Error: "Access Denied"})
 	completeJob(t, failed, syncer.ExitAccessDenied, string(msg))
 	live = waitBackupHealth(t, dp.Name, "False", scidatav1.ReasonBackupFailed)
 	if c := meta.FindStatusCondition(live.Status.Conditions, scidatav1.ConditionReady); c == nil || c.Status != "True" {
 		t.Errorf("a failed backup made the platform not Ready: %+v", c)
 	}
 	assertEvent(t, dp.Name, scidatav1.ReasonBackupFailed)
-	if live.Status.Backup.LastSuccessful == nil || len(live.Status.Backup.Backups) != 2 {
+	if live.Status.Backup.LastSuccessful == nil || newestVerified(live.Status.Backup) == nil {
 		t.Errorf("status.backup %+v: the verified backup stays with the failed one", live.Status.Backup)
 	}
 }

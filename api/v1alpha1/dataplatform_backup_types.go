@@ -10,6 +10,11 @@ import (
 // when the platform has no spec.backup.
 const ConditionBackupHealthy = "BackupHealthy"
 
+// AnnotationBackupRequested on a DataPlatform asks for a backup now,
+// besides the schedule's: each new value (a time, a ticket number) is one
+// backup, and status.backup.lastRequest records the value served.
+const AnnotationBackupRequested = "scidata.io/backup-requested"
+
 // PlatformBackup declares where and when a platform's store is backed up.
 type PlatformBackup struct {
 	// target is the S3 bucket the backups go into: a store the city runs,
@@ -86,7 +91,7 @@ type BackupTarget struct {
 }
 
 // BackupState is where one backup is.
-// +kubebuilder:validation:Enum=Running;Verified;Failed
+// +kubebuilder:validation:Enum=Running;Verified;Failed;Corrupt
 type BackupState string
 
 const (
@@ -97,6 +102,9 @@ const (
 	BackupVerified BackupState = "Verified"
 	// BackupFailed: the Job failed, or its manifest could not be read back.
 	BackupFailed BackupState = "Failed"
+	// BackupCorrupt: a later verification read the backup back and found
+	// an object missing or not matching its manifest.
+	BackupCorrupt BackupState = "Corrupt"
 )
 
 // BackupStatus is what the operator recorded of a platform's backups.
@@ -110,6 +118,18 @@ type BackupStatus struct {
 	// +optional
 	LastScheduled *metav1.Time `json:"lastScheduled,omitempty"`
 
+	// lastRequest is the value of the scidata.io/backup-requested
+	// annotation last served with a backup.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	LastRequest string `json:"lastRequest,omitempty"`
+
+	// lastVerification is the latest check of the newest verified backup
+	// in the target: every run reads it back and hashes every object
+	// against its manifest before the new backup is made.
+	// +optional
+	LastVerification *BackupVerification `json:"lastVerification,omitempty"`
+
 	// backups are the recent backups, newest first: the verified ones the
 	// target keeps and the latest failed or running ones.
 	// +optional
@@ -121,7 +141,8 @@ type BackupStatus struct {
 
 // BackupRecord is one backup.
 type BackupRecord struct {
-	// id names the backup: the UTC time of its firing, as 20060102t1504z.
+	// id names the backup: the UTC time of its firing (or request), as
+	// 20060102t150405z.
 	// It is the second segment of its prefix in the target.
 	// +required
 	// +kubebuilder:validation:MinLength=1
@@ -160,6 +181,49 @@ type BackupRecord struct {
 	Bytes *int64 `json:"bytes,omitempty"`
 
 	// message says why a backup failed.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+}
+
+// BackupVerification is one check of a backup in its target against its
+// manifest.
+type BackupVerification struct {
+	// backupID is the backup checked.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=32
+	BackupID string `json:"backupID"`
+
+	// runID is the backup run that checked it (the id of the backup made
+	// in the same run); its Job is verify-<runID>.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=32
+	RunID string `json:"runID"`
+
+	// state is Running, Verified (every object matched) or Corrupt.
+	// Failed means the check itself could not run to the end.
+	// +required
+	State BackupState `json:"state"`
+
+	// startedAt is when the check's Job was created.
+	// +required
+	StartedAt metav1.Time `json:"startedAt"`
+
+	// completedAt is when it finished.
+	// +optional
+	CompletedAt *metav1.Time `json:"completedAt,omitempty"`
+
+	// objects is the number of objects read back and matched.
+	// +optional
+	Objects *int64 `json:"objects,omitempty"`
+
+	// bytes is their total size.
+	// +optional
+	Bytes *int64 `json:"bytes,omitempty"`
+
+	// message says what did not match, or why the check failed.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message,omitempty"`

@@ -67,6 +67,9 @@ const (
 	// ReasonBackupFailed: the latest backup's Job failed or its manifest
 	// could not be read back from the target.
 	ReasonBackupFailed = "BackupFailed"
+	// ReasonBackupCorrupt: the newest verification found a backup in the
+	// target that no longer matches its manifest.
+	ReasonBackupCorrupt = "BackupCorrupt"
 	// ReasonBackupMissed: a firing passed its grace with no backup made
 	// (the operator was down, or the platform was suspended).
 	ReasonBackupMissed = "BackupMissed"

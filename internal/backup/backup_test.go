@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	psapi "k8s.io/pod-security-admission/api"
@@ -46,22 +47,27 @@ func jobInput() JobInput {
 // The whole backup Job as YAML: a reviewer sees every change of what the
 // operator runs. `go test ./internal/backup -update` rewrites it.
 func TestGolden(t *testing.T) {
-	b, err := yaml.Marshal(Job(jobInput()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", "backup-job.golden.yaml")
-	if *update {
-		if err := os.WriteFile(path, b, 0o644); err != nil {
+	for file, obj := range map[string]any{
+		"backup-job.golden.yaml": Job(jobInput()),
+		"verify-job.golden.yaml": VerifyJob(jobInput(), "20261130t020000z"),
+	} {
+		b, err := yaml.Marshal(obj)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/backup -update)", err)
-	}
-	if string(want) != string(b) {
-		t.Errorf("%s is not what the builder builds; review the change and run go test ./internal/backup -update", path)
+		path := filepath.Join("testdata", file)
+		if *update {
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./internal/backup -update)", err)
+		}
+		if string(want) != string(b) {
+			t.Errorf("%s is not what the builder builds; review the change and run go test ./internal/backup -update", path)
+		}
 	}
 }
 
@@ -71,24 +77,31 @@ func TestGolden(t *testing.T) {
 // restricted Pod Security Standard.
 func TestBackupJob(t *testing.T) {
 	j := Job(jobInput())
-	if j.Name != "backup-20261201t0200z" || j.Namespace != "scidata-water-resources" {
+	if j.Name != "backup-20261201t020000z" || j.Namespace != "scidata-water-resources" {
 		t.Errorf("job %s/%s", j.Namespace, j.Name)
 	}
-	if j.Spec.Template.Labels[scidatav1.LabelComponent] != "backup" || j.Spec.Template.Labels[LabelBackupID] != "20261201t0200z" {
+	if j.Spec.Template.Labels[scidatav1.LabelComponent] != "backup" || j.Spec.Template.Labels[LabelBackupID] != "20261201t020000z" {
 		t.Errorf("pod labels %v", j.Spec.Template.Labels)
 	}
 	args := strings.Join(j.Spec.Template.Spec.Containers[0].Args, " ")
 	for _, want := range []string{"--source-endpoint https://objectstore.scidata-water-resources.svc:9000", "--dest-endpoint https://10.30.0.7:8333",
-		"--dest-bucket platform-backups", "--platform water-resources --backup-id 20261201t0200z", "--classification Internal --center-max-classification Internal",
+		"--dest-bucket platform-backups", "--platform water-resources --backup-id 20261201t020000z", "--classification Internal --center-max-classification Internal",
 		"--dest-ca-file /etc/scidata/target/ca.crt"} {
 		if !strings.Contains(args, want) {
 			t.Errorf("args lack %q: %s", want, args)
 		}
 	}
+	v := VerifyJob(jobInput(), "20261130t020000z")
+	vargs := strings.Join(v.Spec.Template.Spec.Containers[0].Args, " ")
+	if v.Name != "verify-20261201t020000z" || !strings.Contains(vargs, "--backup-id 20261130t020000z --verify-backup") || strings.Contains(vargs, "--source") || len(v.Spec.Template.Spec.Volumes) != 1 {
+		t.Errorf("verify job %s: %s, volumes %v", v.Name, vargs, v.Spec.Template.Spec.Volumes)
+	}
 	evaluator, _ := psapolicy.NewEvaluator(psapolicy.DefaultChecks(), nil)
-	for _, r := range evaluator.EvaluatePod(psapi.LevelVersion{Level: psapi.LevelRestricted, Version: psapi.LatestVersion()}, &metav1.ObjectMeta{}, &j.Spec.Template.Spec) {
-		if !r.Allowed {
-			t.Errorf("backup pod is not restricted: %s: %s", r.ForbiddenReason, r.ForbiddenDetail)
+	for _, pod := range []*batchv1.Job{j, v} {
+		for _, r := range evaluator.EvaluatePod(psapi.LevelVersion{Level: psapi.LevelRestricted, Version: psapi.LatestVersion()}, &metav1.ObjectMeta{}, &pod.Spec.Template.Spec) {
+			if !r.Allowed {
+				t.Errorf("%s pod is not restricted: %s: %s", pod.Name, r.ForbiddenReason, r.ForbiddenDetail)
+			}
 		}
 	}
 }
@@ -128,7 +141,7 @@ func TestRetainKeepsTheNewestVerifiedAndRemovesOnlyOlderBackups(t *testing.T) {
 		return scidatav1.BackupRecord{ID: id, State: st}
 	}
 	kept, remove := Retain([]scidatav1.BackupRecord{
-		rec("20261201t0200z", scidatav1.BackupVerified), rec("20261204t0200z", scidatav1.BackupRunning),
+		rec("20261201t020000z", scidatav1.BackupVerified), rec("20261204t0200z", scidatav1.BackupRunning),
 		rec("20261203t0200z", scidatav1.BackupFailed), rec("20261202t0200z", scidatav1.BackupVerified),
 		rec("20261130t0200z", scidatav1.BackupVerified), rec("20261129t0200z", scidatav1.BackupFailed),
 	}, 2)
@@ -136,7 +149,7 @@ func TestRetainKeepsTheNewestVerifiedAndRemovesOnlyOlderBackups(t *testing.T) {
 	for _, r := range kept {
 		ids = append(ids, r.ID)
 	}
-	if got := strings.Join(ids, ","); got != "20261204t0200z,20261203t0200z,20261202t0200z,20261201t0200z" {
+	if got := strings.Join(ids, ","); got != "20261204t0200z,20261203t0200z,20261202t0200z,20261201t020000z" {
 		t.Errorf("kept %s", got)
 	}
 	if got := strings.Join(remove, ","); got != "20261130t0200z,20261129t0200z" {

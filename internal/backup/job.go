@@ -29,9 +29,9 @@ const (
 	targetMount   = "/etc/scidata/target"
 )
 
-// idLayout is a backup's id: the UTC minute of its firing. Ids sort as
-// their times do.
-const idLayout = "20060102t1504z"
+// idLayout is a backup's id: the UTC second of its firing or request.
+// Ids sort as their times do.
+const idLayout = "20060102t150405z"
 
 // ID is the id of the backup of the firing at t.
 func ID(t time.Time) string { return strings.ToLower(t.UTC().Format(idLayout)) }
@@ -40,6 +40,10 @@ func ID(t time.Time) string { return strings.ToLower(t.UTC().Format(idLayout)) }
 // firing always gets the same Job, so a manager that restarts between
 // creating it and recording it never starts two.
 func JobName(id string) string { return "backup-" + id }
+
+// VerifyJobName is the deterministic name of the Job of run id that reads
+// the newest earlier backup back and checks it against its manifest.
+func VerifyJobName(id string) string { return "verify-" + id }
 
 // JobInput is what a backup Job is built from.
 type JobInput struct {
@@ -51,6 +55,10 @@ type JobInput struct {
 	Image          string
 	PullPolicy     corev1.PullPolicy
 	BackoffLimit   int32
+	// Request is the scidata.io/backup-requested value the run serves
+	// ("" for a scheduled one), kept on its Jobs so that a repeated pass
+	// finds the run.
+	Request string
 }
 
 // Job is the Job that backs the platform's store up as backup in.ID, in
@@ -58,14 +66,37 @@ type JobInput struct {
 // which is what the platform's backup egress policy selects; they reach
 // the platform's own store as every pod of the platform does.
 func Job(in JobInput) *batchv1.Job {
+	return job(in, JobName(in.ID), in.ID, pod(in))
+}
+
+// VerifyJob is the Job of run in.ID that reads backup (an earlier one)
+// back from the target and checks every object against its manifest. It
+// mounts the target's account only: it reads nothing of the platform's.
+func VerifyJob(in JobInput, backup string) *batchv1.Job {
+	args := append([]string{"sync"}, in.Target.WorkerArgs("dest")...)
+	args = append(args,
+		"--dest-access-key-file", targetMount+"/"+platform.AccessKeyField, "--dest-secret-key-file", targetMount+"/"+platform.SecretKeyField,
+		"--dest-ca-file", targetMount+"/"+store.CAField,
+		"--platform", in.Platform.Name, "--backup-id", backup, "--verify-backup")
+	spec := podSpec(in, args, []corev1.VolumeMount{{Name: "target", MountPath: targetMount, ReadOnly: true}},
+		[]corev1.Volume{secretVolume("target", TargetSecretName)})
+	return job(in, VerifyJobName(in.ID), backup, spec)
+}
+
+func job(in JobInput, name, backupID string, spec corev1.PodSpec) *batchv1.Job {
 	p := in.Platform
 	labels := platform.Labels(p, platform.ComponentBackup)
-	labels[LabelBackupID] = in.ID
+	labels[LabelBackupID] = backupID
+	var annotations map[string]string
+	if in.Request != "" {
+		annotations = map[string]string{scidatav1.AnnotationBackupRequested: in.Request}
+	}
 	return &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      JobName(in.ID),
-			Namespace: platform.Namespace(p),
-			Labels:    labels,
+			Name:        name,
+			Namespace:   platform.Namespace(p),
+			Labels:      labels,
+			Annotations: annotations,
 			// The Job holds no data: it goes with its platform.
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: scidatav1.GroupVersion.String(), Kind: "DataPlatform",
 				Name: p.Name, UID: p.UID, Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true)}},
@@ -81,7 +112,7 @@ func Job(in JobInput) *batchv1.Job {
 			}},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       pod(in),
+				Spec:       spec,
 			},
 		},
 	}
@@ -99,20 +130,26 @@ func pod(in JobInput) corev1.PodSpec {
 		"--platform", p.Name, "--backup-id", in.ID,
 		"--classification", string(platform.MaxClassification(p)), "--center-max-classification", string(p.Spec.Backup.Target.Clearance),
 	)
-	secretVol := func(name, secret string) corev1.Volume {
-		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: secret, DefaultMode: ptr.To[int32](0o440)}}}
-	}
 	mounts := []corev1.VolumeMount{
 		{Name: "source", MountPath: sourceMount, ReadOnly: true},
 		{Name: "target", MountPath: targetMount, ReadOnly: true},
 	}
-	volumes := []corev1.Volume{secretVol("source", src.Secret), secretVol("target", TargetSecretName)}
+	volumes := []corev1.Volume{secretVolume("source", src.Secret), secretVolume("target", TargetSecretName)}
 	if in.Source.HasCA() {
 		args = append(args, "--source-ca-file", caMount+"/"+store.CAField)
 		mounts = append([]corev1.VolumeMount{{Name: "ca", MountPath: caMount, ReadOnly: true}}, mounts...)
 		volumes = append([]corev1.Volume{{Name: "ca", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: src.CAConfigMap}}}}}, volumes...)
 	}
+	return podSpec(in, args, mounts, volumes)
+}
+
+func secretVolume(name, secret string) corev1.Volume {
+	return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: secret, DefaultMode: ptr.To[int32](0o440)}}}
+}
+
+// podSpec is a restricted pod running the worker with args.
+func podSpec(in JobInput, args []string, mounts []corev1.VolumeMount, volumes []corev1.Volume) corev1.PodSpec {
 	return corev1.PodSpec{
 		RestartPolicy:                corev1.RestartPolicyNever,
 		AutomountServiceAccountToken: ptr.To(false),

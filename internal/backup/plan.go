@@ -57,7 +57,7 @@ func Due(schedule string, lastScheduled *time.Time, now time.Time) (Firing, erro
 // Retain splits a platform's backup records into those status keeps,
 // newest first, and the ids whose prefixes are removed from the target:
 // the keep newest verified backups are kept, with every running one and
-// the few latest failed ones newer than the oldest kept; every other
+// the few latest failed or corrupt ones newer than the oldest kept; every other
 // backup is removed. Nothing of the platform's own store is ever named.
 func Retain(records []scidatav1.BackupRecord, keep int32) (kept []scidatav1.BackupRecord, remove []string) {
 	sorted := append([]scidatav1.BackupRecord(nil), records...)
@@ -70,7 +70,7 @@ func Retain(records []scidatav1.BackupRecord, keep int32) (kept []scidatav1.Back
 		case r.State == scidatav1.BackupVerified && verified < keep:
 			verified++
 			kept = append(kept, r)
-		case r.State == scidatav1.BackupFailed && verified < keep && failed < maxUnverified:
+		case (r.State == scidatav1.BackupFailed || r.State == scidatav1.BackupCorrupt) && verified < keep && failed < maxUnverified:
 			failed++
 			kept = append(kept, r)
 		default:
