@@ -12,6 +12,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -456,12 +457,23 @@ func derefInt64(p *int64) int64 {
 	return *p
 }
 
-// setBackupCondition writes BackupHealthy as the pass observed it.
-func setBackupCondition(s *platformScope) {
-	if s.backup.status == "" {
+// setBackupCondition writes BackupHealthy as the pass observed it, and
+// announces a change to a reason that no step announced when it saw it
+// (the failed, missed and corrupt backups have their events already).
+func (r *DataPlatformReconciler) setBackupCondition(s *platformScope) {
+	b := s.backup
+	if b.status == "" {
 		return
 	}
-	s.conditions().Set(scidatav1.ConditionBackupHealthy, s.backup.status, s.backup.reason, s.backup.message)
+	prev := meta.FindStatusCondition(s.dp.Status.Conditions, scidatav1.ConditionBackupHealthy)
+	changed := prev == nil || prev.Reason != b.reason || prev.Status != b.status
+	s.conditions().Set(scidatav1.ConditionBackupHealthy, b.status, b.reason, b.message)
+	switch b.reason {
+	case scidatav1.ReasonBackupTargetUncleared, scidatav1.ReasonBackupTargetSecretMissing, scidatav1.ReasonInvalidSchedule:
+		if changed {
+			r.Recorder.Eventf(s.dp, nil, corev1.EventTypeWarning, b.reason, "Backup", "%s", b.message)
+		}
+	}
 }
 
 // targetBucket is the bucket of a backup target, as the manager reaches it.

@@ -285,6 +285,7 @@ func TestABackupTargetWithoutItsSecretStartsNoJob(t *testing.T) {
 	})
 	deleteAtEnd(t, dp)
 	waitBackupHealth(t, dp.Name, "False", scidatav1.ReasonBackupTargetSecretMissing)
+	assertEvent(t, dp.Name, scidatav1.ReasonBackupTargetSecretMissing)
 	if err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: platform.Namespace(dp), Name: backup.JobName(backup.ID(fired))}, &batchv1.Job{}); err == nil {
 		t.Error("a backup Job started without the target's account")
 	}
