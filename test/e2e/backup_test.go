@@ -83,8 +83,13 @@ func backupIntoTheCityStore(t *testing.T, k kube) {
 	})
 	t.Logf("scheduled backup %s verified %.1fs after spec.backup was set: %d objects, %d bytes, manifest %s",
 		first.ID, time.Since(started).Seconds(), *first.Objects, *first.Bytes, first.ManifestDigest)
-	var policy struct{}
-	k.get(&policy, "networkpolicy", "-n", deptNS, platform.PolicyBackupEgress)
+	// The truth table's backup row, measured while the rule exists: the
+	// backup pods reached the target (the Job above); another pod of the
+	// department does not.
+	tgt := []target{{"backup target", host, portText}}
+	if got := deptProbe(t, k, "netprobe-backup-other", nil, tgt); got != "deny" {
+		t.Errorf("a department pod without the backup label reaches the backup target: %s", got)
+	}
 
 	// The manifest in SeaweedFS is the one recorded, and lists the data.
 	prefix := syncer.BackupPrefix(dept, first.ID)
@@ -148,4 +153,46 @@ func readCityObject(t *testing.T, srv *s3test.Server, key string) []byte {
 		t.Fatalf("read %s: %v", key, err)
 	}
 	return b
+}
+
+// deptProbe runs a busybox pod in the department's namespace with labels
+// that tries one TCP connection to each of targets (probeScript) and
+// returns the first one's result, allow or deny.
+func deptProbe(t *testing.T, k kube, name string, labels map[string]string, targets []target) string {
+	t.Helper()
+	l := "{app: netprobe"
+	for key, v := range labels {
+		l += fmt.Sprintf(", %q: %q", key, v)
+	}
+	l += "}"
+	pod := fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: %s, namespace: %s, labels: %s}
+spec:
+  restartPolicy: Never
+  automountServiceAccountToken: false
+  securityContext: {runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: probe
+    image: localcluster.scidata.io/busybox:v1
+    imagePullPolicy: Never
+    command: [sh, -c, %q]
+    resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
+    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+`, name, deptNS, l, probeScript(targets))
+	if out, err := k.try(pod, "apply", "-f", "-"); err != nil {
+		t.Fatalf("probe pod %s/%s: %v\n%s", deptNS, name, err, out)
+	}
+	defer func() { _, _ = k.try("", "delete", "pod", "-n", deptNS, name, "--wait=false") }()
+	eventually(t, time.Minute, "probe "+deptNS+"/"+name+" finishes", func() (bool, string) {
+		p := strings.TrimSpace(k.run("get", "pod", "-n", deptNS, name, "-o", "jsonpath={.status.phase}"))
+		return p == "Succeeded" || p == "Failed", p
+	})
+	for _, line := range strings.Split(k.run("logs", "-n", deptNS, name), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), targets[0].name+"="); ok {
+			return v
+		}
+	}
+	t.Fatalf("probe %s/%s printed no result", deptNS, name)
+	return ""
 }
