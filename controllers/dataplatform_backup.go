@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
@@ -146,7 +147,7 @@ func (r *DataPlatformReconciler) scheduleBackup(ctx context.Context, s *platform
 		}
 		st.LastScheduled = &metav1.Time{Time: f.Start}
 	}
-	if req := dp.Annotations[scidatav1.AnnotationBackupRequested]; req != "" && truncate(req, 253) != st.LastRequest {
+	if req := dp.Annotations[scidatav1.AnnotationBackupRequested]; req != "" && truncate(req, 253) != ptr.Deref(st.LastRequest, "") {
 		req = truncate(req, 253)
 		id, err := r.requestedRun(ctx, dp, req)
 		if err != nil {
@@ -158,7 +159,7 @@ func (r *DataPlatformReconciler) scheduleBackup(ctx context.Context, s *platform
 		if err := r.startRun(ctx, s, target, id, req); err != nil {
 			return err
 		}
-		st.LastRequest = req
+		st.LastRequest = &req
 	}
 	return nil
 }
@@ -194,13 +195,13 @@ func (r *DataPlatformReconciler) startRun(ctx context.Context, s *platformScope,
 		if err := r.Create(ctx, backup.VerifyJob(in, prev.ID)); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("create verify job: %w", err)
 		}
-		st.LastVerification = &scidatav1.BackupVerification{BackupID: prev.ID, RunID: id, State: scidatav1.BackupRunning, StartedAt: now}
+		st.LastVerification = &scidatav1.BackupVerification{BackupID: prev.ID, RunID: id, State: scidatav1.BackupRunning, StartedAt: &now}
 	}
 	if err := r.Create(ctx, backup.Job(in)); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create backup job: %w", err)
 	}
-	st.Backups = append([]scidatav1.BackupRecord{{ID: id, State: scidatav1.BackupRunning, StartedAt: now,
-		Location: target.Bucket + "/" + syncer.BackupPrefix(dp.Name, id)}}, st.Backups...)
+	st.Backups = append([]scidatav1.BackupRecord{{ID: id, State: scidatav1.BackupRunning, StartedAt: &now,
+		Location: ptr.To(target.Bucket + "/" + syncer.BackupPrefix(dp.Name, id))}}, st.Backups...)
 	return nil
 }
 
@@ -229,7 +230,7 @@ func (r *DataPlatformReconciler) followVerification(ctx context.Context, s *plat
 	now := metav1.NewTime(s.now.UTC().Truncate(time.Second))
 	rec := findBackup(s.dp.Status.Backup, v.BackupID)
 	finish := func(state scidatav1.BackupState, msg string) {
-		v.State, v.CompletedAt, v.Message = state, &now, truncate(msg, 1024)
+		v.State, v.CompletedAt, v.Message = state, &now, ptr.To(truncate(msg, 1024))
 	}
 	switch {
 	case job == nil:
@@ -240,7 +241,7 @@ func (r *DataPlatformReconciler) followVerification(ctx context.Context, s *plat
 			return err
 		}
 		switch {
-		case jobCondition(job, batchv1.JobComplete) && (rec == nil || sum.ManifestDigest == rec.ManifestDigest):
+		case jobCondition(job, batchv1.JobComplete) && (rec == nil || sum.ManifestDigest == ptr.Deref(rec.ManifestDigest, "")):
 			// (No record: retention removed the backup since; every object
 			// matched the manifest the worker read.)
 			finish(scidatav1.BackupVerified, "")
@@ -260,9 +261,9 @@ func (r *DataPlatformReconciler) followVerification(ctx context.Context, s *plat
 		if rec != nil {
 			rec.State, rec.Message = scidatav1.BackupCorrupt, v.Message
 		}
-		r.Recorder.Eventf(s.dp, nil, corev1.EventTypeWarning, scidatav1.ReasonBackupCorrupt, "VerifyBackup", "backup %s no longer matches its manifest in the target: %s", v.BackupID, v.Message)
+		r.Recorder.Eventf(s.dp, nil, corev1.EventTypeWarning, scidatav1.ReasonBackupCorrupt, "VerifyBackup", "backup %s no longer matches its manifest in the target: %s", v.BackupID, ptr.Deref(v.Message, ""))
 	case scidatav1.BackupFailed:
-		r.Recorder.Eventf(s.dp, nil, corev1.EventTypeWarning, scidatav1.ReasonBackupFailed, "VerifyBackup", "the check of backup %s: %s", v.BackupID, v.Message)
+		r.Recorder.Eventf(s.dp, nil, corev1.EventTypeWarning, scidatav1.ReasonBackupFailed, "VerifyBackup", "the check of backup %s: %s", v.BackupID, ptr.Deref(v.Message, ""))
 	}
 	return nil
 }
@@ -271,7 +272,7 @@ func recordedDigest(rec *scidatav1.BackupRecord) string {
 	if rec == nil {
 		return "(the backup's record is gone)"
 	}
-	return rec.ManifestDigest
+	return ptr.Deref(rec.ManifestDigest, "")
 }
 
 func findBackup(st *scidatav1.BackupStatus, id string) *scidatav1.BackupRecord {
@@ -341,8 +342,8 @@ func (r *DataPlatformReconciler) namedJob(ctx context.Context, dp *scidatav1.Dat
 
 func (r *DataPlatformReconciler) failBackup(s *platformScope, rec *scidatav1.BackupRecord, msg string) {
 	now := metav1.NewTime(s.now.UTC().Truncate(time.Second))
-	rec.State, rec.CompletedAt, rec.Message = scidatav1.BackupFailed, &now, truncate(msg, 1024)
-	r.Recorder.Eventf(s.dp, nil, corev1.EventTypeWarning, scidatav1.ReasonBackupFailed, "Backup", "backup %s: %s", rec.ID, rec.Message)
+	rec.State, rec.CompletedAt, rec.Message = scidatav1.BackupFailed, &now, ptr.To(truncate(msg, 1024))
+	r.Recorder.Eventf(s.dp, nil, corev1.EventTypeWarning, scidatav1.ReasonBackupFailed, "Backup", "backup %s: %s", rec.ID, ptr.Deref(rec.Message, ""))
 }
 
 // verifyBackup reads the completed backup's manifest back from the target
@@ -360,10 +361,11 @@ func (r *DataPlatformReconciler) verifyBackup(ctx context.Context, s *platformSc
 	}
 	digest := receipt.Digest(b)
 	var m syncer.Manifest
-	switch {
-	case json.Unmarshal(b, &m) != nil:
-		r.failBackup(s, rec, key+" in the target is not a manifest")
+	if err := json.Unmarshal(b, &m); err != nil {
+		r.failBackup(s, rec, fmt.Sprintf("%s in the target is not a manifest: %v", key, err))
 		return nil
+	}
+	switch {
 	case m.Platform != s.dp.Name || m.Backup != rec.ID:
 		r.failBackup(s, rec, fmt.Sprintf("the manifest at %s describes backup %s of %q, not this one", key, m.Backup, m.Platform))
 		return nil
@@ -379,14 +381,14 @@ func (r *DataPlatformReconciler) verifyBackup(ctx context.Context, s *platformSc
 	if t := jobCompletion(job); t != nil {
 		done = metav1.NewTime(t.UTC())
 	}
-	rec.State, rec.CompletedAt, rec.ManifestDigest, rec.Message = scidatav1.BackupVerified, &done, digest, ""
+	rec.State, rec.CompletedAt, rec.ManifestDigest, rec.Message = scidatav1.BackupVerified, &done, &digest, nil
 	rec.Objects, rec.Bytes = ptrInt64(int64(len(m.Objects))), ptrInt64(size)
 	st := s.dp.Status.Backup
 	if st.LastSuccessful == nil || done.After(st.LastSuccessful.Time) {
 		st.LastSuccessful = &done
 	}
 	r.Recorder.Eventf(s.dp, nil, corev1.EventTypeNormal, scidatav1.ReasonBackupVerified, "Backup",
-		"backup %s verified: %d objects, %d bytes at %s (manifest %s)", rec.ID, len(m.Objects), size, rec.Location, digest)
+		"backup %s verified: %d objects, %d bytes at %s (manifest %s)", rec.ID, len(m.Objects), size, ptr.Deref(rec.Location, ""), digest)
 	return nil
 }
 
@@ -437,16 +439,16 @@ func setBackupHealth(b *backupScope, st *scidatav1.BackupStatus) {
 		b.set(metav1.ConditionFalse, scidatav1.ReasonBackupMissed, fmt.Sprintf("the backup due at %s was not started within %s of it (the manager was down or the platform suspended)",
 			st.LastScheduled.UTC().Format(time.RFC3339), backup.Grace))
 	case v != nil && v.State == scidatav1.BackupCorrupt:
-		b.set(metav1.ConditionFalse, scidatav1.ReasonBackupCorrupt, fmt.Sprintf("backup %s no longer matches its manifest in the target (checked in run %s): %s", v.BackupID, v.RunID, v.Message))
+		b.set(metav1.ConditionFalse, scidatav1.ReasonBackupCorrupt, fmt.Sprintf("backup %s no longer matches its manifest in the target (checked in run %s): %s", v.BackupID, v.RunID, ptr.Deref(v.Message, "")))
 	case finished == nil && newest == nil:
 		b.set(metav1.ConditionUnknown, scidatav1.ReasonBackupScheduled, "no backup has run yet: the first runs at the schedule's next firing")
 	case finished == nil:
 		b.set(metav1.ConditionUnknown, scidatav1.ReasonBackupRunning, "the first backup, "+newest.ID+", is running")
 	case finished.State == scidatav1.BackupVerified:
 		b.set(metav1.ConditionTrue, scidatav1.ReasonBackupVerified, fmt.Sprintf("backup %s verified: %d objects, %d bytes at %s",
-			finished.ID, derefInt64(finished.Objects), derefInt64(finished.Bytes), finished.Location))
+			finished.ID, derefInt64(finished.Objects), derefInt64(finished.Bytes), ptr.Deref(finished.Location, "")))
 	default:
-		b.set(metav1.ConditionFalse, scidatav1.ReasonBackupFailed, "backup "+finished.ID+" failed: "+finished.Message)
+		b.set(metav1.ConditionFalse, scidatav1.ReasonBackupFailed, "backup "+finished.ID+" failed: "+ptr.Deref(finished.Message, ""))
 	}
 }
 

@@ -41,7 +41,7 @@ func backupTarget(t *testing.T) (*s3test.Server, scidatav1.BackupTarget) {
 	return srv, scidatav1.BackupTarget{Endpoint: "https://" + srv.Endpoint, Bucket: "backups",
 		CredentialsSecret: scidatav1.SecretKeyReference{Name: names.Writer},
 		CASecret:          scidatav1.SecretKeyReference{Name: names.CA},
-		Network:           scidatav1.ExternalStoreNetwork{CIDRs: []string{"127.0.0.1/32"}},
+		Network:           &scidatav1.ExternalStoreNetwork{CIDRs: []string{"127.0.0.1/32"}},
 		Clearance:         scidatav1.ClassificationInternal}
 }
 
@@ -161,7 +161,7 @@ func TestScheduledBackupsAreVerifiedRetainedAndTheirFailuresReported(t *testing.
 	res := runBackup(t, job)
 	live := waitBackupHealth(t, dp.Name, "True", scidatav1.ReasonBackupVerified)
 	st := live.Status.Backup
-	if len(st.Backups) != 1 || st.Backups[0].ManifestDigest != res.ManifestDigest || ptr.Deref(st.Backups[0].Objects, 0) != 2 ||
+	if len(st.Backups) != 1 || ptr.Deref(st.Backups[0].ManifestDigest, "") != res.ManifestDigest || ptr.Deref(st.Backups[0].Objects, 0) != 2 ||
 		ptr.Deref(st.Backups[0].Bytes, 0) != res.Bytes || st.Backups[0].State != scidatav1.BackupVerified || st.LastSuccessful == nil {
 		t.Fatalf("status.backup %+v, worker %+v", st, res)
 	}
@@ -214,8 +214,8 @@ func TestScheduledBackupsAreVerifiedRetainedAndTheirFailuresReported(t *testing.
 	var run string
 	eventually(t, "the requested run", func() error {
 		st := getPlatform(t, dp.Name).Status.Backup
-		if st.LastRequest != "ticket-1" || st.LastVerification == nil || st.LastVerification.RunID == second {
-			return fmt.Errorf("lastRequest %q, lastVerification %+v", st.LastRequest, st.LastVerification)
+		if ptr.Deref(st.LastRequest, "") != "ticket-1" || st.LastVerification == nil || st.LastVerification.RunID == second {
+			return fmt.Errorf("lastRequest %q, lastVerification %+v", ptr.Deref(st.LastRequest, ""), st.LastVerification)
 		}
 		run = st.LastVerification.RunID
 		return nil

@@ -20,14 +20,14 @@ type PlatformBackup struct {
 	// target is the S3 bucket the backups go into: a store the city runs,
 	// apart from the platform's own.
 	// +required
-	Target BackupTarget `json:"target"`
+	Target BackupTarget `json:"target,omitzero"`
 
 	// schedule is a cron expression in UTC (five fields, or @hourly,
 	// @daily, @weekly, @monthly): each firing is one backup.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=100
-	Schedule string `json:"schedule"`
+	Schedule string `json:"schedule,omitempty"`
 
 	// keep is how many verified backups are kept in the target; older
 	// ones are removed from the target (never anything of the platform's
@@ -46,16 +46,17 @@ type PlatformBackup struct {
 type BackupTarget struct {
 	// endpoint is the target store's HTTPS URL.
 	// +required
+	// +kubebuilder:validation:MinLength=9
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() == 'https'",message="backup.target.endpoint must be an https:// URL: backups move only over TLS"
-	Endpoint string `json:"endpoint"`
+	Endpoint string `json:"endpoint,omitempty"`
 
 	// bucket the backups go into, each under <platform>/<backup id>/.
 	// +required
 	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`
-	Bucket string `json:"bucket"`
+	Bucket string `json:"bucket,omitempty"`
 
 	// region the target signs requests for. Defaults to us-east-1.
 	// +optional
@@ -71,23 +72,23 @@ type BackupTarget struct {
 	// credentialsSecret holds the account that lists, reads, writes and
 	// deletes under the platform's prefix in the bucket.
 	// +required
-	CredentialsSecret SecretKeyReference `json:"credentialsSecret"`
+	CredentialsSecret SecretKeyReference `json:"credentialsSecret,omitzero"`
 
 	// caSecret holds the CA bundle (ca.crt) the target's certificate is
 	// verified against.
 	// +required
-	CASecret SecretKeyReference `json:"caSecret"`
+	CASecret SecretKeyReference `json:"caSecret,omitzero"`
 
 	// network is where the target answers: the backup Jobs may reach it
 	// there and nowhere else outside the platform.
 	// +required
-	Network ExternalStoreNetwork `json:"network"`
+	Network *ExternalStoreNetwork `json:"network,omitempty"`
 
 	// clearance is the highest classification the target is cleared to
 	// hold. A platform whose maxClassification is above it is refused:
 	// classified data never leaves for a target cleared lower.
 	// +required
-	Clearance ClassificationLevel `json:"clearance"`
+	Clearance ClassificationLevel `json:"clearance,omitempty"`
 }
 
 // BackupState is where one backup is.
@@ -122,7 +123,7 @@ type BackupStatus struct {
 	// annotation last served with a backup.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
-	LastRequest string `json:"lastRequest,omitempty"`
+	LastRequest *string `json:"lastRequest,omitempty"`
 
 	// lastVerification is the latest check of the newest verified backup
 	// in the target: every run reads it back and hashes every object
@@ -147,15 +148,15 @@ type BackupRecord struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=32
-	ID string `json:"id"`
+	ID string `json:"id,omitempty"`
 
-	// state is Running, Verified or Failed.
+	// state is Running, Verified, Failed or Corrupt.
 	// +required
-	State BackupState `json:"state"`
+	State BackupState `json:"state,omitempty"`
 
 	// startedAt is when the operator created the backup's Job.
-	// +required
-	StartedAt metav1.Time `json:"startedAt"`
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
 
 	// completedAt is when the Job finished.
 	// +optional
@@ -164,13 +165,13 @@ type BackupRecord struct {
 	// location is <bucket>/<platform>/<id>/ in the target.
 	// +optional
 	// +kubebuilder:validation:MaxLength=200
-	Location string `json:"location,omitempty"`
+	Location *string `json:"location,omitempty"`
 
 	// manifestDigest is sha256:<hex> of the manifest's bytes, as the
 	// operator read them back from the target.
 	// +optional
 	// +kubebuilder:validation:MaxLength=71
-	ManifestDigest string `json:"manifestDigest,omitempty"`
+	ManifestDigest *string `json:"manifestDigest,omitempty"`
 
 	// objects is the number of objects the manifest lists.
 	// +optional
@@ -183,7 +184,7 @@ type BackupRecord struct {
 	// message says why a backup failed.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
-	Message string `json:"message,omitempty"`
+	Message *string `json:"message,omitempty"`
 }
 
 // BackupVerification is one check of a backup in its target against its
@@ -193,23 +194,23 @@ type BackupVerification struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=32
-	BackupID string `json:"backupID"`
+	BackupID string `json:"backupID,omitempty"`
 
 	// runID is the backup run that checked it (the id of the backup made
 	// in the same run); its Job is verify-<runID>.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=32
-	RunID string `json:"runID"`
+	RunID string `json:"runID,omitempty"`
 
 	// state is Running, Verified (every object matched) or Corrupt.
 	// Failed means the check itself could not run to the end.
 	// +required
-	State BackupState `json:"state"`
+	State BackupState `json:"state,omitempty"`
 
 	// startedAt is when the check's Job was created.
-	// +required
-	StartedAt metav1.Time `json:"startedAt"`
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
 
 	// completedAt is when it finished.
 	// +optional
@@ -226,5 +227,5 @@ type BackupVerification struct {
 	// message says what did not match, or why the check failed.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
-	Message string `json:"message,omitempty"`
+	Message *string `json:"message,omitempty"`
 }

@@ -127,8 +127,8 @@ type DataPlatformSpec struct {
 	// +optional
 	Upstream *Upstream `json:"upstream,omitempty"`
 
-	// backup, when set, backs the platform's store up into a target bucket
-	// on a schedule (docs/operations.md).
+	// backup backs the platform's store up into a target bucket on a
+	// schedule, when set (docs/operations.md).
 	// +optional
 	Backup *PlatformBackup `json:"backup,omitempty"`
 

@@ -29,7 +29,7 @@ func backedUp(mut func(*scidatav1.DataPlatform)) *scidatav1.DataPlatform {
 			Endpoint: "https://10.30.0.7:8333", Bucket: "platform-backups",
 			CredentialsSecret: scidatav1.SecretKeyReference{Name: "backup-writer"},
 			CASecret:          scidatav1.SecretKeyReference{Name: "city-s3-ca"},
-			Network:           scidatav1.ExternalStoreNetwork{CIDRs: []string{"10.30.0.7/32"}},
+			Network:           &scidatav1.ExternalStoreNetwork{CIDRs: []string{"10.30.0.7/32"}},
 			Clearance:         scidatav1.ClassificationInternal}}}}
 	if mut != nil {
 		mut(p)

@@ -30,10 +30,10 @@ func Target(p *scidatav1.DataPlatform, operatorNamespace string) (st Store, ok b
 // egress: its CIDRs or pods, on its ports (the endpoint's by default).
 func TargetPeers(p *scidatav1.DataPlatform, operatorNamespace string) []platform.Peer {
 	st, ok := Target(p, operatorNamespace)
-	if !ok {
+	if !ok || p.Spec.Backup.Target.Network == nil {
 		return nil
 	}
-	return networkPeers(p.Spec.Backup.Target.Network, st.Port())
+	return networkPeers(*p.Spec.Backup.Target.Network, st.Port())
 }
 
 // BackupSource is what the platform's backup Jobs mount to read its own

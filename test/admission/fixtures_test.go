@@ -60,7 +60,7 @@ func backup(clearance scidatav1.ClassificationLevel) *scidatav1.PlatformBackup {
 		Endpoint: "https://backup.city.example.org", Bucket: "platform-backups",
 		CredentialsSecret: scidatav1.SecretKeyReference{Name: "backup-writer"},
 		CASecret:          scidatav1.SecretKeyReference{Name: "city-s3-ca"},
-		Network:           scidatav1.ExternalStoreNetwork{CIDRs: []string{"10.30.0.0/24"}, Ports: []int32{443}},
+		Network:           &scidatav1.ExternalStoreNetwork{CIDRs: []string{"10.30.0.0/24"}, Ports: []int32{443}},
 		Clearance:         clearance}}
 }
 

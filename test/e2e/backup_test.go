@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/backup"
@@ -82,7 +83,7 @@ func backupIntoTheCityStore(t *testing.T, k kube) {
 		return true, ""
 	})
 	t.Logf("scheduled backup %s verified %.1fs after spec.backup was set: %d objects, %d bytes, manifest %s",
-		first.ID, time.Since(started).Seconds(), *first.Objects, *first.Bytes, first.ManifestDigest)
+		first.ID, time.Since(started).Seconds(), *first.Objects, *first.Bytes, ptr.Deref(first.ManifestDigest, ""))
 	// The truth table's backup row, measured while the rule exists: the
 	// backup pods reached the target (the Job above); another pod of the
 	// department does not.
@@ -98,8 +99,8 @@ func backupIntoTheCityStore(t *testing.T, k kube) {
 	if err := json.Unmarshal(manifest, &m); err != nil {
 		t.Fatal(err)
 	}
-	if digest := receipt.Digest(manifest); digest != first.ManifestDigest || int64(len(m.Objects)) != *first.Objects {
-		t.Fatalf("the target's manifest (%s, %d objects) is not the one recorded (%s, %d)", digest, len(m.Objects), first.ManifestDigest, *first.Objects)
+	if digest := receipt.Digest(manifest); digest != ptr.Deref(first.ManifestDigest, "") || int64(len(m.Objects)) != *first.Objects {
+		t.Fatalf("the target's manifest (%s, %d objects) is not the one recorded (%s, %d)", digest, len(m.Objects), ptr.Deref(first.ManifestDigest, ""), *first.Objects)
 	}
 	var victim string
 	for _, o := range m.Objects {
