@@ -48,7 +48,7 @@ func runSync(c *cobra.Command, o syncer.Flags) error {
 	}
 	sum := res.Summary()
 	if err != nil {
-		sum = syncer.Summary{Destination: cfg.Department + "/" + cfg.Entry + "/" + cfg.ContentVersion + "/",
+		sum = syncer.Summary{Destination: cfg.Destination(),
 			ExitCode: syncer.ExitCode(err), Error: err.Error()}
 		log.Error("sync failed", "exitCode", sum.ExitCode, "error", err)
 	}

@@ -26,6 +26,7 @@ import (
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/reconcilekit"
+	"github.com/scidata-io/scidata-operator/internal/store"
 )
 
 // PlatformFinalizer holds a DataPlatform until its workloads are stopped
@@ -39,7 +40,8 @@ const PlatformFinalizer = "scidata.io/platform-protection"
 // quota, access), dataplatform_credentials.go (accounts, certificates),
 // dataplatform_external.go (an External store's Secrets and probe),
 // dataplatform_hibernate.go (spec.hibernation), dataplatform_workloads.go
-// (store, portal) and dataplatform_network.go;
+// (store, portal), dataplatform_network.go and dataplatform_backup.go
+// (scheduled backups);
 // dataplatform_status.go sets the conditions and dataplatform_delete.go is
 // the deletion path.
 type DataPlatformReconciler struct {
@@ -57,6 +59,9 @@ type DataPlatformReconciler struct {
 	// Prober probes External stores; ProbeTiming says when again.
 	Prober      StoreProber
 	ProbeTiming ProbeTiming
+	// StoreDialer opens the manager's connections to backup targets (nil
+	// in production; envtest points names at local servers).
+	StoreDialer store.Dialer
 
 	probes probeMemos
 }
@@ -77,6 +82,7 @@ type DataPlatformReconciler struct {
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=scidata-platform-admin;scidata-platform-auditor;scidata-portal
 // +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create
 
 // Reconcile brings one DataPlatform to its declared state: fetch, then
 // deletion or the ordered steps, then one status write if anything changed.
@@ -121,6 +127,7 @@ func (r *DataPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		r.reconcileObjectStore,
 		r.reconcilePortal,
 		r.reconcileNetwork,
+		r.reconcileBackup,
 	} {
 		if err := step(ctx, s); err != nil {
 			return ctrl.Result{}, err
@@ -158,6 +165,8 @@ func (r *DataPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&networkingv1.NetworkPolicy{}).
 		Owns(&rbacv1.Role{}).
 		Owns(&rbacv1.RoleBinding{}).
+		// The backup Jobs: a finished one is read back and recorded.
+		Owns(&batchv1.Job{}).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.namespaceEvents)).
 		Watches(&corev1.PersistentVolumeClaim{}, handler.EnqueueRequestsFromMapFunc(byPlatformLabel)).
 		// A platform's Secrets: a deleted certificate or account is made

@@ -247,18 +247,23 @@ func (m *probeMemos) forget(uid types.UID) {
 }
 
 // secretsIndex is the field index of DataPlatforms by the Secrets their
-// External store names ("namespace/name"), so that a Secret's creation,
+// External store or a backup target names ("namespace/name"), so that a Secret's creation,
 // change or deletion wakes exactly the platforms that name it.
 const secretsIndex = "spec.objectStore.external.secrets"
 
 func (r *DataPlatformReconciler) indexSecrets(o client.Object) []string {
 	dp := o.(*scidatav1.DataPlatform)
-	if platform.Managed(dp) {
-		return nil
-	}
 	var out []string
-	for _, ref := range store.For(dp, r.Config.OperatorNamespace).Secrets() {
-		out = append(out, ref.String())
+	if !platform.Managed(dp) {
+		for _, ref := range store.For(dp, r.Config.OperatorNamespace).Secrets() {
+			out = append(out, ref.String())
+		}
+	}
+	// And the backup target's, which the city's storage team makes there too.
+	if t, ok := store.Target(dp, r.Config.OperatorNamespace); ok {
+		for _, ref := range t.Secrets() {
+			out = append(out, ref.String())
+		}
 	}
 	return out
 }

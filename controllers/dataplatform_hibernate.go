@@ -69,6 +69,16 @@ func (r *DataPlatformReconciler) reconcileHibernation(ctx context.Context, s *pl
 	for _, j := range jobs {
 		blockers = append(blockers, "sync Job "+platform.CenterNamespace+"/"+j+" is running")
 	}
+	// A backup (or its check) reads the store: it is never cut half-way.
+	var backups batchv1.JobList
+	if err := r.List(ctx, &backups, client.InNamespace(ns), client.MatchingLabels{scidatav1.LabelComponent: platform.ComponentBackup}); err != nil {
+		return fmt.Errorf("list backup jobs: %w", err)
+	}
+	for i := range backups.Items {
+		if j := &backups.Items[i]; !jobCondition(j, batchv1.JobComplete) && !jobCondition(j, batchv1.JobFailed) {
+			blockers = append(blockers, "backup Job "+ns+"/"+j.Name+" is running")
+		}
+	}
 	sort.Strings(blockers)
 	s.hibernation.blockedBy = blockers
 	return nil

@@ -15,6 +15,7 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/apply"
+	"github.com/scidata-io/scidata-operator/internal/backup"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/store"
 )
@@ -28,6 +29,9 @@ func (r *DataPlatformReconciler) reconcileNetwork(ctx context.Context, s *platfo
 		return err
 	}
 	net.OwnStore = store.Peers(s.dp, r.Config.OperatorNamespace)
+	if backup.Cleared(s.dp) == nil {
+		net.BackupTarget = store.TargetPeers(s.dp, r.Config.OperatorNamespace)
+	}
 	if s.dp.Spec.Role == scidatav1.RoleCenter {
 		if net.DepartmentStores, err = r.departmentStorePeers(ctx, net); err != nil {
 			return err

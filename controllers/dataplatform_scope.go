@@ -36,6 +36,8 @@ type platformScope struct {
 	ext *externalStore
 	// hibernation is what the pass decided of spec.hibernation.
 	hibernation hibernationScope
+	// backup is what the backup step saw (BackupHealthy).
+	backup backupScope
 }
 
 // conditions sets the platform's conditions as observed in this pass.

@@ -21,6 +21,7 @@ func (r *DataPlatformReconciler) summarize(s *platformScope, err error) {
 	setConcernCondition(s, scidatav1.ConditionPortalReady, s.portal)
 	setConcernCondition(s, scidatav1.ConditionNetworkIsolated, s.isolated)
 	setHibernatedCondition(s)
+	r.setBackupCondition(s)
 	setPlatformSummary(s, err)
 	if meta.FindStatusCondition(s.dp.Status.Conditions, scidatav1.ConditionReconciliationPaused) != nil {
 		s.conditions().ClearPaused()

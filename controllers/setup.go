@@ -59,6 +59,7 @@ func SetupAll(mgr ctrl.Manager, o Options) error {
 		Config:      o.Platform,
 		DNSService:  o.DNSService,
 		Rand:        rand.Reader,
+		StoreDialer: o.StoreDialer,
 	}
 	sub := &SubmissionReconciler{Client: mgr.GetClient(), Clock: o.Clock, Config: o.Platform, OpenCenterStore: OpenCenterStoreFromCluster(mgr.GetClient(), o.Platform.OperatorNamespace, o.StoreDialer),
 		APIReader: mgr.GetAPIReader(),

@@ -184,8 +184,14 @@ func jobCondition(j *batchv1.Job, typ batchv1.JobConditionType) bool {
 // workerSummary is the termination message of the Job's last finished pod:
 // the worker's claim, checked against the store before anything is signed.
 func (r *SubmissionReconciler) workerSummary(ctx context.Context, job *batchv1.Job) (syncer.Summary, error) {
+	return jobSummary(ctx, r.Client, job)
+}
+
+// jobSummary is the sync worker's termination message in the last
+// finished pod of job (a sync or a backup Job).
+func jobSummary(ctx context.Context, c client.Reader, job *batchv1.Job) (syncer.Summary, error) {
 	var pods corev1.PodList
-	if err := r.List(ctx, &pods, client.InNamespace(job.Namespace), client.MatchingLabels{batchv1.JobNameLabel: job.Name}); err != nil {
+	if err := c.List(ctx, &pods, client.InNamespace(job.Namespace), client.MatchingLabels{batchv1.JobNameLabel: job.Name}); err != nil {
 		return syncer.Summary{}, fmt.Errorf("list sync pods: %w", err)
 	}
 	var sum syncer.Summary

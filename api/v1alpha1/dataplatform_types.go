@@ -68,6 +68,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="self.role != 'Center' || !has(self.objectStore.external) || has(self.objectStore.external.syncWriterCredentialsSecret) || (oldSelf.hasValue() && has(oldSelf.value().objectStore.external) && !has(oldSelf.value().objectStore.external.syncWriterCredentialsSecret))",message="objectStore.external.syncWriterCredentialsSecret is required on the Center: name the Secret of the account the sync Jobs write submitted data with",fieldPath=".objectStore.external.syncWriterCredentialsSecret",reason="FieldValueRequired",optionalOldSelf=true
 // +kubebuilder:validation:XValidation:rule="self.role == 'Department' || !has(self.objectStore.external) || !has(self.objectStore.external.centerReadCredentialsSecret)",message="objectStore.external.centerReadCredentialsSecret is a Department's: the Center reads its own store with its sync writer",fieldPath=".objectStore.external.centerReadCredentialsSecret"
 // +kubebuilder:validation:XValidation:rule="self.role == 'Center' || !has(self.objectStore.external) || !has(self.objectStore.external.syncWriterCredentialsSecret)",message="objectStore.external.syncWriterCredentialsSecret is the Center's: a Department's store is written by its owners",fieldPath=".objectStore.external.syncWriterCredentialsSecret"
+// +kubebuilder:validation:XValidation:rule="!has(self.backup) || {'Public': 0, 'Internal': 1, 'Confidential': 2, 'Secret': 3, 'TopSecret': 4}[has(self.maxClassification) ? self.maxClassification : 'Internal'] <= {'Public': 0, 'Internal': 1, 'Confidential': 2, 'Secret': 3, 'TopSecret': 4}[self.backup.target.clearance]",message="backup.target.clearance must be at least the platform's maxClassification: classified data never leaves for a target cleared lower",fieldPath=".backup.target.clearance"
 type DataPlatformSpec struct {
 	// role is Center for the city Scientific Data Center or Department for a
 	// department's platform. Only the DataPlatform named "center" may be the
@@ -125,6 +126,11 @@ type DataPlatformSpec struct {
 	// connects to. Center only.
 	// +optional
 	Upstream *Upstream `json:"upstream,omitempty"`
+
+	// backup backs the platform's store up into a target bucket on a
+	// schedule, when set (docs/operations.md).
+	// +optional
+	Backup *PlatformBackup `json:"backup,omitempty"`
 
 	// suspend stops reconciliation: the platform keeps running as it is,
 	// drift is not reverted and spec changes wait until it is cleared. The
@@ -464,7 +470,8 @@ type Upstream struct {
 // DataPlatformStatus is what the operator observed of a platform.
 type DataPlatformStatus struct {
 	// conditions are Ready, Reconciling, Stalled, StorageReady, PortalReady,
-	// NetworkIsolated, ReconciliationPaused and Hibernated.
+	// NetworkIsolated, ReconciliationPaused, Hibernated and BackupHealthy
+	// (with spec.backup).
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -498,6 +505,10 @@ type DataPlatformStatus struct {
 	// externalStore is what the operator proved of an External store.
 	// +optional
 	ExternalStore *ExternalStoreStatus `json:"externalStore,omitempty"`
+
+	// backup is what the operator recorded of the platform's backups.
+	// +optional
+	Backup *BackupStatus `json:"backup,omitempty"`
 }
 
 // ExternalStoreStatus is what the operator's probe of an External store

@@ -54,6 +54,30 @@ const (
 	ReasonAPIServerUnknown  = "APIServerUnknown"
 	ReasonIsolatedUncleared = "IsolatedUncleared"
 	ReasonPoliciesApplied   = "PoliciesApplied"
+
+	// BackupHealthy (spec.backup). Every False reason comes with a
+	// Warning event of the same reason.
+	// ReasonBackupVerified: the latest backup completed and was verified.
+	ReasonBackupVerified = "BackupVerified"
+	// ReasonBackupScheduled: no backup has run yet; the first runs at the
+	// schedule's next firing.
+	ReasonBackupScheduled = "BackupScheduled"
+	// ReasonBackupRunning: the first backup has not finished yet.
+	ReasonBackupRunning = "BackupRunning"
+	// ReasonBackupFailed: the latest backup's Job failed or its manifest
+	// could not be read back from the target.
+	ReasonBackupFailed = "BackupFailed"
+	// ReasonBackupCorrupt: the newest verification found a backup in the
+	// target that no longer matches its manifest.
+	ReasonBackupCorrupt = "BackupCorrupt"
+	// ReasonBackupMissed: a firing passed its grace with no backup made
+	// (the operator was down, or the platform was suspended).
+	ReasonBackupMissed = "BackupMissed"
+	// ReasonBackupTargetUncleared: the target's clearance is below the
+	// platform's maxClassification, so no backup is made.
+	ReasonBackupTargetUncleared = "BackupTargetUncleared"
+	// ReasonBackupTargetSecretMissing: a Secret the target names is missing.
+	ReasonBackupTargetSecretMissing = "BackupTargetSecretMissing"
 )
 
 // CatalogEntry reasons.

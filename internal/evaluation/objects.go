@@ -96,8 +96,29 @@ func PlatformFacts(p *scidatav1.DataPlatform) Platform {
 	if retention == "" {
 		retention = scidatav1.RetentionRetain
 	}
-	return Platform{Name: p.Name, Department: p.Spec.Department.Code, Retention: retention,
+	f := Platform{Name: p.Name, Department: p.Spec.Department.Code, Retention: retention,
 		MaxClassification: platform.MaxClassification(p)}
+	f.LastVerifiedBackup = lastVerifiedBackup(p.Status.Backup)
+	return f
+}
+
+// lastVerifiedBackup is when the newest backup still Verified completed:
+// a backup a later check found changed (Corrupt) no longer counts, nor
+// one that failed or still runs.
+func lastVerifiedBackup(st *scidatav1.BackupStatus) *time.Time {
+	if st == nil {
+		return nil
+	}
+	var out *time.Time
+	for _, b := range st.Backups {
+		if b.State != scidatav1.BackupVerified || b.CompletedAt == nil {
+			continue
+		}
+		if out == nil || b.CompletedAt.After(*out) {
+			out = timeOf(b.CompletedAt.Time)
+		}
+	}
+	return out
 }
 
 // PlatformOf is the platform whose namespace ns is (scidata-<platform>).

@@ -56,3 +56,23 @@ func TestPlatformFactsDefaultRetentionToRetain(t *testing.T) {
 		t.Errorf("%+v", p)
 	}
 }
+
+// The latest verified backup is the newest record still Verified: a
+// newer one that failed, runs or a check found Corrupt does not count.
+func TestPlatformFactsReadTheNewestVerifiedBackup(t *testing.T) {
+	at := func(h int) *metav1.Time { return &metav1.Time{Time: time.Date(2026, 11, 30, h, 0, 0, 0, time.UTC)} }
+	p := &scidatav1.DataPlatform{ObjectMeta: metav1.ObjectMeta{Name: "water"}, Status: scidatav1.DataPlatformStatus{Backup: &scidatav1.BackupStatus{
+		Backups: []scidatav1.BackupRecord{
+			{ID: "d", State: scidatav1.BackupRunning, StartedAt: at(9)},
+			{ID: "c", State: scidatav1.BackupCorrupt, CompletedAt: at(8)},
+			{ID: "b", State: scidatav1.BackupFailed, CompletedAt: at(7)},
+			{ID: "a", State: scidatav1.BackupVerified, CompletedAt: at(6)},
+		}}}}
+	if got := PlatformFacts(p).LastVerifiedBackup; got == nil || !got.Equal(at(6).Time) {
+		t.Errorf("LastVerifiedBackup %v, want the Verified backup of 06:00", got)
+	}
+	p.Status.Backup.Backups = p.Status.Backup.Backups[:3]
+	if got := PlatformFacts(p).LastVerifiedBackup; got != nil {
+		t.Errorf("LastVerifiedBackup %v with no Verified backup, want none", got)
+	}
+}

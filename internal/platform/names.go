@@ -61,7 +61,9 @@ const (
 	ComponentObjectStore = "object-store"
 	ComponentPortal      = "portal"
 	ComponentSync        = "sync"
-	ComponentManager     = "manager"
+	// ComponentBackup labels a platform's backup Jobs and their pods.
+	ComponentBackup  = "backup"
+	ComponentManager = "manager"
 
 	// PlatformAdminRole and AuditorRole are the ClusterRoles (shipped in
 	// config/rbac) that owners and auditors are bound to in the namespace.

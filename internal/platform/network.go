@@ -45,6 +45,10 @@ type ClusterNetwork struct {
 	// the departments the Center is cleared for answer: the sync pods may
 	// reach them.
 	DepartmentStores []Peer
+	// BackupTarget is where the platform's backup target answers, when it
+	// has one and the target is cleared for the platform's level: its
+	// backup pods alone may reach it.
+	BackupTarget []Peer
 }
 
 // NetworkPolicy names.
@@ -61,6 +65,7 @@ const (
 	PolicySyncEgress         = "sync-to-department-stores"
 	PolicyUpstream           = "egress-to-upstream"
 	PolicyStoreEgress        = "egress-to-external-store"
+	PolicyBackupEgress       = "backup-to-target"
 )
 
 // CenterCleared reports whether the Center may sync data from p: it is
@@ -96,6 +101,13 @@ func NetworkPolicies(p *scidatav1.DataPlatform, cfg Config, net ClusterNetwork) 
 		// owners' tools, and on the Center the sync pods), and nothing else
 		// of the store's network, classified or not.
 		all = append(all, policy(p, PolicyStoreEgress, nil, false, true).WithSpec(policySpec(nil, false, true).WithEgress(PeerRules(net.OwnStore)...)))
+	}
+	if len(net.BackupTarget) > 0 {
+		// The backup Jobs' pods reach the declared target, and nothing else
+		// of its network; the caller gives the target only when it is
+		// cleared for the platform's level, classified or not.
+		all = append(all, policy(p, PolicyBackupEgress, nil, false, true).WithSpec(
+			policySpec(Selector(p, ComponentBackup), false, true).WithEgress(PeerRules(net.BackupTarget)...)))
 	}
 	if p.Spec.Role == scidatav1.RoleCenter {
 		return append(all, centerPolicies(p, cfg, net)...)

@@ -87,3 +87,37 @@ func TestExternalStoresGetEgressToTheirOwnEndpointOnly(t *testing.T) {
 		t.Fatal("no sync egress")
 	})
 }
+
+// A platform with a backup target: its backup pods, and only they, reach
+// the target's addresses on its ports, classified or not; without a
+// target (none declared, or not cleared) there is no such rule.
+func TestBackupPodsReachTheirTargetOnly(t *testing.T) {
+	target := []Peer{{CIDR: "10.30.0.7/32", Ports: []Port{{8333, corev1.ProtocolTCP}}}}
+	withTarget := net
+	withTarget.BackupTarget = target
+	for _, p := range []*scidatav1.DataPlatform{dept("water", nil), dept("survey", func(p *scidatav1.DataPlatform) {
+		p.Spec.MaxClassification = scidatav1.ClassificationSecret
+	})} {
+		found := false
+		for _, np := range NetworkPolicies(p, cfg, withTarget) {
+			if *np.GetName() != PolicyBackupEgress {
+				continue
+			}
+			found = true
+			if got := np.Spec.PodSelector.MatchLabels[scidatav1.LabelComponent]; got != ComponentBackup {
+				t.Errorf("%s: the policy selects %q pods, want the backup pods", p.Name, got)
+			}
+			if len(np.Spec.Egress) != 1 || *np.Spec.Egress[0].To[0].IPBlock.CIDR != "10.30.0.7/32" || *np.Spec.Egress[0].Ports[0].Port != intstr.FromInt32(8333) {
+				t.Errorf("%s: egress %+v, want the target's address and port only", p.Name, np.Spec.Egress)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %s policy", p.Name, PolicyBackupEgress)
+		}
+		for _, np := range NetworkPolicies(p, cfg, net) {
+			if *np.GetName() == PolicyBackupEgress {
+				t.Errorf("%s: a backup egress without a target", p.Name)
+			}
+		}
+	}
+}

@@ -260,12 +260,15 @@ func Peers(p *scidatav1.DataPlatform, operatorNamespace string) []platform.Peer 
 	if p.Spec.ObjectStore.Mode != scidatav1.ObjectStoreExternal || ext == nil || ext.Network == nil {
 		return nil
 	}
-	n := ext.Network
+	return networkPeers(*ext.Network, For(p, operatorNamespace).Port())
+}
+
+// networkPeers is where a store declared at n answers: each CIDR, or the
+// store's pods, on n's ports or else defaultPort (none when 0).
+func networkPeers(n scidatav1.ExternalStoreNetwork, defaultPort int32) []platform.Peer {
 	nums := append([]int32(nil), n.Ports...)
-	if len(nums) == 0 {
-		if port := For(p, operatorNamespace).Port(); port != 0 {
-			nums = []int32{port}
-		}
+	if len(nums) == 0 && defaultPort != 0 {
+		nums = []int32{defaultPort}
 	}
 	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
 	var ports []platform.Port
@@ -280,4 +283,18 @@ func Peers(p *scidatav1.DataPlatform, operatorNamespace string) []platform.Peer 
 		peers = append(peers, platform.Peer{CIDR: c, Ports: ports})
 	}
 	return peers
+}
+
+// WorkerArgs are the sync worker's flags for one side (source or dest) of
+// a copy: the store's endpoint, bucket, and, where they are not the
+// defaults, region and addressing style.
+func (st Store) WorkerArgs(side string) []string {
+	args := []string{"--" + side + "-endpoint", st.Endpoint, "--" + side + "-bucket", st.Bucket}
+	if st.Region != "" {
+		args = append(args, "--"+side+"-region", st.Region)
+	}
+	if !st.PathStyle {
+		args = append(args, "--"+side+"-addressing", "virtual-hosted")
+	}
+	return args
 }

@@ -101,28 +101,14 @@ func SyncJob(in JobInput) *batchv1.Job {
 	}
 }
 
-// storeArgs are the flags of one side (source or dest) of the worker: the
-// store's endpoint, bucket, and, where they are not the defaults, region
-// and addressing style.
-func storeArgs(side string, st store.Store) []string {
-	args := []string{"--" + side + "-endpoint", st.Endpoint, "--" + side + "-bucket", st.Bucket}
-	if st.Region != "" {
-		args = append(args, "--"+side+"-region", st.Region)
-	}
-	if !st.PathStyle {
-		args = append(args, "--"+side+"-addressing", "virtual-hosted")
-	}
-	return args
-}
-
 func syncPod(in JobInput) corev1.PodSpec {
 	s := in.Submission
 	class := string(s.Spec.Classification)
 	src, dst := in.Source.CenterSource(), in.Dest.CenterDest()
-	args := append([]string{"sync"}, storeArgs("source", in.Source)...)
+	args := append([]string{"sync"}, in.Source.WorkerArgs("source")...)
 	args = append(args, "--source-prefix", s.Spec.SourcePrefix,
 		"--source-access-key-file", sourceKeys+"/"+platform.AccessKeyField, "--source-secret-key-file", sourceKeys+"/"+platform.SecretKeyField)
-	args = append(args, storeArgs("dest", in.Dest)...)
+	args = append(args, in.Dest.WorkerArgs("dest")...)
 	args = append(args,
 		"--dest-access-key-file", destKeys+"/"+platform.AccessKeyField, "--dest-secret-key-file", destKeys+"/"+platform.SecretKeyField,
 		"--department", s.Spec.Department, "--entry", s.Spec.Entry.Name, "--content-version", s.Spec.ContentVersion,

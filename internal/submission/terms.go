@@ -145,9 +145,19 @@ func ScheduleOf(p *scidatav1.SubmissionPolicy) (*Schedule, error) {
 		}
 		loc = cal.Location()
 	}
-	s, err := cron.ParseStandard(p.Spec.Schedule)
+	s, err := NewSchedule(p.Spec.Schedule, loc)
 	if err != nil {
-		return nil, &FieldError{Field: "spec.schedule", Err: fmt.Errorf("%q is not a cron schedule: %w", p.Spec.Schedule, err)}
+		return nil, &FieldError{Field: "spec.schedule", Err: err}
+	}
+	return s, nil
+}
+
+// NewSchedule parses a cron expression (five fields, or @hourly, @daily,
+// ...) firing in loc.
+func NewSchedule(expr string, loc *time.Location) (*Schedule, error) {
+	s, err := cron.ParseStandard(expr)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a cron schedule: %w", expr, err)
 	}
 	return &Schedule{cron: s, loc: loc}, nil
 }

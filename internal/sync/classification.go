@@ -29,3 +29,18 @@ func checkClassification(data, centerMax scidatav1.ClassificationLevel) error {
 	}
 	return nil
 }
+
+// checkBackupClearance refuses a backup of a platform cleared for
+// platformMax into a target cleared only lower: the manager checks it
+// before it creates a backup Job, and the worker again, so that a Job made
+// by hand cannot move classified data out. Both levels must be given.
+func checkBackupClearance(platformMax, clearance scidatav1.ClassificationLevel) error {
+	if platformMax == "" || !platformMax.Known() || clearance == "" || !clearance.Known() {
+		return fail(ExitUsage, "a backup needs the platform's level (--classification) and the target's clearance (--center-max-classification); got %q and %q", platformMax, clearance)
+	}
+	if !platformMax.Within(clearance) {
+		return fail(ExitClassificationRefused,
+			"a platform cleared for %s cannot be backed up into a target cleared only up to %s", platformMax, clearance)
+	}
+	return nil
+}

@@ -48,6 +48,19 @@ type Config struct {
 	Entry          string
 	ContentVersion string
 
+	// BackupID, when set, makes the run a platform backup: Platform's
+	// whole bucket (or SourcePrefix, if given) goes under
+	// <Platform>/<BackupID>/ in the target (Dest), with the same
+	// verification and manifest. Department, Entry and ContentVersion are
+	// not used; Classification is the platform's maxClassification and
+	// CenterMax the target's clearance.
+	BackupID string
+	Platform string
+	// VerifyOnly, with BackupID and Platform, reads that backup back from
+	// Dest and checks every object against its manifest; nothing is
+	// copied or written, and Source is not used.
+	VerifyOnly bool
+
 	// Classification of the data and the Center's clearance.
 	Classification scidatav1.ClassificationLevel
 	CenterMax      scidatav1.ClassificationLevel
@@ -81,9 +94,13 @@ type Config struct {
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$`)
 
 func (c *Config) validate() error {
-	for _, f := range []struct{ name, v string }{
+	names := []struct{ name, v string }{
 		{"department", c.Department}, {"entry", c.Entry}, {"content version", c.ContentVersion},
-	} {
+	}
+	if c.BackupID != "" {
+		names = []struct{ name, v string }{{"platform", c.Platform}, {"backup id", c.BackupID}}
+	}
+	for _, f := range names {
 		if !nameRE.MatchString(f.v) {
 			return fail(ExitUsage, "%s %q is not a single path segment of letters, digits, '.', '_' or '-'", f.name, f.v)
 		}
@@ -96,7 +113,7 @@ func (c *Config) validate() error {
 			return fail(ExitUsage, "%s store needs an endpoint, a bucket and credentials", s.name)
 		}
 	}
-	if strings.Trim(c.SourcePrefix, "/") == "" {
+	if c.BackupID == "" && strings.Trim(c.SourcePrefix, "/") == "" {
 		return fail(ExitUsage, "source prefix is empty: a submission copies one entry's prefix, never a whole bucket")
 	}
 	return nil
@@ -126,15 +143,30 @@ func (c *Config) parallel() int {
 	return c.Parallel
 }
 
-// destPrefix is <department>/<entry>/<content version>/.
+// destPrefix is <department>/<entry>/<content version>/, or for a backup
+// <platform>/<backup id>/.
 func (c *Config) destPrefix() string {
+	if c.BackupID != "" {
+		return BackupPrefix(c.Platform, c.BackupID)
+	}
 	return c.Department + "/" + c.Entry + "/" + c.ContentVersion + "/"
 }
 
+// Destination is the prefix the run writes under.
+func (c *Config) Destination() string { return c.destPrefix() }
+
+// BackupPrefix is where backup id of platform lies in its target.
+func BackupPrefix(platform, id string) string { return platform + "/" + id + "/" }
+
 // srcPrefix is the source prefix with exactly one trailing slash, so that
-// "rain" never matches "rainfall/...".
+// "rain" never matches "rainfall/..."; a backup of the whole bucket lists
+// from the top.
 func (c *Config) srcPrefix() string {
-	return strings.TrimRight(c.SourcePrefix, "/") + "/"
+	p := strings.TrimRight(c.SourcePrefix, "/")
+	if p == "" && c.BackupID != "" {
+		return ""
+	}
+	return p + "/"
 }
 
 // LoadCAFile reads a PEM bundle into a pool.

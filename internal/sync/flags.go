@@ -28,6 +28,9 @@ type Flags struct {
 	department       string
 	entry            string
 	version          string
+	backupID         string
+	verifyOnly       bool
+	platform         string
 	class            string
 	centerClass      string
 	caFile           string
@@ -49,6 +52,9 @@ func (o *Flags) Bind(f *pflag.FlagSet) {
 	f.StringVar(&o.department, "department", "", "department code: the first segment of the destination")
 	f.StringVar(&o.entry, "entry", "", "CatalogEntry name: the second segment")
 	f.StringVar(&o.version, "content-version", "", "the entry's content version: the third segment")
+	f.StringVar(&o.backupID, "backup-id", "", "make a backup of --platform's bucket under <platform>/<backup-id>/ in the destination, instead of a submission")
+	f.BoolVar(&o.verifyOnly, "verify-backup", false, "with --platform and --backup-id: read that backup back from the destination and check every object against its manifest; copy nothing")
+	f.StringVar(&o.platform, "platform", "", "with --backup-id: the DataPlatform backed up, the first segment of the destination")
 	f.StringVar(&o.class, "classification", "", "classification level of the data (empty: Public)")
 	f.StringVar(&o.centerClass, "center-max-classification", "", "highest level the Center may hold (empty: no limit)")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM bundle of the CA that signs the stores' certificates, for a store without its own --source-ca-file or --dest-ca-file (empty: system roots)")
@@ -86,7 +92,7 @@ func FlagsFromEnv(f *pflag.FlagSet) error {
 // from their files. A file that cannot be read is a usage error.
 func (o *Flags) Config() (Config, error) {
 	cfg := Config{Source: o.src, Dest: o.dst, SourcePrefix: o.prefix,
-		Department: o.department, Entry: o.entry, ContentVersion: o.version,
+		Department: o.department, Entry: o.entry, ContentVersion: o.version, BackupID: o.backupID, Platform: o.platform, VerifyOnly: o.verifyOnly,
 		Classification: scidatav1.ClassificationLevel(o.class), CenterMax: scidatav1.ClassificationLevel(o.centerClass),
 		Parallel: o.parallel, ReachTimeout: o.reachTimeout}
 	var err error

@@ -15,6 +15,10 @@ type sourceObject struct {
 	ETag string
 }
 
+// probePrefix is where the operator's probe writes (internal/store's
+// ProbePrefix): no data lives there, so a backup of a whole bucket skips it.
+const probePrefix = ".scidata-probe/"
+
 // listSource lists every object under the source prefix. Keys ending in "/"
 // are directory markers some tools create; they hold no data and are skipped.
 func listSource(ctx context.Context, cl *minio.Client, bucket, prefix string) ([]sourceObject, error) {
@@ -23,7 +27,7 @@ func listSource(ctx context.Context, cl *minio.Client, bucket, prefix string) ([
 		if o.Err != nil {
 			return nil, classifyS3(o.Err, "list source "+bucket+"/"+prefix)
 		}
-		if strings.HasSuffix(o.Key, "/") {
+		if strings.HasSuffix(o.Key, "/") || (prefix == "" && strings.HasPrefix(o.Key, probePrefix)) {
 			continue
 		}
 		out = append(out, sourceObject{Key: o.Key, Rel: strings.TrimPrefix(o.Key, prefix), Size: o.Size, ETag: o.ETag})

@@ -20,6 +20,10 @@ type Manifest struct {
 	Entry          string          `json:"entry"`
 	ContentVersion string          `json:"contentVersion"`
 	Objects        []ManifestEntry `json:"objects"`
+	// Platform and Backup name a backup's manifest (both empty for a
+	// submission's, whose bytes they leave unchanged).
+	Platform string `json:"platform,omitempty"`
+	Backup   string `json:"backup,omitempty"`
 }
 
 // ManifestEntry is one object: its path relative to the version's prefix,

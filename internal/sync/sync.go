@@ -63,6 +63,9 @@ type worker struct {
 // Run copies one dataset version into the Center's store and verifies it.
 // See the package documentation for the protocol; errors carry exit codes.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
+	if cfg.VerifyOnly {
+		return verifyBackup(ctx, &cfg, log)
+	}
 	w, err := newWorker(&cfg, log)
 	if err != nil {
 		return Result{}, err
@@ -84,7 +87,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if len(objs) == 0 {
+	if len(objs) == 0 && cfg.BackupID == "" {
 		return Result{}, fail(ExitNothingToSubmit, "nothing to submit: no objects under %s/%s", cfg.Source.Bucket, cfg.srcPrefix())
 	}
 	m, copied, err := w.copyAll(ctx, objs)
@@ -115,7 +118,11 @@ func newWorker(cfg *Config, log *slog.Logger) (*worker, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if err := checkClassification(cfg.Classification, cfg.CenterMax); err != nil {
+	if cfg.BackupID != "" {
+		if err := checkBackupClearance(cfg.Classification, cfg.CenterMax); err != nil {
+			return nil, err
+		}
+	} else if err := checkClassification(cfg.Classification, cfg.CenterMax); err != nil {
 		return nil, err
 	}
 	src, srcT, err := newClient(cfg.Source, cfg)
@@ -167,6 +174,9 @@ func (w *worker) copyAll(ctx context.Context, objs []sourceObject) (Manifest, in
 		return Manifest{}, 0, err
 	}
 	m := Manifest{Department: w.cfg.Department, Entry: w.cfg.Entry, ContentVersion: w.cfg.ContentVersion, Objects: entries}
+	if w.cfg.BackupID != "" {
+		m = Manifest{Platform: w.cfg.Platform, Backup: w.cfg.BackupID, Objects: entries}
+	}
 	return m, copied.Load(), nil
 }
 

@@ -170,6 +170,25 @@ func invalidRows() []row {
 			c.Spec.Upstream.CIDRs = []string{"198.51.100.300/24"}
 			return c
 		}, field: "spec.upstream.cidrs[0]", message: "upstream.cidrs must be CIDRs"},
+		{name: "a backup target over plain HTTP", create: dp(func(p *scidatav1.DataPlatform) {
+			p.Spec.Backup = backup(scidatav1.ClassificationInternal)
+			p.Spec.Backup.Target.Endpoint = "http://backup.city.example.org"
+		}), field: "spec.backup.target.endpoint", message: "backup.target.endpoint must be an https:// URL"},
+		{name: "a classified platform's backup to a target cleared lower", create: dp(func(p *scidatav1.DataPlatform) {
+			p.Spec.MaxClassification = scidatav1.ClassificationConfidential
+			p.Spec.Backup = backup(scidatav1.ClassificationInternal)
+		}), field: "spec.backup.target.clearance", message: "backup.target.clearance must be at least the platform's maxClassification"},
+		{name: "a backup target cleared below the default Internal", create: dp(func(p *scidatav1.DataPlatform) {
+			p.Spec.Backup = backup(scidatav1.ClassificationPublic)
+		}), field: "spec.backup.target.clearance", message: "backup.target.clearance must be at least the platform's maxClassification"},
+		{name: "a backup target's Secret in another namespace", create: dp(func(p *scidatav1.DataPlatform) {
+			p.Spec.Backup = backup(scidatav1.ClassificationInternal)
+			p.Spec.Backup.Target.CredentialsSecret.Namespace = "water-resources"
+		}), field: "spec.backup.target", message: "the Secrets a target names are in the operator's namespace"},
+		{name: "backups keep at least one", create: dp(func(p *scidatav1.DataPlatform) {
+			p.Spec.Backup = backup(scidatav1.ClassificationInternal)
+			p.Spec.Backup.Keep = ptr.To[int32](0)
+		}), field: "spec.backup.keep", message: "should be greater than or equal to 1"},
 		{name: "an External object store needs its endpoint", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.ObjectStore.Mode = scidatav1.ObjectStoreExternal }),
 			field: "spec.objectStore.external", message: "objectStore.external is required when objectStore.mode is External"},
 		{name: "an external store on a Managed platform", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.ObjectStore.External = external() }),

@@ -53,6 +53,17 @@ func external() *scidatav1.ExternalObjectStore {
 		Network:                     &scidatav1.ExternalStoreNetwork{CIDRs: []string{"10.20.0.0/24"}, Ports: []int32{443}}}
 }
 
+// backup is a backup into a bucket of the city's second store, cleared
+// up to clearance.
+func backup(clearance scidatav1.ClassificationLevel) *scidatav1.PlatformBackup {
+	return &scidatav1.PlatformBackup{Schedule: "@daily", Target: scidatav1.BackupTarget{
+		Endpoint: "https://backup.city.example.org", Bucket: "platform-backups",
+		CredentialsSecret: scidatav1.SecretKeyReference{Name: "backup-writer"},
+		CASecret:          scidatav1.SecretKeyReference{Name: "city-s3-ca"},
+		Network:           &scidatav1.ExternalStoreNetwork{CIDRs: []string{"10.30.0.0/24"}, Ports: []int32{443}},
+		Clearance:         clearance}}
+}
+
 // externalDepartment is a Department platform on the city's store.
 func externalDepartment(name string) *scidatav1.DataPlatform {
 	p := department(name)

@@ -62,6 +62,18 @@ func TestValidChangesAreAccepted(t *testing.T) {
 		update(t, p)
 		create(t, externalCenter())
 	})
+	t.Run("a backup to a target cleared for the platform's level", func(t *testing.T) {
+		p := department("backed-up")
+		p.Spec.Backup = backup(scidatav1.ClassificationInternal)
+		create(t, p)
+		if got := ptr.Deref(p.Spec.Backup.Keep, 0); got != 7 {
+			t.Errorf("keep %d, want the default 7", got)
+		}
+		c := department("classified-backed-up")
+		c.Spec.MaxClassification = scidatav1.ClassificationSecret
+		c.Spec.Backup = backup(scidatav1.ClassificationTopSecret)
+		create(t, c)
+	})
 	t.Run("storage grows", func(t *testing.T) {
 		p := department("grows")
 		create(t, p)

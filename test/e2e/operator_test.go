@@ -126,6 +126,7 @@ func TestE2EOperatorOnARealNode(t *testing.T) {
 		{"the store's claim binds and its volume is set to Retain", claimRetained},
 		{"the department uploads data into its store from its own namespace", uploadData},
 		{"submission: review, a sync pod copies the bytes into the Center, the receipt verifies and a changed byte does not", submitAndReceive},
+		{"a scheduled backup of the department runs into the city's SeaweedFS, verified against its manifest; one changed byte there is reported Corrupt", backupIntoTheCityStore},
 		{"the External department's owners upload from their namespace into SeaweedFS", externalUpload},
 		{"its submission: reviewed, accepted, a sync pod copies from SeaweedFS into the Managed Center, the receipt verifies and a changed byte does not", externalSubmitAndReceive},
 		{"projects: one ready for acceptance with its signed statement, one not ready saying which entry is missing", projectsAtAcceptance},

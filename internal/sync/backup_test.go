@@ -1,0 +1,116 @@
+package sync_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/scidata-io/scidata-operator/internal/receipt"
+	"github.com/scidata-io/scidata-operator/internal/s3test"
+	syncer "github.com/scidata-io/scidata-operator/internal/sync"
+)
+
+// backupConfig backs the department's whole bucket up as platform
+// "water-resources", backup id, into the "Center's" server playing the
+// backup target.
+func (c *city) backupConfig(t testing.TB, id string) syncer.Config {
+	cfg := c.config(t)
+	cfg.SourcePrefix, cfg.Department, cfg.Entry, cfg.ContentVersion = "", "", "", ""
+	cfg.Platform, cfg.BackupID = "water-resources", id
+	cfg.Classification, cfg.CenterMax = "Internal", "Internal"
+	return cfg
+}
+
+func TestABackupCopiesTheWholeBucketUnderItsIDWithAManifestAndLeavesTheProbeOut(t *testing.T) {
+	onEngines(t, func(t *testing.T, e s3test.Engine) {
+		c := newCity(t, e)
+		objs := c.seed(t, "rainfall", 6, 50_000)
+		c.dept.Put(t, c.src, "hydrology/levels.csv", []byte("station,level\n"))
+		c.dept.Put(t, c.src, ".scidata-probe/water-resources", []byte("probe"))
+
+		res, err := syncer.Run(context.Background(), c.backupConfig(t, "20261201t1600z"), nil)
+		if err != nil {
+			t.Fatalf("backup: %v", err)
+		}
+		const prefix = "water-resources/20261201t1600z/"
+		if res.Destination != prefix {
+			t.Errorf("destination %q, want %q", res.Destination, prefix)
+		}
+		for rel, want := range objs {
+			if got := c.get(t, prefix+"rainfall/"+rel); !bytes.Equal(got, want) {
+				t.Errorf("%s differs in the backup", rel)
+			}
+		}
+		manifest := c.get(t, prefix+"manifest.json")
+		if res.ManifestDigest != receipt.Digest(manifest) {
+			t.Fatalf("reported digest %s, the manifest read back hashes to %s", res.ManifestDigest, receipt.Digest(manifest))
+		}
+		m := readManifest(t, manifest)
+		if m.Platform != "water-resources" || m.Backup != "20261201t1600z" || m.Department != "" {
+			t.Errorf("manifest identity: %+v", m)
+		}
+		if res.Objects != int64(len(objs)+1) || len(m.Objects) != len(objs)+1 {
+			t.Errorf("%d objects backed up (manifest %d), want the %d data objects without the probe's", res.Objects, len(m.Objects), len(objs)+1)
+		}
+		for _, o := range m.Objects {
+			if o.Path == ".scidata-probe/water-resources" {
+				t.Errorf("the probe's object was backed up")
+			}
+		}
+
+		again, err := syncer.Run(context.Background(), c.backupConfig(t, "20261201t1600z"), nil)
+		if err != nil || again.Copied != 0 || again.ManifestDigest != res.ManifestDigest {
+			t.Errorf("a second run of the same backup copied %d objects (digest %s, error %v); it should only verify", again.Copied, again.ManifestDigest, err)
+		}
+	})
+}
+
+func TestABackupOfAClassifiedPlatformIntoATargetClearedLowerIsRefused(t *testing.T) {
+	c := newCity(t, s3test.Versity)
+	c.seed(t, "rainfall", 1, 10)
+	cfg := c.backupConfig(t, "20261201t1600z")
+	cfg.Classification, cfg.CenterMax = "Secret", "Confidential"
+	_, err := syncer.Run(context.Background(), cfg, nil)
+	wantCode(t, err, syncer.ExitClassificationRefused)
+	cfg.CenterMax = ""
+	_, err = syncer.Run(context.Background(), cfg, nil)
+	wantCode(t, err, syncer.ExitUsage)
+}
+
+// Verifying a backup reads every object back and checks it against the
+// manifest: an intact backup verifies; one changed byte is
+// ExitDestinationCorrupt, naming the object.
+func TestVerifyingABackupDetectsOneChangedByte(t *testing.T) {
+	onEngines(t, func(t *testing.T, e s3test.Engine) {
+		c := newCity(t, e)
+		objs := c.seed(t, "rainfall", 4, 20_000)
+		const id = "20261201t160000z"
+		res, err := syncer.Run(context.Background(), c.backupConfig(t, id), nil)
+		if err != nil {
+			t.Fatalf("backup: %v", err)
+		}
+		verify := c.backupConfig(t, id)
+		verify.VerifyOnly = true
+		got, err := syncer.Run(context.Background(), verify, nil)
+		if err != nil || got.ManifestDigest != res.ManifestDigest || got.Objects != int64(len(objs)) {
+			t.Fatalf("an intact backup: %+v, %v", got, err)
+		}
+		var rel string
+		for r, b := range objs {
+			if len(b) > 0 {
+				rel = r
+				break
+			}
+		}
+		key := "water-resources/" + id + "/rainfall/" + rel
+		b := c.get(t, key)
+		b[len(b)/2] ^= 1
+		c.center.Put(t, c.dst, key, b)
+		_, err = syncer.Run(context.Background(), verify, nil)
+		wantCode(t, err, syncer.ExitDestinationCorrupt)
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("the error does not name %s: %v", key, err)
+		}
+	})
+}

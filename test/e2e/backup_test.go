@@ -1,0 +1,199 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/backup"
+	"github.com/scidata-io/scidata-operator/internal/platform"
+	"github.com/scidata-io/scidata-operator/internal/receipt"
+	"github.com/scidata-io/scidata-operator/internal/s3test"
+	syncer "github.com/scidata-io/scidata-operator/internal/sync"
+	"github.com/scidata-io/scidata-operator/test/cityops"
+)
+
+const (
+	backupBucket = "e2e-backups" // the city store grants its accounts e2e-*
+	backupWriter = "city-backup-writer"
+)
+
+// backupHealth is the department's BackupHealthy condition.
+func backupHealth(t *testing.T, k kube) (*scidatav1.DataPlatform, *metav1.Condition) {
+	dp := getPlatform(t, k, dept)
+	return dp, meta.FindStatusCondition(dp.Status.Conditions, scidatav1.ConditionBackupHealthy)
+}
+
+// backupIntoTheCityStore: the department with data is given a backup
+// target, a bucket of the city's SeaweedFS (the second S3 engine), on a
+// schedule whose firing is this minute: a backup Job runs in the
+// department's namespace (reaching the target through its own egress
+// rule), copies the bucket and its manifest, and the manager records the
+// backup Verified with the manifest digest it read back from SeaweedFS.
+// One byte of a backed-up object is then changed in SeaweedFS; the next
+// run, asked for by annotation, reads the backup back first and reports
+// it Corrupt, naming the object, with an event. spec.backup removed, the
+// egress rule and the target account's copy go.
+func backupIntoTheCityStore(t *testing.T, k kube) {
+	started := time.Now()
+	srv := cityStore(t)
+	srv.MakeBucket(t, backupBucket)
+	doc, err := cityops.YAML(&corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: backupWriter, Namespace: operatorNS},
+		StringData: map[string]string{platform.AccessKeyField: s3test.Upload.Access, platform.SecretKeyField: s3test.Upload.Secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyDoc(t, k, "the backup writer's Secret", doc)
+	host, portText, _ := net.SplitHostPort(srv.Endpoint)
+	port, _ := strconv.Atoi(portText)
+	now := time.Now().UTC()
+	patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"backup": map[string]any{
+		"schedule": fmt.Sprintf("%d %d * * *", now.Minute(), now.Hour()),
+		"keep":     2,
+		"target": map[string]any{
+			"endpoint": "https://" + srv.Endpoint, "bucket": backupBucket,
+			"credentialsSecret": map[string]string{"name": backupWriter},
+			"caSecret":          map[string]string{"name": extCASecret},
+			"network":           map[string]any{"cidrs": []string{host + "/32"}, "ports": []int{port}},
+			"clearance":         "Internal",
+		}}}})
+	k.run("patch", "dataplatform", dept, "--type=merge", "-p", string(patch))
+
+	var first scidatav1.BackupRecord
+	eventually(t, 2*time.Minute, "the scheduled backup is Verified", func() (bool, string) {
+		dp, c := backupHealth(t, k)
+		if c == nil || c.Reason != scidatav1.ReasonBackupVerified || dp.Status.Backup == nil || len(dp.Status.Backup.Backups) == 0 {
+			return false, fmt.Sprintf("BackupHealthy %+v, status.backup %+v", c, dp.Status.Backup)
+		}
+		first = dp.Status.Backup.Backups[0]
+		return true, ""
+	})
+	t.Logf("scheduled backup %s verified %.1fs after spec.backup was set: %d objects, %d bytes, manifest %s",
+		first.ID, time.Since(started).Seconds(), *first.Objects, *first.Bytes, ptr.Deref(first.ManifestDigest, ""))
+	// The truth table's backup row, measured while the rule exists: the
+	// backup pods reached the target (the Job above); another pod of the
+	// department does not.
+	tgt := []target{{"backup target", host, portText}}
+	if got := deptProbe(t, k, "netprobe-backup-other", nil, tgt); got != "deny" {
+		t.Errorf("a department pod without the backup label reaches the backup target: %s", got)
+	}
+
+	// The manifest in SeaweedFS is the one recorded, and lists the data.
+	prefix := syncer.BackupPrefix(dept, first.ID)
+	manifest := readCityObject(t, srv, prefix+syncer.ManifestName)
+	var m syncer.Manifest
+	if err := json.Unmarshal(manifest, &m); err != nil {
+		t.Fatal(err)
+	}
+	if digest := receipt.Digest(manifest); digest != ptr.Deref(first.ManifestDigest, "") || int64(len(m.Objects)) != *first.Objects {
+		t.Fatalf("the target's manifest (%s, %d objects) is not the one recorded (%s, %d)", digest, len(m.Objects), ptr.Deref(first.ManifestDigest, ""), *first.Objects)
+	}
+	var victim string
+	for _, o := range m.Objects {
+		if strings.HasPrefix(o.Path, entryPrefix) && o.Size > 0 {
+			victim = prefix + o.Path
+		}
+	}
+	if victim == "" {
+		t.Fatalf("the backup lists none of the uploaded data: %+v", m.Objects)
+	}
+
+	// One byte changes in SeaweedFS; the next run's check reports it.
+	b := readCityObject(t, srv, victim)
+	b[len(b)/2] ^= 0x20
+	srv.Put(t, backupBucket, victim, b)
+	k.run("annotate", "--overwrite", "dataplatform", dept, scidatav1.AnnotationBackupRequested+"=e2e-"+first.ID)
+	eventually(t, 90*time.Second, "the changed byte is reported", func() (bool, string) {
+		dp, c := backupHealth(t, k)
+		v := dp.Status.Backup.LastVerification
+		return c != nil && c.Reason == scidatav1.ReasonBackupCorrupt && strings.Contains(c.Message, victim) &&
+			v != nil && v.BackupID == first.ID && v.State == scidatav1.BackupCorrupt, fmt.Sprintf("BackupHealthy %+v, lastVerification %+v", c, v)
+	})
+	out := k.run("get", "events", "-A", "--field-selector", "reason="+scidatav1.ReasonBackupCorrupt+",involvedObject.name="+dept)
+	if !strings.Contains(out, victim) {
+		t.Errorf("no BackupCorrupt event naming %s:\n%s", victim, out)
+	}
+	k.run("-n", deptNS, "wait", "--for=condition=Complete", "--timeout=60s", "job/"+backup.JobName(getPlatform(t, k, dept).Status.Backup.LastVerification.RunID))
+	t.Logf("the changed byte in %s reported %.1fs after the step began", victim, time.Since(started).Seconds())
+
+	// Without spec.backup, the egress rule and the account's copy go.
+	k.run("patch", "dataplatform", dept, "--type=json", "-p", `[{"op":"remove","path":"/spec/backup"}]`)
+	k.run("annotate", "dataplatform", dept, scidatav1.AnnotationBackupRequested+"-")
+	eventually(t, time.Minute, "the backup's egress and account copy are removed", func() (bool, string) {
+		_, errP := k.try("", "get", "networkpolicy", "-n", deptNS, platform.PolicyBackupEgress)
+		_, errS := k.try("", "get", "secret", "-n", deptNS, backup.TargetSecretName)
+		_, c := backupHealth(t, k)
+		return errP != nil && errS != nil && c == nil, fmt.Sprintf("policy err %v, secret err %v, BackupHealthy %+v", errP, errS, c)
+	})
+	t.Logf("backup step: %.1fs", time.Since(started).Seconds())
+}
+
+func readCityObject(t *testing.T, srv *s3test.Server, key string) []byte {
+	t.Helper()
+	obj, err := srv.Root().GetObject(context.Background(), backupBucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = obj.Close() }()
+	b, err := io.ReadAll(obj)
+	if err != nil {
+		t.Fatalf("read %s: %v", key, err)
+	}
+	return b
+}
+
+// deptProbe runs a busybox pod in the department's namespace with labels
+// that tries one TCP connection to each of targets (probeScript) and
+// returns the first one's result, allow or deny.
+func deptProbe(t *testing.T, k kube, name string, labels map[string]string, targets []target) string {
+	t.Helper()
+	l := "{app: netprobe"
+	for key, v := range labels {
+		l += fmt.Sprintf(", %q: %q", key, v)
+	}
+	l += "}"
+	pod := fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: %s, namespace: %s, labels: %s}
+spec:
+  restartPolicy: Never
+  automountServiceAccountToken: false
+  securityContext: {runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: probe
+    image: localcluster.scidata.io/busybox:v1
+    imagePullPolicy: Never
+    command: [sh, -c, %q]
+    resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
+    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+`, name, deptNS, l, probeScript(targets))
+	if out, err := k.try(pod, "apply", "-f", "-"); err != nil {
+		t.Fatalf("probe pod %s/%s: %v\n%s", deptNS, name, err, out)
+	}
+	defer func() { _, _ = k.try("", "delete", "pod", "-n", deptNS, name, "--wait=false") }()
+	eventually(t, time.Minute, "probe "+deptNS+"/"+name+" finishes", func() (bool, string) {
+		p := strings.TrimSpace(k.run("get", "pod", "-n", deptNS, name, "-o", "jsonpath={.status.phase}"))
+		return p == "Succeeded" || p == "Failed", p
+	})
+	for _, line := range strings.Split(k.run("logs", "-n", deptNS, name), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), targets[0].name+"="); ok {
+			return v
+		}
+	}
+	t.Fatalf("probe %s/%s printed no result", deptNS, name)
+	return ""
+}
