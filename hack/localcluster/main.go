@@ -222,11 +222,11 @@ func restartAPIServerCmd() *cobra.Command {
 				return fmt.Errorf("no cluster is up")
 			}
 			cl := &cluster.Cluster{Config: cfg, Out: cmd.OutOrStdout()}
-			down, err := cl.RestartAPIServer(cmd.Context())
+			stopped, down, err := cl.RestartAPIServer(cmd.Context())
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "kube-apiserver restarted; it did not answer for %.1fs\n", down.Seconds())
+			fmt.Fprintf(cmd.OutOrStdout(), "kube-apiserver restarted: stopped in %.1fs, did not answer for %.1fs in all\n", stopped.Seconds(), down.Seconds())
 			return nil
 		},
 	}
