@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -8,9 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -89,6 +93,7 @@ func runManager(o managerOptions) error {
 	if err != nil {
 		return fmt.Errorf("find the cluster: %w", err)
 	}
+	ctx := ctrl.SetupSignalHandler()
 	dns, err := parseNamespacedName(o.dnsService)
 	if err != nil {
 		return fmt.Errorf("--dns-service: %w", err)
@@ -102,6 +107,9 @@ func runManager(o managerOptions) error {
 		cfg.QPS, cfg.Burst = o.qps, o.burst
 	}
 	reconcilekit.SetRequeueJitter(o.requeueJitter)
+	if err := waitForAPIServer(ctx, cfg, log); err != nil {
+		return err
+	}
 	cacheOpts := scheme.CacheOptions(dns, o.platform.OperatorNamespace)
 	cacheOpts.SyncPeriod = &o.syncPeriod
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
@@ -131,7 +139,34 @@ func runManager(o managerOptions) error {
 		return fmt.Errorf("add ready check: %w", err)
 	}
 	log.Info("starting manager")
-	return mgr.Start(ctrl.SetupSignalHandler())
+	return mgr.Start(ctx)
+}
+
+// waitForAPIServer returns once the apiserver answers, trying again with
+// a backoff of one to sixteen seconds. Creating the manager needs the
+// apiserver's discovery; a manager restarted while the apiserver is away
+// (it gives its leadership up after ten seconds without renewing its
+// Lease) would otherwise exit at once, and again, into the kubelet's
+// crash-loop backoff, and come back long after the apiserver did.
+func waitForAPIServer(ctx context.Context, cfg *rest.Config, log logr.Logger) error {
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("discovery client: %w", err)
+	}
+	delay := time.Second
+	for {
+		_, err := dc.ServerVersion()
+		if err == nil {
+			return nil
+		}
+		log.Info("waiting for the apiserver", "error", err.Error(), "retryIn", delay.String())
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the apiserver did not answer before the manager was stopped: %w", err)
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 16*time.Second)
+	}
 }
 
 // controllerConfig turns the concurrency flags into the manager's defaults

@@ -1,8 +1,18 @@
 package cmd
 
 import (
+	"context"
+	"io"
+	"net"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/rest"
+
+	"github.com/scidata-io/scidata-operator/internal/testenv"
 )
 
 // The concurrency flags become the manager's defaults for every
@@ -66,5 +76,76 @@ func TestPolicyWorkersFollowTheSubmissionPolicyController(t *testing.T) {
 	cfg, err := controllerConfig(managerOptions{concurrency: 2, concurrencyPerKind: map[string]int{"Project": 3}})
 	if err != nil || cfg.GroupKindConcurrency["Project.scidata.io"] != 3 {
 		t.Errorf("--max-concurrent-reconciles-per-kind=Project=3: %+v, %v; want 3 workers for Project.scidata.io", cfg, err)
+	}
+}
+
+// A manager started while the apiserver is away waits for it instead of
+// exiting into the kubelet's crash-loop backoff: the real apiserver is
+// reached through a port that refuses connections until a proxy opens it.
+func TestTheManagerWaitsForAnApiserverThatIsAway(t *testing.T) {
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	upstream, err := url.Parse(env.Config.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A free port, closed again: connections to it are refused.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Host = "https://" + addr
+
+	done := make(chan error, 1)
+	go func() { done <- waitForAPIServer(context.Background(), cfg, logr.Discard()) }()
+	select {
+	case err := <-done:
+		t.Fatalf("waitForAPIServer returned while nothing answered: %v", err)
+	case <-time.After(1500 * time.Millisecond):
+	}
+	// The apiserver comes back: a TCP proxy on that port to the real one.
+	proxy, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = proxy.Close() })
+	go func() {
+		for {
+			c, err := proxy.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.Dial("tcp", upstream.Host)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				go func() { _, _ = io.Copy(u, c) }()
+				_, _ = io.Copy(c, u)
+			}()
+		}
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("waitForAPIServer: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("waitForAPIServer did not return within 30 s of the apiserver answering")
+	}
+
+	// Stopped while waiting, it says why.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := waitForAPIServer(ctx, &rest.Config{Host: "https://127.0.0.1:1"}, logr.Discard()); err == nil {
+		t.Fatal("waitForAPIServer with nothing answering and the context done returned no error")
 	}
 }

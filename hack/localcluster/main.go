@@ -34,7 +34,7 @@ func root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	cmd.AddCommand(upCmd(), downCmd(), statusCmd(), loadImageCmd())
+	cmd.AddCommand(upCmd(), downCmd(), statusCmd(), loadImageCmd(), restartAPIServerCmd())
 	return cmd
 }
 
@@ -203,6 +203,30 @@ func loadImageCmd() *cobra.Command {
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "imported %s\n", f)
 			}
+			return nil
+		},
+	}
+}
+
+func restartAPIServerCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "restart-apiserver",
+		Short: "Stop kube-apiserver and start it again with the same arguments (a fault for tests), waiting for /readyz",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, ok, err := current()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("no cluster is up")
+			}
+			cl := &cluster.Cluster{Config: cfg, Out: cmd.OutOrStdout()}
+			stopped, down, err := cl.RestartAPIServer(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "kube-apiserver restarted: stopped in %.1fs, did not answer for %.1fs in all\n", stopped.Seconds(), down.Seconds())
 			return nil
 		},
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	batchv1 "k8s.io/api/batch/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
@@ -91,11 +92,11 @@ func runningSyncPod(t *testing.T, k kube, job string) string {
 	return name
 }
 
-// faultsMidTransfer (issue 22, item 7): four Submissions of the External
-// department, each hit by one fault while its sync pod is copying: the
-// pod killed, the manager's pod deleted, the department's store (the
-// city's SeaweedFS) stopped and started again, the Center's store pod
-// killed. Each still ends with exactly one Job and one receipt; the
+// faultsMidTransfer: five Submissions of the External department, each
+// hit by one fault while its sync pod is copying: the pod killed, the
+// manager's pod deleted, the department's store (the city's SeaweedFS)
+// stopped and started again, the apiserver restarted, the Center's store
+// pod killed. Each still ends with exactly one Job and one receipt; the
 // Center's store holds exactly the manifest's objects under each
 // destination, every byte read back matches what the owners uploaded, the
 // receipt verifies offline against the manifest; no version in the
@@ -136,6 +137,9 @@ func faultsMidTransfer(t *testing.T, k kube) {
 			srv.Restart(t)
 			t.Logf("the city's store answered and took writes again %.1fs after it stopped", time.Since(storeDown).Seconds())
 		}, func(*testing.T) time.Time { return storeDown.Add(time.Second) }},
+		{"the apiserver restarts", "plots-fault-apiserver", func(t *testing.T, _ string) {
+			restartAPIServer(t, k)
+		}, nil},
 		{"the Center's store pod is killed", "plots-fault-center-store", func(t *testing.T, _ string) {
 			k.run("delete", "pod", "-n", centerNS, platform.ObjectStoreName+"-0", "--grace-period=1", "--wait=false")
 		}, func(t *testing.T) time.Time {
@@ -159,7 +163,9 @@ func faultsMidTransfer(t *testing.T, k kube) {
 	// transfer reading or writing it, a retrying one included (which would
 	// spend the Job's retries on two faults): each runs alone.
 	hit := make([]string, len(faults)) // the sync pod running when the fault came
-	for _, phase := range [][]int{{0, 1}, {3}, {2}} {
+	// The apiserver's restart touches every client but no transfer's
+	// bytes; it runs alone too, so that what it does is its own.
+	for _, phase := range [][]int{{0, 1}, {3}, {4}, {2}} {
 		for _, i := range phase {
 			approve(t, k, flows[i])
 			hit[i] = runningSyncPod(t, k, submission.JobName(waiting[i]))
@@ -202,7 +208,7 @@ func faultsMidTransfer(t *testing.T, k kube) {
 	for i, f := range flows {
 		subs[i] = accept(t, k, f)
 	}
-	t.Logf("the four accepted and receipted %.1fs into the step", time.Since(began).Seconds())
+	t.Logf("the five accepted and receipted %.1fs into the step", time.Since(began).Seconds())
 	start = time.Now()
 	cl, bucket := centerStoreClient(t, k)
 	for i, sub := range subs {
@@ -258,4 +264,83 @@ func faultsMidTransfer(t *testing.T, k kube) {
 		t.Errorf("%d sync Jobs for %s, want %d (one per Submission): %v", len(jobs), extDept, len(faults)+1, jobs)
 	}
 	t.Logf("%d versions of %s in the Center's store, each with its manifest; read back and verified in %.1fs", versions, extDept, time.Since(start).Seconds())
+}
+
+// leaderLease is the manager's leader election Lease (cmd/manager.go).
+const leaderLease = "scidata-operator.scidata.io"
+
+// managerRestartsAllowed is how many restarts of the manager's container
+// a fault explained (checkManagerHealth fails on any other).
+var managerRestartsAllowed int32
+
+// managerRestarts sums the manager pod's container restarts.
+func managerRestarts(t *testing.T, k kube) int32 {
+	t.Helper()
+	var n int32
+	for _, c := range managerPod(t, k).Status.ContainerStatuses {
+		n += c.RestartCount
+	}
+	return n
+}
+
+// restartAPIServer stops the node's kube-apiserver and starts it again
+// (hack/localcluster restart-apiserver, which returns once /readyz
+// answers). The manager renews its leader Lease every 2 s and gives the
+// leadership up after 10 s without a renewal: an apiserver away longer
+// makes it exit, as controller-runtime does by design so that two leaders
+// never act at once, and the kubelet restarts it. That restart is allowed,
+// once, only if the manager's previous log says it lost the election.
+func restartAPIServer(t *testing.T, k kube) {
+	holder := func() (string, time.Time) {
+		var l coordinationv1.Lease
+		k.get(&l, "lease", "-n", operatorNS, leaderLease)
+		if l.Spec.HolderIdentity == nil || l.Spec.RenewTime == nil {
+			return "", time.Time{}
+		}
+		return *l.Spec.HolderIdentity, l.Spec.RenewTime.Time
+	}
+	leader, _ := holder()
+	before := managerRestarts(t, k)
+	out, err := run(k.n.root, k.n.tool, "restart-apiserver")
+	if err != nil {
+		t.Fatalf("restart the apiserver: %v", err)
+	}
+	back := time.Now()
+	t.Log(strings.TrimSpace(out))
+	// The leader renews every 2 s: a renewal after the apiserver is back
+	// says who leads now, the manager of before or a new process.
+	var now string
+	eventually(t, 90*time.Second, "the leader Lease is renewed after the apiserver's restart", func() (bool, string) {
+		h, renewed := holder()
+		now = h
+		return h != "" && renewed.After(back.Add(-time.Second)), fmt.Sprintf("holder %q renewed %s", h, renewed)
+	})
+	if now == leader {
+		if after := managerRestarts(t, k); after != before {
+			t.Errorf("the manager kept its leadership, yet its container restarted %d times", after-before)
+		}
+		t.Logf("the manager kept its leadership through the apiserver's restart")
+		return
+	}
+	// A new process leads: the old one gave the leadership up and exited.
+	eventually(t, 60*time.Second, "the kubelet reports the manager's restart", func() (bool, string) {
+		n := managerRestarts(t, k)
+		return n > before, fmt.Sprintf("%d restarts", n)
+	})
+	if after := managerRestarts(t, k); after != before+1 {
+		t.Errorf("the manager restarted %d times during the apiserver's restart, want at most once", after-before)
+	}
+	prev, _ := k.try("", "-n", operatorNS, "logs", managerPod(t, k).Name, "--previous")
+	if !strings.Contains(prev, "leader election lost") {
+		t.Errorf("the manager restarted during the apiserver's restart, and not for a lost election:\n%s", tail(prev, 20))
+		return
+	}
+	managerRestartsAllowed++
+	t.Logf("the manager gave its leadership up while the apiserver was away (%s led before, %s after) and was restarted once, as designed", leader, now)
+}
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

@@ -137,7 +137,7 @@ func TestE2EOperatorOnARealNode(t *testing.T) {
 		{"deleting the department's DataPlatform (retention Retain) keeps the namespace and its data", deleteRetains},
 		{"a DataPlatform of the same name and department adopts what was kept", adopt},
 		{"the data uploaded before the deletion is readable after adoption", dataSurvives},
-		{"faults in the middle of transfers (the sync pod, the manager, the department's store, the Center's store): one receipt each, every byte verified, nothing listed without its manifest", faultsMidTransfer},
+		{"faults in the middle of transfers (the sync pod, the manager, the department's store, the apiserver, the Center's store): one receipt each, every byte verified, nothing listed without its manifest", faultsMidTransfer},
 		{"the rest of the city converges while the manager is killed five times; nothing duplicated or orphaned; everything Current", managerKilledDuringConvergence},
 	}
 	for _, s := range steps {
@@ -217,9 +217,14 @@ func checkManagerHealth(t *testing.T, k kube) {
 	var pods corev1.PodList
 	if out, err := k.try("", "get", "pods", "-n", operatorNS, "-o", "json"); err == nil && json.Unmarshal([]byte(out), &pods) == nil {
 		for _, p := range pods.Items {
+			var restarts int32
 			for _, c := range p.Status.ContainerStatuses {
-				if c.RestartCount > 0 {
-					t.Errorf("the manager's container %s/%s restarted %d times; last state %+v", p.Name, c.Name, c.RestartCount, c.LastTerminationState)
+				restarts += c.RestartCount
+			}
+			// A fault that explained a restart allows it (the apiserver's).
+			if restarts > managerRestartsAllowed {
+				for _, c := range p.Status.ContainerStatuses {
+					t.Errorf("the manager's container %s/%s restarted %d times (%d explained by a fault); last state %+v", p.Name, c.Name, c.RestartCount, managerRestartsAllowed, c.LastTerminationState)
 				}
 			}
 		}

@@ -110,3 +110,29 @@ func (cl *Cluster) apiReady(ctx context.Context) error {
 	}
 	return nil
 }
+
+// RestartAPIServer stops kube-apiserver as a host would for an upgrade or
+// after a crash (SIGTERM, SIGKILL after ten seconds), starts it again with
+// the very arguments it ran with, and waits for its /readyz. It returns how
+// long stopping took and how long the apiserver did not answer in all.
+// etcd and every other component keep running: clients see connections
+// refused, then a new apiserver.
+func (cl *Cluster) RestartAPIServer(ctx context.Context) (stopped, down time.Duration, err error) {
+	p := cl.process("kube-apiserver")
+	if p == nil || !p.alive() || len(p.Args) == 0 {
+		return 0, 0, fmt.Errorf("kube-apiserver is not running in %s", cl.StateDir)
+	}
+	start := time.Now()
+	cl.stop(p, 10*time.Second)
+	stopped = time.Since(start)
+	if _, err := cl.startProcess(p.Name, p.Args[0], p.Args[1:], nil); err != nil {
+		return stopped, time.Since(start), err
+	}
+	err = poll(ctx, 90*time.Second, "kube-apiserver /readyz after its restart", func() error {
+		if err := cl.exited("kube-apiserver"); err != nil {
+			return err
+		}
+		return cl.apiReady(ctx)
+	})
+	return stopped, time.Since(start), err
+}
