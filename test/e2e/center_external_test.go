@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/yaml"
 
@@ -187,8 +191,40 @@ func receiveIntoExternalCenter(t *testing.T, k kube, srv *s3test.Server) []strin
 			"submission.yaml": k.run("get", "submission", "-n", sub.Namespace, sub.Name, "-o", "yaml"),
 			"receipt.json":    string(stored), // as the manager wrote it into SeaweedFS
 		})
-	t.Logf("%s/%s: the receipt in SeaweedFS and the Submission's (key %s) verified; a one-byte change is refused", f.ns, sub.Name, sub.Status.Receipt.KeyID)
+	storedReceiptTampered(t, k, sub, stored)
+	t.Logf("%s/%s: the receipt in SeaweedFS and the Submission's (key %s) verified; a one-byte change of the manifest or of the stored receipt's payload is refused", f.ns, sub.Name, sub.Status.Receipt.KeyID)
 	return keys
+}
+
+// storedReceiptTampered: the receipt as the manager wrote it into the
+// store, one byte of its signed payload changed, is refused by receipt
+// verify for its signature.
+func storedReceiptTampered(t *testing.T, k kube, sub *scidatav1.Submission, stored []byte) {
+	t.Helper()
+	var r struct {
+		Payload string `json:"payload"`
+	}
+	if err := json.Unmarshal(stored, &r); err != nil || len(r.Payload) < 2 {
+		t.Fatalf("receipt.json in the store is not a receipt (%v): %.500s", err, stored)
+	}
+	at := bytes.Index(stored, []byte(r.Payload)) + len(r.Payload)/2
+	tampered := slices.Clone(stored)
+	tampered[at] = map[bool]byte{true: 'B', false: 'A'}[tampered[at] == 'A']
+	var keys corev1.ConfigMap
+	k.get(&keys, "configmap", "-n", centerNS, "receipt-keys")
+	work := t.TempDir()
+	keySet, receiptFile := filepath.Join(work, "keys.json"), filepath.Join(work, "receipt.json")
+	if err := os.WriteFile(keySet, []byte(keys.Data["keys.json"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(receiptFile, tampered, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(operatorBinary(t, k), "receipt", "verify", "--receipt", receiptFile, "--keyset", keySet,
+		"--fingerprint", sub.Status.Receipt.KeyID).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "signature does not match") {
+		t.Errorf("receipt verify of the stored receipt with one byte of its payload changed: %v\n%.2000s", err, out)
+	}
 }
 
 // bucketKeys lists bucket on srv as its root, sorted.
