@@ -86,12 +86,11 @@ func externalCenterYAML(t *testing.T, k kube, srv *s3test.Server) string {
 	return string(out) + "---\n" + docs[1]
 }
 
-// externalCenterReady: with the storage team's Secrets in the operator's
-// namespace (the owners' account reads, the sync writer writes), the
-// Center on the city's SeaweedFS becomes Ready because the operator's
-// probe proved its store; it has no store of its own, and its sync pods
-// get the writer's copy.
-func externalCenterReady(t *testing.T, k kube) *s3test.Server {
+// applyExternalCenter creates the Center's bucket on the city's SeaweedFS
+// and the storage team's Secrets in the operator's namespace (the owners'
+// account reads, the sync writer writes), then applies the Center on that
+// store. It returns the store and when the Center was applied.
+func applyExternalCenter(t *testing.T, k kube) (*s3test.Server, time.Time) {
 	t.Helper()
 	srv := cityStore(t)
 	t.Logf("the city's store: SeaweedFS on %s (answering and taking writes %.1fs after it started)", srv.Endpoint, srv.Started.Seconds())
@@ -100,8 +99,16 @@ func externalCenterReady(t *testing.T, k kube) *s3test.Server {
 	if out, err := k.try(secrets, "apply", "-f", "-"); err != nil {
 		t.Fatalf("the storage team's Secrets: %v\n%s", err, out)
 	}
-	start := time.Now()
 	applyDoc(t, k, "the Center on the city's store", externalCenterYAML(t, k, srv))
+	return srv, time.Now()
+}
+
+// externalCenterReady: the Center on the city's SeaweedFS becomes Ready
+// because the operator's probe proved its store; it has no store of its
+// own, the probe left nothing in its bucket, and its pods get the copies
+// of the owners' account and the sync writer.
+func externalCenterReady(t *testing.T, k kube, srv *s3test.Server, start time.Time) {
+	t.Helper()
 	var dp *scidatav1.DataPlatform
 	eventually(t, 3*time.Minute, "the Center is Ready because the probe proved its store", func() (bool, string) {
 		dp = getPlatform(t, k, center)
@@ -131,7 +138,6 @@ func externalCenterReady(t *testing.T, k kube) *s3test.Server {
 			t.Errorf("no %s: the Center's pods get copies of its store's accounts and CA", strings.Join(o, " "))
 		}
 	}
-	return srv
 }
 
 // receiveIntoExternalCenter follows the sample department's entry (its

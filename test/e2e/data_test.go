@@ -107,14 +107,7 @@ func waitJob(t *testing.T, k kube, ns, name string) (logs, failed string) {
 // its owners would: from a pod in its own namespace, with its upload
 // account, over verified TLS.
 func uploadData(t *testing.T, k kube) {
-	cm := cityops.DataConfigMap(deptNS, "selenium-tea-data", sampleData)
-	b, _ := yaml.Marshal(cm)
-	if out, err := k.try(string(b), "apply", "-f", "-"); err != nil {
-		t.Fatalf("apply data ConfigMap: %v\n%s", err, out)
-	}
-	start := time.Now()
-	out := toolJob(t, k, deptNS, "upload-selenium-tea", cityops.UploadArgs(cityops.ManagedStore(deptNS), entryPrefix), "objectstore-upload", cm.Name)
-	t.Logf("uploaded in %.1fs:\n%s", time.Since(start).Seconds(), out)
+	uploadSample(t, k)
 	listed := listObjects(t, k, deptNS, "objectstore-upload", "list-dept-store", entryPrefix)
 	if len(listed) != len(sampleData) {
 		t.Fatalf("the department's store lists %d objects under %s, want %d: %v", len(listed), entryPrefix, len(sampleData), listed)
@@ -124,6 +117,20 @@ func uploadData(t *testing.T, k kube) {
 			t.Errorf("%s%s: %d bytes in the store, %d uploaded", entryPrefix, name, got, len(data))
 		}
 	}
+}
+
+// uploadSample runs the owners' upload Job of the sample files into the
+// department's store.
+func uploadSample(t *testing.T, k kube) {
+	t.Helper()
+	cm := cityops.DataConfigMap(deptNS, "selenium-tea-data", sampleData)
+	b, _ := yaml.Marshal(cm)
+	if out, err := k.try(string(b), "apply", "-f", "-"); err != nil {
+		t.Fatalf("apply data ConfigMap: %v\n%s", err, out)
+	}
+	start := time.Now()
+	out := toolJob(t, k, deptNS, "upload-selenium-tea", cityops.UploadArgs(cityops.ManagedStore(deptNS), entryPrefix), "objectstore-upload", cm.Name)
+	t.Logf("uploaded in %.1fs:\n%s", time.Since(start).Seconds(), out)
 }
 
 // listObjects lists a Managed store from a pod in its namespace: key → size.

@@ -87,8 +87,10 @@ func TestE2EHelmOnARealNode(t *testing.T) {
 		t.Errorf("the manager runs as %q, want %q", sa, managerName)
 	}
 
-	srv := externalCenterReady(t, k)
+	// The Center and the department come up side by side.
+	srv, applied := applyExternalCenter(t, k)
 	applyUntilAccepted(t, k, filepath.Join("config", "samples", "10-science-technology.yaml"))
+	externalCenterReady(t, k, srv, applied)
 	// The department's store claim; an External Center has none (checked
 	// by externalCenterReady), its data is the bucket's.
 	claims := map[string]string{}
@@ -113,7 +115,7 @@ func TestE2EHelmOnARealNode(t *testing.T) {
 	}
 
 	start = time.Now()
-	uploadData(t, k)
+	uploadSample(t, k) // what it holds is checked in the Center's bucket, byte for byte
 	received := receiveIntoExternalCenter(t, k, srv)
 	t.Logf("upload → receipt in the External Center verified: %.1fs", time.Since(start).Seconds())
 
