@@ -117,7 +117,7 @@ test-e2e-operator: image k8s-all ## The operator on a real node (root): installe
 	SCIDATA_E2E=1 SCIDATA_E2E_IMAGES="$(IMAGE_TAR) $(STORE_IMAGE_TAR)" go test ./test/e2e -run TestE2EOperator -v -count=1 -timeout 30m
 
 .PHONY: test-e2e-helm
-test-e2e-helm: image k8s-all $(HELM) ## The Helm chart on a real node (root): install, upgrade to two replicas, uninstall keeping the platforms.
+test-e2e-helm: image k8s-all $(HELM) ## The Helm chart on a real node (root): install, the Center on an External store (SeaweedFS) receiving a Submission with a receipt verified offline, upgrade to two replicas, uninstall keeping the platforms and the data.
 	SCIDATA_E2E=1 SCIDATA_E2E_HELM=1 SCIDATA_E2E_IMAGES="$(IMAGE_TAR) $(STORE_IMAGE_TAR)" HELM=$(HELM) go test ./test/e2e -run TestE2EHelm -v -count=1 -timeout 20m
 
 .PHONY: build

@@ -107,14 +107,7 @@ func waitJob(t *testing.T, k kube, ns, name string) (logs, failed string) {
 // its owners would: from a pod in its own namespace, with its upload
 // account, over verified TLS.
 func uploadData(t *testing.T, k kube) {
-	cm := cityops.DataConfigMap(deptNS, "selenium-tea-data", sampleData)
-	b, _ := yaml.Marshal(cm)
-	if out, err := k.try(string(b), "apply", "-f", "-"); err != nil {
-		t.Fatalf("apply data ConfigMap: %v\n%s", err, out)
-	}
-	start := time.Now()
-	out := toolJob(t, k, deptNS, "upload-selenium-tea", cityops.UploadArgs(cityops.ManagedStore(deptNS), entryPrefix), "objectstore-upload", cm.Name)
-	t.Logf("uploaded in %.1fs:\n%s", time.Since(start).Seconds(), out)
+	uploadSample(t, k)
 	listed := listObjects(t, k, deptNS, "objectstore-upload", "list-dept-store", entryPrefix)
 	if len(listed) != len(sampleData) {
 		t.Fatalf("the department's store lists %d objects under %s, want %d: %v", len(listed), entryPrefix, len(sampleData), listed)
@@ -124,6 +117,20 @@ func uploadData(t *testing.T, k kube) {
 			t.Errorf("%s%s: %d bytes in the store, %d uploaded", entryPrefix, name, got, len(data))
 		}
 	}
+}
+
+// uploadSample runs the owners' upload Job of the sample files into the
+// department's store.
+func uploadSample(t *testing.T, k kube) {
+	t.Helper()
+	cm := cityops.DataConfigMap(deptNS, "selenium-tea-data", sampleData)
+	b, _ := yaml.Marshal(cm)
+	if out, err := k.try(string(b), "apply", "-f", "-"); err != nil {
+		t.Fatalf("apply data ConfigMap: %v\n%s", err, out)
+	}
+	start := time.Now()
+	out := toolJob(t, k, deptNS, "upload-selenium-tea", cityops.UploadArgs(cityops.ManagedStore(deptNS), entryPrefix), "objectstore-upload", cm.Name)
+	t.Logf("uploaded in %.1fs:\n%s", time.Since(start).Seconds(), out)
 }
 
 // listObjects lists a Managed store from a pod in its namespace: key → size.
@@ -263,28 +270,7 @@ func receive(t *testing.T, k kube, f flow) {
 	sub = accept(t, k, f)
 	t.Logf("approved → receipt in %.1fs; transfer %+v", time.Since(start).Seconds(), *sub.Status.Transfer)
 
-	// A real pod ran the copy, in the Center's namespace, as a sync pod.
-	var pods corev1.PodList
-	k.get(&pods, "pods", "-n", centerNS, "-l", "app.kubernetes.io/component=sync,"+batchv1.JobNameLabel+"="+sub.Status.Transfer.JobName)
-	succeeded := 0
-	for _, p := range pods.Items {
-		if p.Status.Phase == corev1.PodSucceeded {
-			succeeded++
-		}
-	}
-	if succeeded == 0 {
-		t.Errorf("no sync pod of %s Succeeded in %s: %d pods", sub.Status.Transfer.JobName, centerNS, len(pods.Items))
-	}
-	if sub.Status.Transfer.Objects != int64(len(f.data)) {
-		t.Errorf("the transfer copied %d objects, want %d", sub.Status.Transfer.Objects, len(f.data))
-	}
-	var total int64
-	for _, d := range f.data {
-		total += int64(len(d))
-	}
-	if sub.Status.Transfer.Bytes != total {
-		t.Errorf("the transfer copied %d bytes, want %d", sub.Status.Transfer.Bytes, total)
-	}
+	checkSyncPod(t, k, sub, f)
 
 	// The bytes are in the Center's store, under the version's prefix,
 	// with the manifest and the receipt beside them.
@@ -339,6 +325,34 @@ func receive(t *testing.T, k kube, f flow) {
 	t.Logf("%s/%s: receipt %s verified; a one-byte change is refused", f.ns, name, sub.Status.Receipt.KeyID)
 }
 
+// checkSyncPod: a real pod ran the copy of sub, in the Center's namespace,
+// as a sync pod, and the transfer counts f's objects and bytes.
+func checkSyncPod(t *testing.T, k kube, sub *scidatav1.Submission, f flow) {
+	t.Helper()
+	// A real pod ran the copy, in the Center's namespace, as a sync pod.
+	var pods corev1.PodList
+	k.get(&pods, "pods", "-n", centerNS, "-l", "app.kubernetes.io/component=sync,"+batchv1.JobNameLabel+"="+sub.Status.Transfer.JobName)
+	succeeded := 0
+	for _, p := range pods.Items {
+		if p.Status.Phase == corev1.PodSucceeded {
+			succeeded++
+		}
+	}
+	if succeeded == 0 {
+		t.Errorf("no sync pod of %s Succeeded in %s: %d pods", sub.Status.Transfer.JobName, centerNS, len(pods.Items))
+	}
+	if sub.Status.Transfer.Objects != int64(len(f.data)) {
+		t.Errorf("the transfer copied %d objects, want %d", sub.Status.Transfer.Objects, len(f.data))
+	}
+	var total int64
+	for _, d := range f.data {
+		total += int64(len(d))
+	}
+	if sub.Status.Transfer.Bytes != total {
+		t.Errorf("the transfer copied %d bytes, want %d", sub.Status.Transfer.Bytes, total)
+	}
+}
+
 // checkManifest: the manifest read back lists exactly data's objects, each
 // with the SHA-256 of the bytes uploaded.
 func checkManifest(t *testing.T, manifest string, data map[string]string) {
@@ -371,6 +385,16 @@ func checkManifest(t *testing.T, manifest string, data map[string]string) {
 // manifest with one changed byte is refused.
 func verifyReceipt(t *testing.T, k kube, sub *scidatav1.Submission, manifest string, attests []string) {
 	t.Helper()
+	verifyReceipts(t, k, sub, manifest, attests, map[string]string{
+		"submission.yaml": k.run("get", "submission", "-n", sub.Namespace, sub.Name, "-o", "yaml")})
+}
+
+// verifyReceipts is verifyReceipt for each of receipts (file name → a
+// Submission holding the receipt, or the bare receipt as the manager wrote
+// it beside the manifest): each verifies, attests what attests names, and
+// is refused with a manifest of one changed byte.
+func verifyReceipts(t *testing.T, k kube, sub *scidatav1.Submission, manifest string, attests []string, receipts map[string]string) {
+	t.Helper()
 	work := t.TempDir()
 	bin := operatorBinary(t, k)
 	write := func(name, data string) string {
@@ -380,7 +404,6 @@ func verifyReceipt(t *testing.T, k kube, sub *scidatav1.Submission, manifest str
 		}
 		return p
 	}
-	subFile := write("submission.yaml", k.run("get", "submission", "-n", sub.Namespace, sub.Name, "-o", "yaml"))
 	// The key set as the Center's portal publishes it to auditors (through
 	// the apiserver's service proxy), the same as the ConfigMap it is read
 	// from.
@@ -396,25 +419,30 @@ func verifyReceipt(t *testing.T, k kube, sub *scidatav1.Submission, manifest str
 		t.Errorf("the portal publishes\n%s\nbut the key set ConfigMap holds\n%s", published, keys.Data["keys.json"])
 	}
 	keySet := write("keys.json", published)
-	verify := func(manifestFile string) (string, error) {
-		out, err := exec.Command(bin, "receipt", "verify", "--receipt", subFile, "--keyset", keySet,
-			"--fingerprint", sub.Status.Receipt.KeyID, "--manifest", manifestFile).CombinedOutput()
-		return string(out), err
-	}
-	out, err := verify(write("manifest.json", manifest))
-	if err != nil {
-		t.Fatalf("receipt verify of the genuine receipt and manifest: %v\n%s", err, out)
-	}
-	for _, says := range append([]string{`"version": "scidata.io/receipt/v2"`}, attests...) {
-		if !strings.Contains(out, says) {
-			t.Errorf("the verified receipt does not attest %s:\n%.3000s", says, out)
-		}
-	}
+	genuine := write("manifest.json", manifest)
 	tampered := []byte(manifest)
 	i := strings.Index(manifest, `"size"`)
 	tampered[i+len(`"size":`)+1] ^= 1 // one byte of the first size
-	if out, err := verify(write("tampered.json", string(tampered))); err == nil {
-		t.Fatalf("receipt verify accepted a manifest with a changed byte:\n%.3000s", out)
+	changed := write("tampered.json", string(tampered))
+	for name, doc := range receipts {
+		receiptFile := write(name, doc)
+		verify := func(manifestFile string) (string, error) {
+			out, err := exec.Command(bin, "receipt", "verify", "--receipt", receiptFile, "--keyset", keySet,
+				"--fingerprint", sub.Status.Receipt.KeyID, "--manifest", manifestFile).CombinedOutput()
+			return string(out), err
+		}
+		out, err := verify(genuine)
+		if err != nil {
+			t.Fatalf("receipt verify of the genuine receipt (%s) and manifest: %v\n%s", name, err, out)
+		}
+		for _, says := range append([]string{`"version": "scidata.io/receipt/v2"`}, attests...) {
+			if !strings.Contains(out, says) {
+				t.Errorf("the verified receipt (%s) does not attest %s:\n%.3000s", name, says, out)
+			}
+		}
+		if out, err := verify(changed); err == nil {
+			t.Fatalf("receipt verify (%s) accepted a manifest with a changed byte:\n%.3000s", name, out)
+		}
 	}
 }
 
@@ -427,6 +455,17 @@ var (
 // operatorBinary builds the operator's binary once, for receipt verify.
 func operatorBinary(t *testing.T, k kube) string {
 	t.Helper()
+	buildOperatorBinary(k.n.root)
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// buildOperatorBinary builds the binary of the module at root, once; a
+// test may start it early in the background (go buildOperatorBinary), and
+// operatorBinary waits for it.
+func buildOperatorBinary(root string) {
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "scidata-e2e-bin-")
 		if err != nil {
@@ -434,14 +473,10 @@ func operatorBinary(t *testing.T, k kube) string {
 			return
 		}
 		binPath = filepath.Join(dir, "scidata-operator")
-		if out, err := exec.Command("go", "build", "-o", binPath, k.n.root).CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-o", binPath, root).CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("build the operator's binary: %w\n%s", err, out)
 		}
 	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
 }
 
 // projectsAtAcceptance: the project whose one entry was received is ready

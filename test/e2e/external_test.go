@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"slices"
@@ -120,8 +121,17 @@ spec:
 }
 
 // cityStoreSecrets are what the storage team puts into the operator's
-// namespace: the two accounts and the store's CA bundle, with no label.
+// namespace for the External department: its two accounts and the store's
+// CA bundle, with no label.
 func cityStoreSecrets(t *testing.T, srv *s3test.Server) string {
+	t.Helper()
+	return storeSecrets(t, srv, map[string]s3test.Account{extUploadSecret: s3test.Upload, extReadSecret: s3test.ReadOnly})
+}
+
+// storeSecrets are Secrets in the operator's namespace holding the given
+// accounts of srv (Secret name → account) and srv's CA bundle
+// (extCASecret), as a storage team creates them.
+func storeSecrets(t *testing.T, srv *s3test.Server, accounts map[string]s3test.Account) string {
 	t.Helper()
 	ca, err := os.ReadFile(srv.CAFile)
 	if err != nil {
@@ -131,10 +141,12 @@ func cityStoreSecrets(t *testing.T, srv *s3test.Server) string {
 		return &corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: operatorNS}, StringData: data}
 	}
-	doc, err := cityops.YAML(
-		secret(extUploadSecret, map[string]string{platform.AccessKeyField: s3test.Upload.Access, platform.SecretKeyField: s3test.Upload.Secret}),
-		secret(extReadSecret, map[string]string{platform.AccessKeyField: s3test.ReadOnly.Access, platform.SecretKeyField: s3test.ReadOnly.Secret}),
-		secret(extCASecret, map[string]string{store.CAField: string(ca)}))
+	objs := []any{secret(extCASecret, map[string]string{store.CAField: string(ca)})}
+	for _, name := range slices.Sorted(maps.Keys(accounts)) {
+		a := accounts[name]
+		objs = append(objs, secret(name, map[string]string{platform.AccessKeyField: a.Access, platform.SecretKeyField: a.Secret}))
+	}
+	doc, err := cityops.YAML(objs...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,10 +43,16 @@ func helmCLI(t *testing.T, n *realNode, args ...string) string {
 }
 
 // TestE2EHelmOnARealNode installs the operator with the Helm chart on the
-// real node, brings the manager to Available, makes the sample Center and a
-// department, upgrades the release to two replicas (a PodDisruptionBudget,
-// one leader) and uninstalls it: the platforms, their namespaces, their
-// claims (same UIDs) and the CRDs stay.
+// real node and brings the manager to Available. Its city's Center is on
+// an External store, the city's SeaweedFS on the node's address (the
+// storage team's Secrets in the release's namespace), and Ready once the
+// probe proved it; the sample department (Managed) uploads, its
+// Submission is reviewed, copied by a real sync pod into the Center's
+// bucket and accepted, and the receipt the manager wrote into SeaweedFS
+// verifies offline while a changed byte is refused. Then the release is
+// upgraded to two replicas (a PodDisruptionBudget, one leader) and
+// uninstalled: the platforms, their namespaces, the department's claim
+// (same UID), the objects in the Center's bucket and the CRDs stay.
 //
 // It needs the real node like TestE2EOperatorOnARealNode, and runs only
 // when SCIDATA_E2E_HELM=1 too, on its own (`make test-e2e-helm`), so the
@@ -64,6 +71,11 @@ func TestE2EHelmOnARealNode(t *testing.T) {
 	}
 	k.run("label", "--overwrite", "namespace", operatorNS, "pod-security.kubernetes.io/enforce=restricted")
 
+	// The city's store and the binary that verifies receipts, in the
+	// background while the chart installs.
+	warmCityStore(t, k)
+	go buildOperatorBinary(n.root)
+
 	start := time.Now()
 	notes := helmCLI(t, n, "install", helmRelease, chart, "--namespace", operatorNS,
 		"--set", "image.pullPolicy=Never", "--set", "operands.imagePullPolicy=Never", "--wait", "--timeout", "3m")
@@ -75,19 +87,22 @@ func TestE2EHelmOnARealNode(t *testing.T) {
 		t.Errorf("the manager runs as %q, want %q", sa, managerName)
 	}
 
-	applyPlatforms(t, k)
+	// The Center and the department come up side by side.
+	srv, applied := applyExternalCenter(t, k)
+	applyUntilAccepted(t, k, filepath.Join("config", "samples", "10-science-technology.yaml"))
+	externalCenterReady(t, k, srv, applied)
+	// The department's store claim; an External Center has none (checked
+	// by externalCenterReady), its data is the bucket's.
 	claims := map[string]string{}
-	for _, ns := range []string{centerNS, deptNS} {
-		eventually(t, 3*time.Minute, "the store's claim in "+ns+" is bound", func() (bool, string) {
-			var pvc corev1.PersistentVolumeClaim
-			if !k.exists("pvc", "-n", ns, storeClaim) {
-				return false, "no claim yet"
-			}
-			k.get(&pvc, "pvc", "-n", ns, storeClaim)
-			claims[ns] = string(pvc.UID)
-			return pvc.Status.Phase == corev1.ClaimBound, string(pvc.Status.Phase)
-		})
-	}
+	eventually(t, 3*time.Minute, "the store's claim in "+deptNS+" is bound", func() (bool, string) {
+		var pvc corev1.PersistentVolumeClaim
+		if !k.exists("pvc", "-n", deptNS, storeClaim) {
+			return false, "no claim yet"
+		}
+		k.get(&pvc, "pvc", "-n", deptNS, storeClaim)
+		claims[deptNS] = string(pvc.UID)
+		return pvc.Status.Phase == corev1.ClaimBound, string(pvc.Status.Phase)
+	})
 
 	// The city comes Ready under the Helm-installed manager: its stores and
 	// portals really run.
@@ -98,6 +113,11 @@ func TestE2EHelmOnARealNode(t *testing.T) {
 				fmt.Sprintf("%+v", dp.Status.Conditions)
 		})
 	}
+
+	start = time.Now()
+	uploadSample(t, k) // what it holds is checked in the Center's bucket, byte for byte
+	received := receiveIntoExternalCenter(t, k, srv)
+	t.Logf("upload → receipt in the External Center verified: %.1fs", time.Since(start).Seconds())
 
 	helmCLI(t, n, "upgrade", helmRelease, chart, "--namespace", operatorNS, "--reuse-values",
 		"--set", "replicas=2", "--wait", "--timeout", "3m")
@@ -139,5 +159,8 @@ func TestE2EHelmOnARealNode(t *testing.T) {
 		if string(pvc.UID) != uid {
 			t.Errorf("after uninstall claim %s/%s has UID %s, was %s", ns, storeClaim, pvc.UID, uid)
 		}
+	}
+	if keys := bucketKeys(t, srv, centerBucket); !slices.Equal(keys, received) {
+		t.Errorf("after uninstall the Center's bucket holds %v, before %v", keys, received)
 	}
 }
