@@ -191,7 +191,7 @@ func (r *DataPlatformReconciler) probeExternal(ctx context.Context, s *platformS
 			s.dp.Status.ExternalStore = &scidatav1.ExternalStoreStatus{AccountsVerified: ptr.To(cr.Versions)}
 		}
 		s.storage = ready(scidatav1.ReasonExternalStoreVerified, fmt.Sprintf("bucket %s at %s answers %s: it writes, lists and removes there, and %s reads and cannot write (proved with the Secrets' current versions)",
-			st.Bucket, st.Endpoint, accountName(st, st.Writer()), accountName(st, st.Reader())))
+			st.Bucket, st.Endpoint, st.Describe(st.Writer()), st.Describe(st.Reader())))
 	} else {
 		s.dp.Status.ExternalStore = nil
 		s.storage = observation{seen: true, reason: res.Reason, message: res.Message, stalls: res.Stalls()}
@@ -199,10 +199,6 @@ func (r *DataPlatformReconciler) probeExternal(ctx context.Context, s *platformS
 	if at := s.now.Add(wait); s.requeueAt.IsZero() || at.Before(s.requeueAt) {
 		s.requeueAt = at
 	}
-}
-
-func accountName(st store.Store, a store.Account) string {
-	return fmt.Sprintf("the %s account (Secret %s)", a, st.Accounts[a])
 }
 
 // probeMemos keeps each platform's last probe until the next is due.

@@ -104,7 +104,7 @@ func (p Prober) accounts(ctx context.Context, st Store, cr Credentials, o Client
 		found = found || obj.Key == key
 	}
 	if !found {
-		return ProbeResult{scidatav1.ReasonCredentialsRejected, fmt.Sprintf("%s wrote %s into bucket %s but does not list it: grant it list on the bucket", p.account(st, writer), key, st.Bucket)}
+		return ProbeResult{scidatav1.ReasonCredentialsRejected, fmt.Sprintf("%s wrote %s into bucket %s but does not list it: grant it list on the bucket", st.Describe(writer), key, st.Bucket)}
 	}
 	r, err := st.Client(reader, cr, o)
 	if err != nil {
@@ -115,13 +115,13 @@ func (p Prober) accounts(ctx context.Context, st Store, cr Credentials, o Client
 		return p.failed(st, reader, "read "+key, err)
 	}
 	if !bytes.Equal(got, body) {
-		return ProbeResult{scidatav1.ReasonCredentialsRejected, fmt.Sprintf("%s read other bytes at %s than %s wrote: is it another bucket's account?", p.account(st, reader), key, p.account(st, writer))}
+		return ProbeResult{scidatav1.ReasonCredentialsRejected, fmt.Sprintf("%s read other bytes at %s than %s wrote: is it another bucket's account?", st.Describe(reader), key, st.Describe(writer))}
 	}
 	wrote := []byte("a write the read-only account must not be able to make\n")
 	_, err = r.PutObject(ctx, st.Bucket, key, bytes.NewReader(wrote), int64(len(wrote)), minio.PutObjectOptions{})
 	switch {
 	case err == nil:
-		return ProbeResult{scidatav1.ReasonReadAccountCanWrite, fmt.Sprintf("%s wrote into bucket %s: it must only list and read (the operator removed what it wrote); take its write permission away", p.account(st, reader), st.Bucket)}
+		return ProbeResult{scidatav1.ReasonReadAccountCanWrite, fmt.Sprintf("%s wrote into bucket %s: it must only list and read (the operator removed what it wrote); take its write permission away", st.Describe(reader), st.Bucket)}
 	case s3client.Classify(err) == s3client.Denied:
 		return ProbeResult{}
 	default:
@@ -145,10 +145,6 @@ func readAll(ctx context.Context, cl *minio.Client, bucket, key string) ([]byte,
 	return io.ReadAll(io.LimitReader(obj, 1<<16))
 }
 
-// account names an account and the Secret it is in, for messages.
-func (p Prober) account(st Store, a Account) string {
-	return fmt.Sprintf("the %s account (Secret %s)", a, st.Accounts[a])
-}
 
 // failed turns an S3 error of account doing what into the reason a person
 // acts on.
@@ -170,14 +166,14 @@ func (p Prober) failed(st Store, a Account, what string, err error) ProbeResult 
 	case s3client.NoBucket:
 		return ProbeResult{scidatav1.ReasonBucketMissing, fmt.Sprintf("bucket %s does not exist at %s: the city's storage team creates it (the operator never creates or deletes an External store's bucket)", st.Bucket, st.Endpoint)}
 	case s3client.Denied:
-		msg := fmt.Sprintf("%s may not %s at %s: %s", p.account(st, a), what, st.Endpoint, detail)
+		msg := fmt.Sprintf("%s may not %s at %s: %s", st.Describe(a), what, st.Endpoint, detail)
 		if resp.Code == "AccessDenied" && what == "list bucket "+st.Bucket {
 			msg += "; grant it the bucket, and check the bucket's name (a store such as SeaweedFS answers AccessDenied for a bucket outside the account's grant, whether it exists or not)"
 		}
 		return ProbeResult{scidatav1.ReasonCredentialsRejected, msg}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return ProbeResult{scidatav1.ReasonEndpointUnreachable, fmt.Sprintf("%s did not answer %s of %s in time: %v", st.Endpoint, what, p.account(st, a), err)}
+		return ProbeResult{scidatav1.ReasonEndpointUnreachable, fmt.Sprintf("%s did not answer %s of %s in time: %v", st.Endpoint, what, st.Describe(a), err)}
 	}
-	return ProbeResult{scidatav1.ReasonEndpointUnreachable, fmt.Sprintf("%s failed to %s for %s: %s", st.Endpoint, what, p.account(st, a), detail)}
+	return ProbeResult{scidatav1.ReasonEndpointUnreachable, fmt.Sprintf("%s failed to %s for %s: %s", st.Endpoint, what, st.Describe(a), detail)}
 }

@@ -64,6 +64,20 @@ func (r Ref) NamespacedName() types.NamespacedName {
 
 func (r Ref) String() string { return r.Namespace + "/" + r.Name }
 
+// Describe names an account of the store and the Secret it is in, for
+// messages a person acts on: the owners' account is called what it does
+// on this store (it only reads on the Center's).
+func (s Store) Describe(a Account) string {
+	what := string(a)
+	if a == Upload {
+		what = "owners' upload"
+		if s.Role == scidatav1.RoleCenter {
+			what = "owners' read-only"
+		}
+	}
+	return fmt.Sprintf("the %s account (Secret %s)", what, s.Accounts[a])
+}
+
 // Store is one platform's object store, as every client reaches it.
 type Store struct {
 	// Platform is the DataPlatform's name; Role its role.
