@@ -145,7 +145,6 @@ func readAll(ctx context.Context, cl *minio.Client, bucket, key string) ([]byte,
 	return io.ReadAll(io.LimitReader(obj, 1<<16))
 }
 
-
 // failed turns an S3 error of account doing what into the reason a person
 // acts on.
 func (p Prober) failed(st Store, a Account, what string, err error) ProbeResult {
