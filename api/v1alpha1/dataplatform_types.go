@@ -327,16 +327,16 @@ type ExternalObjectStore struct {
 // ExternalStoreNetwork is where an External store answers: address ranges
 // (a store outside the cluster, or on its nodes' addresses), or the store's
 // pods when it runs in the cluster.
-// +kubebuilder:validation:XValidation:rule="has(self.cidrs) != has(self.namespace)",message="objectStore.external.network: give either cidrs (a store outside the cluster) or namespace and podSelector (a store in the cluster), not both and not neither"
-// +kubebuilder:validation:XValidation:rule="!has(self.podSelector) || has(self.namespace)",message="objectStore.external.network.podSelector selects pods in network.namespace: name the namespace",fieldPath=".podSelector"
+// +kubebuilder:validation:XValidation:rule="has(self.cidrs) != has(self.namespace)",message="network: give either cidrs (a store outside the cluster) or namespace and podSelector (a store in the cluster), not both and not neither"
+// +kubebuilder:validation:XValidation:rule="!has(self.podSelector) || has(self.namespace)",message="network.podSelector selects pods in network.namespace: name the namespace",fieldPath=".podSelector"
 type ExternalStoreNetwork struct {
 	// cidrs are the endpoint's address ranges. Never a default route.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=16
 	// +kubebuilder:validation:items:MaxLength=43
-	// +kubebuilder:validation:items:XValidation:rule="isCIDR(self)",message="objectStore.external.network.cidrs must be CIDRs such as 10.20.0.0/24"
-	// +kubebuilder:validation:items:XValidation:rule="!isCIDR(self) || cidr(self).prefixLength() > 0",message="objectStore.external.network.cidrs must not be a default route (0.0.0.0/0, ::/0): name the store's own addresses"
+	// +kubebuilder:validation:items:XValidation:rule="isCIDR(self)",message="network.cidrs must be CIDRs such as 10.20.0.0/24"
+	// +kubebuilder:validation:items:XValidation:rule="!isCIDR(self) || cidr(self).prefixLength() > 0",message="network.cidrs must not be a default route (0.0.0.0/0, ::/0): name the store's own addresses"
 	CIDRs []string `json:"cidrs,omitempty"`
 
 	// namespace of the store's pods, when the store runs in the cluster.

@@ -181,6 +181,10 @@ func invalidRows() []row {
 		{name: "a backup target cleared below the default Internal", create: dp(func(p *scidatav1.DataPlatform) {
 			p.Spec.Backup = backup(scidatav1.ClassificationPublic)
 		}), field: "spec.backup.target.clearance", message: "backup.target.clearance must be at least the platform's maxClassification"},
+		{name: "a backup target that is the default route", create: dp(func(p *scidatav1.DataPlatform) {
+			p.Spec.Backup = backup(scidatav1.ClassificationInternal)
+			p.Spec.Backup.Target.Network.CIDRs = []string{"0.0.0.0/0"}
+		}), field: "spec.backup.target.network.cidrs[0]", message: "network.cidrs must not be a default route"},
 		{name: "a backup target's Secret in another namespace", create: dp(func(p *scidatav1.DataPlatform) {
 			p.Spec.Backup = backup(scidatav1.ClassificationInternal)
 			p.Spec.Backup.Target.CredentialsSecret.Namespace = "water-resources"
