@@ -161,26 +161,7 @@ func readCityObject(t *testing.T, srv *s3test.Server, key string) []byte {
 // returns the first one's result, allow or deny.
 func deptProbe(t *testing.T, k kube, name string, labels map[string]string, targets []target) string {
 	t.Helper()
-	l := "{app: netprobe"
-	for key, v := range labels {
-		l += fmt.Sprintf(", %q: %q", key, v)
-	}
-	l += "}"
-	pod := fmt.Sprintf(`apiVersion: v1
-kind: Pod
-metadata: {name: %s, namespace: %s, labels: %s}
-spec:
-  restartPolicy: Never
-  automountServiceAccountToken: false
-  securityContext: {runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: {type: RuntimeDefault}}
-  containers:
-  - name: probe
-    image: localcluster.scidata.io/busybox:v1
-    imagePullPolicy: Never
-    command: [sh, -c, %q]
-    resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
-    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
-`, name, deptNS, l, probeScript(targets))
+	pod := probePod(name, deptNS, labels, targets)
 	if out, err := k.try(pod, "apply", "-f", "-"); err != nil {
 		t.Fatalf("probe pod %s/%s: %v\n%s", deptNS, name, err, out)
 	}

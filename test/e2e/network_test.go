@@ -87,6 +87,32 @@ func probeScript(targets []target) string {
 	return b.String()
 }
 
+// probePod is a restricted busybox pod in ns, labelled app=netprobe and
+// labels, that tries one TCP connection to each of targets (probeScript)
+// and prints allow or deny for each.
+func probePod(name, ns string, labels map[string]string, targets []target) string {
+	l := "{app: netprobe"
+	for key, v := range labels {
+		l += fmt.Sprintf(", %q: %q", key, v)
+	}
+	l += "}"
+	return fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: %s, namespace: %s, labels: %s}
+spec:
+  restartPolicy: Never
+  automountServiceAccountToken: false
+  securityContext: {runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: probe
+    image: localcluster.scidata.io/busybox:v1
+    imagePullPolicy: Never
+    command: [sh, -c, %q]
+    resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
+    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+`, name, ns, l, probeScript(targets))
+}
+
 // networkTruthTable measures every cell with a real TCP connection from a
 // real pod and prints the table; expected and measured must agree.
 func networkTruthTable(t *testing.T, k kube) {
@@ -111,26 +137,7 @@ func networkTruthTable(t *testing.T, k kube) {
 			ts = append(ts, tg)
 		}
 		name := fmt.Sprintf("netprobe-%d", i)
-		labels := "{app: netprobe"
-		for k, v := range s.labels {
-			labels += fmt.Sprintf(", %s: %s", k, v)
-		}
-		labels += "}"
-		pod := fmt.Sprintf(`apiVersion: v1
-kind: Pod
-metadata: {name: %s, namespace: %s, labels: %s}
-spec:
-  restartPolicy: Never
-  automountServiceAccountToken: false
-  securityContext: {runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: {type: RuntimeDefault}}
-  containers:
-  - name: probe
-    image: localcluster.scidata.io/busybox:v1
-    imagePullPolicy: Never
-    command: [sh, -c, %q]
-    resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
-    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
-`, name, s.ns, labels, probeScript(ts))
+		pod := probePod(name, s.ns, s.labels, ts)
 		if out, err := k.try(pod, "apply", "-f", "-"); err != nil {
 			t.Fatalf("probe pod %s/%s: %v\n%s", s.ns, name, err, out)
 		}
