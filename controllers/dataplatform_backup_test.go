@@ -13,6 +13,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -357,5 +358,37 @@ func TestBackupsAndHibernationWaitForEachOther(t *testing.T) {
 		if j.Name != job.Name {
 			t.Errorf("backup Job %s started while hibernation was requested", j.Name)
 		}
+	}
+}
+
+// Deleting a platform with retention Retain keeps its namespace and data,
+// but not the copy of the backup target's account: that credential opens
+// the city's backup bucket, not the platform's data.
+func TestARetainedNamespaceKeepsNoCopyOfTheBackupTargetsAccount(t *testing.T) {
+	ctx := context.Background()
+	_, target := backupTarget(t)
+	dp := readyDepartment(t, "reef-leaves", func(p *scidatav1.DataPlatform) {
+		p.Spec.Backup = &scidatav1.PlatformBackup{Schedule: "@yearly", Target: target}
+	})
+	key := types.NamespacedName{Namespace: platform.Namespace(dp), Name: backup.TargetSecretName}
+	eventually(t, "the target account's copy", func() error { return env.Client.Get(ctx, key, &corev1.Secret{}) })
+	if err := env.Client.Delete(ctx, dp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, dp.Name+" deleted", func() error {
+		if err := env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("still there: %v", err)
+		}
+		return nil
+	})
+	var ns corev1.Namespace
+	if err := env.Client.Get(ctx, types.NamespacedName{Name: key.Namespace}, &ns); err != nil || ns.Labels[scidatav1.LabelRetained] != "true" {
+		t.Fatalf("namespace %s after the deletion: %v, labels %v; want it retained", key.Namespace, err, ns.Labels)
+	}
+	if err := env.Client.Get(ctx, key, &corev1.Secret{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the retained namespace still holds %s: %v", backup.TargetSecretName, err)
+	}
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: platform.RootCredentialsName}, &corev1.Secret{}); err != nil {
+		t.Errorf("the store's own root credentials were not kept: %v", err)
 	}
 }

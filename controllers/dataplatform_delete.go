@@ -21,7 +21,8 @@ import (
 )
 
 // reconcileDelete stops the platform's workloads and removes the Center's
-// copy of its read-only account. With retention Retain (the default) it
+// copy of its read-only account and the copy of its backup target's
+// account. With retention Retain (the default) it
 // leaves the namespace and its data labelled as retained, for a platform of
 // the same name and department to adopt; with Delete it marks the namespace
 // as approved for deletion and deletes it. The last event names what was kept.
@@ -45,6 +46,13 @@ func (r *DataPlatformReconciler) reconcileDelete(ctx context.Context, dp *scidat
 		return ctrl.Result{}, err
 	}
 	if err := r.deleteOwned(ctx, &corev1.Secret{}, platform.CenterNamespace, platform.MirroredReadSecretName(dp.Name)); err != nil {
+		return ctrl.Result{}, err
+	}
+	// The copy of the backup target's account opens the city's backup
+	// bucket, not the platform's data: a retained namespace keeps no
+	// credential of someone else's store (an adopting platform with
+	// spec.backup copies it again).
+	if err := r.removeTargetCopy(ctx, dp); err != nil {
 		return ctrl.Result{}, err
 	}
 	var note string
