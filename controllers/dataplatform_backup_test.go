@@ -377,7 +377,7 @@ func TestARetainedNamespaceKeepsNoCopyOfTheBackupTargetsAccount(t *testing.T) {
 	}
 	eventually(t, dp.Name+" deleted", func() error {
 		if err := env.Client.Get(ctx, types.NamespacedName{Name: dp.Name}, &scidatav1.DataPlatform{}); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("still there: %v", err)
+			return fmt.Errorf("still there: %w", err)
 		}
 		return nil
 	})
