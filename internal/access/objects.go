@@ -210,27 +210,16 @@ func CheckJob(in Input) *batchv1.Job {
 			ActiveDeadlineSeconds: ptr.To[int64](15 * 60),
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{
-					RestartPolicy:                corev1.RestartPolicyNever,
-					AutomountServiceAccountToken: ptr.To(false),
-					EnableServiceLinks:           ptr.To(false),
-					SecurityContext:              platform.RestrictedPodSecurityContext(),
-					Containers: []corev1.Container{{
-						Name:            checkContainer,
-						Image:           in.Image,
-						ImagePullPolicy: in.PullPolicy,
-						Args:            []string{"grant-check", "--grant", GrantMount, "--wait", "3m"},
-						Resources: corev1.ResourceRequirements{
-							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
-							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
-						},
-						SecurityContext:          platform.RestrictedSecurityContext(),
-						TerminationMessagePolicy: corev1.TerminationMessageReadFile,
-						VolumeMounts:             []corev1.VolumeMount{{Name: "grant", MountPath: GrantMount, ReadOnly: true}},
-					}},
+				Spec: platform.WorkerPod{Container: checkContainer, Image: in.Image, PullPolicy: in.PullPolicy,
+					Args: []string{"grant-check", "--grant", GrantMount, "--wait", "3m"},
+					Resources: corev1.ResourceRequirements{
+						Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
+						Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
+					},
+					Mounts: []corev1.VolumeMount{{Name: "grant", MountPath: GrantMount, ReadOnly: true}},
 					Volumes: []corev1.Volume{{Name: "grant", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 						SecretName: SecretName(in.ID), DefaultMode: ptr.To[int32](0o440)}}}},
-				},
+				}.Spec(),
 			},
 		},
 	}

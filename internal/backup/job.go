@@ -6,7 +6,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
@@ -150,26 +149,8 @@ func secretVolume(name, secret string) corev1.Volume {
 
 // podSpec is a restricted pod running the worker with args.
 func podSpec(in JobInput, args []string, mounts []corev1.VolumeMount, volumes []corev1.Volume) corev1.PodSpec {
-	return corev1.PodSpec{
-		RestartPolicy:                corev1.RestartPolicyNever,
-		AutomountServiceAccountToken: ptr.To(false),
-		EnableServiceLinks:           ptr.To(false),
-		SecurityContext:              platform.RestrictedPodSecurityContext(),
-		Containers: []corev1.Container{{
-			Name:            container,
-			Image:           in.Image,
-			ImagePullPolicy: in.PullPolicy,
-			Args:            args,
-			Resources: corev1.ResourceRequirements{
-				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
-				Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("512Mi")},
-			},
-			SecurityContext:          platform.RestrictedSecurityContext(),
-			TerminationMessagePolicy: corev1.TerminationMessageReadFile,
-			VolumeMounts:             mounts,
-		}},
-		Volumes: volumes,
-	}
+	return platform.WorkerPod{Container: container, Image: in.Image, PullPolicy: in.PullPolicy, Args: args,
+		Resources: platform.TransferResources(), Mounts: mounts, Volumes: volumes}.Spec()
 }
 
 // TargetSecret is the copy, in the platform's namespace, of the target's

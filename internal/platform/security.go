@@ -2,6 +2,7 @@ package platform
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/utils/ptr"
 )
@@ -44,6 +45,49 @@ func RestrictedSecurityContext() *corev1.SecurityContext {
 	return &corev1.SecurityContext{
 		AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true), RunAsNonRoot: ptr.To(true),
 		Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+	}
+}
+
+// WorkerPod is the pod of a Job the operator creates to run one of its own
+// commands (a sync, a backup and its check, a grant check): restricted, no
+// ServiceAccount token, no service links, never restarted in place, and
+// its termination message is the command's result.
+type WorkerPod struct {
+	Container, Image string
+	PullPolicy       corev1.PullPolicy
+	Args             []string
+	Resources        corev1.ResourceRequirements
+	Mounts           []corev1.VolumeMount
+	Volumes          []corev1.Volume
+}
+
+// TransferResources are what a worker that moves and hashes objects asks
+// for (the sync and backup Jobs).
+func TransferResources() corev1.ResourceRequirements {
+	return corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("512Mi")},
+	}
+}
+
+// Spec is the pod's spec.
+func (w WorkerPod) Spec() corev1.PodSpec {
+	return corev1.PodSpec{
+		RestartPolicy:                corev1.RestartPolicyNever,
+		AutomountServiceAccountToken: ptr.To(false),
+		EnableServiceLinks:           ptr.To(false),
+		SecurityContext:              RestrictedPodSecurityContext(),
+		Containers: []corev1.Container{{
+			Name:                     w.Container,
+			Image:                    w.Image,
+			ImagePullPolicy:          w.PullPolicy,
+			Args:                     w.Args,
+			Resources:                w.Resources,
+			SecurityContext:          RestrictedSecurityContext(),
+			TerminationMessagePolicy: corev1.TerminationMessageReadFile,
+			VolumeMounts:             w.Mounts,
+		}},
+		Volumes: w.Volumes,
 	}
 }
 

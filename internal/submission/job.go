@@ -7,7 +7,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
@@ -133,24 +132,6 @@ func syncPod(in JobInput) corev1.PodSpec {
 		volumes = append([]corev1.Volume{{Name: "ca", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: dst.CAConfigMap}}}}}, volumes...)
 	}
-	return corev1.PodSpec{
-		RestartPolicy:                corev1.RestartPolicyNever,
-		AutomountServiceAccountToken: ptr.To(false),
-		EnableServiceLinks:           ptr.To(false),
-		SecurityContext:              platform.RestrictedPodSecurityContext(),
-		Containers: []corev1.Container{{
-			Name:            syncContainer,
-			Image:           in.Image,
-			ImagePullPolicy: in.PullPolicy,
-			Args:            args,
-			Resources: corev1.ResourceRequirements{
-				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
-				Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("512Mi")},
-			},
-			SecurityContext:          platform.RestrictedSecurityContext(),
-			TerminationMessagePolicy: corev1.TerminationMessageReadFile,
-			VolumeMounts:             mounts,
-		}},
-		Volumes: volumes,
-	}
+	return platform.WorkerPod{Container: syncContainer, Image: in.Image, PullPolicy: in.PullPolicy, Args: args,
+		Resources: platform.TransferResources(), Mounts: mounts, Volumes: volumes}.Spec()
 }
