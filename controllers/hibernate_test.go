@@ -19,8 +19,6 @@ import (
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
 	"github.com/scidata-io/scidata-operator/internal/platform"
-	"github.com/scidata-io/scidata-operator/internal/s3test"
-	"github.com/scidata-io/scidata-operator/internal/storetest"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 	syncer "github.com/scidata-io/scidata-operator/internal/sync"
 )
@@ -352,23 +350,7 @@ func TestAnExternalPlatformHibernatesItsPortalOnly(t *testing.T) {
 	ctx := context.Background()
 	clusterFixture(t)
 	ensureAPIServerEndpoints(t)
-	city := s3test.Start(t)
-	writer := s3test.Account{Access: "fen-writer", Secret: "fen-writer-secret-0123456789"}
-	reader := s3test.Account{Access: "fen-center-read", Secret: "fen-center-read-secret-0123456789"}
-	storetest.VersityBucket(t, city, "fen-data", writer, reader)
-	names := storetest.CreateExternalSecrets(t, env.Client, operatorNamespace, "fen", city, writer, reader)
-	dp := newPlatform("fen", scidatav1.RoleDepartment, "fen")
-	dp.Spec.ObjectStore = scidatav1.ObjectStore{Mode: scidatav1.ObjectStoreExternal, External: &scidatav1.ExternalObjectStore{
-		Endpoint: "https://" + city.Endpoint, Bucket: "fen-data",
-		CredentialsSecret:           scidatav1.SecretKeyReference{Name: names.Writer},
-		CenterReadCredentialsSecret: &scidatav1.SecretKeyReference{Name: names.Reader},
-		CASecret:                    &scidatav1.SecretKeyReference{Name: names.CA},
-		Network:                     &scidatav1.ExternalStoreNetwork{CIDRs: []string{"127.0.0.1/32"}},
-	}}
-	create(t, dp)
-	deleteAtEnd(t, dp)
-	makePortalReady(t, getPlatform(t, dp.Name))
-	waitReady(t, dp.Name)
+	dp, _ := readyExternalDepartment(t, "fen")
 
 	setHibernation(t, dp, scidatav1.HibernationHibernated)
 	var d appsv1.Deployment
