@@ -59,6 +59,9 @@ func (r *AccessRequestReconciler) provision(ctx context.Context, s *accessScope)
 		return err
 	}
 	checked := g.ActivatedAt != nil && ptr.Deref(g.StoreAccount, "") == key
+	if !checked && st.Managed && s.owner.IsHibernationRequested() {
+		return r.holdForHibernation(ctx, s, job)
+	}
 	if failed, why := jobFailed(job); !checked && failed && job.Annotations[AnnotationStoreAccount] == key {
 		// Nothing stays open on a grant that failed its check: its store
 		// line and network path go. A Managed grant's Secret stays, so that
@@ -96,6 +99,22 @@ func (r *AccessRequestReconciler) provision(ctx context.Context, s *accessScope)
 		return nil
 	}
 	return r.followCheck(ctx, s, in, job, key)
+}
+
+// holdForHibernation holds a grant not yet checked while its owner's
+// Managed store sleeps (spec.hibernation): nothing is opened and no check
+// runs against a store that is stopping or stopped. A check Job already
+// made goes, so that a fresh one runs once the owner resumes, which wakes
+// the request by itself.
+func (r *AccessRequestReconciler) holdForHibernation(ctx context.Context, s *accessScope, job *batchv1.Job) error {
+	if job != nil {
+		if err := r.Delete(ctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("delete the check Job of a held grant: %w", err)
+		}
+	}
+	msg := fmt.Sprintf("the owner's platform %s is hibernated (spec.hibernation): its store runs no pod, so the grant is made and checked once it resumes", s.owner.Name)
+	s.provisioned = notReady(scidatav1.ReasonHibernated, msg)
+	return reconcilekit.Waiting(scidatav1.ReasonHibernated, msg)
 }
 
 // grantStore is the owner's store, as a grant reaches it: from the store

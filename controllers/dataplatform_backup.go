@@ -59,11 +59,17 @@ func (r *DataPlatformReconciler) reconcileBackup(ctx context.Context, s *platfor
 	dp := s.dp
 	if dp.Spec.Backup == nil {
 		s.conditions().Remove(scidatav1.ConditionBackupHealthy)
+		if err := r.removeDrillNamespace(ctx, dp, "spec.backup was removed"); err != nil {
+			return err
+		}
 		return r.removeTargetCopy(ctx, dp)
 	}
 	b := &s.backup
 	if err := backup.Cleared(dp); err != nil {
 		b.set(metav1.ConditionFalse, scidatav1.ReasonBackupTargetUncleared, err.Error())
+		if err := r.removeDrillNamespace(ctx, dp, "the backup target is not cleared for the platform's level"); err != nil {
+			return err
+		}
 		return r.removeTargetCopy(ctx, dp)
 	}
 	target, _ := store.Target(dp, r.Config.OperatorNamespace)
@@ -91,6 +97,9 @@ func (r *DataPlatformReconciler) reconcileBackup(ctx context.Context, s *platfor
 		return err
 	}
 	if err := r.followVerification(ctx, s); err != nil {
+		return err
+	}
+	if err := r.reconcileDrill(ctx, s, target, cr); err != nil {
 		return err
 	}
 	if err := r.scheduleBackup(ctx, s, target); err != nil {
@@ -444,13 +453,15 @@ func setBackupHealth(b *backupScope, st *scidatav1.BackupStatus) {
 			finished = rec
 		}
 	}
-	v := st.LastVerification
+	v, d := st.LastVerification, st.LastRestoreDrill
 	switch {
 	case st.LastScheduled != nil && (newest == nil || backup.ID(st.LastScheduled.Time) > newest.ID):
 		b.set(metav1.ConditionFalse, scidatav1.ReasonBackupMissed, fmt.Sprintf("the backup due at %s was not started within %s of it (the manager was down, or the platform suspended or hibernated)",
 			st.LastScheduled.UTC().Format(time.RFC3339), backup.Grace))
 	case v != nil && v.State == scidatav1.BackupCorrupt:
 		b.set(metav1.ConditionFalse, scidatav1.ReasonBackupCorrupt, fmt.Sprintf("backup %s no longer matches its manifest in the target (checked in run %s): %s", v.BackupID, v.RunID, ptr.Deref(v.Message, "")))
+	case d != nil && (d.State == scidatav1.BackupCorrupt || d.State == scidatav1.BackupFailed):
+		b.set(metav1.ConditionFalse, scidatav1.ReasonRestoreDrillFailed, fmt.Sprintf("restore drill %s of backup %s: %s; a new drill (scidata.io/restore-drill-requested, or spec.backup.drillSchedule) that passes mends this", d.ID, d.BackupID, ptr.Deref(d.Message, "")))
 	case finished == nil && newest == nil:
 		b.set(metav1.ConditionUnknown, scidatav1.ReasonBackupScheduled, "no backup has run yet: the first runs at the schedule's next firing")
 	case finished == nil:

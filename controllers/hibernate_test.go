@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/access"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/submission"
 	syncer "github.com/scidata-io/scidata-operator/internal/sync"
@@ -375,4 +377,44 @@ func TestAnExternalPlatformHibernatesItsPortalOnly(t *testing.T) {
 	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: platform.Namespace(dp), Name: platform.ObjectStoreName}, &appsv1.StatefulSet{}); err == nil {
 		t.Error("an External platform runs a store StatefulSet")
 	}
+}
+
+// An access request approved while its owner's Managed store hibernates
+// is held: no check Job, nothing opened, Reconciling with reason
+// Hibernated naming the owner; once the owner resumes, the grant is
+// checked and becomes Active by itself.
+func TestAGrantApprovedWhileItsOwnerHibernatesWaitsForItToResume(t *testing.T) {
+	owner := readyDepartment(t, "dozing-owner", nil)
+	user := readyDepartment(t, "dozing-user", nil)
+	ownerNS, userNS := platform.Namespace(owner), platform.Namespace(user)
+	e := conditionalEntry(ownerNS, "springs")
+	e.Spec.ResponsibleDepartment.Code = owner.Spec.Department.Code
+	create(t, e)
+	ar := newAccessRequest(userNS, "springs-while-asleep", ownerNS, "springs")
+	create(t, ar)
+	waitAccess(t, ar, scidatav1.AccessPending)
+	setHibernation(t, owner, scidatav1.HibernationHibernated)
+	waitCondition(t, owner.Name, scidatav1.ConditionHibernated, metav1.ConditionTrue, scidatav1.ReasonHibernated)
+
+	reviewAccess(t, ar, scidatav1.AccessDecisionApproved, nil)
+	eventually(t, "the approved grant held", func() error {
+		live := getAccess(t, ar)
+		c := accessCondition(live, scidatav1.ConditionReconciling)
+		if c == nil || c.Reason != scidatav1.ReasonHibernated || !strings.Contains(c.Message, owner.Name) {
+			return fmt.Errorf("Reconciling %+v", c)
+		}
+		return nil
+	})
+	var job batchv1.Job
+	key := types.NamespacedName{Namespace: userNS, Name: access.CheckJobName(access.GrantID(ar.Namespace, ar.Name))}
+	if err := env.Client.Get(context.Background(), key, &job); !apierrors.IsNotFound(err) {
+		t.Errorf("a check Job runs against a hibernated store: %v", err)
+	}
+	if ptr.Deref(getAccess(t, ar).Status.State, "") == scidatav1.AccessActive {
+		t.Error("a grant is Active on a hibernated store")
+	}
+
+	setHibernation(t, owner, scidatav1.HibernationRunning)
+	completeJob(t, waitCheckJob(t, ar), 0, checkPassed)
+	waitAccess(t, ar, scidatav1.AccessActive)
 }

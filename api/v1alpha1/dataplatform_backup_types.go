@@ -37,6 +37,72 @@ type PlatformBackup struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100
 	Keep *int32 `json:"keep,omitempty"`
+
+	// drillSchedule is a cron expression in UTC (as schedule) for restore
+	// drills: at each firing the newest verified backup is restored into a
+	// scratch namespace with a temporary store, every byte is checked
+	// against its manifest, and the scratch namespace is removed. Unset:
+	// drills run only when asked for (scidata.io/restore-drill-requested).
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=100
+	DrillSchedule *string `json:"drillSchedule,omitempty"`
+}
+
+// AnnotationRestoreDrillRequested on a DataPlatform asks for a restore
+// drill now: each new value is one drill, and status.backup.lastDrillRequest
+// records the value served.
+const AnnotationRestoreDrillRequested = "scidata.io/restore-drill-requested"
+
+// RestoreDrill is one restore drill: a backup restored from the target into
+// a temporary store in a scratch namespace, every object read back and
+// checked against the backup's manifest.
+type RestoreDrill struct {
+	// id names the drill: the UTC time of its firing or request, as a
+	// backup's id is written.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=32
+	ID string `json:"id,omitempty"`
+
+	// backupID is the backup restored.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=32
+	BackupID string `json:"backupID,omitempty"`
+
+	// state is Running, Verified (every object restored and matched its
+	// manifest), Corrupt (the backup or the restored copy did not match) or
+	// Failed (the drill could not run to the end).
+	// +required
+	State BackupState `json:"state,omitempty"`
+
+	// namespace is the scratch namespace the drill ran in; it is removed
+	// when the drill ends.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Namespace *string `json:"namespace,omitempty"`
+
+	// startedAt is when the drill's Job was created.
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+
+	// completedAt is when it finished.
+	// +optional
+	CompletedAt *metav1.Time `json:"completedAt,omitempty"`
+
+	// objects is the number of objects restored and matched.
+	// +optional
+	Objects *int64 `json:"objects,omitempty"`
+
+	// bytes is their total size.
+	// +optional
+	Bytes *int64 `json:"bytes,omitempty"`
+
+	// message says what did not match, or why the drill failed.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message *string `json:"message,omitempty"`
 }
 
 // BackupTarget is an S3 bucket a platform's backups are written to. Every
@@ -130,6 +196,25 @@ type BackupStatus struct {
 	// against its manifest before the new backup is made.
 	// +optional
 	LastVerification *BackupVerification `json:"lastVerification,omitempty"`
+
+	// lastRestoreDrill is the latest restore drill.
+	// +optional
+	LastRestoreDrill *RestoreDrill `json:"lastRestoreDrill,omitempty"`
+
+	// lastSuccessfulRestoreDrill is when the latest drill that restored
+	// every object and matched them all completed.
+	// +optional
+	LastSuccessfulRestoreDrill *metav1.Time `json:"lastSuccessfulRestoreDrill,omitempty"`
+
+	// lastDrillScheduled is the latest firing of drillSchedule acted on.
+	// +optional
+	LastDrillScheduled *metav1.Time `json:"lastDrillScheduled,omitempty"`
+
+	// lastDrillRequest is the value of the
+	// scidata.io/restore-drill-requested annotation last served.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	LastDrillRequest *string `json:"lastDrillRequest,omitempty"`
 
 	// backups are the recent backups, newest first: the verified ones the
 	// target keeps and the latest failed or running ones.

@@ -562,6 +562,7 @@ type PlatformEndpoints struct {
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.spec.role != 'Center' || self.metadata.name == 'center'",message="spec.role: the role Center is reserved for the DataPlatform named \"center\": a city has exactly one Scientific Data Center",fieldPath=".spec.role"
 // +kubebuilder:validation:XValidation:rule="self.metadata.name != 'center' || self.spec.role == 'Center'",message="spec.role: the name \"center\" is reserved for the city Scientific Data Center; choose another name for a Department platform",fieldPath=".spec.role"
+// +kubebuilder:validation:XValidation:rule="!self.metadata.name.startsWith('drill-')",message="metadata.name: names starting with \"drill-\" are reserved: scidata-drill-* namespaces are the restore drills' scratch namespaces"
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 55 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must be a DNS label of at most 55 characters: the platform's namespace is scidata-<name>"
 // +kubebuilder:validation:XValidation:rule="oldSelf.hasValue() || self.spec.role != 'Department' || self.metadata.name == self.spec.department.code",message="spec.department.code: a Department platform is named for its department (metadata.name equal to department.code), so that the apiserver's name uniqueness allows one platform per department",fieldPath=".spec.department.code",optionalOldSelf=true
 type DataPlatform struct {

@@ -78,6 +78,14 @@ const (
 	ReasonBackupTargetUncleared = "BackupTargetUncleared"
 	// ReasonBackupTargetSecretMissing: a Secret the target names is missing.
 	ReasonBackupTargetSecretMissing = "BackupTargetSecretMissing"
+	// ReasonRestoreDrillFailed: the latest restore drill did not restore
+	// and match every object of its backup (the backup is then Corrupt
+	// when the bytes differed).
+	ReasonRestoreDrillFailed = "RestoreDrillFailed"
+	// ReasonRestoreDrillVerified and ReasonRestoreDrillStarted are the
+	// events of a drill that passed and of one started.
+	ReasonRestoreDrillVerified = "RestoreDrillVerified"
+	ReasonRestoreDrillStarted  = "RestoreDrillStarted"
 )
 
 // CatalogEntry reasons.

@@ -65,7 +65,7 @@ type JobInput struct {
 // which is what the platform's backup egress policy selects; they reach
 // the platform's own store as every pod of the platform does.
 func Job(in JobInput) *batchv1.Job {
-	return job(in, JobName(in.ID), in.ID, pod(in))
+	return job(in, platform.Namespace(in.Platform), JobName(in.ID), in.ID, pod(in))
 }
 
 // VerifyJob is the Job of run in.ID that reads backup (an earlier one)
@@ -79,10 +79,10 @@ func VerifyJob(in JobInput, backup string) *batchv1.Job {
 		"--platform", in.Platform.Name, "--backup-id", backup, "--verify-backup")
 	spec := podSpec(in, args, []corev1.VolumeMount{{Name: "target", MountPath: targetMount, ReadOnly: true}},
 		[]corev1.Volume{secretVolume("target", TargetSecretName)})
-	return job(in, VerifyJobName(in.ID), backup, spec)
+	return job(in, platform.Namespace(in.Platform), VerifyJobName(in.ID), backup, spec)
 }
 
-func job(in JobInput, name, backupID string, spec corev1.PodSpec) *batchv1.Job {
+func job(in JobInput, namespace, name, backupID string, spec corev1.PodSpec) *batchv1.Job {
 	p := in.Platform
 	labels := platform.Labels(p, platform.ComponentBackup)
 	labels[LabelBackupID] = backupID
@@ -93,7 +93,7 @@ func job(in JobInput, name, backupID string, spec corev1.PodSpec) *batchv1.Job {
 	return &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        name,
-			Namespace:   platform.Namespace(p),
+			Namespace:   namespace,
 			Labels:      labels,
 			Annotations: annotations,
 			// The Job holds no data: it goes with its platform.
@@ -105,7 +105,7 @@ func job(in JobInput, name, backupID string, spec corev1.PodSpec) *batchv1.Job {
 			TTLSecondsAfterFinished: ptr.To[int32](7 * 24 * 3600),
 			PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{
 				{Action: batchv1.PodFailurePolicyActionFailJob, OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{
-					ContainerName: ptr.To(container), Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: submission.FinalExitCodes}},
+					ContainerName: ptr.To(spec.Containers[0].Name), Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: submission.FinalExitCodes}},
 				{Action: batchv1.PodFailurePolicyActionIgnore, OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{
 					{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue}}},
 			}},

@@ -182,9 +182,11 @@ func CollectionOf(f Facts) Figure {
 }
 
 // PreservationOf: platforms that retain their data when deleted; entries
-// with a persistent identifier; and, of the platforms that record them,
-// those whose latest verified backup is at most BackupMaxAge old and whose
-// latest restore drill is at most RestoreDrillMaxAge old.
+// with a persistent identifier; of the platforms that record a verified
+// backup, those whose latest is at most BackupMaxAge old; and of the
+// platforms that record a verified backup or a restore drill that passed
+// (a platform that backs up and never drilled counts against it), those
+// whose latest drill that passed is at most RestoreDrillMaxAge old.
 func PreservationOf(f Facts) Figure {
 	retained, identified := Term{Key: TermRetained}, Term{Key: TermIdentified}
 	backup, drill := Term{Key: TermBackupVerified}, Term{Key: TermRestoreDrilled}
@@ -193,8 +195,8 @@ func PreservationOf(f Facts) Figure {
 		if p.LastVerifiedBackup != nil {
 			count(&backup, within(*p.LastVerifiedBackup, f.Now, BackupMaxAge))
 		}
-		if p.LastRestoreDrill != nil {
-			count(&drill, within(*p.LastRestoreDrill, f.Now, RestoreDrillMaxAge))
+		if p.LastVerifiedBackup != nil || p.LastRestoreDrill != nil {
+			count(&drill, p.LastRestoreDrill != nil && within(*p.LastRestoreDrill, f.Now, RestoreDrillMaxAge))
 		}
 	}
 	for _, e := range f.Entries {

@@ -69,12 +69,16 @@ func TestPreservationCountsRetentionIdentifiersAndRecordedBackups(t *testing.T) 
 				Entries: []Entry{{Identified: true}, {}, {}, {}}},
 			// (1/2 + 1/4) / 2 = 37.5
 			"37 retained=1/2 identified=1/4 backupVerified=0/0 restoreDrilled=0/0"},
-		{"recorded backups: one fresh, one too old; a drill within the year",
+		{"recorded backups: one fresh, one too old; a drill within the year, and a platform that never drilled",
 			Facts{Platforms: []Platform{
 				{Name: "a", Retention: scidatav1.RetentionRetain, LastVerifiedBackup: at(-6 * day), LastRestoreDrill: at(-300 * day)},
 				{Name: "b", Retention: scidatav1.RetentionRetain, LastVerifiedBackup: at(-8 * day)}}},
-			// (2/2 + 1/2 + 1/1) / 3 = 83.3
-			"83 retained=2/2 identified=0/0 backupVerified=1/2 restoreDrilled=1/1"},
+			// (2/2 + 1/2 + 1/2) / 3 = 66.7, floored
+			"66 retained=2/2 identified=0/0 backupVerified=1/2 restoreDrilled=1/2"},
+		{"a drill that passed, its backups since gone corrupt",
+			Facts{Platforms: []Platform{{Name: "a", Retention: scidatav1.RetentionRetain, LastRestoreDrill: at(-30 * day)}}},
+			// (1/1 + 1/1) / 2
+			"100 retained=1/1 identified=0/0 backupVerified=0/0 restoreDrilled=1/1"},
 		{"a drill older than a year, a backup dated in the future",
 			Facts{Platforms: []Platform{{Name: "a", Retention: scidatav1.RetentionRetain, LastVerifiedBackup: at(time.Hour), LastRestoreDrill: at(-366 * day)}}},
 			"33 retained=1/1 identified=0/0 backupVerified=0/1 restoreDrilled=0/1"},

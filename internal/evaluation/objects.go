@@ -88,9 +88,9 @@ func RequestFacts(r *scidatav1.AccessRequest, department string) Request {
 	return f
 }
 
-// PlatformFacts reads a DataPlatform's facts. The latest verified backup
-// and restore drill are not read here: the platform does not record them
-// yet, and a figure never counts what was not observed.
+// PlatformFacts reads a DataPlatform's facts: its retention, the newest
+// backup still Verified and the latest restore drill that passed, each as
+// its status records it.
 func PlatformFacts(p *scidatav1.DataPlatform) Platform {
 	retention := p.Spec.Storage.Retention
 	if retention == "" {
@@ -99,6 +99,9 @@ func PlatformFacts(p *scidatav1.DataPlatform) Platform {
 	f := Platform{Name: p.Name, Department: p.Spec.Department.Code, Retention: retention,
 		MaxClassification: platform.MaxClassification(p)}
 	f.LastVerifiedBackup = lastVerifiedBackup(p.Status.Backup)
+	if st := p.Status.Backup; st != nil && st.LastSuccessfulRestoreDrill != nil {
+		f.LastRestoreDrill = timeOf(st.LastSuccessfulRestoreDrill.Time)
+	}
 	return f
 }
 

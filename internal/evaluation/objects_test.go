@@ -76,3 +76,20 @@ func TestPlatformFactsReadTheNewestVerifiedBackup(t *testing.T) {
 		t.Errorf("LastVerifiedBackup %v with no Verified backup, want none", got)
 	}
 }
+
+// The latest restore drill counted is the latest that passed, as the
+// platform records it, whatever the latest drill's own state.
+func TestPlatformFactsReadTheLatestSuccessfulRestoreDrill(t *testing.T) {
+	passed := &metav1.Time{Time: time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC)}
+	p := &scidatav1.DataPlatform{ObjectMeta: metav1.ObjectMeta{Name: "water"}, Status: scidatav1.DataPlatformStatus{Backup: &scidatav1.BackupStatus{
+		LastRestoreDrill:           &scidatav1.RestoreDrill{ID: "b", BackupID: "x", State: scidatav1.BackupFailed},
+		LastSuccessfulRestoreDrill: passed,
+	}}}
+	if got := PlatformFacts(p).LastRestoreDrill; got == nil || !got.Equal(passed.Time) {
+		t.Errorf("LastRestoreDrill %v, want %v", got, passed.Time)
+	}
+	p.Status.Backup.LastSuccessfulRestoreDrill = nil
+	if got := PlatformFacts(p).LastRestoreDrill; got != nil {
+		t.Errorf("LastRestoreDrill %v with no drill that passed, want none", got)
+	}
+}

@@ -59,6 +59,9 @@ type WorkerPod struct {
 	Resources        corev1.ResourceRequirements
 	Mounts           []corev1.VolumeMount
 	Volumes          []corev1.Volume
+	// Sidecars run beside the command (init containers that keep running,
+	// stopped once it has ended), such as a restore drill's temporary store.
+	Sidecars []corev1.Container
 }
 
 // TransferResources are what a worker that moves and hashes objects asks
@@ -87,7 +90,8 @@ func (w WorkerPod) Spec() corev1.PodSpec {
 			TerminationMessagePolicy: corev1.TerminationMessageReadFile,
 			VolumeMounts:             w.Mounts,
 		}},
-		Volumes: w.Volumes,
+		InitContainers: w.Sidecars,
+		Volumes:        w.Volumes,
 	}
 }
 

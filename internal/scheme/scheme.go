@@ -49,14 +49,14 @@ func CacheOptions(dns types.NamespacedName, operatorNamespace string) cache.Opti
 	if err != nil {
 		panic(err) // both names are validated DNS names
 	}
-	jobs, err := labels.Parse(fmt.Sprintf("%s in (%s,%s,%s)", scidatav1.LabelComponent, platform.ComponentSync, platform.ComponentBackup, access.ComponentGrantCheck))
+	jobs, err := labels.Parse(fmt.Sprintf("%s in (%s,%s,%s,%s)", scidatav1.LabelComponent, platform.ComponentSync, platform.ComponentBackup, platform.ComponentRestoreDrill, access.ComponentGrantCheck))
 	if err != nil {
 		panic(err) // constant label values
 	}
 	// Pods: the sync, backup and grant-check Jobs' (their outcome) and the
 	// object stores' (why a store is not ready), never every pod of the
 	// cluster.
-	pods, err := labels.Parse(fmt.Sprintf("%s in (%s,%s,%s,%s)", scidatav1.LabelComponent, platform.ComponentSync, platform.ComponentBackup, access.ComponentGrantCheck, platform.ComponentObjectStore))
+	pods, err := labels.Parse(fmt.Sprintf("%s in (%s,%s,%s,%s,%s)", scidatav1.LabelComponent, platform.ComponentSync, platform.ComponentBackup, platform.ComponentRestoreDrill, access.ComponentGrantCheck, platform.ComponentObjectStore))
 	if err != nil {
 		panic(err) // constant label values
 	}
@@ -71,8 +71,8 @@ func CacheOptions(dns types.NamespacedName, operatorNamespace string) cache.Opti
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&scidatav1.CatalogEntry{}: {Transform: strip},
 		&scidatav1.Submission{}:   {Transform: strip},
-		// Only the sync and backup Jobs and the grant checks, never every Job of the
-		// cluster.
+		// Only the sync, backup and restore drill Jobs and the grant checks,
+		// never every Job of the cluster.
 		&batchv1.Job{}:                  {Label: jobs},
 		&corev1.Pod{}:                   {Label: pods, Transform: strip},
 		&corev1.Secret{}:                {Namespaces: secrets},

@@ -112,43 +112,7 @@ func RunSyncJob(t testing.TB, c client.Reader, job *batchv1.Job) (syncer.Result,
 	ctx := context.Background()
 	pod := job.Spec.Template.Spec
 	ctr := pod.Containers[0]
-	volumes := map[string]corev1.Volume{}
-	for _, v := range pod.Volumes {
-		volumes[v.Name] = v
-	}
-	dir := t.TempDir()
-	mounts := map[string]string{}
-	for _, m := range ctr.VolumeMounts {
-		at := filepath.Join(dir, m.Name)
-		if err := os.MkdirAll(at, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		data := map[string][]byte{}
-		switch v := volumes[m.Name]; {
-		case v.Secret != nil:
-			var sec corev1.Secret
-			if err := c.Get(ctx, types.NamespacedName{Namespace: job.Namespace, Name: v.Secret.SecretName}, &sec); err != nil {
-				t.Fatalf("volume %s: %v", m.Name, err)
-			}
-			data = sec.Data
-		case v.ConfigMap != nil:
-			var cm corev1.ConfigMap
-			if err := c.Get(ctx, types.NamespacedName{Namespace: job.Namespace, Name: v.ConfigMap.Name}, &cm); err != nil {
-				t.Fatalf("volume %s: %v", m.Name, err)
-			}
-			for k, s := range cm.Data {
-				data[k] = []byte(s)
-			}
-		default:
-			t.Fatalf("volume %s is neither a Secret nor a ConfigMap", m.Name)
-		}
-		for k, b := range data {
-			if err := os.WriteFile(filepath.Join(at, k), b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-		mounts[m.MountPath] = at
-	}
+	mounts := mountVolumes(t, c, job.Namespace, pod.Volumes, ctr.VolumeMounts)
 	args := append([]string(nil), ctr.Args[1:]...)
 	for i, a := range args {
 		for path, at := range mounts {
@@ -173,6 +137,53 @@ func RunSyncJob(t testing.TB, c client.Reader, job *batchv1.Job) (syncer.Result,
 		return syncer.Result{}, fmt.Errorf("the Job's arguments: %w", err)
 	}
 	return syncer.Run(ctx, cfg, slog.New(slog.DiscardHandler))
+}
+
+// mountVolumes writes what each of a container's mounts shows (a Secret's
+// or ConfigMap's keys as files, an empty directory) into a directory of
+// the test, and returns each mount path's directory.
+func mountVolumes(t testing.TB, c client.Reader, namespace string, podVolumes []corev1.Volume, ctrMounts []corev1.VolumeMount) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	volumes := map[string]corev1.Volume{}
+	for _, v := range podVolumes {
+		volumes[v.Name] = v
+	}
+	dir := t.TempDir()
+	mounts := map[string]string{}
+	for _, m := range ctrMounts {
+		at := filepath.Join(dir, m.Name)
+		if err := os.MkdirAll(at, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		data := map[string][]byte{}
+		switch v := volumes[m.Name]; {
+		case v.Secret != nil:
+			var sec corev1.Secret
+			if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: v.Secret.SecretName}, &sec); err != nil {
+				t.Fatalf("volume %s: %v", m.Name, err)
+			}
+			data = sec.Data
+		case v.ConfigMap != nil:
+			var cm corev1.ConfigMap
+			if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: v.ConfigMap.Name}, &cm); err != nil {
+				t.Fatalf("volume %s: %v", m.Name, err)
+			}
+			for k, s := range cm.Data {
+				data[k] = []byte(s)
+			}
+		case v.EmptyDir != nil:
+		default:
+			t.Fatalf("volume %s is neither a Secret, a ConfigMap nor an emptyDir", m.Name)
+		}
+		for k, b := range data {
+			if err := os.WriteFile(filepath.Join(at, k), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mounts[m.MountPath] = at
+	}
+	return mounts
 }
 
 // CompleteJob does what the Job controller and the kubelet do on a real

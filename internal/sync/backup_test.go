@@ -3,8 +3,12 @@ package sync_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/minio/minio-go/v7"
 
 	"github.com/scidata-io/scidata-operator/internal/receipt"
 	"github.com/scidata-io/scidata-operator/internal/s3test"
@@ -113,4 +117,81 @@ func TestVerifyingABackupDetectsOneChangedByte(t *testing.T) {
 			t.Errorf("the error does not name %s: %v", key, err)
 		}
 	})
+}
+
+// restoreConfig restores backup id of "water-resources" from the Center's
+// server (the target holding it, read with the upload account that wrote
+// it) into bucket of the department's server, with its root account, as
+// the restore drill's temporary store is written.
+func (c *city) restoreConfig(t testing.TB, id, bucket string) syncer.Config {
+	cfg := c.config(t)
+	cfg.Source, cfg.Dest = cfg.Dest, syncer.Store{Endpoint: "https://" + c.dept.Endpoint, Bucket: bucket,
+		AccessKey: s3test.RootAccess, SecretKey: s3test.RootSecret}
+	cfg.SourcePrefix, cfg.Department, cfg.Entry, cfg.ContentVersion = "", "", "", ""
+	cfg.Platform, cfg.BackupID, cfg.Restore = "water-resources", id, true
+	return cfg
+}
+
+// A restore puts every object of a backup back at the key it had, in a
+// bucket it makes, and reads each back against the manifest; one changed
+// byte in the backup fails the restore with ExitDestinationCorrupt,
+// naming the object.
+func TestARestoreBringsEveryObjectBackAndDetectsOneChangedByte(t *testing.T) {
+	onEngines(t, func(t *testing.T, e s3test.Engine) {
+		c := newCity(t, e)
+		objs := c.seed(t, "rainfall", 5, 30_000)
+		const id = "20261201t170000z"
+		res, err := syncer.Run(context.Background(), c.backupConfig(t, id), nil)
+		if err != nil {
+			t.Fatalf("backup: %v", err)
+		}
+		bucket := fmt.Sprintf("restored-%d", buckets.Add(1))
+		got, err := syncer.Run(context.Background(), c.restoreConfig(t, id, bucket), nil)
+		if err != nil {
+			t.Fatalf("restore: %v", err)
+		}
+		if got.ManifestDigest != res.ManifestDigest || got.Objects != int64(len(objs)) || got.Copied != int64(len(objs)) || got.Bytes != res.Bytes {
+			t.Errorf("restore result %+v, backup %+v", got, res)
+		}
+		for rel, want := range objs {
+			if b := getObject(t, c.dept, bucket, "rainfall/"+rel); !bytes.Equal(b, want) {
+				t.Errorf("rainfall/%s differs after the restore", rel)
+			}
+		}
+		again, err := syncer.Run(context.Background(), c.restoreConfig(t, id, bucket), nil)
+		if err != nil || again.Copied != 0 {
+			t.Errorf("restoring again over a complete copy copied %d objects (%v); it should only verify", again.Copied, err)
+		}
+
+		var rel string
+		for r, b := range objs {
+			if len(b) > 0 {
+				rel = r
+				break
+			}
+		}
+		key := "water-resources/" + id + "/rainfall/" + rel
+		b := c.get(t, key)
+		b[len(b)/2] ^= 1
+		c.center.Put(t, c.dst, key, b)
+		_, err = syncer.Run(context.Background(), c.restoreConfig(t, id, fmt.Sprintf("restored-%d", buckets.Add(1))), nil)
+		wantCode(t, err, syncer.ExitDestinationCorrupt)
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("the error does not name %s: %v", key, err)
+		}
+	})
+}
+
+func getObject(t testing.TB, s *s3test.Server, bucket, key string) []byte {
+	t.Helper()
+	obj, err := s.Root().GetObject(context.Background(), bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = obj.Close() }()
+	b, err := io.ReadAll(obj)
+	if err != nil {
+		t.Fatalf("get %s/%s: %v", bucket, key, err)
+	}
+	return b
 }

@@ -60,6 +60,11 @@ type Config struct {
 	// Dest and checks every object against its manifest; nothing is
 	// copied or written, and Source is not used.
 	VerifyOnly bool
+	// Restore, with BackupID and Platform, copies that backup from Source
+	// (the target holding it) into Dest's bucket, each object at the key it
+	// had in the platform's store, and reads every one back against the
+	// manifest (a restore drill, or a restore after a loss).
+	Restore bool
 
 	// Classification of the data and the Center's clearance.
 	Classification scidatav1.ClassificationLevel

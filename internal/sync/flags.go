@@ -30,6 +30,7 @@ type Flags struct {
 	version          string
 	backupID         string
 	verifyOnly       bool
+	restore          bool
 	platform         string
 	class            string
 	centerClass      string
@@ -54,6 +55,7 @@ func (o *Flags) Bind(f *pflag.FlagSet) {
 	f.StringVar(&o.version, "content-version", "", "the entry's content version: the third segment")
 	f.StringVar(&o.backupID, "backup-id", "", "make a backup of --platform's bucket under <platform>/<backup-id>/ in the destination, instead of a submission")
 	f.BoolVar(&o.verifyOnly, "verify-backup", false, "with --platform and --backup-id: read that backup back from the destination and check every object against its manifest; copy nothing")
+	f.BoolVar(&o.restore, "restore-backup", false, "with --platform and --backup-id: copy that backup from the source (the target holding it) into the destination bucket at the keys the platform's store had, then read every object back against its manifest")
 	f.StringVar(&o.platform, "platform", "", "with --backup-id: the DataPlatform backed up, the first segment of the destination")
 	f.StringVar(&o.class, "classification", "", "classification level of the data (empty: Public)")
 	f.StringVar(&o.centerClass, "center-max-classification", "", "highest level the Center may hold (empty: no limit)")
@@ -92,7 +94,7 @@ func FlagsFromEnv(f *pflag.FlagSet) error {
 // from their files. A file that cannot be read is a usage error.
 func (o *Flags) Config() (Config, error) {
 	cfg := Config{Source: o.src, Dest: o.dst, SourcePrefix: o.prefix,
-		Department: o.department, Entry: o.entry, ContentVersion: o.version, BackupID: o.backupID, Platform: o.platform, VerifyOnly: o.verifyOnly,
+		Department: o.department, Entry: o.entry, ContentVersion: o.version, BackupID: o.backupID, Platform: o.platform, VerifyOnly: o.verifyOnly, Restore: o.restore,
 		Classification: scidatav1.ClassificationLevel(o.class), CenterMax: scidatav1.ClassificationLevel(o.centerClass),
 		Parallel: o.parallel, ReachTimeout: o.reachTimeout}
 	var err error

