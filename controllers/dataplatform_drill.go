@@ -34,24 +34,38 @@ const drillRetry = 5 * time.Second
 // a drill at a firing of spec.backup.drillSchedule or a new value of
 // scidata.io/restore-drill-requested, restoring the newest verified backup.
 func (r *DataPlatformReconciler) reconcileDrill(ctx context.Context, s *platformScope, target store.Store, cr store.Credentials) error {
-	if err := r.followDrill(ctx, s); err != nil {
-		return err
-	}
-	d := s.dp.Status.Backup.LastRestoreDrill
-	if d != nil && d.State == scidatav1.BackupRunning {
-		return nil
-	}
 	ns, err := r.drillNamespace(ctx, s.dp)
 	if err != nil {
 		return err
 	}
-	if ns != nil && platform.IsDrillNamespaceOf(ns, s.dp) {
-		// The drill ended (or a pass that started one lost its record):
-		// the scratch namespace goes, with everything in it.
-		if ns.DeletionTimestamp == nil {
-			if err := r.Delete(ctx, ns, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
-				return fmt.Errorf("remove scratch namespace %s: %w", ns.Name, err)
-			}
+	ours := ns != nil && platform.IsDrillNamespaceOf(ns, s.dp)
+	if ours {
+		// What runs is read from the Job, not from the status alone: a
+		// status read from the cache just after a drill started, or a pass
+		// whose status write was lost, must neither remove the namespace
+		// of a drill that runs nor forget it.
+		job, err := r.drillJob(ctx, s.dp)
+		if err != nil {
+			return err
+		}
+		d := s.dp.Status.Backup.LastRestoreDrill
+		if job != nil && (d == nil || d.ID != job.Labels[backup.LabelDrillID] || (d.State != scidatav1.BackupRunning && !jobFinished(job))) {
+			started := job.CreationTimestamp
+			s.dp.Status.Backup.LastRestoreDrill = &scidatav1.RestoreDrill{ID: job.Labels[backup.LabelDrillID], BackupID: job.Labels[backup.LabelBackupID],
+				State: scidatav1.BackupRunning, Namespace: ptr.To(ns.Name), StartedAt: &started}
+		}
+	}
+	if err := r.followDrill(ctx, s); err != nil {
+		return err
+	}
+	if d := s.dp.Status.Backup.LastRestoreDrill; d != nil && d.State == scidatav1.BackupRunning {
+		return nil
+	}
+	if ours && ns.DeletionTimestamp == nil {
+		// The drill ended and is recorded: the scratch namespace goes,
+		// with everything in it.
+		if err := r.Delete(ctx, ns, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("remove scratch namespace %s: %w", ns.Name, err)
 		}
 	}
 	return r.scheduleDrill(ctx, s, target, cr, ns)
@@ -128,11 +142,17 @@ func (r *DataPlatformReconciler) scheduleDrill(ctx context.Context, s *platformS
 			"no restore drill can run: the platform has no verified backup yet; one runs at spec.backup.schedule's next firing, or now with the %s annotation", scidatav1.AnnotationBackupRequested)
 		return nil
 	}
-	at := s.now
-	if !fire.IsZero() && !requested {
-		at = fire
+	// A drill's id is when it starts (a firing's drill may start late,
+	// after its namespace was removed).
+	id := backup.ID(s.now)
+	if d := st.LastRestoreDrill; d != nil && id <= d.ID {
+		// Ids are seconds: a second drill within the second of the last
+		// waits for the next, so that no two drills share an id.
+		if next := s.now.Truncate(time.Second).Add(time.Second); s.requeueAt.IsZero() || next.Before(s.requeueAt) {
+			s.requeueAt = next
+		}
+		return nil
 	}
-	id := backup.ID(at)
 	if err := r.startDrill(ctx, s, target, cr, id, prev); err != nil {
 		return err
 	}
@@ -277,6 +297,10 @@ func (r *DataPlatformReconciler) followDrill(ctx context.Context, s *platformSco
 
 // jobFailure is the worker's reason, or the Job's own when its pod never
 // got to say (a deadline passed, an image could not be pulled).
+func jobFinished(job *batchv1.Job) bool {
+	return jobCondition(job, batchv1.JobComplete) || jobCondition(job, batchv1.JobFailed)
+}
+
 func jobFailure(job *batchv1.Job, sum syncer.Summary) string {
 	if sum.ExitCode == 0 && sum.Error == "" {
 		for _, c := range job.Status.Conditions {
@@ -289,14 +313,19 @@ func jobFailure(job *batchv1.Job, sum syncer.Summary) string {
 }
 
 // drillJob is the Job of the platform's scratch namespace, nil when it is
-// gone.
+// gone. It is read from the apiserver, not the cache: whether the scratch
+// namespace is removed is decided on it, and a cache that still holds the
+// previous drill's Job, or not yet the new one, would remove a running
+// drill's namespace. (Only while a scratch namespace exists: one read per
+// pass during a drill.)
 func (r *DataPlatformReconciler) drillJob(ctx context.Context, dp *scidatav1.DataPlatform) (*batchv1.Job, error) {
 	key := types.NamespacedName{Namespace: platform.DrillNamespace(dp), Name: backup.DrillJobName}
 	var job batchv1.Job
-	err := r.Get(ctx, key, &job)
-	if apierrors.IsNotFound(err) && r.APIReader != nil {
-		err = r.APIReader.Get(ctx, key, &job)
+	var reader client.Reader = r.Client
+	if r.APIReader != nil {
+		reader = r.APIReader
 	}
+	err := reader.Get(ctx, key, &job)
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}

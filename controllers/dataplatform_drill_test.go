@@ -63,9 +63,9 @@ func drillJobOf(t *testing.T, dp *scidatav1.DataPlatform) *batchv1.Job {
 	return &job
 }
 
-// finalizeNamespace does what the namespace controller does once a
-// namespace's content is gone (envtest runs none): it empties its
-// finalizers, and the apiserver removes it.
+// finalizeNamespace does what the namespace controller does with a
+// namespace being deleted (envtest runs none): it deletes what the drill
+// put in it, empties its finalizers, and the apiserver removes it.
 func finalizeNamespace(t *testing.T, name string) {
 	t.Helper()
 	ctx := context.Background()
@@ -79,6 +79,11 @@ func finalizeNamespace(t *testing.T, name string) {
 		}
 		return nil
 	})
+	for _, kind := range []client.Object{&batchv1.Job{}, &corev1.Pod{}, &corev1.Secret{}, &networkingv1.NetworkPolicy{}} {
+		if err := env.Client.DeleteAllOf(ctx, kind, client.InNamespace(name), client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ns.Spec.Finalizers = nil
 	if err := env.Client.SubResource("finalize").Update(ctx, &ns); err != nil {
 		t.Fatal(err)

@@ -21,8 +21,22 @@ import (
 // the Go runtime's metrics).
 type scrape map[string]*dto.MetricFamily
 
+// readMetrics scrapes url, trying three times: a manager that has just
+// started relisting ten thousand objects on two busy cores can take longer
+// than one scrape's timeout to answer.
 func readMetrics(ctx context.Context, url string) (scrape, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	var err error
+	for range 3 {
+		var s scrape
+		if s, err = readMetricsOnce(ctx, url); err == nil || ctx.Err() != nil {
+			return s, err
+		}
+	}
+	return nil, err
+}
+
+func readMetricsOnce(ctx context.Context, url string) (scrape, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
