@@ -83,4 +83,3 @@ func DrillStore(t testing.TB, c client.Reader, job *batchv1.Job) {
 	local.Store(from, fmt.Sprintf("localhost:%d", port))
 	t.Cleanup(func() { local.Delete(from) })
 }
-
