@@ -8,11 +8,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -274,4 +276,47 @@ func TestARestoreDrillRestoresIntoAScratchNamespaceVerifiesAndRemovesIt(t *testi
 	if d := getPlatform(t, dp.Name).Status.Backup.LastRestoreDrill; d.State == scidatav1.BackupRunning {
 		t.Errorf("a drill runs in someone else's namespace: %+v", d)
 	}
+}
+
+// spec.backup.drillSchedule starts a drill at its firing (recorded in
+// lastDrillScheduled); one that does not parse is BackupHealthy False with
+// InvalidSchedule naming the field, and mended by a valid one.
+func TestADrillScheduleStartsDrillsAndAnInvalidOneIsReported(t *testing.T) {
+	_, target := backupTarget(t)
+	dp := readyDepartment(t, "gravel-works", func(p *scidatav1.DataPlatform) {
+		p.Spec.Backup = &scidatav1.PlatformBackup{Schedule: "0 3 1 1 *", DrillSchedule: ptr.To("not a schedule"), Target: target}
+	})
+	deleteAtEnd(t, dp)
+	departmentData(t, dp, map[string]string{"gravel/a.csv": "pit,tonnes\n1,5\n"})
+	live := waitBackupHealth(t, dp.Name, "False", scidatav1.ReasonInvalidSchedule)
+	if c := meta.FindStatusCondition(live.Status.Conditions, scidatav1.ConditionBackupHealthy); !strings.Contains(c.Message, "spec.backup.drillSchedule") {
+		t.Errorf("InvalidSchedule does not name the field: %s", c.Message)
+	}
+
+	annotatePlatform(t, dp.Name, scidatav1.AnnotationBackupRequested, "backup-1")
+	var id string
+	eventually(t, "the requested backup", func() error {
+		st := getPlatform(t, dp.Name).Status.Backup
+		if st == nil || len(st.Backups) == 0 {
+			return fmt.Errorf("status.backup %+v", st)
+		}
+		id = st.Backups[0].ID
+		return nil
+	})
+	runBackup(t, waitBackupJob(t, dp, id))
+
+	// The schedule fires daily at the minute it is set, on the real clock.
+	fired := time.Now().UTC().Truncate(time.Minute)
+	live = getPlatform(t, dp.Name)
+	patch := client.MergeFrom(live.DeepCopy())
+	live.Spec.Backup.DrillSchedule = ptr.To(fmt.Sprintf("%d %d * * *", fired.Minute(), fired.Hour()))
+	if err := env.Client.Patch(context.Background(), live, patch); err != nil {
+		t.Fatal(err)
+	}
+	d := waitDrill(t, dp.Name, "", scidatav1.BackupRunning)
+	st := getPlatform(t, dp.Name).Status.Backup
+	if d.BackupID != id || st.LastDrillScheduled == nil || !st.LastDrillScheduled.Time.Equal(fired) || st.LastDrillRequest != nil {
+		t.Errorf("the scheduled drill %+v, lastDrillScheduled %v, lastDrillRequest %v", d, st.LastDrillScheduled, st.LastDrillRequest)
+	}
+	waitBackupHealth(t, dp.Name, "True", scidatav1.ReasonBackupVerified)
 }

@@ -134,6 +134,17 @@ func invalidRows() []row {
 		},
 			// A rule on the object root has no field path (the apiserver says "<nil>"); its message names metadata.name.
 			field: "<nil>", message: "metadata.name must be a DNS label of at most 55 characters"},
+		{name: "a platform name in the restore drills' namespace space", create: func(string) client.Object {
+			p := department("drill-50a5d099ed2d")
+			p.Spec.Department.Code = "drill-50a5d099ed2d"
+			return p
+		},
+			field: "<nil>", message: `names starting with "drill-" are reserved`},
+		{name: "an empty drill schedule", create: dp(func(p *scidatav1.DataPlatform) {
+			p.Spec.Backup = backup(scidatav1.ClassificationInternal)
+			p.Spec.Backup.DrillSchedule = ptr.To("")
+		}),
+			field: "spec.backup.drillSchedule", message: "should be at least 1 chars long"},
 		{name: "an unknown role", create: dp(func(p *scidatav1.DataPlatform) { p.Spec.Role = "Hub" }),
 			field: "spec.role", message: `supported values: "Center", "Department"`},
 		{name: "the role cannot change", create: dp(func(*scidatav1.DataPlatform) {}), update: onDP(func(p *scidatav1.DataPlatform) { p.Spec.Role = scidatav1.RoleCenter }),
