@@ -253,7 +253,8 @@ func (plan *floorPlan) addCity(ct *city, full map[string]string) error {
 }
 
 // addCreated adds what the manager created: namespaces and cluster-scoped
-// objects in the first wave, the rest in the second. It returns the
+// objects in the first wave, RoleBindings in the third, the rest in the
+// second. It returns the
 // objects it listed, by resource.
 func (plan *floorPlan) addCreated(ctx context.Context, admin dynamic.Interface, run *writeCounts, full map[string]string) (map[resourceRef]map[string]*unstructured.Unstructured, error) {
 	refs := make([]resourceRef, 0, len(run.Created))
@@ -274,8 +275,14 @@ func (plan *floorPlan) addCreated(ctx context.Context, admin dynamic.Interface, 
 				continue // gone since (an Event past its TTL): nothing to copy
 			}
 			wave := 1
-			if k.Namespace == "" {
+			switch {
+			case k.Namespace == "":
 				wave = 0
+			case r.Group == "rbac.authorization.k8s.io" && r.Resource == "rolebindings":
+				// The apiserver refuses a binding to a Role that is not
+				// there yet (its escalation check reads the Role): the
+				// bindings follow the Roles, with the changes.
+				wave = 2
 			}
 			plan.add(wave, createWrite(r.String()+" create", true, r, copyFor(o, full)))
 		}
