@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -295,6 +296,9 @@ func (r *SubmissionReconciler) storeReceipt(ctx context.Context, s *scidatav1.Su
 	if err != nil {
 		return fmt.Errorf("open the Center's store: %w", err)
 	}
+	if err := r.storeKeySet(ctx, store); err != nil {
+		return err
+	}
 	b, err := json.MarshalIndent(s.Status.Receipt, "", "  ")
 	if err != nil {
 		return err
@@ -329,6 +333,32 @@ func (r *SubmissionReconciler) signingKey(ctx context.Context) (ed25519.PrivateK
 		return nil, err
 	}
 	return priv, r.publishKey(ctx, priv.Public().(ed25519.PublicKey))
+}
+
+// storeKeySet keeps a copy of the receipt key set in the Center's store,
+// at centerstore.KeySetKey beside the receipts it verifies, before a
+// receipt is stored: the Center's backups (and their restore drills) carry
+// the key set with the receipts, so a restored copy verifies offline even
+// when the cluster's ConfigMap is lost. It is written only when it differs.
+func (r *SubmissionReconciler) storeKeySet(ctx context.Context, store centerstore.Store) error {
+	var cm corev1.ConfigMap
+	key := types.NamespacedName{Namespace: platform.CenterNamespace, Name: platform.ReceiptKeysConfigMap}
+	err := r.Get(ctx, key, &cm)
+	if apierrors.IsNotFound(err) && r.APIReader != nil {
+		// Made a moment ago, with the signing key: not cached yet.
+		err = r.APIReader.Get(ctx, key, &cm)
+	}
+	if err != nil {
+		return fmt.Errorf("get the key set: %w", err)
+	}
+	want := []byte(cm.Data[receipt.KeySetField])
+	if have, err := store.Get(ctx, centerstore.KeySetKey); err == nil && bytes.Equal(have, want) {
+		return nil
+	}
+	if err := store.Put(ctx, centerstore.KeySetKey, want); err != nil {
+		return fmt.Errorf("store the key set: %w", err)
+	}
+	return nil
 }
 
 // publishKey appends pub to the key set ConfigMap; keys are never removed.

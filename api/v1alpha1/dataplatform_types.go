@@ -556,6 +556,8 @@ type PlatformEndpoints struct {
 // +kubebuilder:printcolumn:name="Storage",type=string,JSONPath=`.spec.storage.size`
 // +kubebuilder:printcolumn:name="Paused",type=string,JSONPath=`.status.conditions[?(@.type=="ReconciliationPaused")].status`
 // +kubebuilder:printcolumn:name="Hibernated",type=string,JSONPath=`.status.conditions[?(@.type=="Hibernated")].status`
+// +kubebuilder:printcolumn:name="Backup",type=string,JSONPath=`.status.conditions[?(@.type=="BackupHealthy")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Drilled",type=date,JSONPath=`.status.backup.lastSuccessfulRestoreDrill`,priority=1
 // +kubebuilder:printcolumn:name="Max-Class",type=string,JSONPath=`.spec.maxClassification`,priority=1
 // +kubebuilder:printcolumn:name="Namespace",type=string,JSONPath=`.status.namespace`,priority=1
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1

@@ -23,6 +23,11 @@ type Store interface {
 	Put(ctx context.Context, key string, data []byte) error
 }
 
+// KeySetKey is where the Center's store keeps a copy of the receipt key
+// set (the receipt-keys ConfigMap's keys.json), at the top of its bucket,
+// where no department's prefix can be (a department code has no dot).
+const KeySetKey = "receipt-keys.json"
+
 // S3 is a Store on an S3 bucket.
 type S3 struct {
 	client *minio.Client

@@ -322,6 +322,21 @@ func AssertReceipted(t testing.TB, c client.Reader, sub *scidatav1.Submission, c
 	if err != nil {
 		t.Fatalf("the receipt does not verify: %v", err)
 	}
+	// The Center's store holds the key set too, so that a copy of its
+	// bucket (a backup, a restore) verifies its receipts by itself.
+	storedKeys, err := cs.Get(ctx, centerstore.KeySetKey)
+	if err != nil {
+		t.Fatalf("the Center's store holds no copy of the key set: %v", err)
+	}
+	storedSet, err := receipt.ParseKeySet(storedKeys)
+	if err != nil {
+		t.Fatalf("the Center's store's copy of the key set: %v", err)
+	}
+	if storedPub, err := storedSet.Lookup(rc.KeyID); err != nil {
+		t.Fatalf("the Center's store's copy of the key set lacks the receipt's key: %v", err)
+	} else if _, err := receipt.Verify(rc, receipt.KeyID(storedPub), storedPub); err != nil {
+		t.Fatalf("the receipt does not verify against the store's copy of the key set: %v", err)
+	}
 	dest := sub.Status.Transfer.Destination
 	manifest, err := cs.Get(ctx, dest+syncer.ManifestName)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,6 +168,24 @@ func restoreDrill(t *testing.T, k kube, b scidatav1.BackupRecord) {
 	})
 	if ptr.Deref(d.Objects, -1) != ptr.Deref(b.Objects, -2) || ptr.Deref(d.Bytes, -1) != ptr.Deref(b.Bytes, -2) {
 		t.Errorf("the drill restored %d objects, %d bytes; the backup holds %d, %d", ptr.Deref(d.Objects, 0), ptr.Deref(d.Bytes, 0), ptr.Deref(b.Objects, 0), ptr.Deref(b.Bytes, 0))
+	}
+	// kubectl get -o wide is the auditors' dashboard: the backup's health
+	// and when the latest drill passed.
+	out := k.run("get", "dataplatform", dept, "-o", "wide")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) == 2 {
+		// Every column before the last ones (the Ready message) is one word.
+		head, row := strings.Fields(lines[0]), strings.Fields(lines[1])
+		col := func(name string) string {
+			if i := slices.Index(head, name); i >= 0 && i < len(row) {
+				return row[i]
+			}
+			return ""
+		}
+		if col("BACKUP") != scidatav1.ReasonBackupVerified || col("DRILLED") == "" || col("DRILLED") == "<none>" {
+			t.Errorf("kubectl get -o wide after a drill shows BACKUP %q and DRILLED %q:\n%s", col("BACKUP"), col("DRILLED"), out)
+		}
+	} else {
+		t.Errorf("kubectl get -o wide:\n%s", out)
 	}
 	t.Logf("restore drill %s of backup %s verified %.1fs after it was asked for: %d objects, %d bytes restored and read back", d.ID, b.ID,
 		time.Since(started).Seconds(), ptr.Deref(d.Objects, 0), ptr.Deref(d.Bytes, 0))
