@@ -56,6 +56,23 @@ func waitDrill(t *testing.T, name, id string, state scidatav1.BackupState) *scid
 	return d
 }
 
+// requestBackup asks for a backup of a platform that has none yet and
+// returns its id, once the run is recorded.
+func requestBackup(t *testing.T, dp *scidatav1.DataPlatform, value string) string {
+	t.Helper()
+	annotatePlatform(t, dp.Name, scidatav1.AnnotationBackupRequested, value)
+	var id string
+	eventually(t, "the requested backup", func() error {
+		st := getPlatform(t, dp.Name).Status.Backup
+		if st == nil || len(st.Backups) == 0 {
+			return fmt.Errorf("status.backup %+v", st)
+		}
+		id = st.Backups[0].ID
+		return nil
+	})
+	return id
+}
+
 func drillJobOf(t *testing.T, dp *scidatav1.DataPlatform) *batchv1.Job {
 	t.Helper()
 	var job batchv1.Job
@@ -126,16 +143,7 @@ func TestARestoreDrillRestoresIntoAScratchNamespaceVerifiesAndRemovesIt(t *testi
 		t.Fatalf("a scratch namespace was made with no backup to restore: %v", err)
 	}
 
-	annotatePlatform(t, dp.Name, scidatav1.AnnotationBackupRequested, "backup-1")
-	var id string
-	eventually(t, "the requested backup", func() error {
-		st := getPlatform(t, dp.Name).Status.Backup
-		if st == nil || len(st.Backups) == 0 {
-			return fmt.Errorf("status.backup %+v", st)
-		}
-		id = st.Backups[0].ID
-		return nil
-	})
+	id := requestBackup(t, dp, "backup-1")
 	res := runBackup(t, waitBackupJob(t, dp, id))
 	waitBackupHealth(t, dp.Name, "True", scidatav1.ReasonBackupVerified)
 
@@ -293,16 +301,7 @@ func TestADrillScheduleStartsDrillsAndAnInvalidOneIsReported(t *testing.T) {
 		t.Errorf("InvalidSchedule does not name the field: %s", c.Message)
 	}
 
-	annotatePlatform(t, dp.Name, scidatav1.AnnotationBackupRequested, "backup-1")
-	var id string
-	eventually(t, "the requested backup", func() error {
-		st := getPlatform(t, dp.Name).Status.Backup
-		if st == nil || len(st.Backups) == 0 {
-			return fmt.Errorf("status.backup %+v", st)
-		}
-		id = st.Backups[0].ID
-		return nil
-	})
+	id := requestBackup(t, dp, "backup-1")
 	runBackup(t, waitBackupJob(t, dp, id))
 
 	// The schedule fires daily at the minute it is set, on the real clock.

@@ -226,19 +226,29 @@ func managedSecrets(t *testing.T, ns string) string {
 	return strings.Join(out, ",")
 }
 
+// pendingGrant makes two ready departments, <prefix>-owner and
+// <prefix>-user, a conditional entry of the owner and the user's request
+// for it, Pending.
+func pendingGrant(t *testing.T, prefix, entry string) (owner, user *scidatav1.DataPlatform, ar *scidatav1.AccessRequest) {
+	t.Helper()
+	owner = readyDepartment(t, prefix+"-owner", nil)
+	user = readyDepartment(t, prefix+"-user", nil)
+	ownerNS := platform.Namespace(owner)
+	e := conditionalEntry(ownerNS, entry)
+	e.Spec.ResponsibleDepartment.Code = owner.Spec.Department.Code
+	create(t, e)
+	ar = newAccessRequest(platform.Namespace(user), entry+"-while-asleep", ownerNS, entry)
+	create(t, ar)
+	waitAccess(t, ar, scidatav1.AccessPending)
+	return owner, user, ar
+}
+
 // Hibernation is not carried out while an access grant to the platform's
 // data is Active: the platform keeps serving, the Hibernated condition
 // names the grant, and the grant's end lets it hibernate by itself.
 func TestHibernationWaitsForActiveGrants(t *testing.T) {
-	owner := readyDepartment(t, "sleepy-owner", nil)
-	user := readyDepartment(t, "sleepy-user", nil)
-	ownerNS, userNS := platform.Namespace(owner), platform.Namespace(user)
-	e := conditionalEntry(ownerNS, "wells")
-	e.Spec.ResponsibleDepartment.Code = owner.Spec.Department.Code
-	create(t, e)
-	ar := newAccessRequest(userNS, "wells-while-asleep", ownerNS, "wells")
-	create(t, ar)
-	waitAccess(t, ar, scidatav1.AccessPending)
+	owner, user, ar := pendingGrant(t, "sleepy", "wells")
+	userNS := platform.Namespace(user)
 	live := activate(t, ar, nil)
 
 	setHibernation(t, owner, scidatav1.HibernationHibernated)
@@ -384,15 +394,8 @@ func TestAnExternalPlatformHibernatesItsPortalOnly(t *testing.T) {
 // Hibernated naming the owner; once the owner resumes, the grant is
 // checked and becomes Active by itself.
 func TestAGrantApprovedWhileItsOwnerHibernatesWaitsForItToResume(t *testing.T) {
-	owner := readyDepartment(t, "dozing-owner", nil)
-	user := readyDepartment(t, "dozing-user", nil)
-	ownerNS, userNS := platform.Namespace(owner), platform.Namespace(user)
-	e := conditionalEntry(ownerNS, "springs")
-	e.Spec.ResponsibleDepartment.Code = owner.Spec.Department.Code
-	create(t, e)
-	ar := newAccessRequest(userNS, "springs-while-asleep", ownerNS, "springs")
-	create(t, ar)
-	waitAccess(t, ar, scidatav1.AccessPending)
+	owner, user, ar := pendingGrant(t, "dozing", "springs")
+	userNS := platform.Namespace(user)
 	setHibernation(t, owner, scidatav1.HibernationHibernated)
 	// (envtest runs no StatefulSet controller: the store's replicas stay
 	// in status and the platform stays Hibernating; the spec is what holds

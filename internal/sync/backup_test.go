@@ -100,17 +100,7 @@ func TestVerifyingABackupDetectsOneChangedByte(t *testing.T) {
 		if err != nil || got.ManifestDigest != res.ManifestDigest || got.Objects != int64(len(objs)) {
 			t.Fatalf("an intact backup: %+v, %v", got, err)
 		}
-		var rel string
-		for r, b := range objs {
-			if len(b) > 0 {
-				rel = r
-				break
-			}
-		}
-		key := "water-resources/" + id + "/rainfall/" + rel
-		b := c.get(t, key)
-		b[len(b)/2] ^= 1
-		c.center.Put(t, c.dst, key, b)
+		key := c.changeAByteOfTheBackup(t, id, objs)
 		_, err = syncer.Run(context.Background(), verify, nil)
 		wantCode(t, err, syncer.ExitDestinationCorrupt)
 		if !strings.Contains(err.Error(), key) {
@@ -163,17 +153,7 @@ func TestARestoreBringsEveryObjectBackAndDetectsOneChangedByte(t *testing.T) {
 			t.Errorf("restoring again over a complete copy copied %d objects (%v); it should only verify", again.Copied, err)
 		}
 
-		var rel string
-		for r, b := range objs {
-			if len(b) > 0 {
-				rel = r
-				break
-			}
-		}
-		key := "water-resources/" + id + "/rainfall/" + rel
-		b := c.get(t, key)
-		b[len(b)/2] ^= 1
-		c.center.Put(t, c.dst, key, b)
+		key := c.changeAByteOfTheBackup(t, id, objs)
 		_, err = syncer.Run(context.Background(), c.restoreConfig(t, id, fmt.Sprintf("restored-%d", buckets.Add(1))), nil)
 		wantCode(t, err, syncer.ExitDestinationCorrupt)
 		if !strings.Contains(err.Error(), key) {
@@ -194,4 +174,22 @@ func getObject(t testing.TB, s *s3test.Server, bucket, key string) []byte {
 		t.Fatalf("get %s/%s: %v", bucket, key, err)
 	}
 	return b
+}
+
+// changeAByteOfTheBackup flips one bit in the middle of a non-empty object
+// of backup id in the Center's server, and returns its key.
+func (c *city) changeAByteOfTheBackup(t *testing.T, id string, objs map[string][]byte) string {
+	t.Helper()
+	var rel string
+	for r, b := range objs {
+		if len(b) > 0 {
+			rel = r
+			break
+		}
+	}
+	key := "water-resources/" + id + "/rainfall/" + rel
+	b := c.get(t, key)
+	b[len(b)/2] ^= 1
+	c.center.Put(t, c.dst, key, b)
+	return key
 }

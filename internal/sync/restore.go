@@ -10,7 +10,6 @@ import (
 	"github.com/minio/minio-go/v7"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/scidata-io/scidata-operator/internal/netwait"
 	"github.com/scidata-io/scidata-operator/internal/receipt"
 )
 
@@ -29,13 +28,7 @@ func restoreBackup(ctx context.Context, cfg *Config, log *slog.Logger) (Result, 
 		return Result{}, err
 	}
 	defer w.closeIdle()
-	if cfg.ReachTimeout > 0 {
-		for _, s := range []Store{cfg.Source, cfg.Dest} {
-			if err := netwait.Reachable(ctx, hostPort(s.Endpoint), cfg.ReachTimeout); err != nil {
-				w.log.Warn("store not reachable yet; trying anyway", "endpoint", s.Endpoint, "error", err.Error())
-			}
-		}
-	}
+	w.waitReachable(ctx)
 	prefix := BackupPrefix(cfg.Platform, cfg.BackupID)
 	b, err := readObject(ctx, w.src, cfg.Source.Bucket, prefix+ManifestName)
 	if err != nil {

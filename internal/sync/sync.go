@@ -73,13 +73,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
 		return Result{}, err
 	}
 	defer w.closeIdle()
-	if cfg.ReachTimeout > 0 {
-		for _, s := range []Store{cfg.Source, cfg.Dest} {
-			if err := netwait.Reachable(ctx, hostPort(s.Endpoint), cfg.ReachTimeout); err != nil {
-				w.log.Warn("store not reachable yet; trying anyway", "endpoint", s.Endpoint, "error", err.Error())
-			}
-		}
-	}
+	w.waitReachable(ctx)
 	existing, err := w.readManifest(ctx)
 	if err != nil {
 		return Result{}, err
@@ -233,6 +227,20 @@ func (w *worker) ensure(ctx context.Context, key string, o sourceObject, exists 
 	}
 	sum, err := w.copyObject(ctx, key, o)
 	return sum, err == nil, err
+}
+
+// waitReachable waits, up to the run's ReachTimeout each, for both stores
+// to accept connections; one that still does not is left to the first
+// request's error.
+func (w *worker) waitReachable(ctx context.Context) {
+	if w.cfg.ReachTimeout <= 0 {
+		return
+	}
+	for _, s := range []Store{w.cfg.Source, w.cfg.Dest} {
+		if err := netwait.Reachable(ctx, hostPort(s.Endpoint), w.cfg.ReachTimeout); err != nil {
+			w.log.Warn("store not reachable yet; trying anyway", "endpoint", s.Endpoint, "error", err.Error())
+		}
+	}
 }
 
 // closeIdle closes the connections the run kept open for reuse.
