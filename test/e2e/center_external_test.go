@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	scidatav1 "github.com/scidata-io/scidata-operator/api/v1alpha1"
+	"github.com/scidata-io/scidata-operator/internal/centerstore"
 	"github.com/scidata-io/scidata-operator/internal/platform"
 	"github.com/scidata-io/scidata-operator/internal/s3test"
 	"github.com/scidata-io/scidata-operator/internal/submission"
@@ -163,7 +164,8 @@ func receiveIntoExternalCenter(t *testing.T, k kube, srv *s3test.Server) []strin
 
 	dest := sub.Status.Transfer.Destination
 	owners := srv.As(s3test.ReadOnly)
-	want := []string{dest + "manifest.json", dest + "receipt.json"}
+	// The receipts' key set lies beside them, as the ConfigMap holds it.
+	want := []string{dest + "manifest.json", dest + "receipt.json", centerstore.KeySetKey}
 	for name := range f.data {
 		want = append(want, dest+name)
 	}
@@ -187,6 +189,11 @@ func receiveIntoExternalCenter(t *testing.T, k kube, srv *s3test.Server) []strin
 		t.Fatalf("the receipt in SeaweedFS: %v", err)
 	}
 	checkManifest(t, string(manifest), f.data)
+	var keySet corev1.ConfigMap
+	k.get(&keySet, "configmap", "-n", centerNS, "receipt-keys")
+	if got, err := getObject(owners, centerBucket, centerstore.KeySetKey); err != nil || string(got) != keySet.Data["keys.json"] {
+		t.Errorf("the Center's bucket's %s (%v) is not the key set of ConfigMap receipt-keys:\n%s\n%s", centerstore.KeySetKey, err, got, keySet.Data["keys.json"])
+	}
 	// The owners' account only reads: no person alters what was received.
 	forged := []byte("forged\n")
 	if _, err := owners.PutObject(context.Background(), centerBucket, dest+"plots.csv", strings.NewReader(string(forged)), int64(len(forged)), minio.PutObjectOptions{}); minio.ToErrorResponse(err).Code != "AccessDenied" {

@@ -100,6 +100,7 @@ func TestACityOnManagedAndExternalStoresSubmitsWithReceipts(t *testing.T) {
 		want := map[string][]string{
 			centerStore.bucket: {"forest/trees/v1/manifest.json", "forest/trees/v1/plots.csv", "forest/trees/v1/receipt.json",
 				"lake/levels/v1/gauge.csv", "lake/levels/v1/manifest.json", "lake/levels/v1/receipt.json",
+				centerstore.KeySetKey, // the receipts' key set, beside them
 				"water/rain/v1/hourly.csv", "water/rain/v1/manifest.json", "water/rain/v1/receipt.json"},
 			forestStore.bucket: {"trees/2024/plots.csv"},
 		}
