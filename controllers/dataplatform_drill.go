@@ -91,23 +91,9 @@ func (r *DataPlatformReconciler) drillNamespace(ctx context.Context, dp *scidata
 // previous drill's scratch namespace is gone.
 func (r *DataPlatformReconciler) scheduleDrill(ctx context.Context, s *platformScope, target store.Store, cr store.Credentials, ns *corev1.Namespace) error {
 	dp, st := s.dp, s.dp.Status.Backup
-	var fire time.Time
-	if sched := ptr.Deref(dp.Spec.Backup.DrillSchedule, ""); sched != "" {
-		var last *time.Time
-		if st.LastDrillScheduled != nil {
-			last = &st.LastDrillScheduled.Time
-		}
-		f, err := backup.Due(sched, last, s.now)
-		if err != nil {
-			s.backup.set(metav1.ConditionFalse, scidatav1.ReasonInvalidSchedule, fmt.Sprintf("spec.backup.drillSchedule: %v: write five cron fields (minute hour day-of-month month day-of-week, in UTC) or @hourly, @daily, @weekly, @monthly", err))
-			return nil
-		}
-		if !f.Next.IsZero() && (s.requeueAt.IsZero() || f.Next.Before(s.requeueAt)) {
-			s.requeueAt = f.Next
-		}
-		// A drill is not bound to its minute as a backup is: a late one
-		// still proves the same thing.
-		fire = firstNonZero(f.Start, f.Missed)
+	fire, ok := drillFiring(s)
+	if !ok {
+		return nil
 	}
 	req := truncate(dp.Annotations[scidatav1.AnnotationRestoreDrillRequested], 253)
 	requested := req != "" && req != ptr.Deref(st.LastDrillRequest, "")
@@ -158,6 +144,32 @@ func (r *DataPlatformReconciler) scheduleDrill(ctx context.Context, s *platformS
 	}
 	serve()
 	return nil
+}
+
+// drillFiring is the firing of spec.backup.drillSchedule to drill for now
+// (zero when none), asking to come back at the next one; false when the
+// schedule does not parse, which BackupHealthy then says.
+func drillFiring(s *platformScope) (time.Time, bool) {
+	st := s.dp.Status.Backup
+	sched := ptr.Deref(s.dp.Spec.Backup.DrillSchedule, "")
+	if sched == "" {
+		return time.Time{}, true
+	}
+	var last *time.Time
+	if st.LastDrillScheduled != nil {
+		last = &st.LastDrillScheduled.Time
+	}
+	f, err := backup.Due(sched, last, s.now)
+	if err != nil {
+		s.backup.set(metav1.ConditionFalse, scidatav1.ReasonInvalidSchedule, fmt.Sprintf("spec.backup.drillSchedule: %v: write five cron fields (minute hour day-of-month month day-of-week, in UTC) or @hourly, @daily, @weekly, @monthly", err))
+		return time.Time{}, false
+	}
+	if !f.Next.IsZero() && (s.requeueAt.IsZero() || f.Next.Before(s.requeueAt)) {
+		s.requeueAt = f.Next
+	}
+	// A drill is not bound to its minute as a backup is: a late one still
+	// proves the same thing.
+	return firstNonZero(f.Start, f.Missed), true
 }
 
 // startDrill makes the scratch namespace and, in it, the rules, the two

@@ -109,7 +109,7 @@ func finalizeNamespace(t *testing.T, name string) {
 	}
 	eventually(t, "namespace "+name+" gone", func() error {
 		if err := env.Client.Get(ctx, types.NamespacedName{Name: name}, &corev1.Namespace{}); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("still there: %v", err)
+			return fmt.Errorf("still there: %w", err)
 		}
 		return nil
 	})

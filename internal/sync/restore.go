@@ -30,16 +30,9 @@ func restoreBackup(ctx context.Context, cfg *Config, log *slog.Logger) (Result, 
 	defer w.closeIdle()
 	w.waitReachable(ctx)
 	prefix := BackupPrefix(cfg.Platform, cfg.BackupID)
-	b, err := readObject(ctx, w.src, cfg.Source.Bucket, prefix+ManifestName)
+	b, m, err := w.backupManifest(ctx, prefix)
 	if err != nil {
 		return Result{}, err
-	}
-	if b == nil {
-		return Result{}, fail(ExitDestinationCorrupt, "backup %s has no %s: it never completed, or it was removed", prefix, ManifestName)
-	}
-	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil || m.Platform != cfg.Platform || m.Backup != cfg.BackupID {
-		return Result{}, fail(ExitDestinationCorrupt, "%s%s is not the manifest of backup %s of %s", prefix, ManifestName, cfg.BackupID, cfg.Platform)
 	}
 	listed := map[string]sourceObject{}
 	for o := range w.src.ListObjects(ctx, cfg.Source.Bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
@@ -90,13 +83,40 @@ func restoreBackup(ctx context.Context, cfg *Config, log *slog.Logger) (Result, 
 			copied++
 		}
 	}
-	// Every restored object is read back from where it now lies: a restore
-	// is proven by the bytes the store gives back, not by what was sent.
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(cfg.parallel())
+	if err := w.readBackRestored(ctx, m); err != nil {
+		return Result{}, err
+	}
+	n, size := m.totals()
+	w.log.Info("backup restored and verified", "backup", prefix, "bucket", cfg.Dest.Bucket, "objects", n, "bytes", size, "copied", copied)
+	return Result{Destination: cfg.Dest.Bucket + "/", Manifest: b, ManifestDigest: receipt.Digest(b), Objects: n, Bytes: size, Copied: copied}, nil
+}
+
+// backupManifest reads the manifest of the backup at prefix in the source
+// and checks that it is the backup's.
+func (w *worker) backupManifest(ctx context.Context, prefix string) ([]byte, Manifest, error) {
+	var m Manifest
+	b, err := readObject(ctx, w.src, w.cfg.Source.Bucket, prefix+ManifestName)
+	if err != nil {
+		return nil, m, err
+	}
+	if b == nil {
+		return nil, m, fail(ExitDestinationCorrupt, "backup %s has no %s: it never completed, or it was removed", prefix, ManifestName)
+	}
+	if err := json.Unmarshal(b, &m); err != nil || m.Platform != w.cfg.Platform || m.Backup != w.cfg.BackupID {
+		return nil, m, fail(ExitDestinationCorrupt, "%s%s is not the manifest of backup %s of %s", prefix, ManifestName, w.cfg.BackupID, w.cfg.Platform)
+	}
+	return b, m, nil
+}
+
+// readBackRestored reads every restored object back from where it now
+// lies and hashes it: a restore is proven by the bytes the store gives
+// back, not by what was sent.
+func (w *worker) readBackRestored(ctx context.Context, m Manifest) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(w.cfg.parallel())
 	for _, e := range m.Objects {
 		g.Go(func() error {
-			sum, n, err := hashObject(gctx, w.dst, cfg.Dest.Bucket, e.Path)
+			sum, n, err := hashObject(gctx, w.dst, w.cfg.Dest.Bucket, e.Path)
 			if err != nil {
 				return classifyS3(err, "read back restored "+e.Path)
 			}
@@ -107,12 +127,7 @@ func restoreBackup(ctx context.Context, cfg *Config, log *slog.Logger) (Result, 
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return Result{}, err
-	}
-	n, size := m.totals()
-	w.log.Info("backup restored and verified", "backup", prefix, "bucket", cfg.Dest.Bucket, "objects", n, "bytes", size, "copied", copied)
-	return Result{Destination: cfg.Dest.Bucket + "/", Manifest: b, ManifestDigest: receipt.Digest(b), Objects: n, Bytes: size, Copied: copied}, nil
+	return g.Wait()
 }
 
 // ensureBucket makes the destination bucket unless it exists.
