@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -173,13 +172,19 @@ func restoreDrill(t *testing.T, k kube, b scidatav1.BackupRecord) {
 	// and when the latest drill passed.
 	out := k.run("get", "dataplatform", dept, "-o", "wide")
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) == 2 {
-		// Every column before the last ones (the Ready message) is one word.
-		head, row := strings.Fields(lines[0]), strings.Fields(lines[1])
+		// kubectl aligns each column at its header's offset; an empty cell
+		// (a condition not set) is blank, so cells are read by offset.
+		head, row := lines[0], lines[1]
 		col := func(name string) string {
-			if i := slices.Index(head, name); i >= 0 && i < len(row) {
-				return row[i]
+			i := strings.Index(head, " "+name+" ")
+			if i < 0 || i+1 >= len(row) {
+				return ""
 			}
-			return ""
+			cell := row[i+1:]
+			if j := strings.IndexByte(cell, ' '); j >= 0 {
+				cell = cell[:j]
+			}
+			return cell
 		}
 		if col("BACKUP") != scidatav1.ReasonBackupVerified || col("DRILLED") == "" || col("DRILLED") == "<none>" {
 			t.Errorf("kubectl get -o wide after a drill shows BACKUP %q and DRILLED %q:\n%s", col("BACKUP"), col("DRILLED"), out)
