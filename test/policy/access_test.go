@@ -101,6 +101,25 @@ func accessCity(t *testing.T) map[string]client.Client {
 		}
 		return nil
 	})
+	// The review rules are a policy of their own, which the apiserver may
+	// load after the first: the requester's own approval (a dry run) is
+	// refused once it is in force.
+	probe := newAccessRequest("probe-review")
+	if err := clients[gitopsBot].Create(ctx, probe); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 30*time.Second, func() error {
+		var r scidatav1.AccessRequest
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: askingNS, Name: probe.Name}, &r); err != nil {
+			return err
+		}
+		r.Status.Review = decide(&r, "alice@science-technology", scidatav1.AccessDecisionApproved)
+		err := clients["alice@science-technology"].Status().Update(ctx, &r, client.DryRunAll)
+		if err == nil || !strings.Contains(err.Error(), "cannot review their own request") {
+			return fmt.Errorf("the review policy is not in force yet: %w", err)
+		}
+		return nil
+	})
 	return clients
 }
 
