@@ -177,6 +177,14 @@ func TestARestoreDrillRestoresIntoAScratchNamespaceVerifiesAndRemovesIt(t *testi
 
 	job := drillJobOf(t, dp)
 	pod := job.Spec.Template.Spec
+	if ptr.Deref(job.Spec.ActiveDeadlineSeconds, 0) != 2*3600 {
+		t.Errorf("the drill's deadline is %v s, want 2 h", job.Spec.ActiveDeadlineSeconds)
+	}
+	for _, v := range pod.Volumes {
+		if v.EmptyDir != nil && (v.EmptyDir.SizeLimit == nil || v.EmptyDir.SizeLimit.Value() != res.Bytes+res.Bytes/10+64<<20) {
+			t.Errorf("the temporary store's volume is bounded at %v, want a tenth above the backup's %d bytes plus 64 MiB", v.EmptyDir.SizeLimit, res.Bytes)
+		}
+	}
 	if len(pod.InitContainers) != 1 || pod.InitContainers[0].Image != "scidata-objectstore:test" ||
 		ptr.Deref(pod.InitContainers[0].RestartPolicy, "") != corev1.ContainerRestartPolicyAlways {
 		t.Errorf("the drill's temporary store: %+v", pod.InitContainers)
@@ -318,4 +326,17 @@ func TestADrillScheduleStartsDrillsAndAnInvalidOneIsReported(t *testing.T) {
 		t.Errorf("the scheduled drill %+v, lastDrillScheduled %v, lastDrillRequest %v", d, st.LastDrillScheduled, st.LastDrillRequest)
 	}
 	waitBackupHealth(t, dp.Name, "True", scidatav1.ReasonBackupVerified)
+
+	// spec.backup removed while the drill runs: the drill is stopped and
+	// its scratch namespace removed.
+	live = getPlatform(t, dp.Name)
+	patch = client.MergeFrom(live.DeepCopy())
+	live.Spec.Backup = nil
+	if err := env.Client.Patch(context.Background(), live, patch); err != nil {
+		t.Fatal(err)
+	}
+	if got := waitDrill(t, dp.Name, d.ID, scidatav1.BackupFailed); !strings.Contains(ptr.Deref(got.Message, ""), "spec.backup was removed") {
+		t.Errorf("the stopped drill says %q", ptr.Deref(got.Message, ""))
+	}
+	finalizeNamespace(t, platform.DrillNamespace(dp))
 }
